@@ -1,0 +1,100 @@
+"""The contract every system connector keeps, and the registry that finds them by system name.
+
+A connector pulls what changed since a watermark and pushes idempotent upserts. It raises
+`ConnectorError` with `retryable` saying whether trying again later can help (throttling,
+timeouts, 5xx) or not (validation refused, unknown record): delivery and sync tasks decide
+retry versus dead letter from that flag alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from mdm.records import IncomingRecord
+
+
+class ConnectorError(Exception):
+    """A call to a source system failed. `retryable` says whether a later retry can succeed."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None, code: str = ""):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.code = code
+
+
+@dataclass
+class Page:
+    """One page of changes: records to ingest, ids deleted at the source, and the watermark
+    to store once this page's records are committed (never before)."""
+
+    domain: str
+    object_type: str
+    records: list[IncomingRecord]
+    deleted_source_ids: list[str] = field(default_factory=list)
+    next_watermark: str | None = None
+    # Entries the connector could not even turn into an IncomingRecord (no id, not a dict):
+    # (raw payload, reason), quarantined by the sync job.
+    rejects: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What the system answered to an upsert: its own id for the record, and whether it was new."""
+
+    external_id: str
+    created: bool
+
+
+class Connector:
+    """Base class. Subclasses set `system` and implement `pull` and `push`."""
+
+    system: ClassVar[str] = ""
+    # Object types this connector pulls, per domain, in dependency order (customers first).
+    object_types: ClassVar[dict[str, list[str]]] = {}
+
+    def __init__(self, *, base_url: str, credentials: dict[str, Any] | None = None, page_size: int = 200,
+                 concurrency: int = 1, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials or {}
+        self.page_size = page_size
+        self.concurrency = concurrency
+        self.timeout = timeout
+
+    def pull(self, *, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
+        """Yield pages of changes after `watermark` (None: everything), oldest first."""
+        raise NotImplementedError
+
+    def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
+             correlation_id: str) -> UpsertResult:
+        """Upsert one golden record into the system, keyed by its golden id (external id)."""
+        raise NotImplementedError
+
+    def deleted_since(self, *, domain: str, object_type: str, since: datetime) -> list[str]:
+        """Source ids deleted at the source since `since` (for nightly reconciliation)."""
+        return []
+
+
+_registry: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    """Class decorator: make a connector findable by its system name."""
+    if not cls.system:
+        raise ValueError(f"{cls.__name__} must set `system`")
+    _registry[cls.system] = cls
+    return cls
+
+
+def connector_class(system: str) -> type[Connector]:
+    try:
+        return _registry[system]
+    except KeyError:
+        raise LookupError(f"no connector is registered for system {system!r}; known: {sorted(_registry)}") from None
+
+
+def registered_systems() -> list[str]:
+    return sorted(_registry)

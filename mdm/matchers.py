@@ -1,0 +1,135 @@
+"""The seam between the ingestion pipeline and whatever decides "same thing".
+
+The pipeline hands a matcher standardized, validated records of one domain and gets back, for
+each, the golden record to link to, or a group key saying which new records of the batch are one
+new golden record, plus review candidates for stewards. settings.CONCORD_MATCHER names the class.
+`ExactKeyMatcher` is the simple default: equality on normalized keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class MatchInput:
+    ref: int  # position in the batch, echoed back
+    system: str
+    source_id: str
+    attributes: dict[str, Any]  # standardized canonical values; references already resolved to golden ids
+
+
+@dataclass
+class ReviewCandidate:
+    golden_id: str
+    score: float
+    contributions: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class MatchOutcome:
+    ref: int
+    golden_id: str | None = None  # link to this existing golden record
+    group: str | None = None  # new records sharing a group become one new golden record
+    score: float = 0.0
+    rule: str = ""  # which rule or model decided, for the cross-reference
+    review: list[ReviewCandidate] = field(default_factory=list)
+
+
+class Matcher(Protocol):
+    def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
+
+    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
+        """Called after golden records were created or changed, inside the same transaction."""
+
+
+_LEGAL_SUFFIXES = re.compile(
+    r"\b(inc|incorporated|corp|corporation|llc|ltd|limited|plc|gmbh|ag|sa|sas|sarl|bv|nv|pty|pvt|co|company)\b"
+)
+
+
+def normalized_name(value: str) -> str:
+    """Case, accents, punctuation and legal suffixes folded: "ACME, Inc." -> "acme"."""
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ")
+    text = re.sub(r"[^\w\s]", " ", text.replace(".", ""))
+    text = _LEGAL_SUFFIXES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def match_keys(domain: str, attributes: dict[str, Any]) -> list[str]:
+    """Keys under which two records of a domain are taken as the same, strongest first."""
+    keys = []
+    if domain == "customer":
+        if attributes.get("tax_id") and attributes.get("country"):
+            keys.append(f"tax:{attributes['country']}:{attributes['tax_id']}")
+        if attributes.get("name"):
+            keys.append(f"name:{attributes.get('country') or ''}:{normalized_name(attributes['name'])}")
+    elif domain == "contract" and attributes.get("number"):
+        keys.append(f"number:{str(attributes['number']).strip().upper()}")
+    elif domain == "project":
+        if attributes.get("code"):
+            keys.append(f"code:{str(attributes['code']).strip().upper()}")
+        elif attributes.get("name"):
+            keys.append(f"name:{attributes.get('customer') or ''}:{normalized_name(attributes['name'])}")
+    return keys
+
+
+class ExactKeyMatcher:
+    """Links a record to the golden record sharing one of its normalized keys."""
+
+    def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
+        from mdm.models import golden_model
+
+        model = golden_model(domain)
+        keys_by_ref = {record.ref: match_keys(domain, record.attributes) for record in records}
+        wanted = {key for keys in keys_by_ref.values() for key in keys}
+        known: dict[str, str] = {}
+        if wanted:
+            for chunk in _chunks(sorted(wanted), 500):
+                rows = model.objects.filter(match_key__in=chunk, status="active").values_list("match_key", "id")
+                known.update(rows)
+                rows = model.objects.filter(alt_match_key__in=chunk, status="active").values_list(
+                    "alt_match_key", "id")
+                for key, golden_id in rows:
+                    known.setdefault(key, golden_id)
+        outcomes = []
+        batch_groups: dict[str, str] = {}
+        for record in records:
+            keys = keys_by_ref[record.ref]
+            outcome = MatchOutcome(ref=record.ref)
+            hit = next((key for key in keys if key in known), None)
+            if hit:
+                outcome.golden_id, outcome.score, outcome.rule = known[hit], 1.0, f"exact {hit.split(':')[0]}"
+            elif keys:
+                group = next((batch_groups[key] for key in keys if key in batch_groups), keys[0])
+                for key in keys:
+                    batch_groups.setdefault(key, group)
+                outcome.group, outcome.rule = group, "new"
+            outcomes.append(outcome)
+        return outcomes
+
+    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
+        # Keys live on the golden rows themselves (match_key, alt_match_key), set by the pipeline.
+        return None
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@lru_cache(maxsize=4)
+def _matcher_class(path: str):
+    return import_string(path)
+
+
+def current_matcher() -> Matcher:
+    return _matcher_class(settings.CONCORD_MATCHER)()
