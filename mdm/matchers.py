@@ -94,9 +94,9 @@ class ExactKeyMatcher:
         known: dict[str, str] = {}
         if wanted:
             for chunk in _chunks(sorted(wanted), 500):
-                rows = model.objects.filter(match_key__in=chunk, status="active").values_list("match_key", "id")
+                rows = model.objects.filter(match_key__in=chunk, record_status="active").values_list("match_key", "id")
                 known.update(rows)
-                rows = model.objects.filter(alt_match_key__in=chunk, status="active").values_list(
+                rows = model.objects.filter(alt_match_key__in=chunk, record_status="active").values_list(
                     "alt_match_key", "id")
                 for key, golden_id in rows:
                     known.setdefault(key, golden_id)

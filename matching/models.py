@@ -1,0 +1,63 @@
+"""The hub side of matching: review candidates and the decisions stewards made about them.
+
+Decisions are remembered by source keys (system, source id on both sides), not by golden ids, so a
+steward's "not a match" survives merges, re-runs and rule changes.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from mdm.choices import Domain
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    ACCEPTED = "accepted", "Accepted (linked)"
+    REJECTED = "rejected", "Rejected (not a match)"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class MatchCandidate(models.Model):
+    """Two golden records that may be the same thing: the model was unsure, a steward decides."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    golden_id_a = models.CharField(max_length=24, db_index=True)
+    golden_id_b = models.CharField(max_length=24, db_index=True)
+    score = models.FloatField(help_text="Match probability (0–1).")
+    contributions = models.JSONField(default=dict, help_text="Per attribute: its share of the score (log2 Bayes factor).")
+    rule = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN,
+                              db_index=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["golden_id_a", "golden_id_b"], condition=models.Q(status="open"),
+                                    name="one_open_candidate_per_pair"),
+        ]
+
+
+class MatchDecision(models.Model):
+    """A steward's verdict on two source records, honoured by every later match run."""
+
+    class Verdict(models.TextChoices):
+        MATCH = "match", "Same thing"
+        NOT_MATCH = "not_match", "Not the same"
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    key_a = models.CharField(max_length=200, help_text="system:object_type:source_id, the smaller of the two keys")
+    key_b = models.CharField(max_length=200)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(auto_now=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_a", "key_b"], name="one_decision_per_source_pair")]

@@ -1,0 +1,229 @@
+"""The REST API: thin views over mdm selectors and services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import django_filters
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mdm.api import serializers as s
+from mdm.api.permissions import DomainPermission, has_domain_permission
+from mdm.choices import Domain, GoldenStatus
+from mdm.models import Contract, CrossReference, Customer, Project, SourceRecord, domain_of_golden_id, golden_model
+from mdm.selectors import golden_history, golden_match_check, sources_of
+from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
+
+
+def _as_of(request) -> datetime | None:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return None
+    value = parse_datetime(raw)
+    if value is None:
+        raise ValidationError({"as_of": [f"{raw!r} is not an ISO 8601 datetime"]})
+    return make_aware(value) if is_naive(value) else value
+
+
+class CustomerFilter(django_filters.FilterSet):
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Customer
+        fields = ["record_status", "country", "city", "industry", "tax_id", "currency", "credit_status",
+                  "legal_entity", "parent"]
+
+
+class ContractFilter(django_filters.FilterSet):
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Contract
+        fields = ["record_status", "customer", "status", "billing_type", "currency", "number"]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Project
+        fields = ["record_status", "customer", "contract", "status", "service_line", "billing_type", "code"]
+
+
+class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    """List, search and read golden records of one domain; their history; a match check."""
+
+    domain: str = ""
+    search_fields: tuple[str, ...] = ()
+    permission_classes = [IsAuthenticated, DomainPermission]
+    read_actions = ("match",)
+    lookup_value_regex = r"[A-Z]{3}-[0-9A-Z]{10}"
+
+    def get_domain(self) -> str:
+        return self.domain
+
+    def get_queryset(self):
+        queryset = golden_model(self.domain).objects.all()
+        if self.action == "list":
+            if "record_status" not in self.request.query_params:
+                queryset = queryset.filter(record_status=GoldenStatus.ACTIVE)
+            query = self.request.query_params.get("q", "").strip()
+            if query:
+                condition = Q(pk=query.upper())
+                for field in self.search_fields:
+                    condition |= Q(**{field: query})
+                queryset = queryset.filter(condition)
+        return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Search by name, tax id, number or code")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", str, description="ISO datetime: the record as it was then")])
+    def retrieve(self, request, *args, **kwargs):
+        as_of = _as_of(request)
+        record = get_object_or_404(golden_model(self.domain), pk=kwargs["pk"])
+        if as_of is not None:
+            historical = record.history.filter(history_date__lte=as_of).order_by("-history_date", "-history_id").first()
+            if historical is None:
+                raise NotFound(f"{record.id} did not exist at {as_of.isoformat()}")
+            record = historical.instance
+        data = self.get_serializer(record).data
+        data["lineage"] = record.lineage
+        data["sources"] = s.SourceSerializer(sources_of(record.id), many=True).data
+        if as_of is not None:
+            data["as_of"] = as_of.isoformat()
+        if self.domain == Domain.CUSTOMER:
+            data["children"] = list(Customer.objects.filter(parent_id=record.id).values_list("id", flat=True))
+            data["contracts"] = list(Contract.objects.filter(customer_id=record.id).values_list("id", flat=True))
+            data["projects"] = list(Project.objects.filter(customer_id=record.id).values_list("id", flat=True))
+        return Response(data)
+
+    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        record = get_object_or_404(golden_model(self.domain), pk=pk)
+        page = self.paginate_queryset(golden_history(record))
+        return self.get_paginated_response(s.HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=dict, responses=s.MatchResultSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def match(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["expected a JSON object of canonical attributes"]})
+        return Response({"results": golden_match_check(self.domain, request.data)})
+
+
+class CustomerViewSet(GoldenRecordViewSet):
+    domain = Domain.CUSTOMER
+    serializer_class = s.CustomerSerializer
+    filterset_class = CustomerFilter
+    search_fields = ("name__icontains", "tax_id__iexact")
+
+
+class ContractViewSet(GoldenRecordViewSet):
+    domain = Domain.CONTRACT
+    serializer_class = s.ContractSerializer
+    filterset_class = ContractFilter
+    search_fields = ("number__icontains", "title__icontains")
+
+
+class ProjectViewSet(GoldenRecordViewSet):
+    domain = Domain.PROJECT
+    serializer_class = s.ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ("code__icontains", "name__icontains")
+
+
+class LookupView(APIView):
+    """The golden record a source key belongs to."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=dict)
+    def get(self, request, system: str, object_type: str, source_id: str):
+        source = (SourceRecord.objects.select_related("system", "xref")
+                  .filter(system__name=system, object_type=object_type, source_id=source_id).first())
+        xref = getattr(source, "xref", None) if source else None
+        if source is None or xref is None:
+            raise NotFound(f"no golden record holds {system}/{object_type}/{source_id}")
+        if not has_domain_permission(request.user, "view", source.domain):
+            raise PermissionDenied("You do not have permission for this domain.")
+        viewset = {Domain.CUSTOMER: CustomerViewSet, Domain.CONTRACT: ContractViewSet,
+                   Domain.PROJECT: ProjectViewSet}[source.domain]
+        view = viewset.as_view({"get": "retrieve"})
+        return view(request._request, pk=xref.golden_id)
+
+
+class CrossReferenceList(generics.ListAPIView):
+    """Every cross-reference: how a client maps its keys to golden ids."""
+
+    serializer_class = s.CrossReferenceSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("system", str), OpenApiParameter("domain", str),
+                               OpenApiParameter("golden_id", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        domains = [d for d in Domain.values if has_domain_permission(self.request.user, "view", d)]
+        if params.get("domain"):
+            if params["domain"] not in Domain.values:
+                raise ValidationError({"domain": [f"expected one of {', '.join(Domain.values)}"]})
+            if params["domain"] not in domains:
+                raise PermissionDenied("You do not have permission for this domain.")
+            domains = [params["domain"]]
+        queryset = CrossReference.objects.filter(domain__in=domains).select_related("source_record__system")
+        if params.get("system"):
+            queryset = queryset.filter(source_record__system__name=params["system"])
+        if params.get("golden_id"):
+            queryset = queryset.filter(golden_id=params["golden_id"])
+        return queryset.order_by("id")
+
+
+class SourceRecordIngest(APIView):
+    """Push source records: integration clients send what their system says, as canonical fields.
+
+    All or nothing: any invalid record makes the whole request a 400 with errors per record,
+    and nothing is written."""
+
+    permission_classes = [IsAuthenticated, DomainPermission]
+    write_action = "add"
+
+    def get_domain(self) -> str:
+        domain = self.kwargs["domain"]
+        if domain not in Domain.values:
+            raise NotFound(f"unknown domain {domain!r}")
+        return domain
+
+    @extend_schema(request=s.IngestRequestSerializer, responses=dict)
+    def post(self, request, domain: str):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["expected a JSON object"]})
+        unknown = sorted(set(request.data) - {"system", "records"})
+        if unknown:
+            raise ValidationError({name: ["unknown field"] for name in unknown})
+        payload = s.IngestRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            summary = source_records_ingest_strict(
+                system=payload.validated_data["system"], domain=domain, rows=payload.validated_data["records"],
+                acting_user=request.user, correlation_id=request.correlation_id)
+        except IngestRejected as rejected:
+            raise ValidationError(rejected.errors) from None
+        return Response(summary.as_dict(), status=status.HTTP_200_OK)
+
+
+__all__ = ["domain_of_golden_id"]

@@ -1,0 +1,361 @@
+"""The hub's data: systems, source records, golden records, cross-references, overrides,
+quarantine and the outbox. Services in mdm.services are the only writers."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from mdm.choices import (
+    Domain,
+    GoldenStatus,
+    OutboxStatus,
+    OverrideMode,
+    QuarantineStatus,
+    RuleKind,
+    SystemKind,
+)
+
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+
+
+def new_golden_id(prefix: str) -> str:
+    return prefix + "-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+class SourceSystem(models.Model):
+    """A system that says things about customers, contracts or projects."""
+
+    name = models.SlugField(max_length=40, unique=True)
+    display_name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=SystemKind.choices)
+    is_active = models.BooleanField(default=True)
+    sync_back_domains = models.JSONField(default=list, blank=True,
+                                         help_text="Domains whose golden records are written back to this system.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class SurvivorshipRule(models.Model):
+    """How one attribute of a domain is decided. attribute '*' is the domain's default."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    attribute = models.CharField(max_length=40, default="*")
+    rule = models.CharField(max_length=10, choices=RuleKind.choices, default=RuleKind.TRUST)
+    trust_order = models.JSONField(default=list, blank=True, help_text="System names, most trusted first.")
+    policy_version = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        unique_together = [("domain", "attribute")]
+        ordering = ["domain", "attribute"]
+
+    def __str__(self) -> str:
+        return f"{self.domain}.{self.attribute}: {self.rule}"
+
+
+class SourceRecord(models.Model):
+    """What one system currently says about one object: the newest version we hold."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="source_records")
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    object_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=120)
+    payload = models.JSONField(default=dict)
+    canonical = models.JSONField(default=dict, help_text="Standardized canonical values.")
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    source_version = models.CharField(max_length=80, blank=True)
+    content_hash = models.CharField(max_length=40)
+    received_at = models.DateTimeField()
+    is_deleted = models.BooleanField(default=False)
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "object_type", "source_id"], name="source_record_key"),
+        ]
+        indexes = [models.Index(fields=["system", "domain", "source_id"], name="source_record_domain_key")]
+
+    def __str__(self) -> str:
+        return f"{self.system.name}:{self.object_type}:{self.source_id}"
+
+
+class SourceRecordVersion(models.Model):
+    """Every distinct version a system sent, applied or not (an older one arriving late is kept here)."""
+
+    source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="versions")
+    content_hash = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    canonical = models.JSONField(default=dict)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    source_version = models.CharField(max_length=80, blank=True)
+    received_at = models.DateTimeField()
+    applied = models.BooleanField(default=True, help_text="False: older than the version already held.")
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_record", "content_hash"], name="source_record_version_once"),
+        ]
+        ordering = ["-source_updated_at", "-id"]
+
+
+class CrossReference(models.Model):
+    """Which golden record a source record contributes to."""
+
+    source_record = models.OneToOneField(SourceRecord, on_delete=models.CASCADE, related_name="xref")
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    golden_id = models.CharField(max_length=24, db_index=True)
+    linked_by = models.CharField(max_length=80, help_text="The rule, model or steward that made the link.")
+    score = models.FloatField(null=True, blank=True)
+    linked_at = models.DateTimeField(auto_now=True)
+    original_golden_id = models.CharField(max_length=24, blank=True,
+                                          help_text="The golden record this source first created or joined.")
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.source_record_id} -> {self.golden_id}"
+
+
+class GoldenRecord(models.Model):
+    """Shared shape of every golden record: a stable id, a status, lineage and a revision."""
+
+    ID_PREFIX = "GLD"
+    domain: str = ""
+
+    id = models.CharField(max_length=24, primary_key=True, editable=False)
+    record_status = models.CharField(max_length=10, choices=GoldenStatus.choices, default=GoldenStatus.ACTIVE,
+                                     db_index=True, help_text="The record's life in the hub (merged, retired).")
+    merged_into = models.CharField(max_length=24, blank=True, db_index=True)
+    lineage = models.JSONField(default=dict, blank=True,
+                               help_text="Per attribute: system, source record, rule and time that gave the value.")
+    revision = models.PositiveIntegerField(default=1, help_text="Raised on every change; keys outbound messages.")
+    match_key = models.CharField(max_length=255, blank=True, db_index=True)
+    alt_match_key = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.id:
+            self.id = new_golden_id(self.ID_PREFIX)
+        super().save(*args, **kwargs)
+
+
+class Customer(GoldenRecord):
+    """The golden record of a customer."""
+
+    ID_PREFIX = "CUS"
+    domain = Domain.CUSTOMER
+
+    name = models.CharField(max_length=255)
+    tax_id = models.CharField(max_length=40, blank=True, db_index=True)
+    country = models.CharField(max_length=2, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    address_line1 = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    legal_entity = models.CharField(max_length=120, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    payment_terms = models.CharField(max_length=60, blank=True)
+    credit_status = models.CharField(max_length=12, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name"], name="customer_name")]
+        permissions = [("approve_customer", "Can approve governed customer changes")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class Contract(GoldenRecord):
+    """The golden record of a contract; `version` rises with every amendment."""
+
+    ID_PREFIX = "CTR"
+    domain = Domain.CONTRACT
+
+    number = models.CharField(max_length=60, db_index=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="contracts")
+    title = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=12, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    total_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    billing_type = models.CharField(max_length=20, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+
+    class Meta:
+        ordering = ["number", "id"]
+        permissions = [("approve_contract", "Can approve governed contract changes")]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.id})"
+
+
+
+class Project(GoldenRecord):
+    """The golden record of a project."""
+
+    ID_PREFIX = "PRJ"
+    domain = Domain.PROJECT
+
+    code = models.CharField(max_length=60, blank=True, db_index=True)
+    name = models.CharField(max_length=255, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="projects")
+    contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="projects")
+    status = models.CharField(max_length=12, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    project_manager = models.CharField(max_length=120, blank=True)
+    service_line = models.CharField(max_length=120, blank=True)
+    billing_type = models.CharField(max_length=20, blank=True)
+    budget = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+
+    class Meta:
+        ordering = ["code", "name", "id"]
+        permissions = [("approve_project", "Can approve governed project changes")]
+
+    def __str__(self) -> str:
+        return f"{self.code or self.name} ({self.id})"
+
+
+GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
+    Domain.CUSTOMER: Customer, Domain.CONTRACT: Contract, Domain.PROJECT: Project,
+}
+
+
+def golden_model(domain: str) -> type[GoldenRecord]:
+    try:
+        return GOLDEN_MODELS[domain]
+    except KeyError:
+        raise LookupError(f"unknown domain {domain!r}; expected one of {', '.join(GOLDEN_MODELS)}") from None
+
+
+def domain_of_golden_id(golden_id: str) -> str:
+    prefix = golden_id.split("-", 1)[0]
+    for domain, model in GOLDEN_MODELS.items():
+        if model.ID_PREFIX == prefix:
+            return domain
+    raise LookupError(f"{golden_id!r} is not a golden id")
+
+
+class AttributeOverride(models.Model):
+    """A steward's value for one golden attribute, beating survivorship while it lives."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    golden_id = models.CharField(max_length=24, db_index=True)
+    attribute = models.CharField(max_length=40)
+    value = models.JSONField(null=True)
+    mode = models.CharField(max_length=20, choices=OverrideMode.choices, default=OverrideMode.PINNED)
+    until = models.DateTimeField(null=True, blank=True)
+    source_fingerprint = models.CharField(max_length=16, blank=True)
+    reason = models.TextField()
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["golden_id", "attribute"], condition=models.Q(is_active=True),
+                                    name="one_live_override_per_attribute"),
+        ]
+
+
+class QuarantinedRecord(models.Model):
+    """A source record that could not be used, with why; a steward fixes and replays it."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="quarantine")
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    source_id = models.CharField(max_length=120, blank=True)
+    payload = models.JSONField(default=dict)
+    canonical = models.JSONField(default=dict, help_text="The canonical input as received (before standardizing).")
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    source_version = models.CharField(max_length=80, blank=True)
+    errors = models.JSONField(default=dict)
+    reason = models.TextField()
+    content_hash = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=QuarantineStatus.choices, default=QuarantineStatus.OPEN,
+                              db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same bad delivery twice is one open entry, not two.
+            models.UniqueConstraint(fields=["system", "content_hash"], condition=models.Q(status="open"),
+                                    name="quarantine_open_once"),
+        ]
+
+
+class MergeEvent(models.Model):
+    """Two golden records made one, and everything needed to undo it."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    survivor_id = models.CharField(max_length=24, db_index=True)
+    merged_id = models.CharField(max_length=24, db_index=True)
+    moved_xrefs = models.JSONField(default=list, help_text="Cross-reference ids moved to the survivor.")
+    repointed = models.JSONField(default=dict, help_text="Related rows re-pointed: {'model.field': [ids]}.")
+    reason = models.TextField()
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class OutboxMessage(models.Model):
+    """A golden-record change to write back to a system, written in the same transaction as the
+    change. Delivered in order per golden record; `idempotency_key` makes re-delivery harmless."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="outbox")
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    golden_id = models.CharField(max_length=24, db_index=True)
+    operation = models.CharField(max_length=10, default="upsert")
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]

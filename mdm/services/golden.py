@@ -1,0 +1,240 @@
+"""Recomputing golden records from their contributors, with lineage, history and outbox rows.
+
+`golden_records_recompute` is the one place survivorship is applied: ingestion, merge, unmerge
+and steward overrides all end here, so every change writes history and outbound messages alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
+from mdm.choices import GoldenStatus, OverrideMode
+from mdm.correlation import current_correlation_id
+from mdm.matchers import current_matcher, match_keys
+from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
+from mdm.policy import rules_for
+from mdm.services.outbox import outbox_enqueue
+from mdm.survivorship import Candidate, Override, decide, fingerprint, override_alive
+
+_DATE_FIELDS = {"start_date", "end_date"}
+_DECIMAL_FIELDS = {"total_value", "budget"}
+_REFERENCE_FIELDS = {"customer", "contract", "parent"}
+
+
+def golden_values(record: GoldenRecord) -> dict[str, Any]:
+    """A golden record's canonical attributes as plain JSON values."""
+    values = {}
+    for name in attribute_names(record.domain):
+        if name in _REFERENCE_FIELDS:
+            values[name] = getattr(record, f"{name}_id") or None
+            continue
+        value = getattr(record, name)
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value.quantize(Decimal("0.01")))
+        values[name] = value if value not in ("",) else None
+    return values
+
+
+def _assign(record: GoldenRecord, name: str, value: Any) -> None:
+    if name in _REFERENCE_FIELDS:
+        setattr(record, f"{name}_id", value)
+    elif name in _DATE_FIELDS:
+        setattr(record, name, date.fromisoformat(value) if value else None)
+    elif name in _DECIMAL_FIELDS:
+        setattr(record, name, Decimal(value) if value not in (None, "") else None)
+    else:
+        setattr(record, name, "" if value is None else value)
+
+
+@dataclass
+class RecomputeResult:
+    created: list[str]
+    changed: list[str]
+
+
+def _completeness(canonical: dict[str, Any], domain: str) -> int:
+    return sum(1 for attribute in ATTRIBUTES[domain] if canonical.get(attribute.name) not in (None, ""))
+
+
+def reference_targets(pairs: set[tuple[int, str, str]]) -> dict[tuple[int, str, str], str]:
+    """(system id, domain, source id) -> golden id, for references given as source ids."""
+    found: dict[tuple[int, str, str], str] = {}
+    by_group: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for system_id, domain, source_id in pairs:
+        by_group[(system_id, domain)].append(source_id)
+    for (system_id, domain), source_ids in by_group.items():
+        for start in range(0, len(source_ids), 900):
+            rows = CrossReference.objects.filter(
+                source_record__system_id=system_id, source_record__domain=domain,
+                source_record__source_id__in=source_ids[start:start + 900],
+            ).values_list("source_record__source_id", "golden_id")
+            for source_id, golden_id in rows:
+                found[(system_id, domain, source_id)] = golden_id
+    return found
+
+
+def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records: dict[str, GoldenRecord] | None = None,
+                             acting_user=None, reason: str = "", now: datetime | None = None) -> RecomputeResult:
+    """Apply survivorship to the given golden records from all their live contributors.
+
+    `new_records` are unsaved golden records (made by ingestion) to be created with history.
+    Golden records left without contributors are retired; their ids stay valid.
+    """
+    model = golden_model(domain)
+    new_records = new_records or {}
+    now = now or timezone.now()
+    ids = list(dict.fromkeys(golden_ids))
+    existing = {record.id: record for record in _chunked_fetch(model, [i for i in ids if i not in new_records])}
+    default_rule, attribute_rules = rules_for(domain)
+
+    # Contributors of every record, in one query per chunk.
+    contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        rows = (SourceRecord.objects.filter(xref__golden_id__in=ids[start:start + 900], is_deleted=False)
+                .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
+                        "xref__golden_id"))
+        for row in rows:
+            contributors[row["xref__golden_id"]].append(row)
+    references = REFERENCES[domain]
+    wanted_refs = {(row["system_id"], target_domain, row["canonical"][ref])
+                   for rows in contributors.values() for row in rows
+                   for ref, _golden, target_domain in references if row["canonical"].get(ref)}
+    ref_targets = reference_targets(wanted_refs) if wanted_refs else {}
+
+    overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
+    for start in range(0, len(ids), 900):
+        for override in AttributeOverride.objects.filter(golden_id__in=ids[start:start + 900], is_active=True):
+            overrides[override.golden_id][override.attribute] = override
+
+    created, changed, to_create, to_update = [], [], [], []
+    update_fields: set[str] = set()
+    for golden_id in ids:
+        record = new_records.get(golden_id) or existing.get(golden_id)
+        if record is None:
+            continue
+        rows = contributors.get(golden_id, [])
+        before = golden_values(record) if golden_id not in new_records else {}
+        lineage_before = record.lineage or {}
+        values, lineage = {}, {}
+        for name in attribute_names(domain):
+            candidates = []
+            for row in rows:
+                canonical = row["canonical"]
+                ref_field = next((ref for ref, golden, _ in references if golden == name), None)
+                if ref_field:
+                    target_domain = next(d for ref, golden, d in references if golden == name)
+                    value = ref_targets.get((row["system_id"], target_domain, canonical.get(ref_field) or ""))
+                else:
+                    value = canonical.get(name)
+                updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
+                candidates.append(Candidate(value, row["system__name"], row["id"], updated_at,
+                                            _completeness(canonical, domain)))
+            override = _live_override(overrides[golden_id].get(name), candidates, now)
+            decision = decide(candidates, attribute_rules.get(name, default_rule), override, now)
+            values[name] = decision.value
+            source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
+            entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
+                     "source_record_id": decision.source_record_id, "source_id": source_id,
+                     "source_updated_at": decision.source_updated_at, **decision.details}
+            previous = lineage_before.get(name, {})
+            same = {k: v for k, v in previous.items() if k != "decided_at"} == entry
+            entry["decided_at"] = previous.get("decided_at") if same and previous else now.isoformat()
+            lineage[name] = entry
+        if not rows and golden_id not in new_records:
+            # No contributor left: keep the record (its id stays valid) but mark it retired.
+            if record.record_status == GoldenStatus.ACTIVE:
+                record.record_status = GoldenStatus.RETIRED
+                record.revision += 1
+                record._change_reason = reason or "no contributing source records left"
+                to_update.append(record)
+                update_fields |= {"record_status", "revision"}
+                changed.append(golden_id)
+            continue
+        if values == before and lineage == lineage_before and golden_id not in new_records:
+            continue
+        for name, value in values.items():
+            _assign(record, name, value)
+        record.lineage = lineage
+        keys = match_keys(domain, values)
+        record.match_key = keys[0] if keys else ""
+        record.alt_match_key = keys[1] if len(keys) > 1 else ""
+        record.correlation_id = current_correlation_id()
+        if record.record_status == GoldenStatus.RETIRED and rows:
+            record.record_status = GoldenStatus.ACTIVE
+        if golden_id in new_records:
+            to_create.append(record)
+            created.append(golden_id)
+        else:
+            record.revision += 1
+            if domain == "contract" and any(before.get(n) != values.get(n) for n in CONTRACT_MATERIAL_ATTRIBUTES):
+                record.version += 1
+            to_update.append(record)
+            update_fields |= {*_field_names(domain), "lineage", "revision", "match_key", "alt_match_key",
+                              "correlation_id", "record_status", "updated_at"}
+            if domain == "contract":
+                update_fields.add("version")
+            changed.append(golden_id)
+        record.updated_at = now
+
+    history_reason = reason or "survivorship"
+    if to_create:
+        bulk_create_with_history(to_create, model, batch_size=500, default_user=acting_user,
+                                 default_change_reason=history_reason, default_date=now)
+    if to_update:
+        bulk_update_with_history(to_update, model, sorted(update_fields), batch_size=500, default_user=acting_user,
+                                 default_change_reason=history_reason, default_date=now)
+    touched = created + changed
+    if touched:
+        outbox_enqueue(domain, [*to_create, *to_update])
+        current_matcher().golden_changed(domain, touched)
+    return RecomputeResult(created=created, changed=changed)
+
+
+def _live_override(row: AttributeOverride | None, candidates: list[Candidate], now: datetime) -> Override | None:
+    """The override to apply, if any. An override that has run its course is ended here, for
+    good: a source changing back later must not revive it."""
+    if row is None:
+        return None
+    if row.mode == OverrideMode.UNTIL_SOURCE_CHANGE and not row.source_fingerprint:
+        row.source_fingerprint = fingerprint(candidates)  # what the sources said when the steward stepped in
+        row.save(update_fields=["source_fingerprint"])
+    override = Override(row.value, row.mode, row.until, row.source_fingerprint, row.id)
+    if override_alive(override, candidates, now):
+        return override
+    row.is_active = False
+    row._change_reason = "expired" if row.mode == OverrideMode.UNTIL_DATE else "a source changed"
+    row.save()
+    return None
+
+
+def _field_names(domain: str) -> list[str]:
+    return attribute_names(domain)
+
+
+def _chunked_fetch(model, ids: list[str]):
+    for start in range(0, len(ids), 900):
+        yield from model.objects.filter(pk__in=ids[start:start + 900])
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def golden_ids_of_sources(source_record_ids: list[int]) -> list[str]:
+    return list(CrossReference.objects.filter(source_record_id__in=source_record_ids)
+                .values_list("golden_id", flat=True).distinct())
+
+
+__all__ = ["golden_records_recompute", "golden_values", "reference_targets", "golden_ids_of_sources", "Q"]

@@ -1,0 +1,342 @@
+"""source_records_ingest: the one way what a system says enters the hub.
+
+map (done by the caller) → standardize → validate → keep versions → match → link or create →
+survivorship → save. Bulk all the way: a batch costs a fixed number of queries, not one per row.
+Validation happens before anything is written, so a rejected record is quarantined whole and
+never half applied, while the rest of the batch lands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mdm.canonical import REFERENCES, known_fields, standardize_record
+from mdm.choices import Domain
+from mdm.correlation import correlation
+from mdm.matchers import MatchInput, current_matcher
+from mdm.models import (
+    CrossReference,
+    QuarantinedRecord,
+    SourceRecord,
+    SourceRecordVersion,
+    SourceSystem,
+    golden_model,
+)
+from mdm.records import IncomingRecord, IngestSummary, Rejection
+from mdm.services.golden import golden_records_recompute, reference_targets
+
+log = logging.getLogger(__name__)
+_MIN = datetime.min.isoformat()
+
+
+@dataclass
+class _Accepted:
+    incoming: IncomingRecord
+    values: dict[str, Any]
+    content_hash: str
+    existing: SourceRecord | None = None
+    version: SourceRecordVersion | None = None
+
+
+def content_hash(record: IncomingRecord) -> str:
+    """Identifies one version of a source record: the same delivery twice hashes the same."""
+    material = {"payload": record.payload, "canonical": record.canonical, "deleted": record.deleted,
+                "updated_at": record.source_updated_at.isoformat() if record.source_updated_at else None,
+                "version": record.source_version}
+    return hashlib.sha1(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _order_key(updated_at: datetime | None, version: str, digest: str) -> tuple[str, str, str]:
+    """Total order of versions: the source's timestamp, then its version, then content (so two
+    different versions with the same timestamp settle the same way whatever order they arrive)."""
+    return (updated_at.isoformat() if updated_at else _MIN, version or "", digest)
+
+
+def source_system(name: str) -> SourceSystem:
+    try:
+        return SourceSystem.objects.get(name=name)
+    except SourceSystem.DoesNotExist:
+        known = ", ".join(SourceSystem.objects.values_list("name", flat=True))
+        raise LookupError(f"unknown system {name!r}; known systems: {known}") from None
+
+
+def source_records_ingest(*, system: str, domain: str, records: Iterable[IncomingRecord], acting_user=None,
+                          correlation_id: str | None = None, batch_size: int | None = None,
+                          reason: str = "") -> IngestSummary:
+    """Ingest what `system` says about `domain` objects. Returns counts and the quarantined."""
+    if domain not in Domain.values:
+        raise LookupError(f"unknown domain {domain!r}; expected one of {', '.join(Domain.values)}")
+    source = source_system(system)
+    batch_size = batch_size or settings.CONCORD_INGEST_BATCH_SIZE
+    summary = IngestSummary()
+    with correlation(correlation_id):
+        batch: list[IncomingRecord] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= batch_size:
+                summary.merge(_ingest_batch(source, domain, batch, acting_user, reason))
+                batch = []
+        if batch:
+            summary.merge(_ingest_batch(source, domain, batch, acting_user, reason))
+    return summary
+
+
+def _rounds(records: list[IncomingRecord]) -> list[list[IncomingRecord]]:
+    """Split a batch so each part holds a source key once; versions of one key go oldest first."""
+    by_key: dict[tuple[str, str], list[IncomingRecord]] = defaultdict(list)
+    for record in records:
+        by_key[(str(record.object_type), str(record.source_id))].append(record)
+    rounds: list[list[IncomingRecord]] = []
+    for versions in by_key.values():
+        versions.sort(key=lambda r: _order_key(r.source_updated_at, r.source_version, content_hash(r)))
+        for index, record in enumerate(versions):
+            if len(rounds) <= index:
+                rounds.append([])
+            rounds[index].append(record)
+    return rounds
+
+
+def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+                  reason: str) -> IngestSummary:
+    summary = IngestSummary()
+    for part in _rounds(records):
+        try:
+            with transaction.atomic():
+                summary.merge(_ingest_round(source, domain, part, acting_user, reason))
+        except IntegrityError:
+            # A concurrent writer took one of these keys first: redo record by record, so each
+            # lands atomically on its own and sees what the other writer committed.
+            log.warning("batch of %d %s records from %s hit a concurrent write; retrying per record",
+                        len(part), domain, source.name)
+            for record in part:
+                with transaction.atomic():
+                    summary.merge(_ingest_round(source, domain, [record], acting_user, reason))
+    return summary
+
+
+def _validate(domain: str, record: IncomingRecord) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(record.canonical, dict):
+        return {}, {"canonical": ["must be an object of canonical attributes"]}
+    if not str(record.source_id or "").strip():
+        errors["source_id"] = ["a source record needs its id in the source system"]
+    elif len(str(record.source_id)) > 120:
+        errors["source_id"] = ["longer than 120 characters"]
+    if not str(record.object_type or "").strip():
+        errors["object_type"] = ["missing object type"]
+    values, field_errors = standardize_record(domain, record.canonical)
+    errors.update(field_errors)
+    return values, errors
+
+
+def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+                  reason: str) -> IngestSummary:
+    summary = IngestSummary()
+    now = timezone.now()
+    from mdm.correlation import current_correlation_id
+
+    correlation_id = current_correlation_id()
+
+    accepted: list[_Accepted] = []
+    rejected: list[tuple[IncomingRecord, dict[str, list[str]]]] = []
+    for record in records:
+        values, errors = _validate(domain, record)
+        if errors:
+            rejected.append((record, errors))
+        else:
+            accepted.append(_Accepted(record, values, content_hash(record)))
+
+    # Known versions of these source keys, in one query.
+    existing: dict[tuple[str, str], SourceRecord] = {}
+    source_ids = [a.incoming.source_id for a in accepted]
+    for start in range(0, len(source_ids), 900):
+        query = SourceRecord.objects.filter(system=source, source_id__in=source_ids[start:start + 900])
+        for row in query.select_for_update():
+            existing[(row.object_type, row.source_id)] = row
+    for item in accepted:
+        item.existing = existing.get((item.incoming.object_type, item.incoming.source_id))
+
+    # References (customer_source_id …) must point at something this system already told us about,
+    # or at a record of this same batch (a parent customer arriving beside its child).
+    wanted = {(source.id, target, item.values[ref]) for item in accepted
+              for ref, _golden, target in REFERENCES[domain] if item.values.get(ref)}
+    targets = reference_targets(wanted) if wanted else {}
+    in_batch = {item.incoming.source_id for item in accepted}
+    still_accepted = []
+    for item in accepted:
+        errors = {}
+        for ref, _golden, target in REFERENCES[domain]:
+            value = item.values.get(ref)
+            if value and (source.id, target, value) not in targets and not (target == domain and value in in_batch):
+                errors[ref] = [f"no {target} with source id {value!r} is known from {source.name}"]
+        if errors:
+            rejected.append((item.incoming, errors))
+        else:
+            still_accepted.append(item)
+    accepted = still_accepted
+
+    if rejected:
+        _quarantine(source, domain, rejected, correlation_id)
+        summary.quarantined.extend(Rejection(str(r.source_id or ""), str(r.object_type or ""), e) for r, e in rejected)
+
+    new_items, changed_items, versions = [], [], []
+    for item in accepted:
+        incoming, current = item.incoming, item.existing
+        version = SourceRecordVersion(
+            content_hash=item.content_hash, payload=incoming.payload, canonical=item.values,
+            source_updated_at=incoming.source_updated_at, source_version=incoming.source_version or "",
+            received_at=now, correlation_id=correlation_id)
+        if current is None:
+            new_items.append(item)
+        elif current.content_hash == item.content_hash:
+            summary.unchanged += 1
+            continue
+        elif (_order_key(incoming.source_updated_at, incoming.source_version, item.content_hash)
+              < _order_key(current.source_updated_at, current.source_version, current.content_hash)):
+            version.applied = False
+            version.source_record = current
+            versions.append(version)
+            summary.stale += 1
+            continue
+        else:
+            changed_items.append(item)
+        item.version = version
+        versions.append(version)
+
+    # New source records.
+    fresh = []
+    for item in new_items:
+        fresh.append(SourceRecord(
+            system=source, domain=domain, object_type=item.incoming.object_type, source_id=item.incoming.source_id,
+            payload=item.incoming.payload, canonical=item.values, source_updated_at=item.incoming.source_updated_at,
+            source_version=item.incoming.source_version or "", content_hash=item.content_hash, received_at=now,
+            is_deleted=item.incoming.deleted, correlation_id=correlation_id))
+    SourceRecord.objects.bulk_create(fresh, batch_size=1000)
+    if fresh and fresh[0].pk is None:  # backends without RETURNING: read the ids back
+        ids = dict(SourceRecord.objects.filter(system=source, source_id__in=[r.source_id for r in fresh])
+                   .values_list("source_id", "id"))
+        for row in fresh:
+            row.pk = row.id = ids[row.source_id]
+    for item, row in zip(new_items, fresh, strict=True):
+        item.existing = row
+        item.version.source_record = row
+    summary.created += len(fresh)
+
+    # Newer versions of known source records.
+    for item in changed_items:
+        row = item.existing
+        row.payload, row.canonical = item.incoming.payload, item.values
+        row.source_updated_at, row.source_version = item.incoming.source_updated_at, item.incoming.source_version or ""
+        row.content_hash, row.received_at, row.is_deleted = item.content_hash, now, item.incoming.deleted
+        row.correlation_id = correlation_id
+        item.version.source_record = row
+    SourceRecord.objects.bulk_update(
+        [item.existing for item in changed_items],
+        ["payload", "canonical", "source_updated_at", "source_version", "content_hash", "received_at",
+         "is_deleted", "correlation_id"], batch_size=1000)
+    summary.updated += sum(1 for item in changed_items if not item.incoming.deleted)
+    summary.deleted += sum(1 for item in changed_items + new_items if item.incoming.deleted)
+    SourceRecordVersion.objects.bulk_create(versions, batch_size=1000, ignore_conflicts=True)
+
+    # Link new source records: to an existing golden record, or to a new one.
+    touched: list[str] = []
+    new_golden = {}
+    to_link = [item for item in new_items if not item.incoming.deleted]
+    if to_link:
+        model = golden_model(domain)
+        resolved = {}
+        for item in to_link:
+            attributes = dict(item.values)
+            for ref, golden, target in REFERENCES[domain]:
+                attributes[golden] = targets.get((source.id, target, item.values.get(ref) or ""))
+            resolved[id(item)] = attributes
+        outcomes = current_matcher().match(domain, [
+            MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
+                       attributes=resolved[id(item)]) for index, item in enumerate(to_link)])
+        group_golden: dict[str, str] = {}
+        xrefs = []
+        link_results = []
+        for outcome in outcomes:
+            item = to_link[outcome.ref]
+            golden_id = outcome.golden_id
+            if golden_id is None:
+                group = outcome.group or f"solo:{outcome.ref}"
+                if group not in group_golden:
+                    record = model()
+                    record.id = record.id or _new_id(model)
+                    group_golden[group] = record.id
+                    new_golden[record.id] = record
+                golden_id = group_golden[group]
+            xrefs.append(CrossReference(source_record=item.existing, domain=domain, golden_id=golden_id,
+                                        original_golden_id=golden_id,
+                                        linked_by=outcome.rule or "new", score=outcome.score or None))
+            link_results.append((outcome, golden_id, item.existing.id))
+            summary.review_candidates += len(outcome.review)
+            touched.append(golden_id)
+        _bulk_create_xrefs(xrefs, acting_user, reason or f"linked from {source.name}")
+        recorder = getattr(current_matcher(), "linked", None)
+        if recorder:
+            recorder(domain, link_results)
+
+    if changed_items:
+        changed_ids = [item.existing.id for item in changed_items]
+        touched.extend(CrossReference.objects.filter(source_record_id__in=changed_ids)
+                       .values_list("golden_id", flat=True))
+    if touched:
+        result = golden_records_recompute(domain, touched, new_records=new_golden, acting_user=acting_user,
+                                          reason=reason or f"ingest from {source.name}", now=now)
+        summary.golden_created += len(result.created)
+        summary.golden_updated += len(result.changed)
+    return summary
+
+
+def _new_id(model) -> str:
+    from mdm.models import new_golden_id
+
+    return new_golden_id(model.ID_PREFIX)
+
+
+def _bulk_create_xrefs(xrefs: list[CrossReference], acting_user, reason: str) -> None:
+    from simple_history.utils import bulk_create_with_history
+
+    if xrefs:
+        bulk_create_with_history(xrefs, CrossReference, batch_size=1000, default_user=acting_user,
+                                 default_change_reason=reason)
+
+
+def _quarantine(source: SourceSystem, domain: str, rejected, correlation_id: str) -> None:
+    QuarantinedRecord.objects.bulk_create([
+        QuarantinedRecord(
+            system=source, domain=domain, object_type=str(record.object_type or "")[:60],
+            source_id=str(record.source_id or "")[:120], payload=_jsonable(record.payload),
+            canonical=_jsonable(record.canonical), source_updated_at=record.source_updated_at,
+            source_version=str(record.source_version or "")[:80], errors=errors,
+            reason=Rejection(str(record.source_id or ""), str(record.object_type or ""), errors).reason,
+            content_hash=_safe_hash(record), correlation_id=correlation_id)
+        for record, errors in rejected], batch_size=500, ignore_conflicts=True)
+
+
+def _safe_hash(record: IncomingRecord) -> str:
+    material = {"id": str(record.source_id), "type": str(record.object_type), "payload": record.payload,
+                "canonical": record.canonical, "updated_at": str(record.source_updated_at)}
+    return hashlib.sha1(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str)) if value is not None else {}
+
+
+def unknown_fields(domain: str, data: dict[str, Any]) -> list[str]:
+    return sorted(set(data) - known_fields(domain) - {"source_id", "object_type", "source_updated_at",
+                                                      "source_version", "deleted"})
