@@ -1,0 +1,139 @@
+"""Batch matching: fit a model, deduplicate one frame, link two frames.
+
+Batch uses the same keys (`blocking_keys`) and the same scoring (`score_arrays`) as the hub's
+incremental path, so both give the same answer on the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .blocking import candidate_pairs, prepare
+from .clustering import cluster
+from .model import FellegiSunterModel, fit
+from .schema import Schema, schema_for
+from .scoring import comparison_vectors, decisions, score_arrays
+
+_CHUNK = 250_000  # pairs scored at a time, to bound memory
+
+
+@dataclass
+class MatchResult:
+    pairs: pd.DataFrame  # candidate pairs at or above the lower threshold, with contributions
+    clusters: pd.DataFrame  # one row per record: id, (source,) cluster
+    model: FellegiSunterModel
+    candidates: int  # candidate pairs produced by blocking
+
+    def matched_pairs(self) -> set[tuple]:
+        """Every pair of records put in the same cluster (as (left id, right id) for linkage)."""
+        out = set()
+        has_source = "source" in self.clusters.columns
+        for _, group in self.clusters.groupby("cluster"):
+            if len(group) < 2:
+                continue
+            if has_source:
+                lefts = group.loc[group["source"] == "left", "id"].tolist()
+                rights = group.loc[group["source"] == "right", "id"].tolist()
+                out.update((a, b) for a in lefts for b in rights)
+            else:
+                ids = sorted(group["id"].tolist(), key=str)
+                out.update((a, b) for x, a in enumerate(ids) for b in ids[x + 1:])
+        return out
+
+
+def _combine(a: dict, b: dict) -> dict:
+    return {k: np.concatenate([a[k], b[k]]) for k in a}
+
+
+def _random_pairs(n: int, size: int, seed: int, sources: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    li, ri = rng.integers(0, n, size), rng.integers(0, n, size)
+    keep = li != ri if sources is None else sources[li] != sources[ri]
+    return li[keep], ri[keep]
+
+
+def _score_all(schema, model, columns, li, ri):
+    parts = [score_arrays(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
+             for s in range(0, max(len(li), 1), _CHUNK)]
+    return parts
+
+
+def _levels_all(schema, columns, li, ri):
+    if not len(li):
+        return np.zeros((0, len(schema.compared)), np.int8)
+    return np.concatenate([comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
+                           for s in range(0, len(li), _CHUNK)])
+
+
+def _fit(schema, columns, li, ri, sources, *, random_pairs, seed, fix_u, thresholds):
+    n = len(columns[schema.id_field])
+    rl, rr = _random_pairs(n, random_pairs, seed, sources)
+    return fit(schema, _levels_all(schema, columns, li, ri), _levels_all(schema, columns, rl, rr), fix_u=fix_u,
+               **thresholds)
+
+
+def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,
+          random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
+    """Fit a model on unlabelled records (one frame to deduplicate, or two to link)."""
+    schema = schema_for(domain_or_schema)
+    columns, sources = _prepared(schema, df, df_right)
+    li, ri = candidate_pairs(schema, columns, sources=sources)
+    return _fit(schema, columns, li, ri, sources, random_pairs=random_pairs, seed=seed, fix_u=fix_u,
+                thresholds=thresholds)
+
+
+def _prepared(schema, df, df_right):
+    columns = prepare(schema, df)
+    if df_right is None:
+        return columns, None
+    right = prepare(schema, df_right)
+    sources = np.concatenate([np.zeros(len(df), np.int8), np.ones(len(df_right), np.int8)])
+    return _combine(columns, right), sources
+
+
+def _match(schema, df, df_right, model, *, random_pairs, seed, fix_u, thresholds) -> MatchResult:
+    columns, sources = _prepared(schema, df, df_right)
+    n = len(columns[schema.id_field])
+    li, ri = candidate_pairs(schema, columns, sources=sources)
+    if model is None:
+        model = _fit(schema, columns, li, ri, sources, random_pairs=random_pairs, seed=seed, fix_u=fix_u,
+                     thresholds=thresholds)
+    parts = _score_all(schema, model, columns, li, ri)
+    prob = np.concatenate([p.probability for p in parts])
+    weight = np.concatenate([p.match_weight for p in parts])
+    rule = np.concatenate([p.rule for p in parts])
+    contributions = np.concatenate([p.contributions for p in parts])
+
+    def score_missing(a, b):
+        return np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
+
+    labels = cluster(n, li, ri, prob, upper=model.upper, lower=model.lower, score_missing=score_missing)
+    ids = columns[schema.id_field]
+    keep = prob >= model.lower
+    pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight[keep],
+                          "probability": prob[keep], "decision": decisions(prob[keep], model), "rule": rule[keep]})
+    for j, f in enumerate(schema.compared):
+        pairs[f"contribution_{f.name}"] = contributions[keep, j]
+    clusters = pd.DataFrame({"id": ids, "cluster": labels})
+    if sources is not None:
+        clusters.insert(1, "source", np.where(sources == 0, "left", "right"))
+    return MatchResult(pairs=pairs, clusters=clusters, model=model, candidates=int(len(li)))
+
+
+def deduplicate(df: pd.DataFrame, domain_or_schema: str | Schema, model: FellegiSunterModel | None = None, *,
+                random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False, **thresholds) -> MatchResult:
+    """Find the records of one frame that are the same entity. Without a model, one is fitted
+    on the frame itself (EM, no labels)."""
+    return _match(schema_for(domain_or_schema), df, None, model, random_pairs=random_pairs, seed=seed,
+                  fix_u=fix_u, thresholds=thresholds)
+
+
+def link(df_left: pd.DataFrame, df_right: pd.DataFrame, domain_or_schema: str | Schema,
+         model: FellegiSunterModel | None = None, *, random_pairs: int = 200_000, seed: int = 0,
+         fix_u: bool = False, **thresholds) -> MatchResult:
+    """Find the records of two frames that are the same entity (pairs only across the frames)."""
+    return _match(schema_for(domain_or_schema), df_left, df_right, model, random_pairs=random_pairs, seed=seed,
+                  fix_u=fix_u, thresholds=thresholds)

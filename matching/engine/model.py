@@ -1,0 +1,165 @@
+"""The Fellegi–Sunter model: m and u per agreement level, fitted by EM without labels.
+
+m = P(level | same entity), u = P(level | different entities). A field's contribution to a pair
+is log2(m/u) of the level it reached (its Bayes factor in bits), 0 when a value is missing. The
+match weight is the prior's log-odds plus the contributions; the probability follows from it.
+A fitted model is plain data: `to_dict()` gives JSON the hub can store, `from_dict()` reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .comparisons import KINDS
+from .schema import Schema
+
+_FLOOR = 1e-6
+
+# How often two different entities agree exactly by chance, by kind: the prior for an untrained model.
+_CHANCE_AGREEMENT = {
+    "tax_id": 1e-5, "identifier": 1e-5, "phone": 1e-4, "email": 1e-4, "domain": 1e-4, "code": 1e-3,
+    "company_name": 1e-3, "person_name": 5e-3, "address": 1e-3, "date": 1e-3, "text": 5e-3,
+    "postal_code": 1e-2, "city": 2e-2, "country": 0.2, "exact": 1e-2,
+}
+
+
+@dataclass
+class FieldParameters:
+    name: str
+    kind: str
+    m: list[float]
+    u: list[float]
+
+    def weights(self) -> np.ndarray:
+        """log2(m/u) per level, plus a trailing 0 used for missing values (level -1)."""
+        m = np.maximum(np.asarray(self.m, float), _FLOOR)
+        u = np.maximum(np.asarray(self.u, float), _FLOOR)
+        return np.append(np.log2(m / u), 0.0)
+
+
+@dataclass
+class FellegiSunterModel:
+    schema: str
+    fields: list[FieldParameters]
+    prior: float = 1e-3  # share of matches among candidate pairs
+    upper: float = 0.9  # link at or above this probability
+    lower: float = 0.5  # review at or above this, no match below
+    trained: dict = field(default_factory=dict)  # how it was fitted: pairs, iterations, converged
+
+    @classmethod
+    def untrained(cls, schema: Schema, **thresholds) -> FellegiSunterModel:
+        """Reasonable defaults from each kind's chance agreement, for use before any fit."""
+        params = []
+        for f in schema.compared:
+            n = KINDS[f.kind].n_levels
+            m = 4.0 ** np.arange(n)
+            m /= m.sum()
+            chance = _CHANCE_AGREEMENT.get(f.kind, 1e-2)
+            u = np.concatenate([(0.2 ** np.arange(n - 1)), [0.0]])
+            u = u / u.sum() * (1 - chance)
+            u[-1] = chance
+            params.append(FieldParameters(f.name, f.kind, m.tolist(), u.tolist()))
+        return cls(schema=schema.name, fields=params, prior=0.05, **thresholds)
+
+    def weight_tables(self) -> list[np.ndarray]:
+        return [p.weights() for p in self.fields]
+
+    def contributions(self, levels: np.ndarray) -> np.ndarray:
+        """(pairs x fields) log2 Bayes factors for a matrix of agreement levels."""
+        out = np.empty(levels.shape, dtype=np.float64)
+        for j, table in enumerate(self.weight_tables()):
+            out[:, j] = table[levels[:, j]]
+        return out
+
+    @property
+    def prior_weight(self) -> float:
+        prior = min(max(self.prior, 1e-12), 1 - 1e-12)
+        return float(np.log2(prior / (1 - prior)))
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": self.schema, "prior": self.prior, "upper": self.upper, "lower": self.lower,
+            "trained": self.trained,
+            "fields": [{"name": p.name, "kind": p.kind, "m": list(p.m), "u": list(p.u),
+                        "levels": list(KINDS[p.kind].labels)} for p in self.fields],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FellegiSunterModel:
+        fields = [FieldParameters(f["name"], f["kind"], list(f["m"]), list(f["u"])) for f in data["fields"]]
+        return cls(schema=data["schema"], fields=fields, prior=data["prior"], upper=data["upper"],
+                   lower=data["lower"], trained=dict(data.get("trained", {})))
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+
+
+def _compress(levels: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct comparison vectors and how often each occurs (EM then runs over a few thousand rows)."""
+    code = np.zeros(len(levels), dtype=np.int64)
+    for j, n in enumerate(n_levels):
+        code = code * (n + 1) + (levels[:, j].astype(np.int64) + 1)
+    unique, first, counts = np.unique(code, return_index=True, return_counts=True)
+    return levels[first], counts.astype(np.float64)
+
+
+def level_frequencies(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
+    """Per field, the share of each level among pairs where both values are present."""
+    out = []
+    for j, n in enumerate(n_levels):
+        column = levels[:, j]
+        counts = np.bincount(column[column >= 0], minlength=n).astype(float) + 0.5  # never exactly zero
+        out.append(counts / counts.sum())
+    return out
+
+
+def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray | None = None, *,
+        max_iter: int = 300, tol: float = 1e-6, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
+    """Estimate m, u and the prior from unlabelled candidate pairs by expectation–maximisation.
+
+    u starts from the level frequencies of random pairs (nearly all non-matches), m from a strong
+    lean to agreement; EM then refines m, u (unless `fix_u`) and the prior over the candidates,
+    which is the population the model will score.
+    """
+    compared = schema.compared
+    n_levels = [KINDS[f.kind].n_levels for f in compared]
+    start = FellegiSunterModel.untrained(schema)
+    u = level_frequencies(random_levels, n_levels) if random_levels is not None and len(random_levels) else \
+        [np.asarray(p.u) for p in start.fields]
+    m = [np.asarray(p.m) for p in start.fields]
+    patterns, counts = _compress(candidate_levels, n_levels)
+    prior, converged, iteration = 0.1, False, 0
+    total = counts.sum()
+    for step in range(1, max_iter + 1):
+        iteration = step
+        log_m = sum(np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(m)))
+        log_u = sum(np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(u)))
+        odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        match_weight, non_match_weight = posterior * counts, (1 - posterior) * counts
+        new_prior = float(np.clip(match_weight.sum() / total, 1e-9, 1 - 1e-9))
+        new_m, new_u = [], []
+        for j, n in enumerate(n_levels):
+            present = patterns[:, j] >= 0
+            level = patterns[present, j]
+            mm = np.bincount(level, weights=match_weight[present], minlength=n) + 1e-9
+            new_m.append(mm / mm.sum())
+            if fix_u:
+                new_u.append(u[j])
+            else:
+                uu = np.bincount(level, weights=non_match_weight[present], minlength=n) + 1e-9
+                new_u.append(uu / uu.sum())
+        change = max(abs(new_prior - prior), max(np.abs(a - b).max() for a, b in zip(new_m, m, strict=False)),
+                     max(np.abs(a - b).max() for a, b in zip(new_u, u, strict=False)))
+        m, u, prior = new_m, new_u, new_prior
+        if change < tol:
+            converged = True
+            break
+    params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
+    return FellegiSunterModel(schema=schema.name, fields=params, prior=prior,
+                              trained={"pairs": int(total), "patterns": int(len(patterns)),
+                                       "iterations": iteration, "converged": converged, "fix_u": fix_u},
+                              **thresholds)

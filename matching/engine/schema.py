@@ -1,0 +1,164 @@
+"""Schemas: which fields a domain compares, how, and how candidates are found.
+
+A schema is plain data. The hub picks one per domain (`SCHEMAS["customer"]`); benchmarks and
+other domains build their own from the same three pieces: `Field`, `BlockingRule`, `IdentityRule`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .comparisons import KINDS
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute: its comparison kind (see comparisons.KINDS) and whether it is scored."""
+
+    name: str
+    kind: str
+    compare: bool = True  # False: standardized for blocking, rules or context only
+    swap_with: str | None = None  # values often entered in this other field (given name / surname)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown comparison kind {self.kind!r} for field {self.name!r}")
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Records sharing this key become candidates. Parts are (field, transform) pairs, see
+    blocking.TRANSFORMS; a record missing any part has no key for the rule."""
+
+    name: str
+    parts: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class IdentityRule:
+    """A deterministic override of the model: the same identifier (within the same `within`
+    value, e.g. country) is a match; two different valid identifiers are a non-match when
+    `conflict_is_non_match` (tax ids: yes; CRM and ERP contract numbers: no)."""
+
+    field: str
+    within: str | None = None
+    conflict_is_non_match: bool = True
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    fields: tuple[Field, ...]
+    blocking: tuple[BlockingRule, ...]
+    identity_rules: tuple[IdentityRule, ...] = ()
+    id_field: str = "id"
+    country_field: str | None = None  # gives phone, tax id, postal code and legal forms their country
+    max_block_size: int = 500  # keys shared by more records than this are too common to block on
+
+    @property
+    def compared(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.compare)
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+def standardize_record(schema: Schema, record: dict) -> dict:
+    """The record's schema fields, standardized (None when missing); the id is kept as given."""
+    country = None
+    if schema.country_field:
+        country = KINDS[schema.field(schema.country_field).kind].standardize(record.get(schema.country_field))
+    out = {schema.id_field: record.get(schema.id_field)}
+    for f in schema.fields:
+        out[f.name] = KINDS[f.kind].standardize(record.get(f.name), country)
+    return out
+
+
+def standardize_columns(schema: Schema, columns: dict[str, list]) -> dict[str, np.ndarray]:
+    """Column-wise standardization of many records (same result as standardize_record per row)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    missing = [None] * n
+    countries = [None] * n
+    if schema.country_field:
+        kind = KINDS[schema.field(schema.country_field).kind]
+        countries = [kind.standardize(v) for v in columns.get(schema.country_field, missing)]
+    out = {schema.id_field: np.asarray(columns.get(schema.id_field, list(range(n))), dtype=object)}
+    for f in schema.fields:
+        standardize = KINDS[f.kind].standardize
+        values = columns.get(f.name, missing)
+        out[f.name] = np.fromiter((standardize(v, c) for v, c in zip(values, countries, strict=False)), dtype=object, count=n)
+    return out
+
+
+# --- the hub's domains ---------------------------------------------------------------------------
+
+CUSTOMER = Schema(
+    name="customer",
+    fields=(
+        Field("name", "company_name"),
+        Field("tax_id", "tax_id"),
+        Field("country", "country"),
+        Field("city", "city"),
+        Field("postal_code", "postal_code"),
+        Field("address_line1", "address"),
+        Field("phone", "phone"),
+        Field("email", "email"),
+        Field("website", "domain"),
+    ),
+    blocking=(
+        BlockingRule("tax", (("country", "value"), ("tax_id", "value"))),
+        BlockingRule("web", (("website", "value"),)),
+        BlockingRule("phone", (("phone", "value"),)),
+        BlockingRule("email", (("email", "value"),)),
+        BlockingRule("name_sound", (("country", "value"), ("name", "phonetic"))),
+        BlockingRule("postal_name", (("postal_code", "value"), ("name", "prefix3"))),
+        BlockingRule("city_name", (("city", "value"), ("name", "first_word"))),
+    ),
+    identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
+    country_field="country",
+)
+
+CONTRACT = Schema(
+    name="contract",
+    fields=(
+        Field("customer_id", "exact"),
+        Field("number", "code"),
+        Field("title", "text"),
+        Field("start_date", "date"),
+        Field("end_date", "date"),
+    ),
+    blocking=(
+        BlockingRule("number", (("customer_id", "value"), ("number", "value"))),
+        BlockingRule("title", (("customer_id", "value"), ("title", "phonetic"))),
+        BlockingRule("start", (("customer_id", "value"), ("start_date", "value"))),
+    ),
+    identity_rules=(IdentityRule("number", within="customer_id", conflict_is_non_match=False),),
+)
+
+PROJECT = Schema(
+    name="project",
+    fields=(
+        Field("customer_id", "exact"),
+        Field("code", "code"),
+        Field("name", "text"),
+        Field("start_date", "date"),
+    ),
+    blocking=(
+        BlockingRule("code", (("customer_id", "value"), ("code", "value"))),
+        BlockingRule("name", (("customer_id", "value"), ("name", "phonetic"))),
+        BlockingRule("start", (("customer_id", "value"), ("start_date", "value"))),
+    ),
+    identity_rules=(IdentityRule("code", within="customer_id", conflict_is_non_match=False),),
+)
+
+SCHEMAS: dict[str, Schema] = {s.name: s for s in (CUSTOMER, CONTRACT, PROJECT)}
+
+
+def schema_for(domain_or_schema: str | Schema) -> Schema:
+    return domain_or_schema if isinstance(domain_or_schema, Schema) else SCHEMAS[domain_or_schema]
+
+
+__all__ = ["Field", "BlockingRule", "IdentityRule", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "SCHEMAS",
+           "schema_for", "standardize_record", "standardize_columns"]
