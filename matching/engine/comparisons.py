@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -120,24 +121,36 @@ def _phone_levels(left, right):
     return result
 
 
+def _cached(fn):
+    """Golden values come back as candidates again and again: remember their standard form."""
+    remembered = lru_cache(maxsize=500_000)(fn)
+
+    def standardize(value, country=None):
+        try:
+            return remembered(value, country)
+        except TypeError:  # an unhashable value
+            return fn(value, country)
+    return standardize
+
+
 def _no_country(fn):
-    return lambda value, country=None: fn(value)
+    return _cached(lambda value, country=None: fn(value))
 
 
 _NAME = ("different", "similar", "very similar", "exact")
 KINDS: dict[str, ComparisonKind] = {
     kind.name: kind for kind in (
-        ComparisonKind("company_name", std.company_name, _fuzzy((0.80, 0.92), with_token_sort=True), _NAME),
-        ComparisonKind("person_name", lambda v, c=None: std.person_name(v), _fuzzy((0.80, 0.92)), _NAME),
+        ComparisonKind("company_name", _cached(std.company_name), _fuzzy((0.80, 0.92), with_token_sort=True), _NAME),
+        ComparisonKind("person_name", _no_country(std.person_name), _fuzzy((0.80, 0.92)), _NAME),
         ComparisonKind("address", _no_country(std.street_address), _fuzzy((0.80, 0.92), with_token_sort=True),
                        _NAME),
         ComparisonKind("city", _no_country(std.city), _fuzzy((0.85, 0.94)), _NAME),
         ComparisonKind("text", _no_country(std.text), _fuzzy((0.80, 0.92), with_token_set=True), _NAME),
-        ComparisonKind("postal_code", std.postal_code, _edits((1,)), ("different", "one edit", "exact")),
-        ComparisonKind("phone", std.phone, _phone_levels, ("different", "close", "exact")),
+        ComparisonKind("postal_code", _cached(std.postal_code), _edits((1,)), ("different", "one edit", "exact")),
+        ComparisonKind("phone", _cached(std.phone), _phone_levels, ("different", "close", "exact")),
         ComparisonKind("email", _no_country(std.email), _email_levels, ("different", "same mailbox", "exact")),
         ComparisonKind("domain", _no_country(std.web_domain), _exact, ("different", "exact")),
-        ComparisonKind("tax_id", std.tax_id, _edits((1,)), ("different", "one edit", "exact")),
+        ComparisonKind("tax_id", _cached(std.tax_id), _edits((1,)), ("different", "one edit", "exact")),
         ComparisonKind("identifier", _no_country(std.code), _edits((2, 1)),
                        ("different", "two edits", "one edit", "exact")),
         ComparisonKind("code", _no_country(std.code), _edits((1,)), ("different", "one edit", "exact")),
@@ -160,4 +173,4 @@ def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray) -> np.ndar
 
 
 def _present(values: np.ndarray) -> np.ndarray:
-    return np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return np.not_equal(values, None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .comparisons import comparison_levels
+from .comparisons import KINDS, comparison_levels
 from .model import FellegiSunterModel, probability
 from .schema import Schema, schema_for, standardize_columns
 from .standardize import tax_id_is_valid
@@ -115,21 +115,16 @@ def _columns(schema: Schema, records: list[dict], standardized: bool) -> dict:
 
 def _to_pair_scores(schema, model, scored: ScoredArrays, left_ids, right_ids) -> list[PairScore]:
     names = [f.name for f in schema.compared]
-    labels = [f.kind for f in schema.compared]
-    from .comparisons import KINDS
-
-    out = []
-    verdicts = decisions(scored.probability, model)
-    for k in range(len(scored.probability)):
-        levels = scored.levels[k]
-        out.append(PairScore(
-            left_id=left_ids[k], right_id=right_ids[k],
-            match_weight=float(scored.match_weight[k]), probability=float(scored.probability[k]),
-            decision=verdicts[k], rule=scored.rule[k],
-            contributions={n: float(c) for n, c in zip(names, scored.contributions[k], strict=False)},
-            levels={n: ("missing" if lv < 0 else KINDS[kind].labels[lv]) for n, kind, lv in zip(names, labels, levels, strict=False)},
-        ))
-    return out
+    labels = [KINDS[f.kind].labels for f in schema.compared]
+    verdicts = decisions(scored.probability, model).tolist()
+    rows = zip(left_ids.tolist(), right_ids.tolist(), scored.match_weight.tolist(), scored.probability.tolist(),
+               verdicts, scored.rule.tolist(), scored.contributions.tolist(), scored.levels.tolist(), strict=True)
+    return [
+        PairScore(left_id=lid, right_id=rid, match_weight=w, probability=p, decision=d, rule=rule,
+                  contributions=dict(zip(names, contributions, strict=True)),
+                  levels={n: ("missing" if lv < 0 else lab[lv]) for n, lab, lv in zip(names, labels, levels, strict=True)})
+        for lid, rid, w, p, d, rule, contributions, levels in rows
+    ]
 
 
 def score_pairs(domain_or_schema: str | Schema, left_records: list[dict], right_records: list[dict],

@@ -270,6 +270,7 @@ def tax_id(value, country: str | None = None) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=_CACHE)
 def tax_id_is_valid(value) -> bool:
     """A plausible identifier: at least five characters, some digits, not one repeated character."""
     return bool(value) and len(value) >= 5 and any(c.isdigit() for c in value) and len(set(value)) > 1
