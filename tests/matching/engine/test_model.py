@@ -1,0 +1,57 @@
+"""The Fellegi–Sunter model learns m and u without labels and travels as plain JSON."""
+
+import json
+
+import numpy as np
+
+from matching.engine import CUSTOMER, FellegiSunterModel, fit
+from matching.engine.model import probability
+
+
+def synthetic_levels(seed=0, matches=2000, non_matches=20000):
+    """Comparison vectors drawn from known m and u: matches agree, non-matches mostly do not."""
+    rng = np.random.default_rng(seed)
+    fields = CUSTOMER.compared
+    from matching.engine.comparisons import KINDS
+
+    rows = []
+    for is_match, n in ((True, matches), (False, non_matches)):
+        block = np.empty((n, len(fields)), dtype=np.int8)
+        for j, f in enumerate(fields):
+            k = KINDS[f.kind].n_levels
+            p = np.full(k, 0.05 / (k - 1)) if is_match else np.full(k, 0.1 / (k - 1))
+            p[-1 if is_match else 0] = 0.95 if is_match else 0.9
+            block[:, j] = rng.choice(k, size=n, p=p / p.sum())
+        block[rng.random(block.shape) < 0.1] = -1  # some missing values
+        rows.append(block)
+    return np.concatenate(rows)
+
+
+def test_em_recovers_the_share_of_matches_without_labels():
+    model = fit(CUSTOMER, synthetic_levels())
+    assert abs(model.prior - 2000 / 22000) < 0.01
+    assert model.trained["converged"]
+
+
+def test_em_learns_that_agreement_is_evidence_for_a_match():
+    model = fit(CUSTOMER, synthetic_levels())
+    for table in model.weight_tables():
+        assert table[-2] > 0 > table[0]  # exact agreement for, disagreement against
+        assert table[-1] == 0  # a missing value says nothing
+
+
+def test_a_model_survives_a_json_round_trip():
+    model = fit(CUSTOMER, synthetic_levels(), upper=0.95, lower=0.4)
+    again = FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    assert again.to_dict()["fields"][0]["levels"] == ["different", "similar", "very similar", "exact"]
+
+
+def test_the_untrained_model_already_prefers_agreement():
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    assert all(table[-2] > 0 > table[0] for table in model.weight_tables())
+
+
+def test_probability_follows_the_match_weight():
+    assert probability(np.array([0.0]))[0] == 0.5
+    assert probability(np.array([10.0]))[0] > 0.999

@@ -1,0 +1,101 @@
+"""Scores are explainable, identity rules override the model, thresholds decide."""
+
+import pytest
+
+from matching.engine import CUSTOMER, Decision, FellegiSunterModel, decide, score_candidates, score_pairs
+from matching.engine.schema import standardize_record
+
+from .records import ACME_CRM, ACME_ERP, ACME_GERMANY, GLOBEX
+
+
+@pytest.fixture
+def model():
+    return FellegiSunterModel.untrained(CUSTOMER)
+
+
+def test_the_same_customer_from_crm_and_erp_is_linked(model):
+    [score] = score_pairs("customer", [ACME_CRM], [ACME_ERP], model)
+    assert score.decision == Decision.LINK
+    assert score.levels["name"] == "exact"
+    assert score.levels["phone"] == "exact"
+
+
+def test_contributions_explain_the_match_weight(model):
+    [score] = score_pairs("customer", [ACME_CRM], [GLOBEX], model)
+    assert set(score.contributions) == {f.name for f in CUSTOMER.compared}
+    assert score.match_weight == pytest.approx(model.prior_weight + sum(score.contributions.values()))
+    assert score.contributions["name"] < 0
+
+
+def test_the_same_tax_id_in_the_same_country_is_a_match(model):
+    renamed = {**ACME_ERP, "name": "Totally Different Name", "city": "Boston", "phone": None, "email": None,
+               "website": None, "address_line1": None, "postal_code": None}
+    [score] = score_pairs("customer", [ACME_CRM], [renamed], model)
+    assert score.rule == "same tax_id"
+    assert score.probability == 1.0
+    assert score.decision == Decision.LINK
+
+
+def test_two_different_valid_tax_ids_in_the_same_country_are_not_a_match(model):
+    twin = {**ACME_ERP, "tax_id": "99-9999998"}
+    [score] = score_pairs("customer", [ACME_CRM], [twin], model)
+    assert score.rule == "different tax_id"
+    assert score.decision == Decision.NO_MATCH
+    assert score.contributions["name"] > 0  # the model's view is still reported
+
+
+def test_tax_ids_of_different_countries_are_left_to_the_model(model):
+    [score] = score_pairs("customer", [ACME_CRM], [ACME_GERMANY], model)
+    assert score.rule == ""
+    assert score.decision != Decision.LINK
+
+
+def test_placeholder_tax_ids_do_not_trigger_rules(model):
+    a = {**ACME_CRM, "tax_id": "000000000"}
+    b = {**ACME_ERP, "tax_id": "000000000"}
+    [score] = score_pairs("customer", [a], [b], model)
+    assert score.rule == ""
+
+
+def test_decisions_follow_the_two_thresholds():
+    model = FellegiSunterModel.untrained(CUSTOMER, upper=0.9, lower=0.5)
+    assert decide(0.95, model) == Decision.LINK
+    assert decide(0.9, model) == Decision.LINK
+    assert decide(0.7, model) == Decision.REVIEW
+    assert decide(0.2, model) == Decision.NO_MATCH
+
+
+def test_candidates_come_back_best_first(model):
+    scores = score_candidates("customer", ACME_CRM, [GLOBEX, ACME_GERMANY, ACME_ERP], model)
+    assert [s.right_id for s in scores][0] == "erp-7"
+    assert [s.left_id for s in scores] == ["crm-1"] * 3
+
+
+def test_standardized_records_score_the_same(model):
+    raw = score_candidates("customer", ACME_CRM, [ACME_ERP, GLOBEX], model)
+    std = [standardize_record(CUSTOMER, r) for r in (ACME_CRM, ACME_ERP, GLOBEX)]
+    again = score_candidates("customer", std[0], std[1:], model, standardized=True)
+    assert [(s.right_id, s.probability) for s in raw] == [(s.right_id, s.probability) for s in again]
+
+
+def test_score_pairs_wants_aligned_lists(model):
+    with pytest.raises(ValueError):
+        score_pairs("customer", [ACME_CRM], [], model)
+
+
+def test_no_candidates_no_scores(model):
+    assert score_candidates("customer", ACME_CRM, [], model) == []
+
+
+def test_contracts_and_projects_have_schemas():
+    a = {"id": 1, "customer_id": "G1", "number": "CT-2024/001", "title": "Support renewal 2024", "start_date": "2024-01-01",
+         "end_date": "2024-12-31"}
+    b = {**a, "id": 2, "number": "ct2024001", "title": "Support Renewal (2024)"}
+    [score] = score_pairs("contract", [a], [b])
+    assert score.rule == "same number"
+    other_number = {**b, "number": "ERP-778"}
+    [score] = score_pairs("contract", [a], [other_number])
+    assert score.rule == ""  # CRM and ERP number contracts differently: no veto
+    p = {"id": 1, "customer_id": "G1", "code": "PRJ-7", "name": "ERP rollout", "start_date": "2024-03-01"}
+    [score] = score_pairs("project", [p], [{**p, "id": 2, "code": "prj 7"}])
+    assert score.decision == Decision.LINK
