@@ -30,6 +30,8 @@ class IncomingRecord:
     source_updated_at: datetime | None = None
     source_version: str = ""
     deleted: bool = False
+    # What the mapper already found wrong (e.g. an unparseable timestamp): quarantined with the rest.
+    problems: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -35,8 +35,15 @@ def incoming_from_row(domain: str, row: dict[str, Any], default_object_type: str
     record = IncomingRecord(
         source_id=str(row.get("source_id") or "").strip(), object_type=str(row.get("object_type") or default_object_type),
         canonical=canonical, payload=row, source_updated_at=updated_at,
-        source_version=str(row.get("source_version") or ""), deleted=bool(row.get("deleted", False)))
+        source_version=str(row.get("source_version") or ""), deleted=_truthy(row.get("deleted", False)),
+        problems=errors)
     return record, errors
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
 
 
 def source_records_ingest_strict(*, system: str, domain: str, rows: list[dict[str, Any]], acting_user=None,

@@ -86,10 +86,12 @@ def reference_targets(pairs: set[tuple[int, str, str]]) -> dict[tuple[int, str, 
 
 
 def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records: dict[str, GoldenRecord] | None = None,
-                             acting_user=None, reason: str = "", now: datetime | None = None) -> RecomputeResult:
+                             acting_user=None, reason: str = "", now: datetime | None = None,
+                             force: bool = False) -> RecomputeResult:
     """Apply survivorship to the given golden records from all their live contributors.
 
     `new_records` are unsaved golden records (made by ingestion) to be created with history.
+    `force` writes a new revision even when no value changed (a merge: history must show it).
     Golden records left without contributors are retired; their ids stay valid.
     """
     model = golden_model(domain)
@@ -162,7 +164,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                 update_fields |= {"record_status", "revision"}
                 changed.append(golden_id)
             continue
-        if values == before and lineage == lineage_before and golden_id not in new_records:
+        if values == before and lineage == lineage_before and golden_id not in new_records and not force:
             continue
         for name, value in values.items():
             _assign(record, name, value)

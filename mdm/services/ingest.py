@@ -126,7 +126,7 @@ def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecor
 
 
 def _validate(domain: str, record: IncomingRecord) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {name: list(messages) for name, messages in (record.problems or {}).items()}
     if not isinstance(record.canonical, dict):
         return {}, {"canonical": ["must be an object of canonical attributes"]}
     if not str(record.source_id or "").strip():

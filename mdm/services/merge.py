@@ -66,7 +66,7 @@ def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason
     event = MergeEvent.objects.create(domain=domain, survivor_id=survivor_id, merged_id=merged_id,
                                       moved_xrefs=[x.id for x in xrefs], repointed=repointed, reason=reason,
                                       acting_user=acting_user)
-    golden_records_recompute(domain, [survivor.id], acting_user=acting_user,
+    golden_records_recompute(domain, [survivor.id], acting_user=acting_user, force=True,
                              reason=f"merged {merged_id} into {survivor_id}: {reason}")
     return event
 
@@ -107,6 +107,8 @@ def golden_record_unmerge(*, merged_id: str, acting_user, reason: str) -> MergeE
     merged.save()
     event.undone_at, event.undone_by, event.undo_reason = timezone.now(), acting_user, reason
     event.save(update_fields=["undone_at", "undone_by", "undo_reason"])
-    golden_records_recompute(domain, [survivor_id, merged_id], acting_user=acting_user,
+    golden_records_recompute(domain, [survivor_id], acting_user=acting_user, force=True,
+                             reason=f"unmerged {merged_id} from {survivor_id}: {reason}")
+    golden_records_recompute(domain, [merged_id], acting_user=acting_user,
                              reason=f"unmerged {merged_id} from {survivor_id}: {reason}")
     return event

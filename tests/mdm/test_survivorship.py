@@ -1,0 +1,57 @@
+from datetime import datetime, timedelta
+
+from mdm.survivorship import Candidate, Override, Rule, decide, fingerprint
+
+TRUST = Rule("trust", ("netsuite", "salesforce"))
+
+
+def c(value, system, record_id, updated="2026-06-01T00:00:00+00:00", completeness=5):
+    return Candidate(value, system, record_id, updated, completeness)
+
+
+def test_trust_order_picks_the_most_trusted_system_that_has_a_value():
+    decision = decide([c("A", "salesforce", 1), c("B", "netsuite", 2)], TRUST)
+    assert (decision.value, decision.system, decision.rule) == ("B", "netsuite", "trust")
+    assert decide([c("A", "salesforce", 1), c(None, "netsuite", 2)], TRUST).value == "A"
+
+
+def test_most_recent_uses_the_sources_business_timestamp():
+    old, new = "2026-01-01T00:00:00+00:00", "2026-05-01T00:00:00+00:00"
+    decision = decide([c("old", "netsuite", 1, old), c("new", "salesforce", 2, new)], Rule("recent", TRUST.trust_order))
+    assert decision.value == "new"
+
+
+def test_most_complete_prefers_the_fuller_source_record():
+    decision = decide([c("x", "netsuite", 1, completeness=3), c("y", "salesforce", 2, completeness=9)],
+                      Rule("complete", TRUST.trust_order))
+    assert decision.value == "y"
+
+
+def test_most_frequent_follows_the_majority_and_ties_fall_to_trust():
+    rule = Rule("frequent", ("a", "b", "c"))
+    assert decide([c("x", "c", 1), c("y", "b", 2), c("y", "a", 3)], rule).value == "y"
+    assert decide([c("x", "a", 1), c("y", "b", 2)], rule).value == "x"
+
+
+def test_the_answer_does_not_depend_on_arrival_order():
+    candidates = [c("A", "salesforce", 1), c("B", "netsuite", 2), c("C", "csv", 3)]
+    assert decide(candidates, TRUST) == decide(list(reversed(candidates)), TRUST)
+
+
+def test_a_pinned_override_beats_every_rule():
+    decision = decide([c("B", "netsuite", 2)], TRUST, Override("Z"))
+    assert (decision.value, decision.rule) == ("Z", "steward override")
+
+
+def test_an_override_until_a_date_ends_at_that_date():
+    now = datetime(2026, 6, 1)
+    override = Override("Z", "until_date", until=now + timedelta(days=1))
+    assert decide([c("B", "netsuite", 2)], TRUST, override, now).value == "Z"
+    assert decide([c("B", "netsuite", 2)], TRUST, override, now + timedelta(days=2)).value == "B"
+
+
+def test_an_override_until_the_source_changes_ends_when_it_does():
+    before = [c("B", "netsuite", 2)]
+    override = Override("Z", "until_source_change", source_fingerprint=fingerprint(before))
+    assert decide(before, TRUST, override).value == "Z"
+    assert decide([c("B2", "netsuite", 2)], TRUST, override).value == "B2"
