@@ -1,0 +1,23 @@
+"""Which steward changes need the master data council's approval (four-eyes) before they apply.
+
+Stand-ins for the real governance rules: a customer's tax id and legal entity are legal facts, and
+merging two customers that both already have contracts (i.e. ERP invoices) touches accounting."""
+
+from __future__ import annotations
+
+from mdm.choices import Domain
+from mdm.models import Contract
+
+GOVERNED_ATTRIBUTES = {Domain.CUSTOMER: {"tax_id", "legal_entity"}}
+
+
+def override_needs_approval(domain: str, attribute: str) -> bool:
+    return attribute in GOVERNED_ATTRIBUTES.get(domain, set())
+
+
+def merge_needs_approval(domain: str, survivor_id: str, merged_id: str) -> bool:
+    if domain != Domain.CUSTOMER:
+        return False
+    with_contracts = set(Contract.objects.filter(customer_id__in=[survivor_id, merged_id])
+                         .values_list("customer_id", flat=True).distinct())
+    return {survivor_id, merged_id} <= with_contracts

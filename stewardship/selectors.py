@@ -1,0 +1,184 @@
+"""Reads for the console: the home page's queues, the golden record page, search. No writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from matching.models import CandidateStatus, MatchCandidate
+from mdm.canonical import REFERENCES, attribute_names
+from mdm.choices import Domain, GoldenStatus, OutboxStatus, QuarantineStatus
+from mdm.models import (
+    AttributeOverride,
+    Contract,
+    CrossReference,
+    Customer,
+    GoldenRecord,
+    MergeEvent,
+    OutboxMessage,
+    Project,
+    QuarantinedRecord,
+    golden_model,
+)
+from mdm.selectors import sources_of
+from stewardship.conf import sla_hours
+from stewardship.models import ChangeRequest, ChangeStatus
+from stewardship.permissions import access_of, restrict
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    url_name: str
+    total: int = 0
+    by_domain: dict[str, int] = field(default_factory=dict)
+    oldest: Any = None
+    overdue: int = 0
+
+
+def _queue(queue: Queue, queryset, time_field: str, deadline) -> Queue:
+    for row in queryset.values("domain").annotate(n=Count("id"), oldest=Min(time_field),
+                                                    late=Count("id", filter=Q(**{f"{time_field}__lt": deadline}))):
+        queue.by_domain[row["domain"]] = row["n"]
+        queue.total += row["n"]
+        queue.overdue += row["late"]
+        if queue.oldest is None or row["oldest"] < queue.oldest:
+            queue.oldest = row["oldest"]
+    return queue
+
+
+def home_queues(user) -> list[Queue]:
+    """What waits for `user`: match review (theirs or unassigned), exceptions, council approvals."""
+    deadline = timezone.now() - timedelta(hours=sla_hours())
+    candidates = restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN), user, "change").filter(
+        Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    quarantine = restrict(QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN), user, "change")
+    dead = restrict(OutboxMessage.objects.filter(status=OutboxStatus.DEAD), user, "change")
+    approvals = restrict(ChangeRequest.objects.filter(status=ChangeStatus.PENDING), user, "approve").exclude(
+        requested_by=user)
+    exceptions = _queue(Queue("exceptions", "Exceptions", "stewardship:exceptions"), quarantine, "created_at", deadline)
+    _queue(exceptions, dead, "created_at", deadline)
+    return [
+        _queue(Queue("match", "Match review", "stewardship:match_queue"), candidates, "created_at", deadline),
+        exceptions,
+        _queue(Queue("council", "Council approvals", "stewardship:council"), approvals, "created_at", deadline),
+    ]
+
+
+@dataclass
+class AttributeRow:
+    name: str
+    value: Any
+    lineage: dict[str, Any]
+    sources: list[tuple[Any, Any, bool]]  # (cross-reference, its value, is the winner)
+    override: AttributeOverride | None
+    conflict: bool
+
+
+def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
+                          overrides: dict[str, AttributeOverride]) -> list[AttributeRow]:
+    """Per attribute: the golden value, the lineage that chose it, and every source's value."""
+    from mdm.services.golden import golden_values
+
+    values = golden_values(record)
+    references = {golden: ref for ref, golden, _target in REFERENCES[record.domain]}
+    rows = []
+    for name in attribute_names(record.domain):
+        lineage = (record.lineage or {}).get(name, {})
+        sources = []
+        for xref in xrefs:
+            canonical = xref.source_record.canonical
+            value = canonical.get(references.get(name, name))
+            winner = lineage.get("source_record_id") == xref.source_record_id
+            sources.append((xref, value, winner))
+        distinct = {str(v) for _x, v, _w in sources if v not in (None, "")}
+        rows.append(AttributeRow(name=name, value=values.get(name), lineage=lineage, sources=sources,
+                                 override=overrides.get(name), conflict=len(distinct) > 1))
+    return rows
+
+
+def golden_page(record: GoldenRecord) -> dict[str, Any]:
+    xrefs = list(sources_of(record.id))
+    overrides = {o.attribute: o for o in AttributeOverride.objects.filter(golden_id=record.id, is_active=True)
+                 .select_related("created_by")}
+    context: dict[str, Any] = {
+        "xrefs": xrefs,
+        "rows": golden_attribute_rows(record, xrefs, overrides),
+        "overrides": list(overrides.values()),
+        "merged_here": list(MergeEvent.objects.filter(survivor_id=record.id, undone_at__isnull=True)
+                            .select_related("acting_user")),
+        "merge_event": MergeEvent.objects.filter(merged_id=record.id, undone_at__isnull=True).first(),
+        "requests": list(ChangeRequest.objects.filter(golden_id=record.id).select_related("requested_by",
+                                                                                         "decided_by")[:20]),
+    }
+    if isinstance(record, Customer):
+        context["contracts"] = list(record.contracts.all()[:100])
+        context["projects"] = list(record.projects.all()[:100])
+        context["parent"] = record.parent
+        context["children"] = list(record.children.filter(record_status=GoldenStatus.ACTIVE)[:100])
+    elif isinstance(record, Contract):
+        context["customer"] = record.customer
+        context["projects"] = list(record.projects.all()[:100])
+    elif isinstance(record, Project):
+        context["customer"] = record.customer
+        context["contract"] = record.contract
+    return context
+
+
+_LABEL_FIELD = {Domain.CUSTOMER: "name", Domain.CONTRACT: "title", Domain.PROJECT: "name"}
+_KEY_FIELD = {Domain.CUSTOMER: "tax_id", Domain.CONTRACT: "number", Domain.PROJECT: "code"}
+
+
+@dataclass
+class Hit:
+    record: GoldenRecord
+    score: float
+    why: str
+
+
+def search(user, query: str, limit: int = 50) -> list[Hit]:
+    """Golden records the user may see, found by source key (system:source_id), exact tax id /
+    contract number / project code, or fuzzily by name (icontains prefilter, rapidfuzz ranking)."""
+    query = query.strip()
+    if not query:
+        return []
+    hits: dict[str, Hit] = {}
+    if ":" in query:
+        system, _, source_id = query.partition(":")
+        xrefs = CrossReference.objects.filter(source_record__system__name__iexact=system.strip(),
+                                              source_record__source_id__iexact=source_id.strip())
+        by_domain: dict[str, list[str]] = {}
+        for domain, golden_id in xrefs.values_list("domain", "golden_id"):
+            by_domain.setdefault(domain, []).append(golden_id)
+        for domain, ids in by_domain.items():
+            for record in restrict(golden_model(domain).objects.filter(pk__in=ids), user, "view"):
+                hits[record.id] = Hit(record, 100.0, f"source key {query}")
+    compact = query.replace(" ", "").upper()
+    visible = {domain: restrict(golden_model(domain).objects.all(), user, "view")
+               for domain in access_of(user).domains("view")}
+    for domain, queryset in visible.items():
+        key = _KEY_FIELD[domain]
+        for record in queryset.filter(Q(**{f"{key}__iexact": query}) | Q(**{f"{key}__iexact": compact}) |
+                                      Q(pk__iexact=query))[:limit]:
+            hits.setdefault(record.id, Hit(record, 100.0, f"{key.replace('_', ' ')} {getattr(record, key)}"))
+    tokens = [t for t in query.split() if len(t) >= 3] or [query]
+    for domain, queryset in visible.items():
+        label = _LABEL_FIELD[domain]
+        prefilter = Q()
+        for token in tokens:
+            prefilter |= Q(**{f"{label}__icontains": token[:4]})
+        if domain == Domain.PROJECT:
+            prefilter |= Q(code__icontains=query)
+        if domain == Domain.CONTRACT:
+            prefilter |= Q(number__icontains=query)
+        pool = {r.id: r for r in queryset.filter(prefilter)[:500]}
+        choices = {rid: getattr(r, label) or str(r) for rid, r in pool.items()}
+        for _text, score, rid in process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60):
+            hits.setdefault(rid, Hit(pool[rid], float(score), f"{label} similar ({score:.0f})"))
+    return sorted(hits.values(), key=lambda h: (-h.score, str(h.record)))[:limit]

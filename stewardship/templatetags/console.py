@@ -1,0 +1,36 @@
+from django import template
+from django.utils.dateparse import parse_datetime
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key, "")
+
+
+@register.filter
+def show(value):
+    """A value as stewards read it: blanks as an em dash."""
+    return "—" if value in (None, "") else value
+
+
+@register.filter
+def when(value):
+    """An ISO timestamp from lineage JSON as a datetime for the date filters."""
+    if not value:
+        return None
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+@register.filter
+def signed(value):
+    try:
+        return f"{float(value):+.2f}"
+    except (TypeError, ValueError):
+        return "—"
+
+
+@register.filter
+def human(name):
+    return str(name).replace("_", " ")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from stewardship import views
+
+app_name = "stewardship"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("review/", views.match_queue, name="match_queue"),
+    path("review/bulk/", views.match_bulk, name="match_bulk"),
+    path("review/<int:candidate_id>/<str:verb>/", views.match_decide, name="match_decide"),
+    path("golden/<str:golden_id>/", views.golden_detail, name="golden"),
+    path("golden/<str:golden_id>/resolve/<str:attribute>/", views.resolve, name="resolve"),
+    path("golden/<str:golden_id>/overrides/<int:override_id>/remove/", views.override_remove_view,
+         name="override_remove"),
+    path("golden/<str:golden_id>/merge/", views.merge, name="merge"),
+    path("golden/<str:golden_id>/unmerge/", views.unmerge, name="unmerge"),
+    path("exceptions/", views.exceptions, name="exceptions"),
+    path("exceptions/quarantine/<int:entry_id>/", views.quarantine_fix, name="quarantine_fix"),
+    path("exceptions/quarantine/<int:entry_id>/discard/", views.quarantine_discard_view, name="quarantine_discard"),
+    path("exceptions/outbox/<int:message_id>/replay/", views.outbox_replay_view, name="outbox_replay"),
+    path("council/", views.council, name="council"),
+    path("council/<int:request_id>/<str:verb>/", views.council_decide, name="council_decide"),
+    path("search/", views.search_view, name="search"),
+]
