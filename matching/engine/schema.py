@@ -115,6 +115,7 @@ CUSTOMER = Schema(
         BlockingRule("name_sound", (("country", "value"), ("name", "phonetic"))),
         BlockingRule("postal_name", (("postal_code", "value"), ("name", "prefix3"))),
         BlockingRule("city_name", (("city", "value"), ("name", "first_word"))),
+        BlockingRule("postal_street", (("postal_code", "value"), ("address_line1", "phonetic"))),
     ),
     identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
     country_field="country",
