@@ -1,0 +1,318 @@
+"""The console's pages and actions: each renders, each action goes through its service and leaves
+history naming who and why, and refusals are 403s."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from matching.models import CandidateStatus, MatchCandidate, MatchDecision
+from mdm.choices import GoldenStatus, OutboxStatus, QuarantineStatus
+from mdm.models import AttributeOverride, Contract, Customer, MergeEvent, OutboxMessage, QuarantinedRecord
+from stewardship.models import ChangeRequest, ChangeStatus
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name, *args):
+    return reverse(f"stewardship:{name}", args=args)
+
+
+# --- pages render ------------------------------------------------------------------------------
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client, world):
+    response = client.get(url("home"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/login/").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["steward_customers", "council", "auditor", "admin"])
+def test_it_renders_every_page(world, as_user, name):
+    client = as_user(name)
+    for path in [url("home"), url("match_queue"), url("golden", world.acme.id), url("exceptions"),
+                 url("council"), url("search") + "?q=acme", url("quarantine_fix", world.quarantined.pk),
+                 url("golden", world.project.id) if name != "steward_customers" else url("home")]:
+        response = client.get(path)
+        assert response.status_code == 200, (name, path, response.status_code)
+
+
+def test_it_renders_the_resolve_form_with_each_sources_value(world, as_user):
+    response = as_user("steward_customers").get(url("resolve", world.acme.id, "city"))
+    assert response.status_code == 200
+    assert b"Berlin-Mitte" in response.content and b"salesforce:001A" in response.content
+
+
+def test_home_counts_what_waits_by_queue_and_domain(world, as_user, settings):
+    settings.CONCORD_STEWARD_SLA_HOURS = 1
+    MatchCandidate.objects.filter(pk=world.stark_candidate.pk).update(created_at=timezone.now() - timedelta(hours=5))
+    response = as_user("steward_customers").get(url("home"))
+    queues = {q.key: q for q in response.context["queues"]}
+    # Umbrella (GB) is outside her countries: three of the four candidates are hers.
+    assert queues["match"].total == 3 and queues["match"].by_domain == {"customer": 3}
+    assert queues["match"].overdue == 1
+    assert queues["exceptions"].total == 2  # one quarantined record, one dead message
+    assert queues["council"].total == 0
+    assert b"past 1h" in response.content
+
+
+def test_golden_page_shows_lineage_sources_relations_and_history(world, as_user):
+    response = as_user("steward_customers").get(url("golden", world.acme.id))
+    html = response.content.decode()
+    assert "Berlin-Mitte" in html and "Berlin" in html  # both sources' cities
+    assert "trust" in html  # the rule that chose
+    assert "K-1" in html and "P-1" in html  # contracts and projects
+    assert "History" in html and "created" in html
+
+
+def test_list_pages_use_a_bounded_number_of_queries(world, as_user, django_assert_max_num_queries):
+    client = as_user("steward_customers")
+    client.get(url("home"))  # warm the session
+    for path in [url("match_queue"), url("exceptions"), url("council"), url("home")]:
+        with django_assert_max_num_queries(25):
+            assert client.get(path).status_code == 200
+
+
+# --- match review ------------------------------------------------------------------------------
+
+def test_review_queue_shows_only_the_stewards_countries(world, as_user):
+    response = as_user("steward_customers").get(url("match_queue"))
+    shown = {card["candidate"].pk for card in response.context["cards"]}
+    assert world.umbrella_candidate.pk not in shown
+    assert {world.stark_candidate.pk, world.wayne_candidate.pk, world.globex_candidate.pk} == shown
+    assert b"agree" in response.content and b"differ" in response.content and b"+6.20" in response.content
+
+
+def test_accept_merges_through_the_service_and_writes_history(world, as_user, users):
+    response = as_user("steward_customers").post(url("match_decide", world.stark_candidate.pk, "accept"), **HTMX)
+    assert response.status_code == 200 and b"Accepted" in response.content
+    merged = Customer.objects.get(pk=world.stark_ns.id)
+    assert merged.record_status == GoldenStatus.MERGED and merged.merged_into == world.stark_sf.id
+    latest = merged.history.latest()
+    assert latest.history_user == users["steward_customers"] and "merged into" in latest.history_change_reason
+    assert MatchCandidate.objects.get(pk=world.stark_candidate.pk).status == CandidateStatus.ACCEPTED
+
+
+def test_reject_is_remembered_as_not_a_match(world, as_user, users):
+    as_user("steward_customers").post(url("match_decide", world.wayne_candidate.pk, "reject"))
+    candidate = MatchCandidate.objects.get(pk=world.wayne_candidate.pk)
+    assert candidate.status == CandidateStatus.REJECTED and candidate.decided_by == users["steward_customers"]
+    assert MatchDecision.objects.filter(verdict="not_match", decided_by=users["steward_customers"]).exists()
+
+
+def test_claim_and_assign(world, as_user, users):
+    client = as_user("steward_customers")
+    client.post(url("match_decide", world.wayne_candidate.pk, "claim"), **HTMX)
+    assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).assigned_to == users["steward_customers"]
+    client.post(url("match_decide", world.wayne_candidate.pk, "assign"), {"assignee": users["council"].pk}, **HTMX)
+    assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).assigned_to == users["council"]
+
+
+def test_bulk_reject_decides_every_selected_candidate(world, as_user):
+    ids = [world.wayne_candidate.pk, world.stark_candidate.pk]
+    response = as_user("steward_customers").post(url("match_bulk"), {"verb": "reject", "candidate": ids})
+    assert response.status_code == 302
+    assert set(MatchCandidate.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"rejected"}
+
+
+def test_bulk_refuses_candidates_outside_the_stewards_reach(world, as_user):
+    response = as_user("steward_customers").post(
+        url("match_bulk"), {"verb": "accept", "candidate": [world.umbrella_candidate.pk]})
+    assert response.status_code == 403
+    assert MatchCandidate.objects.get(pk=world.umbrella_candidate.pk).status == "open"
+
+
+def test_accepting_customers_that_both_have_contracts_asks_the_council(world, as_user, users):
+    response = as_user("steward_customers").post(url("match_decide", world.globex_candidate.pk, "accept"), **HTMX)
+    assert b"council" in response.content
+    request = ChangeRequest.objects.get()
+    assert request.payload["action"] == "merge" and request.requested_by == users["steward_customers"]
+    assert Customer.objects.get(pk=world.globex_ns.id).record_status == GoldenStatus.ACTIVE
+
+    as_user("council").post(url("council_decide", request.pk, "approve"), {"comment": "checked invoices"})
+    request.refresh_from_db()
+    assert request.status == ChangeStatus.APPROVED and request.decided_by == users["council"]
+    merged = Customer.objects.get(pk=world.globex_ns.id)
+    assert merged.record_status == GoldenStatus.MERGED
+    reason = merged.history.latest().history_change_reason
+    assert "requested by steward_customers" in reason and "approved by council" in reason
+    assert merged.history.latest().history_user == users["council"]
+    assert set(Contract.objects.filter(customer_id=world.globex_sf.id).values_list("number", flat=True)) == {
+        "K-2", "SF-800B"}
+
+
+# --- conflict resolution -----------------------------------------------------------------------
+
+def test_override_with_a_source_value_until_a_date(world, as_user, users):
+    until = (timezone.now() + timedelta(days=30)).date().isoformat()
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "city"), {
+        "choice": "src:0", "mode": "until_date", "until": until, "reason": "Berlin is the registered seat"})
+    assert response.status_code == 302
+    override = AttributeOverride.objects.get(golden_id=world.acme.id, attribute="city", is_active=True)
+    assert override.mode == "until_date" and override.until.date().isoformat() == until
+    acme = Customer.objects.get(pk=world.acme.id)
+    assert acme.city == override.value
+    assert acme.history.latest().history_user == users["steward_customers"]
+    assert "Berlin is the registered seat" in acme.history.latest().history_change_reason
+
+
+def test_override_shows_service_errors_in_the_form(world, as_user):
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "city"), {
+        "choice": "__new__", "value": "Potsdam", "mode": "until_date", "until": "2001-01-01", "reason": "x"})
+    assert response.status_code == 400
+    assert b"needs a date in the future" in response.content
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "city"), {
+        "choice": "__new__", "value": "Potsdam", "mode": "pinned", "reason": " "})
+    assert b"say why" in response.content
+
+
+def test_remove_an_override(world, as_user):
+    client = as_user("steward_customers")
+    client.post(url("resolve", world.acme.id, "phone"), {"choice": "__new__", "value": "+49 30 9999999",
+                                                          "mode": "pinned", "reason": "switchboard"})
+    override = AttributeOverride.objects.get(golden_id=world.acme.id, attribute="phone", is_active=True)
+    client.post(url("override_remove", world.acme.id, override.pk), {"reason": "switchboard closed"})
+    override.refresh_from_db()
+    assert not override.is_active
+    assert "switchboard closed" in Customer.objects.get(pk=world.acme.id).history.latest().history_change_reason
+
+
+def test_a_governed_attribute_waits_for_the_council_and_four_eyes_apply(world, as_user, users):
+    as_user("council").post(url("resolve", world.acme.id, "tax_id"), {
+        "choice": "__new__", "value": "DE111111119", "mode": "pinned", "reason": "registry extract"})
+    request = ChangeRequest.objects.get()
+    assert Customer.objects.get(pk=world.acme.id).tax_id == "111111111"  # not applied yet
+    # The one who asked cannot approve: a 403, and nothing changes.
+    response = as_user("council").post(url("council_decide", request.pk, "approve"))
+    assert response.status_code == 403 and b"Four-eyes" in response.content
+    assert ChangeRequest.objects.get().status == ChangeStatus.PENDING
+    # A steward without approve permission cannot either.
+    assert as_user("steward_customers").post(url("council_decide", request.pk, "approve")).status_code == 403
+    as_user("council2").post(url("council_decide", request.pk, "approve"), {"comment": "ok"})
+    acme = Customer.objects.get(pk=world.acme.id)
+    assert acme.tax_id == "111111119"
+    assert "requested by council, approved by council2" in acme.history.latest().history_change_reason
+
+
+def test_council_rejects_with_a_comment(world, as_user):
+    as_user("steward_customers").post(url("resolve", world.acme.id, "legal_entity"), {
+        "choice": "__new__", "value": "Concord AG", "mode": "pinned", "reason": "reorg"})
+    request = ChangeRequest.objects.get()
+    as_user("council").post(url("council_decide", request.pk, "reject"), {"comment": ""})
+    assert ChangeRequest.objects.get().status == ChangeStatus.PENDING  # a rejection needs a reason
+    as_user("council").post(url("council_decide", request.pk, "reject"), {"comment": "not yet effective"})
+    request.refresh_from_db()
+    assert request.status == ChangeStatus.REJECTED
+    assert request.history.latest().history_change_reason == "rejected: not yet effective"
+
+
+# --- merge and unmerge -------------------------------------------------------------------------
+
+def test_merge_and_unmerge_from_the_golden_page(world, as_user, users):
+    client = as_user("steward_customers")
+    response = client.post(url("merge", world.stark_sf.id), {"merged_id": world.stark_ns.id, "reason": "same VAT"})
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=world.stark_ns.id).merged_into == world.stark_sf.id
+    page = client.get(url("golden", world.stark_ns.id))
+    assert b"Unmerge" in page.content
+    client.post(url("unmerge", world.stark_ns.id), {"reason": "different legal entities"})
+    record = Customer.objects.get(pk=world.stark_ns.id)
+    assert record.record_status == GoldenStatus.ACTIVE
+    assert record.history.latest().history_user == users["steward_customers"]
+    assert MergeEvent.objects.get().undo_reason == "different legal entities"
+
+
+def test_merge_errors_are_shown_on_the_page(world, as_user):
+    response = as_user("steward_customers").post(url("merge", world.stark_sf.id),
+                                                 {"merged_id": world.stark_ns.id, "reason": ""})
+    assert response.status_code == 400 and b"say why these records are the same" in response.content
+    response = as_user("steward_customers").post(url("merge", world.stark_sf.id),
+                                                 {"merged_id": "CUS-NOPE", "reason": "x"})
+    assert response.status_code == 400 and b"no customer golden record" in response.content
+
+
+def test_a_steward_cannot_merge_in_a_record_outside_her_countries(world, as_user):
+    response = as_user("steward_customers").post(url("merge", world.acme.id),
+                                                 {"merged_id": world.umbrella_ns.id, "reason": "x"})
+    assert response.status_code == 403
+
+
+# --- exceptions --------------------------------------------------------------------------------
+
+def test_fix_and_replay_a_quarantined_record(world, as_user, users):
+    client = as_user("steward_customers")
+    response = client.post(url("quarantine_fix", world.quarantined.pk), {"name": "", "country": "Germany"})
+    assert response.status_code == 400 and b"a customer needs a name" in response.content
+    response = client.post(url("quarantine_fix", world.quarantined.pk), {"name": "Zeta GmbH", "country": "Germany"})
+    assert response.status_code == 302
+    entry = QuarantinedRecord.objects.get(pk=world.quarantined.pk)
+    assert entry.status == QuarantineStatus.REPLAYED and entry.resolved_by == users["steward_customers"]
+    assert Customer.objects.filter(name="Zeta GmbH").exists()
+
+
+def test_discard_a_quarantined_record(world, as_user):
+    as_user("steward_customers").post(url("quarantine_discard", world.quarantined.pk), {"reason": "test record"})
+    entry = QuarantinedRecord.objects.get(pk=world.quarantined.pk)
+    assert entry.status == QuarantineStatus.DISCARDED and entry.history.latest().history_change_reason == "test record"
+
+
+def test_replay_a_dead_outbound_message(world, as_user):
+    as_user("steward_customers").post(url("outbox_replay", world.dead.pk))
+    message = OutboxMessage.objects.get(pk=world.dead.pk)
+    assert message.status == OutboxStatus.PENDING and message.attempts == 0
+    assert "INVALID_FIELD" in message.last_error and "replayed by steward_customers" in message.last_error
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+def test_a_steward_of_another_domain_gets_403(world, as_user):
+    client = as_user("steward_projects")
+    assert client.get(url("golden", world.acme.id)).status_code == 403
+    assert client.get(url("resolve", world.acme.id, "city")).status_code == 403
+    assert client.post(url("match_decide", world.stark_candidate.pk, "accept")).status_code == 403
+    assert client.post(url("quarantine_discard", world.quarantined.pk), {"reason": "x"}).status_code == 403
+    assert client.get(url("golden", world.project.id)).status_code == 200
+    assert client.get(url("match_queue")).context["cards"] == []
+
+
+def test_a_customer_steward_gets_403_outside_her_countries(world, as_user):
+    assert as_user("steward_customers").get(url("golden", world.umbrella_sf.id)).status_code == 403
+
+
+def test_auditors_see_everything_and_change_nothing(world, as_user):
+    client = as_user("auditor")
+    assert client.get(url("golden", world.umbrella_sf.id)).status_code == 200
+    assert b"Resolve" not in client.get(url("golden", world.acme.id)).content
+    assert client.get(url("resolve", world.acme.id, "city")).status_code == 403
+    assert client.post(url("match_decide", world.stark_candidate.pk, "accept")).status_code == 403
+    assert client.post(url("merge", world.stark_sf.id), {"merged_id": world.stark_ns.id, "reason": "x"}).status_code == 403
+    assert client.post(url("outbox_replay", world.dead.pk)).status_code == 403
+    assert MatchCandidate.objects.get(pk=world.stark_candidate.pk).status == "open"
+
+
+# --- search ------------------------------------------------------------------------------------
+
+def test_search_by_fuzzy_name_tax_id_and_source_key(world, as_user):
+    client = as_user("steward_customers")
+    found = lambda q: [h.record.id for h in client.get(url("search"), {"q": q}).context["hits"]]  # noqa: E731
+    assert world.stark_sf.id in found("Stark Industires")  # a typo still finds it
+    assert found("555555556")[0] == world.stark_ns.id
+    assert found("netsuite:C-1") == [world.acme.id]
+    assert world.umbrella_sf.id not in found("Umbrella")  # outside her countries
+
+
+# --- demo users --------------------------------------------------------------------------------
+
+def test_create_demo_users_is_idempotent_and_prints_logins(db, capsys):
+    from django.core.management import call_command
+
+    call_command("create_demo_users")
+    call_command("create_demo_users")
+    out = capsys.readouterr().out
+    assert "steward_customers  password: steward_customers-demo" in out
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.filter(username="steward_customers").count() == 1
+    assert get_user_model().objects.get(username="admin").is_superuser
