@@ -1,0 +1,131 @@
+"""The console in a real browser (Debian's Chromium through Playwright): a steward's day and the
+council's approval, with screenshots of the main pages saved to docs/screenshots/."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from matching.models import MatchCandidate
+from mdm.models import AttributeOverride, Customer
+from stewardship.models import ChangeRequest
+from tests.stewardship.scenario import PASSWORD_SUFFIX, build_world, demo_users
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def shoot(page, name: str, full_page: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def log_in(page, base: str, username: str, screenshot: str | None = None) -> None:
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", username + PASSWORD_SUFFIX)
+    if screenshot:
+        shoot(page, screenshot, full_page=False)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def log_out(page) -> None:
+    page.click("text=Log out")
+    page.wait_for_url("**/accounts/login/")
+
+
+def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
+    world = build_world()
+    demo_users()
+    page, base = browser_page, live_server.url
+
+    # The steward logs in and sees what waits for her.
+    log_in(page, base, "steward_customers", screenshot="login")
+    assert page.locator("#queue-match .big").inner_text() == "3"
+    shoot(page, "home")
+
+    # Match review: keyboard — the first card (Stark, best score) has focus; "a" accepts it.
+    page.click("nav >> text=Match review")
+    page.wait_for_selector(".candidate.current")
+    shoot(page, "match-review")
+    page.keyboard.press("a")
+    page.wait_for_selector(f"#cand-{world.stark_candidate.pk}.decided")
+    assert "Accepted" in page.inner_text(f"#cand-{world.stark_candidate.pk}")
+    # Focus moved to the next open card (Globex); j moves on to Wayne; "r" rejects it.
+    page.keyboard.press("j")
+    assert page.get_attribute(".candidate.current", "id") == f"cand-{world.wayne_candidate.pk}"
+    page.keyboard.press("r")
+    page.wait_for_selector(f"#cand-{world.wayne_candidate.pk}.decided")
+    assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).status == "rejected"
+    # Globex: both customers have contracts, so accepting asks the council.
+    page.click(f"#cand-{world.globex_candidate.pk} button.ok")
+    page.wait_for_selector(f"#cand-{world.globex_candidate.pk} .note")
+    assert "council" in page.inner_text(f"#cand-{world.globex_candidate.pk} .note")
+    assert Customer.objects.get(pk=world.stark_ns.id).record_status == "merged"
+
+    # Conflict resolution: Acme's city, Salesforce's value, until a date.
+    page.goto(f"{base}/golden/{world.acme.id}/")
+    shoot(page, "golden-record")
+    page.click("#attr-city >> text=Resolve")
+    page.check("input[name=choice][value='src:0']")
+    page.check("input[name=mode][value=until_date]")
+    until = (timezone.now() + timedelta(days=60)).date().isoformat()
+    page.fill("input[name=until]", until)
+    page.fill("textarea[name=reason]", "Registered seat per Handelsregister")
+    shoot(page, "resolve")
+    page.click("button.primary")
+    page.wait_for_selector("#attr-city .badge.warn")
+    override = AttributeOverride.objects.get(golden_id=world.acme.id, attribute="city", is_active=True)
+    assert override.mode == "until_date" and override.until.date().isoformat() == until
+
+    # Unmerge the Stark records the accept merged, then merge them again from the survivor's page.
+    page.goto(f"{base}/golden/{world.stark_ns.id}/")
+    page.fill("#merge input[name=reason]", "two legal entities after all")
+    page.click("#merge button.no")
+    page.wait_for_selector(".msg.success")
+    assert Customer.objects.get(pk=world.stark_ns.id).record_status == "active"
+    page.goto(f"{base}/golden/{world.stark_sf.id}/")
+    page.fill("#merge input[name=merged_id]", world.stark_ns.id)
+    page.fill("#merge input[name=reason]", "same company: Handelsregister HRB 5555")
+    page.click("#merge button.ok")
+    page.wait_for_selector(".msg.success")
+    assert Customer.objects.get(pk=world.stark_ns.id).merged_into == world.stark_sf.id
+    shoot(page, "golden-record-merged")
+
+    page.click("nav >> text=Exceptions")
+    shoot(page, "exceptions")
+    page.fill("#global-search", "Globex")
+    page.press("#global-search", "Enter")
+    page.wait_for_selector("table.grid")
+    shoot(page, "search")
+    log_out(page)
+
+    # The council approves the merge the steward asked for.
+    log_in(page, base, "council")
+    page.click("nav >> text=Council")
+    request = ChangeRequest.objects.get()
+    shoot(page, "council")
+    page.fill(f"#request-{request.pk} input[name=comment]", "ERP invoices checked")
+    page.click(f"#request-{request.pk} button.ok")
+    page.wait_for_selector(".msg.success")
+    request.refresh_from_db()
+    assert request.status == "approved" and request.decided_by.username == "council"
+    assert Customer.objects.get(pk=world.globex_ns.id).merged_into == world.globex_sf.id
+
+
+def test_a_steward_of_another_domain_gets_403(live_server, browser_page):
+    world = build_world()
+    demo_users()
+    page, base = browser_page, live_server.url
+    log_in(page, base, "steward_projects")
+    response = page.goto(f"{base}/golden/{world.acme.id}/")
+    assert response.status == 403
+    assert "not allowed" in page.inner_text("h1")
+    shoot(page, "forbidden", full_page=False)
+    assert page.goto(f"{base}/golden/{world.project.id}/").status == 200
