@@ -186,8 +186,8 @@ def _digits(rng, k):
 def _fill(rng, pattern: str) -> str:
     out = pattern
     for k in (11, 9, 7, 6, 5, 4, 2, 1):
-        while "{d%d}" % k in out:
-            out = out.replace("{d%d}" % k, _digits(rng, k), 1)
+        while f"{{d{k}}}" in out:
+            out = out.replace(f"{{d{k}}}", _digits(rng, k), 1)
     return out
 
 

@@ -192,9 +192,41 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def latency(n: int, seed: int, candidates: int = 300, rounds: int = 300) -> str:
+    """The hub's hot path: blocking keys for one new customer, then scoring it against
+    `candidates` customers (what an index lookup returns), with a model fitted on CRM vs ERP."""
+    import numpy as np
+
+    from benchmarks.matching.generate import companies
+    from matching.engine import CUSTOMER, blocking_keys, score_candidates, train
+    from matching.engine.schema import standardize_record
+
+    crm, erp, _ = companies(n, seed)
+    model = train(crm, CUSTOMER, df_right=erp)
+    golden = [standardize_record(CUSTOMER, r) for r in erp.to_dict("records")]
+    news = crm.to_dict("records")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for label, standardized in (("raw candidates", False), ("stored standardized candidates", True)):
+        timings = []
+        for i in range(rounds):
+            record = news[i % len(news)]
+            picked = [golden[j] for j in rng.integers(0, len(golden), candidates)]
+            if not standardized:
+                picked = [erp.iloc[j].to_dict() for j in rng.integers(0, len(erp), candidates)]
+            started = time.perf_counter()
+            blocking_keys(CUSTOMER, record)
+            score_candidates(CUSTOMER, record, picked, model, standardized=False)
+            timings.append((time.perf_counter() - started) * 1000)
+        p50, p99 = np.percentile(timings, [50, 99])
+        rows.append(f"| {label} | {candidates} | {rounds} | {p50:.2f} | {p99:.2f} | {max(timings):.2f} |")
+    return ("| input | candidates per call | calls | p50 (ms) | p99 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n"
+            + "\n".join(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--suite", choices=sorted(SUITES))
+    parser.add_argument("--suite", choices=sorted(SUITES) + ["latency"])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--contenders", help="comma-separated subset, e.g. ours,splink")
@@ -204,6 +236,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args.child, args.dataset, args.n, args.seed, args.out)
+        return
+    if args.suite == "latency":
+        print(latency(args.n, args.seed))
         return
     wanted = set(args.contenders.split(",")) if args.contenders else None
     rows = []
