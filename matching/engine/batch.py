@@ -29,19 +29,16 @@ class MatchResult:
 
     def matched_pairs(self) -> set[tuple]:
         """Every pair of records put in the same cluster (as (left id, right id) for linkage)."""
-        out = set()
-        has_source = "source" in self.clusters.columns
-        for _, group in self.clusters.groupby("cluster"):
-            if len(group) < 2:
-                continue
-            if has_source:
-                lefts = group.loc[group["source"] == "left", "id"].tolist()
-                rights = group.loc[group["source"] == "right", "id"].tolist()
-                out.update((a, b) for a in lefts for b in rights)
-            else:
-                ids = sorted(group["id"].tolist(), key=str)
-                out.update((a, b) for x, a in enumerate(ids) for b in ids[x + 1:])
-        return out
+        clusters = self.clusters[self.clusters.groupby("cluster")["id"].transform("size") > 1]
+        if "source" in clusters.columns:
+            lefts = clusters[clusters["source"] == "left"]
+            rights = clusters[clusters["source"] == "right"]
+            pairs = lefts.merge(rights, on="cluster")
+            return set(zip(pairs["id_x"], pairs["id_y"], strict=True))
+        pairs = clusters.assign(key=clusters["id"].astype(str)).merge(
+            clusters.assign(key=clusters["id"].astype(str)), on="cluster")
+        pairs = pairs[pairs["key_x"] < pairs["key_y"]]
+        return set(zip(pairs["id_x"], pairs["id_y"], strict=True))
 
 
 def _combine(a: dict, b: dict) -> dict:
