@@ -3,6 +3,7 @@
 Role groups (mdm.policy) grant per-domain model permissions: view_/change_/approve_<domain>.
 A StewardScope narrows a user to the domains it names and, for customers, to some countries.
 Auditors have view permissions only, so every change is refused to them.
+A single golden record can also be shared with a user through a django-guardian object permission.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from guardian.models import UserObjectPermission
 
 from mdm.choices import Domain
 from mdm.models import Customer, GoldenRecord, domain_of_golden_id
@@ -59,6 +61,17 @@ def access_of(user) -> Access:
     return access
 
 
+def _shared_with(user, action: str, model):
+    """Golden records shared with the user one by one through a django-guardian object permission
+    (e.g. a steward covering one account of a colleague's region)."""
+    if not user.is_authenticated:
+        return model.objects.none().values("pk")
+    codename = f"{action}_{model.domain}"
+    return UserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="mdm",
+        content_type__model=model._meta.model_name).values("object_pk")
+
+
 def _customer_ids(countries: tuple[str, ...]):
     return Customer.objects.filter(country__in=countries).values("pk")
 
@@ -73,10 +86,11 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
     model = queryset.model
     if issubclass(model, GoldenRecord):
         reach = access.reach(action, model.domain)
+        shared = _shared_with(user, action, model)
         if reach is None:
-            return queryset.none()
+            return queryset.filter(pk__in=shared)
         if reach.countries is not None and model is Customer:
-            return queryset.filter(country__in=reach.countries)
+            return queryset.filter(Q(country__in=reach.countries) | Q(pk__in=shared))
         return queryset
     condition = Q(pk__in=[])
     for domain in access.domains(action):
@@ -100,12 +114,13 @@ def _country_clause(model, countries: tuple[str, ...]) -> Q:
 
 
 def can(user, action: str, domain: str, golden: GoldenRecord | None = None) -> bool:
+    """May `user` do `action` in `domain` — and, given a golden record, on that record (its country
+    for scoped customer stewards, or a guardian object permission shared with the user)."""
     reach = access_of(user).reach(action, domain)
-    if reach is None:
-        return False
-    if golden is not None and reach.countries is not None and isinstance(golden, Customer):
-        return golden.country.upper() in reach.countries
-    return True
+    if reach is not None and (golden is None or reach.countries is None or not isinstance(golden, Customer)
+                              or golden.country.upper() in reach.countries):
+        return True
+    return golden is not None and user.is_active and user.has_perm(f"mdm.{action}_{domain}", golden)
 
 
 def require(user, action: str, domain: str, golden: GoldenRecord | None = None) -> None:

@@ -39,6 +39,9 @@ def override_request(*, golden_id: str, attribute: str, value: Any, mode: str, u
     """Override now, or — for governed attributes — ask the council. Returns the override or the request."""
     domain = domain_of_golden_id(golden_id)
     if policy.override_needs_approval(domain, attribute):
+        if ChangeRequest.objects.filter(golden_id=golden_id, status=ChangeStatus.PENDING,
+                                        payload__action="override", payload__attribute=attribute).exists():
+            raise ValidationError({"attribute": [f"a change of {attribute} already waits for the council"]})
         if mode == "until_date" and (until is None or until <= timezone.now()):
             raise ValidationError({"until": ["an override until a date needs a date in the future"]})
         payload = {"action": "override", "attribute": attribute, "value": value, "mode": mode,
@@ -54,6 +57,10 @@ def merge_request(*, survivor_id: str, merged_id: str, reason: str, acting_user,
     """Merge now (through the match candidate when there is one), or ask the council when policy says so."""
     domain = domain_of_golden_id(survivor_id)
     if policy.merge_needs_approval(domain, survivor_id, merged_id):
+        waiting = ChangeRequest.objects.filter(status=ChangeStatus.PENDING, payload__action="merge")
+        if (waiting.filter(payload__survivor_id=survivor_id, payload__merged_id=merged_id).exists()
+                or waiting.filter(payload__survivor_id=merged_id, payload__merged_id=survivor_id).exists()):
+            raise ValidationError({"merged_id": ["this merge already waits for the council"]})
         payload = {"action": "merge", "survivor_id": survivor_id, "merged_id": merged_id,
                    "candidate_id": candidate_id}
         return _change_request(kind=ChangeKind.MERGE, domain=domain, golden_id=survivor_id, payload=payload,

@@ -63,7 +63,9 @@ def home(request):
     mine = ChangeRequest.objects.filter(requested_by=request.user, status=ChangeStatus.PENDING)
     return render(request, "stewardship/home.html", {
         "queues": selectors.home_queues(request.user),
-        "domains": Domain.choices,
+        "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
+        "assigned_to_me": restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN, assigned_to=request.user),
+                                   request.user, "change").count(),
         "my_requests": list(mine.order_by("-created_at")[:10]),
         "sla_hours": selectors.sla_hours(),
         "view_domains": access.domains("view"),
@@ -92,8 +94,9 @@ def _candidate_cards(candidates: list[MatchCandidate]) -> list[dict]:
         rows = []
         for name in attribute_names(c.domain):
             va, vb = values_a.get(name), values_b.get(name)
-            state = "empty" if va in (None, "") and vb in (None, "") else (
-                "agree" if str(va).casefold() == str(vb).casefold() else "differ")
+            blank_a, blank_b = va in (None, ""), vb in (None, "")
+            state = ("empty" if blank_a and blank_b else "missing" if blank_a or blank_b else
+                     "agree" if str(va).casefold() == str(vb).casefold() else "differ")
             contribution = c.contributions.get(name) if isinstance(c.contributions, dict) else None
             rows.append({"name": name, "a": va, "b": vb, "state": state, "contribution": contribution})
         cards.append({"candidate": c, "a": a, "b": b, "rows": rows})
@@ -122,6 +125,7 @@ def match_queue(request):
         "cards": _candidate_cards(candidates), "total": queryset.count(), "domain": domain,
         "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
         "assignees": list(_assignees()), "mine": bool(request.GET.get("mine")),
+        "change_domains": access.domains("change"),
     })
 
 
@@ -160,7 +164,8 @@ def match_decide(request, candidate_id: int, verb: str):
         candidate.refresh_from_db()
         card = _candidate_cards([candidate])[0]
         return render(request, "stewardship/partials/candidate.html", {
-            "card": card, "note": note, "error": error, "assignees": list(_assignees())})
+            "card": card, "note": note, "error": error, "assignees": list(_assignees()),
+            "change_domains": access_of(request.user).domains("change")})
     if error:
         messages.error(request, error)
     else:
@@ -198,11 +203,19 @@ def golden_detail(request, golden_id: str):
     record = _golden_or_403(request.user, golden_id)
     context = selectors.golden_page(record)
     context.update({
-        "record": record, "domain": record.domain, "history": golden_history(record)[:50],
+        "record": record, "domain": record.domain, "history": _history(record),
         "may_change": can(request.user, "change", record.domain, record),
         "merge_errors": {}, "unmerge_errors": {},
     })
     return render(request, "stewardship/golden.html", context)
+
+
+def _history(record) -> list[dict]:
+    """The record's timeline without the revision counter in the diffs (it changes every time)."""
+    entries = golden_history(record)[:50]
+    for entry in entries:
+        entry["changes"] = [c for c in entry["changes"] if c["field"] != "revision"]
+    return entries
 
 
 def _parse_until(text: str):
@@ -267,7 +280,7 @@ def override_remove_view(request, golden_id: str, override_id: int):
 
 def _golden_page_with_errors(request, record, **errors):
     context = selectors.golden_page(record)
-    context.update({"record": record, "domain": record.domain, "history": golden_history(record)[:50],
+    context.update({"record": record, "domain": record.domain, "history": _history(record),
                     "may_change": True, "merge_errors": {}, "unmerge_errors": {}, **errors,
                     "merge_form": request.POST})
     return render(request, "stewardship/golden.html", context, status=400)

@@ -316,3 +316,28 @@ def test_create_demo_users_is_idempotent_and_prints_logins(db, capsys):
 
     assert get_user_model().objects.filter(username="steward_customers").count() == 1
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_a_guardian_object_permission_shares_one_record_outside_the_stewards_countries(world, as_user, users):
+    from guardian.shortcuts import assign_perm
+
+    client = as_user("steward_customers")
+    assert client.get(url("golden", world.umbrella_sf.id)).status_code == 403
+    assign_perm("mdm.view_customer", users["steward_customers"], world.umbrella_sf)
+    assert client.get(url("golden", world.umbrella_sf.id)).status_code == 200
+    assert world.umbrella_sf.id in [h.record.id for h in client.get(url("search"), {"q": "Umbrella"}).context["hits"]]
+    assert client.get(url("resolve", world.umbrella_sf.id, "city")).status_code == 403  # view only
+
+
+def test_a_governed_change_is_asked_for_once(world, as_user):
+    client = as_user("steward_customers")
+    client.post(url("match_decide", world.globex_candidate.pk, "accept"))
+    response = client.post(url("match_decide", world.globex_candidate.pk, "accept"), **HTMX)
+    assert b"already waits for the council" in response.content
+    assert ChangeRequest.objects.count() == 1
+
+
+def test_auditors_see_the_review_queue_read_only(world, as_user):
+    response = as_user("auditor").get(url("match_queue"))
+    assert len(response.context["cards"]) == 4
+    assert b"read only" in response.content and b">Accept</button>" not in response.content
