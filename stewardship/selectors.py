@@ -97,7 +97,7 @@ def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
             value = canonical.get(references.get(name, name))
             winner = lineage.get("source_record_id") == xref.source_record_id
             sources.append((xref, value, winner))
-        distinct = {str(v) for _x, v, _w in sources if v not in (None, "")}
+        distinct = {str(v).casefold() for _x, v, _w in sources if v not in (None, "")}
         rows.append(AttributeRow(name=name, value=values.get(name), lineage=lineage, sources=sources,
                                  override=overrides.get(name), conflict=len(distinct) > 1))
     return rows
