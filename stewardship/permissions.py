@@ -18,6 +18,8 @@ from mdm.choices import Domain
 from mdm.models import Customer, GoldenRecord, domain_of_golden_id
 
 ACTIONS = ("view", "change", "approve")
+# The console is for people: the integration role's permissions are for the API, not for screens.
+CONSOLE_ROLES = ("steward", "council", "auditor")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def access_of(user) -> Access:
     if cached is not None:
         return cached
     access = Access(user=user)
-    if user.is_authenticated and user.is_active:
+    console_user = user.is_authenticated and user.is_active and (
+        user.is_superuser or user.groups.filter(name__in=CONSOLE_ROLES).exists())
+    if console_user:
         scopes = {s.domain: s for s in user.steward_scopes.all()}
         for action in ACTIONS:
             for domain in Domain.values:

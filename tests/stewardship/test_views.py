@@ -341,3 +341,18 @@ def test_auditors_see_the_review_queue_read_only(world, as_user):
     response = as_user("auditor").get(url("match_queue"))
     assert len(response.context["cards"]) == 4
     assert b"read only" in response.content and b">Accept</button>" not in response.content
+
+
+def test_contract_pages_render_for_the_council(world, as_user):
+    from mdm.models import Contract
+
+    contract = Contract.objects.get(number="K-1")
+    response = as_user("council").get(url("golden", contract.id))
+    assert response.status_code == 200 and b"Acme platform" in response.content and b"P-1" in response.content
+
+
+def test_the_integration_role_has_no_console(world, as_user):
+    client = as_user("integration")
+    assert client.get(url("golden", world.acme.id)).status_code == 403
+    assert client.get(url("match_queue")).status_code == 403
+    assert client.post(url("match_decide", world.stark_candidate.pk, "accept")).status_code == 403
