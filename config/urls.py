@@ -6,4 +6,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("stewardship.urls")),
     path("", include("mdm.api.urls")),
+    path("", include("connectors.urls")),
 ]

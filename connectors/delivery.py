@@ -1,0 +1,202 @@
+"""Delivering the outbox: golden-record changes written back to the systems that subscribe to them.
+
+Guarantees (see docs/connectors.md):
+- at least once, idempotent in effect: every push carries the message's idempotency key, and a
+  message is marked delivered only after the system answered;
+- in order per golden record and system: revision r+1 is not sent while r is pending or
+  delivering; a message older than one already delivered is superseded, never sent;
+- claims are race-safe across workers: a conditional UPDATE on the status, checked by row count;
+- a worker killed mid-push leaves its row `delivering` with a lease (next_attempt_at); once the
+  lease runs out the row is claimed again;
+- retryable failures back off exponentially with jitter (or as the system's Retry-After says);
+  after CONCORD_OUTBOX_MAX_ATTEMPTS a message is dead, with its last error, until a steward replays it;
+- echo suppression: a message whose content equals the last one delivered for the same golden
+  record and system is marked delivered without a call (our own write coming back must not loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from connectors.base import Connector, ConnectorError
+from connectors.models import Connection, connection_for
+from mdm.choices import OutboxStatus
+from mdm.correlation import correlation
+from mdm.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def _setting(name: str, default: float) -> float:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def max_attempts() -> int:
+    return int(_setting("CONCORD_OUTBOX_MAX_ATTEMPTS", 8))
+
+
+def lease_seconds() -> float:
+    """How long a claimed message may stay `delivering` before another worker takes it over."""
+    return _setting("CONCORD_OUTBOX_LEASE_SECONDS", 120)
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, capped; the system's Retry-After wins when longer."""
+    base = _setting("CONCORD_OUTBOX_BACKOFF_BASE", 2.0)
+    cap = _setting("CONCORD_OUTBOX_BACKOFF_CAP", 600.0)
+    delay = min(cap, base * (2 ** max(attempts - 1, 0)))
+    delay = delay / 2 + random.uniform(0, delay / 2)
+    if retry_after is not None:
+        delay = max(delay, float(retry_after))
+    return delay
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # echo or superseded: no call made
+    retried: list[int] = field(default_factory=list)
+    dead: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in ("delivered", "skipped", "retried", "dead")}
+
+
+def _blocked_by_earlier():
+    """An earlier message for the same golden record and system still on its way."""
+    return Exists(OutboxMessage.objects.filter(
+        system_id=OuterRef("system_id"), golden_id=OuterRef("golden_id"), id__lt=OuterRef("id"),
+        status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING]))
+
+
+def _due(now) -> Q:
+    pending = Q(status=OutboxStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(status=OutboxStatus.DELIVERING, next_attempt_at__lte=now)  # lease ran out: worker died
+    return pending | abandoned
+
+
+def _disabled_system_ids() -> list[int]:
+    return list(Connection.objects.filter(enabled=False).values_list("system_id", flat=True))
+
+
+def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages for this worker; each is claimed by exactly one worker."""
+    now = timezone.now()
+    query = (OutboxMessage.objects.filter(_due(now)).exclude(system_id__in=_disabled_system_ids())
+             .filter(~_blocked_by_earlier()))
+    if system:
+        query = query.filter(system__name=system)
+    claimed = []
+    for message in query.order_by("id")[:limit]:
+        lease_until = timezone.now() + timedelta(seconds=lease_seconds())
+        won = (OutboxMessage.objects
+               .filter(pk=message.pk, status=message.status, attempts=message.attempts)
+               .filter(~_blocked_by_earlier())
+               .update(status=OutboxStatus.DELIVERING, attempts=message.attempts + 1, next_attempt_at=lease_until))
+        if won:
+            message.status, message.attempts, message.next_attempt_at = (
+                OutboxStatus.DELIVERING, message.attempts + 1, lease_until)
+            claimed.append(message)
+    return claimed
+
+
+def _finish(message: OutboxMessage, **values) -> bool:
+    """Record the outcome only while we still hold the claim (same attempt number)."""
+    return bool(OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DELIVERING,
+                                             attempts=message.attempts).update(**values))
+
+
+def _skip_reason(message: OutboxMessage) -> str:
+    later = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
+                                          id__gt=message.id, status=OutboxStatus.DELIVERED).exists())
+    if later:
+        return "superseded: a later revision was already delivered"
+    last = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
+                                         id__lt=message.id, status=OutboxStatus.DELIVERED)
+            .order_by("-id").first())
+    if (last is not None and last.operation == message.operation
+            and last.payload.get("attributes") == message.payload.get("attributes")
+            and last.payload.get("record_status") == message.payload.get("record_status")):
+        return f"unchanged since message {last.id}: nothing to write (echo suppressed)"
+    return ""
+
+
+def message_deliver(message: OutboxMessage, connector: Connector, report: DeliveryReport) -> None:
+    """Push one claimed message and record what happened."""
+    with correlation(message.correlation_id or None):
+        reason = _skip_reason(message)
+        if reason:
+            _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error=reason,
+                    next_attempt_at=None)
+            report.skipped.append(message.id)
+            return
+        attributes = dict(message.payload.get("attributes") or {})
+        attributes.setdefault("record_status", message.payload.get("record_status"))
+        try:
+            result = connector.push(domain=message.domain, golden_id=message.golden_id, attributes=attributes,
+                                    idempotency_key=message.idempotency_key, correlation_id=message.correlation_id)
+        except ConnectorError as error:
+            _failed(message, error, retryable=error.retryable, retry_after=error.retry_after, report=report)
+            return
+        except Exception as error:  # a bug or a network oddity: retry, then dead letter; never lose it
+            log.exception("pushing outbox message %s to %s failed unexpectedly", message.id, message.system_id)
+            _failed(message, error, retryable=True, retry_after=None, report=report)
+            return
+        _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error="",
+                external_id=str(result.external_id)[:120], next_attempt_at=None)
+        report.delivered.append(message.id)
+
+
+def _failed(message: OutboxMessage, error: Exception, *, retryable: bool, retry_after: float | None,
+            report: DeliveryReport) -> None:
+    text = f"{type(error).__name__}: {error}"[:2000]
+    if retryable and message.attempts < max_attempts():
+        when = timezone.now() + timedelta(seconds=backoff_seconds(message.attempts, retry_after))
+        _finish(message, status=OutboxStatus.PENDING, next_attempt_at=when, last_error=text)
+        report.retried.append(message.id)
+        log.warning("outbox message %s: attempt %d failed (%s); next at %s", message.id, message.attempts, text,
+                    when.isoformat())
+    else:
+        _finish(message, status=OutboxStatus.DEAD, next_attempt_at=None, last_error=text)
+        report.dead.append(message.id)
+        log.error("outbox message %s is dead after %d attempts: %s", message.id, message.attempts, text)
+
+
+def outbox_deliver(*, limit: int = 100, system: str | None = None,
+                   connectors: dict[str, Connector] | None = None) -> DeliveryReport:
+    """Claim due messages and deliver them. `connectors` replaces the configured ones (tests)."""
+    report = DeliveryReport()
+    connectors = dict(connectors or {})
+    for message in outbox_claim(limit=limit, system=system):
+        name = message.system.name
+        try:
+            connector = connectors.get(name) or connectors.setdefault(name, connection_for(name))
+        except LookupError as error:  # no connector for this system: nothing can ever deliver it
+            _failed(message, error, retryable=False, retry_after=None, report=report)
+            continue
+        message_deliver(message, connector, report)
+    return report
+
+
+def outbox_replay(*, system: str | None = None, ids: list[int] | None = None, all_dead: bool = False) -> int:
+    """Put dead messages back to pending, attempts reset, to be delivered again. Returns how many."""
+    if not ids and not all_dead:
+        raise ValueError("name the messages to replay (ids) or ask for all dead ones")
+    query = OutboxMessage.objects.filter(status=OutboxStatus.DEAD)
+    if ids:
+        query = query.filter(pk__in=ids)
+    if system:
+        query = query.filter(system__name=system)
+    # last_error stays: it says why the message died until the next attempt says otherwise.
+    return query.update(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now())

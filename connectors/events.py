@@ -1,0 +1,308 @@
+"""Inbound change events: systems tell us what changed instead of waiting for the next pull.
+
+Two shapes are accepted at POST /api/v1/events/<system>/, one event or a list:
+- Salesforce Change Data Capture: {"data": {"payload": {"ChangeEventHeader": {...}, <changed fields>}}};
+- a simple webhook: {"event_id": ..., "object_type": ..., "record": {<the whole record>}}.
+
+The raw body is signed with the system's webhook secret: `X-Concord-Signature: sha256=<hex HMAC>`.
+A bad signature or a bad payload writes nothing. Good events are stored once per event key
+(a duplicate is accepted and ignored) and ingested in the same request: the sender learns about a
+failure right away and retries (Salesforce relays and webhooks do), and no queue sits between an
+accepted event and the hub.
+
+Order does not matter. A webhook carries the whole record with its source timestamp, and ingestion
+keeps the newest. A CDC update carries only the changed fields: each field is merged into what we
+hold under last-writer-wins by commit timestamp, so any arrival order converges on the same record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connectors.base import Connector
+from connectors.models import EventStatus, InboundEvent, connection_for, connection_settings
+from mdm.correlation import correlation
+from mdm.models import SourceRecord, SourceSystem
+from mdm.records import IncomingRecord, IngestSummary
+from mdm.services.ingest import source_records_ingest
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Concord-Signature"
+ECHO_MARKER = "client=concord"  # our connectors send it (Sforce-Call-Options: client=concord, ...)
+FIELD_TIMES = "_concord_field_times"  # per-field commit times kept in the held payload (CDC merge)
+CHANGE_TYPES = {"CREATE", "UPDATE", "DELETE", "UNDELETE"}
+MAX_EVENTS = 1000
+
+
+class SignatureError(Exception):
+    pass
+
+
+class EventPayloadError(Exception):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class ParsedEvent:
+    key: str
+    object_type: str
+    domain: str
+    change_type: str  # CREATE / UPDATE / DELETE / UNDELETE / GAP_... ; webhooks: UPSERT
+    record_ids: list[str]
+    fields: dict[str, Any]
+    committed_at: datetime | None
+    origin: str
+    raw: dict[str, Any]
+
+    @property
+    def is_echo(self) -> bool:
+        return ECHO_MARKER in self.origin
+
+
+@dataclass
+class EventsResult:
+    accepted: int = 0
+    duplicates: int = 0
+    echoes: int = 0
+    summary: IngestSummary = field(default_factory=IngestSummary)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "echoes": self.echoes,
+                "ingest": self.summary.as_dict()}
+
+
+def signature_of(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_verify(*, system: str, body: bytes, header: str | None) -> None:
+    secret = connection_settings(system)["webhook_secret"]
+    if not secret:
+        raise SignatureError(f"no webhook secret is configured for {system}")
+    if not header or not hmac.compare_digest(signature_of(secret, body), header.strip()):
+        raise SignatureError("missing or wrong X-Concord-Signature")
+
+
+def _domain_of(connector: Connector, object_type: str) -> str | None:
+    return next((domain for domain, types in connector.object_types.items() if object_type in types), None)
+
+
+def _parse_one(connector: Connector, index: int, item: Any) -> tuple[ParsedEvent | None, list[str]]:
+    where = f"event {index}"
+    if not isinstance(item, dict):
+        return None, [f"{where}: must be an object"]
+    if "data" in item:
+        payload = (item.get("data") or {}).get("payload") if isinstance(item.get("data"), dict) else None
+        if not isinstance(payload, dict) or not isinstance(payload.get("ChangeEventHeader"), dict):
+            return None, [f"{where}: data.payload.ChangeEventHeader is missing"]
+        header = payload["ChangeEventHeader"]
+        errors = []
+        entity = header.get("entityName")
+        if not isinstance(entity, str) or not entity:
+            errors.append(f"{where}: entityName must be a non-empty string")
+        ids = header.get("recordIds")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+            errors.append(f"{where}: recordIds must be a non-empty list of ids")
+        change = header.get("changeType")
+        if not isinstance(change, str) or not (change in CHANGE_TYPES or change.startswith("GAP_")):
+            errors.append(f"{where}: changeType must be one of {sorted(CHANGE_TYPES)} or GAP_*")
+        stamp = header.get("commitTimestamp")
+        if isinstance(stamp, bool) or not isinstance(stamp, int):
+            errors.append(f"{where}: commitTimestamp must be epoch milliseconds")
+        if not isinstance(header.get("transactionKey"), str) or not header.get("transactionKey"):
+            errors.append(f"{where}: transactionKey must be a non-empty string")
+        if isinstance(header.get("sequenceNumber"), bool) or not isinstance(header.get("sequenceNumber"), int):
+            errors.append(f"{where}: sequenceNumber must be an integer")
+        domain = _domain_of(connector, entity) if isinstance(entity, str) else None
+        if isinstance(entity, str) and entity and domain is None:
+            errors.append(f"{where}: {connector.system} does not sync {entity!r}")
+        if errors:
+            return None, errors
+        fields = {k: v for k, v in payload.items() if k != "ChangeEventHeader"}
+        return ParsedEvent(
+            key=f"{header['transactionKey']}:{header['sequenceNumber']}"[:200], object_type=entity, domain=domain,
+            change_type=change, record_ids=[i.strip() for i in ids], fields=fields,
+            committed_at=datetime.fromtimestamp(stamp / 1000, tz=UTC), origin=str(header.get("changeOrigin") or ""),
+            raw=item), []
+    errors = []
+    event_id, object_type, record = item.get("event_id"), item.get("object_type"), item.get("record")
+    if not isinstance(event_id, (str, int)) or isinstance(event_id, bool) or not str(event_id).strip():
+        errors.append(f"{where}: event_id is required")
+    if not isinstance(object_type, str) or not object_type:
+        errors.append(f"{where}: object_type is required")
+    elif _domain_of(connector, object_type) is None:
+        errors.append(f"{where}: {connector.system} does not sync {object_type!r}")
+    if not isinstance(record, dict):
+        errors.append(f"{where}: record must be an object")
+    if errors:
+        return None, errors
+    return ParsedEvent(key=str(event_id)[:200], object_type=object_type, domain=_domain_of(connector, object_type),
+                       change_type="DELETE" if item.get("deleted") is True else "UPSERT", record_ids=[],
+                       fields=record, committed_at=None, origin=str(item.get("origin") or ""), raw=item), []
+
+
+def events_parse(connector: Connector, body: bytes) -> list[ParsedEvent]:
+    """Parse and check a request body; any problem refuses the whole body with every reason."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise EventPayloadError([f"body is not JSON: {error}"]) from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise EventPayloadError(["no events"])
+    if len(items) > MAX_EVENTS:
+        raise EventPayloadError([f"at most {MAX_EVENTS} events per request"])
+    parsed, reasons = [], []
+    for index, item in enumerate(items):
+        event, errors = _parse_one(connector, index, item)
+        reasons.extend(errors)
+        if event:
+            parsed.append(event)
+    if reasons:
+        raise EventPayloadError(reasons)
+    return parsed
+
+
+def _map(connector: Connector, object_type: str, payload: dict[str, Any]) -> IncomingRecord:
+    """The connector's own mapping of one raw record (the same one its pull uses)."""
+    for name in ("record_from_event", "map_record"):
+        mapper = getattr(connector, name, None)
+        if mapper:
+            return mapper(object_type=object_type, payload=payload)
+    raise NotImplementedError(f"the {connector.system} connector cannot map event payloads")
+
+
+def _merge_fields(held: dict[str, Any], held_at: datetime | None, fields: dict[str, Any],
+                  at: datetime) -> tuple[dict[str, Any], datetime, str]:
+    """Last-writer-wins per field: the same set of events gives the same record in any order.
+
+    Returns the merged payload, its time (the newest field) and a version that grows with every
+    accepted field change (the sum of field times), so ingestion orders merges correctly."""
+    base_ms = int(held_at.timestamp() * 1000) if held_at else 0
+    times: dict[str, int] = dict(held.get(FIELD_TIMES) or {})
+    merged = {k: v for k, v in held.items() if k != FIELD_TIMES}
+    at_ms = int(at.timestamp() * 1000)
+    for name, value in fields.items():
+        current = times.get(name, base_ms if name in merged else -1)
+        if at_ms > current or (at_ms == current and json.dumps(value, sort_keys=True, default=str)
+                               > json.dumps(merged.get(name), sort_keys=True, default=str)):
+            merged[name], times[name] = value, at_ms
+    for name in merged:
+        times.setdefault(name, base_ms)
+    newest = max(times.values(), default=at_ms)
+    merged[FIELD_TIMES] = times
+    return merged, datetime.fromtimestamp(newest / 1000, tz=UTC), f"{sum(times.values()):020d}"
+
+
+def _records_of(connector: Connector, source: SourceSystem, event: ParsedEvent) -> list[IncomingRecord]:
+    if event.change_type.startswith("GAP_"):
+        return []  # the event stream lost changes: the next incremental pull picks them up
+    if event.change_type == "UPSERT":
+        return [_map(connector, event.object_type, event.fields)]
+    held = {row.source_id: row for row in SourceRecord.objects.filter(
+        system=source, object_type=event.object_type, source_id__in=event.record_ids)}
+    records = []
+    for record_id in event.record_ids:
+        row = held.get(record_id)
+        if event.change_type == "DELETE":
+            if row is None:
+                continue
+            updated = max(event.committed_at, row.source_updated_at) if row.source_updated_at else event.committed_at
+            records.append(IncomingRecord(source_id=row.source_id, object_type=row.object_type,
+                                          canonical=dict(row.canonical), payload=dict(row.payload),
+                                          source_updated_at=updated, source_version=row.source_version,
+                                          deleted=True))
+            continue
+        fields = {"Id": record_id, **event.fields}
+        payload, updated, version = _merge_fields(dict(row.payload) if row else {},
+                                                  row.source_updated_at if row else None, fields, event.committed_at)
+        mapped = _map(connector, event.object_type, {k: v for k, v in payload.items() if k != FIELD_TIMES})
+        records.append(dataclasses.replace(mapped, payload=payload, source_updated_at=updated,
+                                           source_version=version))
+    return records
+
+
+def events_receive(*, system: str, body: bytes, signature: str | None,
+                   connector: Connector | None = None) -> EventsResult:
+    """Verify, parse, store and ingest a body of change events. Raises SignatureError or
+    EventPayloadError before writing anything."""
+    signature_verify(system=system, body=body, header=signature)
+    connector = connector or connection_for(system)
+    events = events_parse(connector, body)
+    source = SourceSystem.objects.get(name=system)
+    result = EventsResult()
+    with correlation() as cid, transaction.atomic():
+        for event in events:
+            try:
+                with transaction.atomic():
+                    row = InboundEvent.objects.create(
+                        system=source, event_key=event.key, object_type=event.object_type[:60],
+                        change_type=event.change_type[:20], change_origin=event.origin[:255], is_echo=event.is_echo,
+                        payload=event.raw, correlation_id=cid)
+            except IntegrityError:
+                result.duplicates += 1
+                continue
+            result.accepted += 1
+            result.echoes += int(event.is_echo)
+            records = _records_of(connector, source, event)
+            if records:
+                result.summary.merge(source_records_ingest(system=system, domain=event.domain, records=records,
+                                                           correlation_id=cid))
+            row.status, row.processed_at = EventStatus.PROCESSED, timezone.now()
+            row.save(update_fields=["status", "processed_at"])
+    return result
+
+
+def inbound_event_process(*, event_id: int, connector: Connector | None = None) -> str:
+    """Ingest a stored event again (one that failed, or after a fix to the mapping)."""
+    row = InboundEvent.objects.select_related("system").get(pk=event_id)
+    connector = connector or connection_for(row.system.name)
+    event, errors = _parse_one(connector, 0, row.payload)
+    if errors:
+        InboundEvent.objects.filter(pk=row.pk).update(status=EventStatus.FAILED, error="; ".join(errors))
+        return EventStatus.FAILED
+    with correlation(row.correlation_id or None) as cid, transaction.atomic():
+        records = _records_of(connector, row.system, event)
+        if records:
+            source_records_ingest(system=row.system.name, domain=event.domain, records=records, correlation_id=cid)
+        InboundEvent.objects.filter(pk=row.pk).update(status=EventStatus.PROCESSED, processed_at=timezone.now(),
+                                                      error="")
+    return EventStatus.PROCESSED
+
+
+# --- HTTP entry point -------------------------------------------------------------------------
+
+def _json(status: int, body: dict[str, Any]):
+    from django.http import JsonResponse
+
+    return JsonResponse(body, status=status)
+
+
+def events_view(request, system: str):
+    """POST /api/v1/events/<system>/: verify the signature, then hand the body to events_receive."""
+    if request.method != "POST":
+        return _json(405, {"detail": "POST change events here"})
+    if not SourceSystem.objects.filter(name=system).exists():
+        return _json(404, {"detail": f"unknown system {system!r}"})
+    try:
+        result = events_receive(system=system, body=request.body, signature=request.headers.get(SIGNATURE_HEADER))
+    except SignatureError as error:
+        return _json(401, {"detail": str(error)})
+    except EventPayloadError as error:
+        return _json(400, {"detail": "bad events; nothing was stored", "reasons": error.reasons})
+    except LookupError as error:  # no connector registered for this system
+        return _json(404, {"detail": str(error)})
+    return _json(200, result.as_dict())

@@ -1,0 +1,172 @@
+"""Connector configuration and bookkeeping: how to reach each system, how far we have read it,
+what each sync run did, and the change events systems pushed to us.
+
+Golden data lives in mdm; nothing here is business data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from django.db import models
+
+from connectors.base import Connector, connector_class
+from mdm.models import SourceSystem
+
+# Connector packages the registry is filled from (each registers itself on import).
+CONNECTOR_PACKAGES = ("connectors.salesforce", "connectors.netsuite", "connectors.tryton", "connectors.csv")
+
+
+class SyncKind(models.TextChoices):
+    INCREMENTAL = "incremental", "Incremental (since the watermark)"
+    FULL = "full", "Full reconciliation"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class Connection(models.Model):
+    """How to reach one system. Environment variables CONCORD_<SYSTEM>_URL, _USERNAME, _PASSWORD,
+    _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _WEBHOOK_SECRET override what is stored here."""
+
+    system = models.OneToOneField(SourceSystem, on_delete=models.CASCADE, related_name="connection")
+    base_url = models.CharField(max_length=255, blank=True)
+    credentials = models.JSONField(default=dict, blank=True,
+                                   help_text="e.g. {\"username\": ..., \"password\": ...}; env vars win.")
+    webhook_secret = models.CharField(max_length=255, blank=True,
+                                      help_text="HMAC-SHA256 key of X-Concord-Signature on inbound events.")
+    page_size = models.PositiveIntegerField(default=200)
+    concurrency = models.PositiveSmallIntegerField(default=1)
+    timeout = models.FloatField(default=30.0, help_text="Seconds per HTTP call.")
+    enabled = models.BooleanField(default=True, help_text="Scheduled syncs and deliveries run only when enabled.")
+
+    def __str__(self) -> str:
+        return f"connection to {self.system.name}"
+
+
+_CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token")
+
+
+def _env(system: str, name: str) -> str | None:
+    value = os.environ.get(f"CONCORD_{system.upper().replace('-', '_')}_{name.upper()}")
+    return value if value not in (None, "") else None
+
+
+def load_connectors() -> None:
+    """Import every connector package present so the registry knows them."""
+    for package in CONNECTOR_PACKAGES:
+        try:
+            importlib.import_module(package)
+        except ModuleNotFoundError as error:
+            if error.name != package:
+                raise
+
+
+def connection_settings(system: str) -> dict[str, Any]:
+    """The stored connection of `system`, with environment variables laid over it."""
+    row = Connection.objects.filter(system__name=system).first()
+    values: dict[str, Any] = {
+        "base_url": row.base_url if row else "",
+        "credentials": dict(row.credentials or {}) if row else {},
+        "page_size": row.page_size if row else 200,
+        "concurrency": row.concurrency if row else 1,
+        "timeout": row.timeout if row else 30.0,
+        "webhook_secret": row.webhook_secret if row else "",
+        "enabled": row.enabled if row else True,
+    }
+    values["base_url"] = _env(system, "url") or values["base_url"]
+    values["webhook_secret"] = _env(system, "webhook_secret") or values["webhook_secret"]
+    for name in _CREDENTIAL_ENV:
+        if _env(system, name):
+            values["credentials"][name] = _env(system, name)
+    for name, cast in (("page_size", int), ("concurrency", int), ("timeout", float)):
+        if _env(system, name):
+            values[name] = cast(_env(system, name))
+    return values
+
+
+def connection_for(system: str) -> Connector:
+    """A ready connector for `system`, configured from its Connection and the environment."""
+    if not SourceSystem.objects.filter(name=system).exists():
+        known = ", ".join(SourceSystem.objects.values_list("name", flat=True)) or "none"
+        raise LookupError(f"unknown system {system!r}; known systems: {known}")
+    load_connectors()
+    cls = connector_class(system)
+    values = connection_settings(system)
+    return cls(base_url=values["base_url"], credentials=values["credentials"], page_size=values["page_size"],
+               concurrency=values["concurrency"], timeout=values["timeout"])
+
+
+class Watermark(models.Model):
+    """How far one object type of one system has been read: stored only after the page it ends is
+    committed, so a crash re-reads and never skips."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="watermarks")
+    object_type = models.CharField(max_length=60)
+    value = models.CharField(max_length=120, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "object_type"], name="watermark_once")]
+        ordering = ["system", "object_type"]
+
+    def __str__(self) -> str:
+        return f"{self.system.name}:{self.object_type} @ {self.value or '-'}"
+
+
+class SyncRun(models.Model):
+    """One pull of one domain from one system, with what it did per object type."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="sync_runs")
+    domain = models.CharField(max_length=10)
+    kind = models.CharField(max_length=12, choices=SyncKind.choices, default=SyncKind.INCREMENTAL)
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Per object type: created, updated, ...")
+    pages = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync of {self.system.name} {self.domain} ({self.status})"
+
+
+class InboundEvent(models.Model):
+    """A change event a system pushed to us. `event_key` (e.g. transactionKey:sequenceNumber) is
+    unique per system: the same event delivered twice is stored and ingested once."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="inbound_events")
+    event_key = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=60, blank=True)
+    change_type = models.CharField(max_length=20, blank=True)
+    change_origin = models.CharField(max_length=255, blank=True)
+    is_echo = models.BooleanField(default=False, help_text="Caused by our own write back to the system.")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=EventStatus.choices, default=EventStatus.RECEIVED,
+                              db_index=True)
+    error = models.TextField(blank=True)
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "event_key"], name="inbound_event_once")]
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.system.name} event {self.event_key}"

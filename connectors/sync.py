@@ -1,0 +1,200 @@
+"""Pulling changes from a system into the hub.
+
+`sync_run` reads each object type of a domain page by page from the watermark on. Each page is
+ingested, its rejects quarantined and the watermark advanced in ONE transaction: the watermark
+never gets ahead of what is committed, so a crash anywhere re-reads the page (ingestion is
+idempotent, the second read is "unchanged") and never skips one.
+
+A full run is the nightly reconciliation: it ignores and leaves the watermark, reads everything,
+and marks as deleted what the system reports deleted or no longer returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.base import Connector, Page
+from connectors.models import SyncKind, SyncRun, SyncStatus, Watermark, connection_for
+from mdm.correlation import correlation
+from mdm.models import QuarantinedRecord, SourceRecord, SourceSystem
+from mdm.records import IncomingRecord, IngestSummary
+from mdm.services.ingest import source_records_ingest
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, Page, IngestSummary], None]
+
+
+@dataclass
+class ObjectTypeCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    pages: int = 0
+
+    def add(self, summary: IngestSummary, rejects: int = 0) -> None:
+        for name in ("created", "updated", "unchanged", "stale", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(summary, name))
+        self.quarantined += len(summary.quarantined) + rejects
+
+
+@dataclass
+class SyncResult:
+    run_id: int
+    counts: dict[str, ObjectTypeCounts] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {object_type: vars(counts).copy() for object_type, counts in self.counts.items()}
+
+
+def _later(new: str, old: str) -> bool:
+    """Whether watermark `new` may replace `old`: never move backwards when both are comparable
+    (two overlapping runs may finish in any order)."""
+    if not old:
+        return True
+    for parse in (lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")), int):
+        try:
+            a, b = parse(new), parse(old)
+        except (TypeError, ValueError):
+            continue
+        try:
+            return a >= b
+        except TypeError:  # naive versus aware datetimes
+            return True
+    return True
+
+
+def watermark_get(system: SourceSystem, object_type: str) -> str | None:
+    row = Watermark.objects.filter(system=system, object_type=object_type).first()
+    return row.value if row and row.value else None
+
+
+def _watermark_advance(system: SourceSystem, object_type: str, value: str) -> None:
+    row, _ = Watermark.objects.select_for_update().get_or_create(system=system, object_type=object_type)
+    if _later(value, row.value):
+        row.value = value
+        row.save(update_fields=["value", "updated_at"])
+
+
+def rejects_quarantine(*, system: SourceSystem, domain: str, object_type: str,
+                       rejects: list[tuple[dict[str, Any], str]], correlation_id: str) -> int:
+    """Quarantine entries a connector could not even read as records, with the connector's reason."""
+    rows = []
+    for raw, reason in rejects:
+        payload = raw if isinstance(raw, dict) else {"value": raw}
+        payload = json.loads(json.dumps(payload, default=str))
+        digest = hashlib.sha1(json.dumps({"type": object_type, "payload": payload}, sort_keys=True).encode()).hexdigest()
+        source_id = payload.get("Id") or payload.get("id") or payload.get("internalId") or ""
+        rows.append(QuarantinedRecord(
+            system=system, domain=domain, object_type=object_type[:60], source_id=str(source_id)[:120],
+            payload=payload, canonical={}, errors={"record": [reason]}, reason=reason, content_hash=digest,
+            correlation_id=correlation_id))
+    QuarantinedRecord.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _deletions(system: SourceSystem, object_type: str, source_ids: list[str]) -> list[IncomingRecord]:
+    """Tombstones for source records we hold and the system no longer has.
+
+    The held canonical values travel with the tombstone (validation still sees a whole record);
+    the time is now, so the tombstone is newer than the version it ends."""
+    now = timezone.now()
+    tombstones = []
+    rows = SourceRecord.objects.filter(system=system, object_type=object_type, source_id__in=source_ids,
+                                       is_deleted=False)
+    for row in rows:
+        updated = max(now, row.source_updated_at) if row.source_updated_at else now
+        tombstones.append(IncomingRecord(
+            source_id=row.source_id, object_type=row.object_type, canonical=dict(row.canonical),
+            payload=dict(row.payload), source_updated_at=updated, source_version=row.source_version,
+            deleted=True))
+    return tombstones
+
+
+def _page_commit(*, system: SourceSystem, domain: str, page: Page, correlation_id: str,
+                 advance: bool) -> tuple[IngestSummary, int]:
+    """Ingest one page, quarantine its rejects and move the watermark, all or nothing."""
+    with transaction.atomic():
+        records = list(page.records)
+        if page.deleted_source_ids:
+            records += _deletions(system, page.object_type, [str(i) for i in page.deleted_source_ids])
+        summary = source_records_ingest(system=system.name, domain=domain, records=records,
+                                        correlation_id=correlation_id) if records else IngestSummary()
+        rejected = rejects_quarantine(system=system, domain=domain, object_type=page.object_type,
+                                      rejects=page.rejects, correlation_id=correlation_id) if page.rejects else 0
+        if advance and page.next_watermark:
+            _watermark_advance(system, page.object_type, str(page.next_watermark))
+    return summary, rejected
+
+
+def sync_run(*, system: str, domain: str, full: bool = False, connector: Connector | None = None,
+             correlation_id: str | None = None, progress: ProgressCallback | None = None) -> SyncResult:
+    """Pull `domain` from `system` (since the watermarks, or everything when `full`) into the hub."""
+    connector = connector or connection_for(system)
+    source = SourceSystem.objects.get(name=system)
+    object_types = connector.object_types.get(domain)
+    if object_types is None:
+        raise LookupError(f"{system} has no {domain} object types; it offers: {', '.join(connector.object_types)}")
+    with correlation(correlation_id) as cid:
+        run = SyncRun.objects.create(system=source, domain=domain, correlation_id=cid,
+                                     kind=SyncKind.FULL if full else SyncKind.INCREMENTAL)
+        result = SyncResult(run_id=run.id)
+        previous_full = (SyncRun.objects.filter(system=source, domain=domain, kind=SyncKind.FULL,
+                                                status=SyncStatus.SUCCEEDED)
+                         .order_by("-started_at").values_list("started_at", flat=True).first())
+        try:
+            for object_type in object_types:
+                counts = result.counts.setdefault(object_type, ObjectTypeCounts())
+                watermark = None if full else watermark_get(source, object_type)
+                seen: set[str] = set()
+                for page in connector.pull(domain=domain, object_type=object_type, watermark=watermark):
+                    summary, rejected = _page_commit(system=source, domain=domain, page=page, correlation_id=cid,
+                                                     advance=not full)
+                    counts.add(summary, rejected)
+                    counts.pages += 1
+                    seen.update(str(r.source_id) for r in page.records)
+                    seen.update(str(i) for i in page.deleted_source_ids)
+                    run.pages += 1
+                    run.counts = result.as_dict()
+                    run.save(update_fields=["pages", "counts"])
+                    if progress:
+                        progress(object_type, page, summary)
+                if full:
+                    summary = _reconcile(connector, source, domain, object_type, seen, previous_full, cid)
+                    counts.add(summary)
+        except Exception as error:
+            run.status, run.error, run.finished_at = SyncStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
+            run.counts = result.as_dict()
+            run.save(update_fields=["status", "error", "finished_at", "counts"])
+            raise
+        run.status, run.finished_at, run.counts = SyncStatus.SUCCEEDED, timezone.now(), result.as_dict()
+        run.save(update_fields=["status", "finished_at", "counts"])
+    return result
+
+
+def _reconcile(connector: Connector, source: SourceSystem, domain: str, object_type: str, seen: set[str],
+               since: datetime | None, cid: str) -> IngestSummary:
+    """After a complete full read: what the system reports deleted, or no longer returns, is deleted."""
+    since = since or datetime(1970, 1, 1, tzinfo=UTC)
+    reported = {str(i) for i in connector.deleted_since(domain=domain, object_type=object_type, since=since)}
+    held = set(SourceRecord.objects.filter(system=source, object_type=object_type, is_deleted=False)
+               .values_list("source_id", flat=True))
+    gone = sorted((held - seen) | (reported & held))
+    if not gone:
+        return IngestSummary()
+    log.info("full sync of %s %s: %d source records no longer at the source", source.name, object_type, len(gone))
+    with transaction.atomic():
+        return source_records_ingest(system=source.name, domain=domain, records=_deletions(source, object_type, gone),
+                                     correlation_id=cid, reason=f"deleted at {source.name}")

@@ -1,0 +1,58 @@
+"""Celery tasks: thin wrappers that take names and ids and call the connector services.
+
+Tasks are acknowledged late (config/settings.py): a worker killed mid-task has it re-delivered,
+which is safe because every service here is idempotent (watermarks move only after commits,
+outbox claims are conditional updates with a lease).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from connectors.models import Connection, load_connectors
+from mdm.models import SourceSystem
+
+
+@shared_task(name="connectors.sync_system")
+def sync_system(system: str, domain: str, full: bool = False, correlation_id: str | None = None) -> dict:
+    from connectors.sync import sync_run
+
+    if Connection.objects.filter(system__name=system, enabled=False).exists():
+        return {"skipped": f"connection to {system} is disabled"}
+    return sync_run(system=system, domain=domain, full=full, correlation_id=correlation_id).as_dict()
+
+
+@shared_task(name="connectors.sync_all")
+def sync_all(domain: str | None = None, full: bool = False) -> int:
+    """Queue one sync per enabled system that has a connector (and the domain, when given)."""
+    from connectors.base import connector_class
+
+    load_connectors()
+    queued = 0
+    disabled = set(Connection.objects.filter(enabled=False).values_list("system__name", flat=True))
+    for name in SourceSystem.objects.filter(is_active=True).values_list("name", flat=True):
+        if name in disabled:
+            continue
+        try:
+            cls = connector_class(name)
+        except LookupError:
+            continue
+        for each in ([domain] if domain else list(cls.object_types)):
+            if each in cls.object_types:
+                sync_system.delay(name, each, full)
+                queued += 1
+    return queued
+
+
+@shared_task(name="connectors.deliver_outbox")
+def deliver_outbox(limit: int = 200) -> dict:
+    from connectors.delivery import outbox_deliver
+
+    return outbox_deliver(limit=limit).as_dict()
+
+
+@shared_task(name="connectors.process_event")
+def process_event(event_id: int) -> str:
+    from connectors.events import inbound_event_process
+
+    return inbound_event_process(event_id=event_id)

@@ -1,0 +1,134 @@
+"""The Tryton connector: pulls by write_date, pushes golden customers back as parties."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.tryton import mapping
+from connectors.tryton.client import TrytonClient
+
+FIELDS = {
+    mapping.PARTY: ["name", "code", "active", "write_date", "create_date", "identifiers", "addresses",
+                    "contact_mechanisms"],
+    mapping.SALE: ["number", "reference", "description", "state", "party", "sale_date", "total_amount",
+                   "currency", "write_date", "create_date"],
+    mapping.WORK: ["name", "number", "type", "party", "status", "parent", "write_date", "create_date"],
+}
+
+
+def _cursor(watermark: str | None) -> tuple[datetime, int] | None:
+    if not watermark:
+        return None
+    stamp, _, last_id = watermark.partition("|")
+    return datetime.fromisoformat(stamp), int(last_id or 0)
+
+
+@register
+class TrytonConnector(Connector):
+    system = "tryton"
+    object_types = {"customer": [mapping.PARTY], "contract": [mapping.SALE], "project": [mapping.WORK]}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.base_url = self.base_url or "http://127.0.0.1:8123"
+        self.client = TrytonClient(base_url=self.base_url, database=self.credentials.get("database", "concord"),
+                                   username=self.credentials.get("username", "admin"),
+                                   password=self.credentials.get("password", ""), timeout=self.timeout)
+
+    # -- pull ------------------------------------------------------------------------------
+    def pull(self, *, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
+        cursor = _cursor(watermark)
+        while True:
+            where: list[Any] = [("active", "in", [True, False])] if object_type == mapping.PARTY else []
+            if object_type == mapping.WORK:
+                where.append(("type", "=", "project"))
+            if cursor:
+                stamp, last_id = cursor
+                where.append(["OR", [("write_date", ">", stamp)], [("write_date", "=", stamp), ("id", ">", last_id)]])
+            rows = self.client.search_read(object_type, where, limit=self.page_size,
+                                           order=[("write_date", "ASC"), ("id", "ASC")],
+                                           fields=FIELDS[object_type])
+            if not rows:
+                return
+            self._expand(object_type, rows)
+            records, rejects = [], []
+            for row in rows:
+                try:
+                    records.append(mapping.TO_RECORD[object_type](row))
+                except (KeyError, TypeError, ValueError) as error:
+                    rejects.append((row, f"unreadable {object_type}: {error}"))
+            last = rows[-1]
+            stamp = last.get("write_date") or last.get("create_date")
+            cursor = (stamp, last["id"])
+            yield Page(domain=domain, object_type=object_type, records=records, rejects=rejects,
+                       next_watermark=f"{stamp.isoformat()}|{last['id']}")
+            if len(rows) < self.page_size:
+                return
+
+    def _expand(self, object_type: str, rows: list[dict[str, Any]]) -> None:
+        """Read the parts of a party (identifiers, addresses, contacts) in one call each."""
+        ids = [row["id"] for row in rows]
+        if object_type == mapping.PARTY:
+            for field, model, names in (("identifiers", "party.identifier", ["type", "code", "party"]),
+                                        ("addresses", "party.address", ["street", "city", "postal_code", "party"]),
+                                        ("contact_mechanisms", "party.contact_mechanism", ["type", "value", "party"])):
+                parts: dict[int, list] = {}
+                for part in self.client.search_read(model, [("party", "in", ids)], order=[("id", "ASC")], fields=names):
+                    parts.setdefault(part.pop("party"), []).append({k: v for k, v in part.items() if k != "id"})
+                for row in rows:
+                    row[field] = parts.get(row["id"], [])
+        elif object_type == mapping.WORK:
+            status_ids = sorted({row["status"] for row in rows if row.get("status")})
+            names = {s["id"]: s["name"] for s in self.client.search_read(
+                "project.work.status", [("id", "in", status_ids)], fields=["name"])} if status_ids else {}
+            for row in rows:
+                row["status_name"] = names.get(row.get("status"))
+
+    def record_from_event(self, *, object_type: str, payload: dict[str, Any]):
+        return mapping.TO_RECORD[object_type](payload)
+
+    # -- push ------------------------------------------------------------------------------
+    def find_party(self, golden_id: str) -> int | None:
+        found = self.client.search_read(mapping.PARTY, [("identifiers.code", "=", golden_id),
+                                                        ("active", "in", [True, False])],
+                                        limit=1, fields=["id"])
+        return found[0]["id"] if found else None
+
+    def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
+             correlation_id: str) -> UpsertResult:
+        if domain != "customer":
+            raise ConnectorError(f"tryton takes golden customers only, not {domain}", retryable=False,
+                                 code="unsupported")
+        party = mapping.customer_to_party(attributes)
+        address = mapping.customer_to_address(attributes)
+        mechanisms = mapping.customer_to_mechanisms(attributes)
+        party_id = self.find_party(golden_id)  # upsert keyed by the golden id: a re-push finds it
+        if party_id is None:
+            values = {**party, "identifiers": [["create", [{"type": None, "code": golden_id}]]]}
+            if any(address.values()):
+                values["addresses"] = [["create", [address]]]
+            if mechanisms:
+                values["contact_mechanisms"] = [["create", [{"type": k, "value": v} for k, v in mechanisms.items()]]]
+            (party_id,) = self.client.create(mapping.PARTY, [values])
+            return UpsertResult(external_id=str(party_id), created=True)
+        self.client.write(mapping.PARTY, [party_id], party)
+        addresses = self.client.search_read("party.address", [("party", "=", party_id)], order=[("id", "ASC")],
+                                            limit=1, fields=["street", "city", "postal_code"])
+        if addresses:
+            current = {k: addresses[0].get(k) or "" for k in address}
+            if current != address:
+                self.client.write("party.address", [addresses[0]["id"]], address)
+        elif any(address.values()):
+            self.client.create("party.address", [{**address, "party": party_id}])
+        existing = self.client.search_read("party.contact_mechanism", [("party", "=", party_id)],
+                                           order=[("id", "ASC")], fields=["type", "value"])
+        for kind, value in mechanisms.items():
+            held = next((m for m in existing if m["type"] == kind), None)
+            if held is None:
+                self.client.create("party.contact_mechanism", [{"party": party_id, "type": kind, "value": value}])
+            elif held["value"] != value:
+                self.client.write("party.contact_mechanism", [held["id"]], {"value": value})
+        return UpsertResult(external_id=str(party_id), created=False)
