@@ -64,11 +64,25 @@ def home_queues(user) -> list[Queue]:
         requested_by=user)
     exceptions = _queue(Queue("exceptions", "Exceptions", "stewardship:exceptions"), quarantine, "created_at", deadline)
     _queue(exceptions, dead, "created_at", deadline)
-    return [
+    queues = [
         _queue(Queue("match", "Match review", "stewardship:match_queue"), candidates, "created_at", deadline),
         exceptions,
-        _queue(Queue("council", "Council approvals", "stewardship:council"), approvals, "created_at", deadline),
     ]
+    if access_of(user).domains("approve"):
+        queues.append(_queue(Queue("council", "Council approvals", "stewardship:council"), approvals, "created_at",
+                             deadline))
+    return queues
+
+
+def recent_changes(user, limit: int = 12) -> list:
+    """The latest steward changes (history rows with a user) to golden records the user may see."""
+    rows = []
+    for domain in access_of(user).domains("view"):
+        model = golden_model(domain)
+        visible = restrict(model.objects.all(), user, "view").values("pk")
+        rows += list(model.history.filter(history_user__isnull=False, id__in=visible)
+                     .select_related("history_user").order_by("-history_date")[:limit])
+    return sorted(rows, key=lambda row: row.history_date, reverse=True)[:limit]
 
 
 @dataclass

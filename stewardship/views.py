@@ -67,6 +67,7 @@ def home(request):
         "assigned_to_me": restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN, assigned_to=request.user),
                                    request.user, "change").count(),
         "my_requests": list(mine.order_by("-created_at")[:10]),
+        "recent": selectors.recent_changes(request.user),
         "sla_hours": selectors.sla_hours(),
         "view_domains": access.domains("view"),
         "change_domains": access.domains("change"),
