@@ -45,7 +45,7 @@ class Queue:
 def _queue(queue: Queue, queryset, time_field: str, deadline) -> Queue:
     for row in queryset.values("domain").annotate(n=Count("id"), oldest=Min(time_field),
                                                     late=Count("id", filter=Q(**{f"{time_field}__lt": deadline}))):
-        queue.by_domain[row["domain"]] = row["n"]
+        queue.by_domain[row["domain"]] = queue.by_domain.get(row["domain"], 0) + row["n"]
         queue.total += row["n"]
         queue.overdue += row["late"]
         if queue.oldest is None or row["oldest"] < queue.oldest:

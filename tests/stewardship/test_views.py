@@ -54,6 +54,7 @@ def test_home_counts_what_waits_by_queue_and_domain(world, as_user, settings):
     assert queues["match"].total == 3 and queues["match"].by_domain == {"customer": 3}
     assert queues["match"].overdue == 1
     assert queues["exceptions"].total == 2  # one quarantined record, one dead message
+    assert queues["exceptions"].by_domain == {"customer": 2}
     assert "council" not in queues  # she cannot approve
     assert b"past 1h" in response.content
     council_queues = {q.key: q for q in as_user("council").get(url("home")).context["queues"]}

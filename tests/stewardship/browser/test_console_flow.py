@@ -48,7 +48,6 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     # The steward logs in and sees what waits for her.
     log_in(page, base, "steward_customers", screenshot="login")
     assert page.locator("#queue-match .big").inner_text() == "3"
-    shoot(page, "home")
 
     # Match review: keyboard — the first card (Stark, best score) has focus; "a" accepts it.
     page.click("nav >> text=Match review")
@@ -104,6 +103,8 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     page.press("#global-search", "Enter")
     page.wait_for_selector("table.grid")
     shoot(page, "search")
+    page.click("nav >> text=Home")
+    shoot(page, "home")
     log_out(page)
 
     # The council approves the merge the steward asked for.
