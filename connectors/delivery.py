@@ -26,8 +26,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from connectors.base import Connector, ConnectorError
-from connectors.models import Connection, connection_for
+from connectors.base import Connector, ConnectorError, registered_systems
+from connectors.models import Connection, connection_for, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage
@@ -93,8 +93,10 @@ def _disabled_system_ids() -> list[int]:
 def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxMessage]:
     """Claim up to `limit` due messages for this worker; each is claimed by exactly one worker."""
     now = timezone.now()
-    query = (OutboxMessage.objects.filter(_due(now)).exclude(system_id__in=_disabled_system_ids())
-             .filter(~_blocked_by_earlier()))
+    load_connectors()
+    # Messages for a system without a connector wait (pending) until one is deployed.
+    query = (OutboxMessage.objects.filter(_due(now), system__name__in=registered_systems())
+             .exclude(system_id__in=_disabled_system_ids()).filter(~_blocked_by_earlier()))
     if system:
         query = query.filter(system__name=system)
     claimed = []

@@ -64,8 +64,10 @@ def _env(system: str, name: str) -> str | None:
 
 
 def load_connectors() -> None:
-    """Import every connector package present so the registry knows them."""
-    for package in CONNECTOR_PACKAGES:
+    """Import every connector package present so the registry knows them (plus any modules named
+    in CONCORD_CONNECTOR_MODULES, comma-separated: connectors living outside this package)."""
+    extra = [m.strip() for m in os.environ.get("CONCORD_CONNECTOR_MODULES", "").split(",") if m.strip()]
+    for package in (*CONNECTOR_PACKAGES, *extra):
         try:
             importlib.import_module(package)
         except ModuleNotFoundError as error:
