@@ -39,6 +39,7 @@ class ChangeStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the council"
     APPROVED = "approved", "Approved and applied"
     REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn by the requester"
 
 
 class ChangeRequest(models.Model):

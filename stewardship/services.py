@@ -148,3 +148,18 @@ def outbox_replay(*, message_id: int, acting_user) -> OutboxMessage:
     if not updated:
         raise ValidationError({"message": ["no dead outbound message with that id"]})
     return OutboxMessage.objects.get(pk=message_id)
+
+
+@transaction.atomic
+def change_request_withdraw(*, request_id: int, acting_user) -> ChangeRequest:
+    """The requester takes back a pending request; nobody else can."""
+    request = ChangeRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None or request.status != ChangeStatus.PENDING:
+        raise ValidationError({"request": ["no pending change request with that id"]})
+    if request.requested_by_id != acting_user.pk:
+        raise PermissionDenied("Only the steward who asked can withdraw a request.")
+    request.status, request.decided_by, request.decided_at = ChangeStatus.WITHDRAWN, acting_user, timezone.now()
+    request._history_user = acting_user
+    request._change_reason = "withdrawn"
+    request.save()
+    return request

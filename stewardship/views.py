@@ -123,7 +123,7 @@ def match_queue(request):
         queryset = queryset.filter(assigned_to=request.user)
     candidates = list(queryset.select_related("assigned_to").order_by("-score", "created_at")[:50])
     return render(request, "stewardship/match_queue.html", {
-        "cards": _candidate_cards(candidates), "total": queryset.count(), "domain": domain,
+        "cards": _candidate_cards(candidates), "total": queryset.count(), "domain": domain, "shown": len(candidates),
         "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
         "assignees": list(_assignees()), "mine": bool(request.GET.get("mine")),
         "change_domains": access.domains("change"),
@@ -360,8 +360,9 @@ def quarantine_fix(request, entry_id: int):
         submitted = {name: request.POST.get(name, "") for name in fields}
         fixes = {name: (value or None) for name, value in submitted.items()
                  if (value or None) != (None if entry.canonical.get(name) in (None, "") else str(entry.canonical.get(name)))}
+        source_id = request.POST.get("source_id", "").strip() or None
         try:
-            quarantine_replay(entry_id=entry.pk, fixes=fixes, acting_user=request.user)
+            quarantine_replay(entry_id=entry.pk, fixes=fixes, acting_user=request.user, source_id=source_id)
         except ValidationError as exc:
             errors, values = _errors(exc), submitted
         else:
@@ -424,10 +425,14 @@ def council(request):
 def council_decide(request, request_id: int, verb: str):
     change = get_object_or_404(ChangeRequest, pk=request_id)
     golden = golden_model(change.domain).objects.filter(pk=change.golden_id).first()
-    require(request.user, "approve", change.domain, golden)
+    if verb != "withdraw":
+        require(request.user, "approve", change.domain, golden)
     comment = request.POST.get("comment", "").strip()
     try:
-        if verb == "approve":
+        if verb == "withdraw":
+            services.change_request_withdraw(request_id=change.pk, acting_user=request.user)
+            messages.success(request, f"Change request #{change.pk} withdrawn.")
+        elif verb == "approve":
             services.change_request_approve(request_id=change.pk, acting_user=request.user, comment=comment)
             messages.success(request, f"Change request #{change.pk} approved and applied.")
         elif verb == "reject":

@@ -361,3 +361,27 @@ def test_the_integration_role_has_no_console(world, as_user):
     assert client.get(url("golden", world.acme.id)).status_code == 403
     assert client.get(url("match_queue")).status_code == 403
     assert client.post(url("match_decide", world.stark_candidate.pk, "accept")).status_code == 403
+
+
+def test_the_requester_can_withdraw_and_nobody_else(world, as_user):
+    as_user("steward_customers").post(url("resolve", world.acme.id, "tax_id"), {
+        "choice": "__new__", "value": "DE111111119", "mode": "pinned", "reason": "typo in ERP"})
+    request = ChangeRequest.objects.get()
+    assert as_user("council").post(url("council_decide", request.pk, "withdraw")).status_code == 403
+    as_user("steward_customers").post(url("council_decide", request.pk, "withdraw"))
+    assert ChangeRequest.objects.get().status == ChangeStatus.WITHDRAWN
+
+
+def test_a_quarantined_record_without_source_id_gets_one_from_the_steward(world, as_user):
+    from mdm.records import IncomingRecord
+    from mdm.services.ingest import source_records_ingest
+
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        IncomingRecord("", "Account", {"name": "Nameless Keys GmbH", "country": "DE"})])
+    entry = QuarantinedRecord.objects.get(status="open", source_id="")
+    client = as_user("steward_customers")
+    assert b"source id" in client.get(url("quarantine_fix", entry.pk)).content
+    response = client.post(url("quarantine_fix", entry.pk), {"name": "Nameless Keys GmbH", "country": "DE",
+                                                             "source_id": "001Q"})
+    assert response.status_code == 302
+    assert Customer.objects.filter(name="Nameless Keys GmbH").exists()
