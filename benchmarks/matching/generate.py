@@ -169,7 +169,7 @@ COUNTRIES = {
     "AU": {"forms": ("Pty Ltd", "Pty. Ltd.", "Pty Limited"), "phone": "+61 2 {a}{b}{b}{c}", "national": "(02) {a}{b}{b} {c}",
            "tld": "com.au", "tax": "{d11}", "post": "{d4}", "cities": ("Sydney", "Melbourne", "Brisbane")},
     "IN": {"forms": ("Pvt Ltd", "Private Limited", "Pvt. Ltd."), "phone": "+91 22 {a}{b}{b}{c}",
-           "national": "022 {a}{b}{b}{c}", "tld": "in", "tax": "{d2}ABCDE{d4}F1Z{d1}", "post": "{d6}",
+           "national": "022 {a}{b}{b}{c}", "tld": "in", "tax": "{d2}AAPC{d5}{d2}Z{d1}", "post": "{d6}",
            "cities": ("Mumbai", "Pune", "Bengaluru")},
 }
 INDUSTRY = ("Technologies", "Logistics", "Consulting", "Manufacturing", "Services", "Systems", "Foods",
@@ -227,14 +227,19 @@ def _write(rng, entity: dict, system: str) -> dict:
         street = street.replace("Street", "St.").replace("Road", "Rd").replace("Avenue", "Ave")
         if rng.random() < 0.2:
             website = f"http://{entity['domain']}/about"
-    if rng.random() < 0.08:
+    if system == "erp" and rng.random() < 0.1:  # the short name: "Acme GmbH" for "Acme Technologies GmbH"
+        name = name.replace(f" {entity['tail']}", "").replace(f" {entity['tail'].upper()}", "")
+    if rng.random() < 0.12:
         name = _typo(rng, name)
-    if rng.random() < 0.25:
+    if rng.random() < (0.45 if system == "erp" else 0.25):
         tax = None
-    if rng.random() < 0.15:
+    if rng.random() < 0.25:
         phone = None
-    if rng.random() < 0.2:
+    if rng.random() < 0.25:
         website = None
+    if system == "erp" and rng.random() < 0.05:  # moved: another street and postal code since
+        street = f"{int(rng.integers(1, 300))} {_word(rng, 2, 3).title()} Street"
+        entity = {**entity, "postal_code": _fill(rng, c["post"])}
     return {"name": name, "tax_id": tax, "country": entity["country"], "city": entity["city"],
             "postal_code": entity["postal_code"], "address_line1": street, "phone": phone,
             "email": None if rng.random() < 0.3 else f"{entity['mailbox']}@{entity['domain']}", "website": website}
@@ -252,6 +257,8 @@ def companies(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, set[tu
         if roll < 0.15:  # hard negative: the brand's subsidiary in another country, its own tax id
             other = rng.choice([c for c in COUNTRIES if c != country])
             entities.append(_company(rng, brand, other, entities[-1]["tail"]))
+            if rng.random() < 0.5:  # ... often behind the group's global web site and mailboxes
+                entities[-1]["domain"] = entities[-2]["domain"]
         elif roll < 0.3:  # hard negative: "Brand Group" vs "Brand Partners", same country, another city
             first, second = rng.choice(GROUPS, size=2, replace=False)
             entities[-1]["tail"] = first

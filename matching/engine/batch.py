@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .blocking import candidate_pairs, prepare
+from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
-from .model import FellegiSunterModel, fit
+from .model import FellegiSunterModel, fit, fit_per_rule
 from .schema import Schema, schema_for
 from .scoring import comparison_vectors, decisions, score_arrays
 
@@ -65,21 +65,39 @@ def _levels_all(schema, columns, li, ri):
                            for s in range(0, len(li), _CHUNK)])
 
 
-def _fit(schema, columns, li, ri, sources, *, random_pairs, seed, fix_u, thresholds):
+def _candidates(schema, columns, sources):
+    by_rule = candidate_pairs_by_rule(schema, columns, sources=sources)
+    n = len(columns[schema.id_field])
+    code = np.unique(np.concatenate([a * n + b for a, b in by_rule])) if by_rule else np.zeros(0, np.int64)
+    return code // n, code % n, by_rule
+
+
+def _fit(schema, columns, li, ri, by_rule, sources, *, method, random_pairs, seed, fix_u, thresholds):
     n = len(columns[schema.id_field])
     rl, rr = _random_pairs(n, random_pairs, seed, sources)
-    return fit(schema, _levels_all(schema, columns, li, ri), _levels_all(schema, columns, rl, rr), fix_u=fix_u,
-               **thresholds)
+    random_levels = _levels_all(schema, columns, rl, rr)
+    if method == "candidates":
+        return fit(schema, _levels_all(schema, columns, li, ri), random_levels, fix_u=fix_u, **thresholds)
+    if sources is None:
+        total = n * (n - 1) / 2
+    else:
+        n_left = int((sources == 0).sum())
+        total = n_left * (n - n_left)
+    levels = _levels_all(schema, columns, li, ri)
+    union = li * n + ri  # sorted: candidate pairs come out of np.unique
+    rule_levels = [levels[np.searchsorted(union, a * n + b)] for a, b in by_rule]
+    return fit_per_rule(schema, rule_levels, levels, random_levels, total, **thresholds)
 
 
 def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,
-          random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
+          method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
+          **thresholds) -> FellegiSunterModel:
     """Fit a model on unlabelled records (one frame to deduplicate, or two to link)."""
     schema = schema_for(domain_or_schema)
     columns, sources = _prepared(schema, df, df_right)
-    li, ri = candidate_pairs(schema, columns, sources=sources)
-    return _fit(schema, columns, li, ri, sources, random_pairs=random_pairs, seed=seed, fix_u=fix_u,
-                thresholds=thresholds)
+    li, ri, by_rule = _candidates(schema, columns, sources)
+    return _fit(schema, columns, li, ri, by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
+                fix_u=fix_u, thresholds=thresholds)
 
 
 def _prepared(schema, df, df_right):
@@ -91,13 +109,13 @@ def _prepared(schema, df, df_right):
     return _combine(columns, right), sources
 
 
-def _match(schema, df, df_right, model, *, random_pairs, seed, fix_u, thresholds) -> MatchResult:
+def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, thresholds) -> MatchResult:
     columns, sources = _prepared(schema, df, df_right)
     n = len(columns[schema.id_field])
-    li, ri = candidate_pairs(schema, columns, sources=sources)
+    li, ri, by_rule = _candidates(schema, columns, sources)
     if model is None:
-        model = _fit(schema, columns, li, ri, sources, random_pairs=random_pairs, seed=seed, fix_u=fix_u,
-                     thresholds=thresholds)
+        model = _fit(schema, columns, li, ri, by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
+                     fix_u=fix_u, thresholds=thresholds)
     parts = _score_all(schema, model, columns, li, ri)
     prob = np.concatenate([p.probability for p in parts])
     weight = np.concatenate([p.match_weight for p in parts])
@@ -121,16 +139,17 @@ def _match(schema, df, df_right, model, *, random_pairs, seed, fix_u, thresholds
 
 
 def deduplicate(df: pd.DataFrame, domain_or_schema: str | Schema, model: FellegiSunterModel | None = None, *,
-                random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False, **thresholds) -> MatchResult:
+                method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
+                **thresholds) -> MatchResult:
     """Find the records of one frame that are the same entity. Without a model, one is fitted
     on the frame itself (EM, no labels)."""
-    return _match(schema_for(domain_or_schema), df, None, model, random_pairs=random_pairs, seed=seed,
+    return _match(schema_for(domain_or_schema), df, None, model, method=method, random_pairs=random_pairs, seed=seed,
                   fix_u=fix_u, thresholds=thresholds)
 
 
 def link(df_left: pd.DataFrame, df_right: pd.DataFrame, domain_or_schema: str | Schema,
          model: FellegiSunterModel | None = None, *, random_pairs: int = 200_000, seed: int = 0,
-         fix_u: bool = False, **thresholds) -> MatchResult:
+         method: str = "per_rule", fix_u: bool = False, **thresholds) -> MatchResult:
     """Find the records of two frames that are the same entity (pairs only across the frames)."""
-    return _match(schema_for(domain_or_schema), df_left, df_right, model, random_pairs=random_pairs, seed=seed,
-                  fix_u=fix_u, thresholds=thresholds)
+    return _match(schema_for(domain_or_schema), df_left, df_right, model, method=method, random_pairs=random_pairs,
+                  seed=seed, fix_u=fix_u, thresholds=thresholds)

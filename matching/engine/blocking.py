@@ -61,16 +61,16 @@ def key_table(schema: Schema, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """Long table (row, key) of every record's blocking keys, from standardized columns."""
     n = len(columns[schema.id_field])
     frames = []
-    for rule in schema.blocking:
+    for number, rule in enumerate(schema.blocking):
         key = pd.Series([f"{rule.name}:"] * n, dtype=object)
         ok = np.ones(n, dtype=bool)
         for i, (field, transform) in enumerate(rule.parts):
             part = pd.Series([_transform(transform, v) for v in columns[field]], dtype=object)
             ok &= part.notna().to_numpy()
             key = key + ("|" if i else "") + part.fillna("")
-        frames.append(pd.DataFrame({"row": np.flatnonzero(ok), "key": key[ok].to_numpy()}))
+        frames.append(pd.DataFrame({"row": np.flatnonzero(ok), "key": key[ok].to_numpy(), "rule": number}))
     if not frames:
-        return pd.DataFrame({"row": np.zeros(0, np.int64), "key": np.zeros(0, object)})
+        return pd.DataFrame({"row": np.zeros(0, np.int64), "key": np.zeros(0, object), "rule": np.zeros(0, int)})
     return pd.concat(frames, ignore_index=True)
 
 
@@ -82,15 +82,29 @@ def _usable(keys: pd.DataFrame, max_block_size: int) -> pd.DataFrame:
 def candidate_pairs(schema: Schema, columns: dict[str, np.ndarray], *, sources: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Row index pairs (i < j) sharing a key. With `sources`, only pairs across sources (linkage)."""
-    keys = _usable(key_table(schema, columns), schema.max_block_size)
-    pairs = keys.merge(keys, on="key", suffixes=("_l", "_r"))
-    left, right = pairs["row_l"].to_numpy(np.int64), pairs["row_r"].to_numpy(np.int64)
-    keep = left < right
-    if sources is not None:
-        keep &= sources[left] != sources[right]
+    by_rule = candidate_pairs_by_rule(schema, columns, sources=sources)
     n = len(columns[schema.id_field])
-    code = np.unique(left[keep] * n + right[keep])
+    codes = [left * n + right for left, right in by_rule]
+    code = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
     return code // n, code % n
+
+
+def candidate_pairs_by_rule(schema: Schema, columns: dict[str, np.ndarray], *, sources: np.ndarray | None = None
+                            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each blocking rule's own candidate pairs (a pair found by two rules appears under both)."""
+    keys = _usable(key_table(schema, columns), schema.max_block_size)
+    n = len(columns[schema.id_field])
+    out = []
+    for number in range(len(schema.blocking)):
+        rule_keys = keys[keys["rule"] == number]
+        pairs = rule_keys.merge(rule_keys, on="key", suffixes=("_l", "_r"))
+        left, right = pairs["row_l"].to_numpy(np.int64), pairs["row_r"].to_numpy(np.int64)
+        keep = left < right
+        if sources is not None:
+            keep &= sources[left] != sources[right]
+        code = np.unique(left[keep] * n + right[keep])
+        out.append((code // n, code % n))
+    return out
 
 
 def prepare(schema: Schema, df: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -116,25 +116,11 @@ def level_frequencies(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarra
     return out
 
 
-def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray | None = None, *,
-        max_iter: int = 300, tol: float = 1e-6, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
-    """Estimate m, u and the prior from unlabelled candidate pairs by expectation–maximisation.
-
-    u starts from the level frequencies of random pairs (nearly all non-matches), m from a strong
-    lean to agreement; EM then refines m, u (unless `fix_u`) and the prior over the candidates,
-    which is the population the model will score.
-    """
-    compared = schema.compared
-    n_levels = [KINDS[f.kind].n_levels for f in compared]
-    start = FellegiSunterModel.untrained(schema)
-    u = level_frequencies(random_levels, n_levels) if random_levels is not None and len(random_levels) else \
-        [np.asarray(p.u) for p in start.fields]
-    m = [np.asarray(p.m) for p in start.fields]
-    patterns, counts = _compress(candidate_levels, n_levels)
-    prior, converged, iteration = 0.1, False, 0
+def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, u: list, prior: float, *,
+        fix_m: bool = False, fix_u: bool = False, max_iter: int = 300, tol: float = 1e-6):
+    """EM over compressed comparison vectors; returns m, u, prior, iterations, converged."""
     total = counts.sum()
     for step in range(1, max_iter + 1):
-        iteration = step
         log_m = sum(np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(m)))
         log_u = sum(np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(u)))
         odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
@@ -145,21 +131,95 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
         for j, n in enumerate(n_levels):
             present = patterns[:, j] >= 0
             level = patterns[present, j]
-            mm = np.bincount(level, weights=match_weight[present], minlength=n) + 1e-9
-            new_m.append(mm / mm.sum())
-            if fix_u:
+            if fix_m or not present.any():
+                new_m.append(m[j])
+            else:
+                mm = np.bincount(level, weights=match_weight[present], minlength=n) + 1e-9
+                new_m.append(mm / mm.sum())
+            if fix_u or not present.any():
                 new_u.append(u[j])
             else:
                 uu = np.bincount(level, weights=non_match_weight[present], minlength=n) + 1e-9
                 new_u.append(uu / uu.sum())
-        change = max(abs(new_prior - prior), max(np.abs(a - b).max() for a, b in zip(new_m, m, strict=False)),
-                     max(np.abs(a - b).max() for a, b in zip(new_u, u, strict=False)))
+        change = max(abs(new_prior - prior), max(np.abs(a - b).max() for a, b in zip(new_m, m, strict=True)),
+                     max(np.abs(a - b).max() for a, b in zip(new_u, u, strict=True)))
         m, u, prior = new_m, new_u, new_prior
         if change < tol:
-            converged = True
-            break
+            return m, u, prior, step, True
+    return m, u, prior, max_iter, False
+
+
+def _start(schema: Schema, random_levels, n_levels):
+    start = FellegiSunterModel.untrained(schema)
+    u = level_frequencies(random_levels, n_levels) if random_levels is not None and len(random_levels) else \
+        [np.asarray(p.u) for p in start.fields]
+    return [np.asarray(p.m) for p in start.fields], u
+
+
+def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray | None = None, *,
+        max_iter: int = 300, tol: float = 1e-6, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
+    """Estimate m, u and the prior from unlabelled candidate pairs by expectation–maximisation.
+
+    u starts from the level frequencies of random pairs (nearly all non-matches), m from a strong
+    lean to agreement; EM then refines m, u (unless `fix_u`) and the prior over the candidates,
+    which is the population the model will score. See `fit_per_rule` for the method `train` uses.
+    """
+    compared = schema.compared
+    n_levels = [KINDS[f.kind].n_levels for f in compared]
+    m, u = _start(schema, random_levels, n_levels)
+    patterns, counts = _compress(candidate_levels, n_levels)
+    m, u, prior, iterations, converged = _em(patterns, counts, n_levels, m, u, 0.1, fix_u=fix_u, max_iter=max_iter,
+                                             tol=tol)
     params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
     return FellegiSunterModel(schema=schema.name, fields=params, prior=prior,
-                              trained={"pairs": int(total), "patterns": int(len(patterns)),
-                                       "iterations": iteration, "converged": converged, "fix_u": fix_u},
+                              trained={"method": "candidates", "pairs": int(counts.sum()),
+                                       "patterns": int(len(patterns)), "iterations": iterations,
+                                       "converged": converged, "fix_u": fix_u},
+                              **thresholds)
+
+
+def fit_per_rule(schema: Schema, rule_levels: list[np.ndarray], candidate_levels: np.ndarray,
+                 random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
+                 **thresholds) -> FellegiSunterModel:
+    """Fit the way the model is then used: for a pair drawn from all record pairs.
+
+    u comes from random record pairs and stays fixed. m is estimated by EM once per blocking rule,
+    on the pairs that rule produced, leaving out the rule's own fields (they agree by construction,
+    so they say nothing there); a field's m is the average over the rules that did not use it. The
+    prior is the share of matches among all record pairs: EM's share among the candidates (m and u
+    fixed) times candidates / all pairs. Candidate non-matches agreeing on a blocking key then no
+    longer pass for matches, which the plain candidate EM cannot tell apart.
+    """
+    compared = schema.compared
+    n_levels = [KINDS[f.kind].n_levels for f in compared]
+    m0, u = _start(schema, random_levels, n_levels)
+    m_sum = [np.zeros(n) for n in n_levels]
+    m_count = np.zeros(len(compared))
+    sessions = []
+    for rule, levels in zip(schema.blocking, rule_levels, strict=True):
+        used = {field for field, _ in rule.parts}
+        excluded = [j for j, f in enumerate(compared) if f.name in used]
+        if len(levels) < 20:
+            continue
+        levels = levels.copy()
+        levels[:, excluded] = -1
+        patterns, counts = _compress(levels, n_levels)
+        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
+                                                 fix_u=True, max_iter=max_iter, tol=tol)
+        for j in range(len(compared)):
+            if j not in excluded and (levels[:, j] >= 0).any():
+                m_sum[j] += m[j]
+                m_count[j] += 1
+        sessions.append({"rule": rule.name, "pairs": int(len(levels)), "prior": prior, "iterations": iterations,
+                         "converged": converged})
+    m = [m_sum[j] / m_count[j] if m_count[j] else m0[j] for j in range(len(compared))]
+    patterns, counts = _compress(candidate_levels, n_levels)
+    _, _, prior_candidates, _, _ = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True,
+                                       max_iter=max_iter, tol=tol)
+    prior = prior_candidates * counts.sum() / max(total_pairs, 1.0)
+    params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
+    return FellegiSunterModel(schema=schema.name, fields=params, prior=float(min(prior, 0.5)),
+                              trained={"method": "per_rule", "pairs": int(counts.sum()),
+                                       "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
+                                       "sessions": sessions},
                               **thresholds)
