@@ -72,3 +72,13 @@ def test_a_model_can_be_fitted_without_labels(frame):
     assert model.schema == "customer"
     assert 0 < model.prior < 1
     assert deduplicate(frame, "customer", model).clusters["cluster"].nunique() <= len(frame)
+
+
+def test_a_stored_model_scores_exactly_like_the_fitted_one(frame):
+    import json
+
+    model = train(frame, "customer", random_pairs=1000)
+    stored = FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    before = deduplicate(frame, "customer", model).pairs
+    after = deduplicate(frame, "customer", stored).pairs
+    pd.testing.assert_frame_equal(before, after)

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from matching.engine import CUSTOMER, FellegiSunterModel, fit
 from matching.engine.model import probability
@@ -55,3 +56,17 @@ def test_the_untrained_model_already_prefers_agreement():
 def test_probability_follows_the_match_weight():
     assert probability(np.array([0.0]))[0] == 0.5
     assert probability(np.array([10.0]))[0] > 0.999
+
+
+def test_per_rule_em_learns_from_each_blocking_pass_and_scales_the_prior_to_all_pairs():
+    from matching.engine.model import fit_per_rule
+
+    candidates = synthetic_levels(seed=1)
+    random = synthetic_levels(seed=2, matches=0, non_matches=20000)
+    passes = [candidates[i::len(CUSTOMER.blocking)] for i in range(len(CUSTOMER.blocking))]
+    model = fit_per_rule(CUSTOMER, passes, candidates, random, total_pairs=1e8)
+    assert model.trained["method"] == "per_rule"
+    assert len(model.trained["sessions"]) == len(CUSTOMER.blocking)
+    assert model.prior == pytest.approx(2000 / 1e8, rel=0.2)
+    for table in model.weight_tables():
+        assert table[-2] > 0 > table[0]
