@@ -39,7 +39,7 @@ def _word(rng, low=2, high=4) -> str:
 
 def _zipf_pool(rng, base: tuple[str, ...], extra: int, size: int) -> np.ndarray:
     """Draw `size` values from a base list plus generated words, common ones far more often."""
-    pool = list(base) + list({_word(rng) for _ in range(extra)})
+    pool = list(base) + list(dict.fromkeys(_word(rng) for _ in range(extra)))  # ordered: reproducible
     weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.9
     return rng.choice(pool, size=size, p=weights / weights.sum())
 
