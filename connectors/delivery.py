@@ -180,14 +180,21 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
     """Claim due messages and deliver them. `connectors` replaces the configured ones (tests)."""
     report = DeliveryReport()
     connectors = dict(connectors or {})
-    for message in outbox_claim(limit=limit, system=system):
-        name = message.system.name
-        try:
-            connector = connectors.get(name) or connectors.setdefault(name, connection_for(name))
-        except LookupError as error:  # no connector for this system: nothing can ever deliver it
-            _failed(message, error, retryable=False, retry_after=None, report=report)
-            continue
-        message_deliver(message, connector, report)
+    handled = 0
+    while handled < limit:
+        # Claim again after each batch: a delivered revision frees the next one of its record.
+        batch = outbox_claim(limit=limit - handled, system=system)
+        if not batch:
+            break
+        handled += len(batch)
+        for message in batch:
+            name = message.system.name
+            try:
+                connector = connectors.get(name) or connectors.setdefault(name, connection_for(name))
+            except LookupError as error:  # no connector for this system: nothing can ever deliver it
+                _failed(message, error, retryable=False, retry_after=None, report=report)
+                continue
+            message_deliver(message, connector, report)
     return report
 
 

@@ -11,8 +11,9 @@ failure right away and retries (Salesforce relays and webhooks do), and no queue
 accepted event and the hub.
 
 Order does not matter. A webhook carries the whole record with its source timestamp, and ingestion
-keeps the newest. A CDC update carries only the changed fields: each field is merged into what we
-hold under last-writer-wins by commit timestamp, so any arrival order converges on the same record.
+keeps the newest. A CDC update carries only the changed fields: they are folded into the record's change state
+(connectors.models.ChangeState) under last-writer-wins by commit timestamp, per field, so any arrival
+order, duplicates included, converges on the same record; the fold is what gets ingested.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connectors.base import Connector
-from connectors.models import EventStatus, InboundEvent, connection_for, connection_settings
+from connectors.models import ChangeState, EventStatus, InboundEvent, connection_for, connection_settings
 from mdm.correlation import correlation
 from mdm.models import SourceRecord, SourceSystem
 from mdm.records import IncomingRecord, IngestSummary
@@ -185,26 +186,45 @@ def _map(connector: Connector, object_type: str, payload: dict[str, Any]) -> Inc
     raise NotImplementedError(f"the {connector.system} connector cannot map event payloads")
 
 
-def _merge_fields(held: dict[str, Any], held_at: datetime | None, fields: dict[str, Any],
-                  at: datetime) -> tuple[dict[str, Any], datetime, str]:
-    """Last-writer-wins per field: the same set of events gives the same record in any order.
+DELETED = "__deleted"
 
-    Returns the merged payload, its time (the newest field) and a version that grows with every
-    accepted field change (the sum of field times), so ingestion orders merges correctly."""
-    base_ms = int(held_at.timestamp() * 1000) if held_at else 0
-    times: dict[str, int] = dict(held.get(FIELD_TIMES) or {})
-    merged = {k: v for k, v in held.items() if k != FIELD_TIMES}
-    at_ms = int(at.timestamp() * 1000)
-    for name, value in fields.items():
-        current = times.get(name, base_ms if name in merged else -1)
-        if at_ms > current or (at_ms == current and json.dumps(value, sort_keys=True, default=str)
-                               > json.dumps(merged.get(name), sort_keys=True, default=str)):
-            merged[name], times[name] = value, at_ms
-    for name in merged:
-        times.setdefault(name, base_ms)
-    newest = max(times.values(), default=at_ms)
-    merged[FIELD_TIMES] = times
-    return merged, datetime.fromtimestamp(newest / 1000, tz=UTC), f"{sum(times.values()):020d}"
+
+def _stamp(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def lww_merge(values: dict[str, Any], times: dict[str, int], more: dict[str, Any],
+              at_ms: int | dict[str, int]) -> None:
+    """Fold fields into (values, times), in place: per field the later commit wins, ties broken by
+    value. Commutative, associative and idempotent, so arrival order and duplicates do not matter."""
+    for name, value in more.items():
+        when = at_ms[name] if isinstance(at_ms, dict) else at_ms
+        held = times.get(name)
+        if held is None or when > held or (when == held and _stamp(value) > _stamp(values.get(name))):
+            values[name], times[name] = value, when
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _change_state_fold(source: SourceSystem, event: ParsedEvent, record_id: str) -> ChangeState:
+    """Fold one event (and what a pull last said) into the record's change state, under a row lock."""
+    state, _ = ChangeState.objects.select_for_update().get_or_create(
+        system=source, object_type=event.object_type, source_id=record_id)
+    held = SourceRecord.objects.filter(system=source, object_type=event.object_type, source_id=record_id).first()
+    if held is not None and held.source_updated_at:
+        payload = {k: v for k, v in held.payload.items() if k != FIELD_TIMES}
+        times = held.payload.get(FIELD_TIMES) or {}
+        base = _ms(held.source_updated_at)
+        lww_merge(state.values, state.times, payload, {k: times.get(k, base) for k in payload})
+    at = _ms(event.committed_at)
+    if event.change_type in ("DELETE", "UNDELETE"):
+        lww_merge(state.values, state.times, {DELETED: event.change_type == "DELETE"}, at)
+    else:
+        lww_merge(state.values, state.times, {"Id": record_id, **event.fields}, at)
+    state.save()
+    return state
 
 
 def _records_of(connector: Connector, source: SourceSystem, event: ParsedEvent) -> list[IncomingRecord]:
@@ -212,26 +232,19 @@ def _records_of(connector: Connector, source: SourceSystem, event: ParsedEvent) 
         return []  # the event stream lost changes: the next incremental pull picks them up
     if event.change_type == "UPSERT":
         return [_map(connector, event.object_type, event.fields)]
-    held = {row.source_id: row for row in SourceRecord.objects.filter(
-        system=source, object_type=event.object_type, source_id__in=event.record_ids)}
     records = []
     for record_id in event.record_ids:
-        row = held.get(record_id)
-        if event.change_type == "DELETE":
-            if row is None:
-                continue
-            updated = max(event.committed_at, row.source_updated_at) if row.source_updated_at else event.committed_at
-            records.append(IncomingRecord(source_id=row.source_id, object_type=row.object_type,
-                                          canonical=dict(row.canonical), payload=dict(row.payload),
-                                          source_updated_at=updated, source_version=row.source_version,
-                                          deleted=True))
-            continue
-        fields = {"Id": record_id, **event.fields}
-        payload, updated, version = _merge_fields(dict(row.payload) if row else {},
-                                                  row.source_updated_at if row else None, fields, event.committed_at)
-        mapped = _map(connector, event.object_type, {k: v for k, v in payload.items() if k != FIELD_TIMES})
-        records.append(dataclasses.replace(mapped, payload=payload, source_updated_at=updated,
-                                           source_version=version))
+        state = _change_state_fold(source, event, record_id)
+        fields = {k: v for k, v in state.values.items() if k != DELETED}
+        if len(fields) <= 1 and state.values.get(DELETED):
+            continue  # a deletion of something we never saw: nothing to delete yet
+        mapped = _map(connector, event.object_type, fields)
+        times = {k: v for k, v in state.times.items()}
+        newest = max(times.values())
+        records.append(dataclasses.replace(
+            mapped, payload={**fields, FIELD_TIMES: {k: v for k, v in times.items() if k != DELETED}},
+            source_updated_at=datetime.fromtimestamp(newest / 1000, tz=UTC),
+            source_version=f"{sum(times.values()):020d}", deleted=bool(state.values.get(DELETED))))
     return records
 
 

@@ -172,3 +172,20 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system.name} event {self.event_key}"
+
+
+class ChangeState(models.Model):
+    """What the change events of one source record add up to: each field with the commit time
+    that set it (last writer wins). Events carrying only changed fields (Salesforce CDC updates)
+    fold into this in any order, duplicates included, and give the same record."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=120)
+    values = models.JSONField(default=dict)
+    times = models.JSONField(default=dict, help_text="Field -> epoch milliseconds of the commit that set it.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "object_type", "source_id"],
+                                               name="change_state_once")]
