@@ -1,0 +1,55 @@
+"""The sync command: same service as the scheduled task, with a summary per object type."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from connectors.models import Connection, connection_for, connection_settings
+from mdm.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_prints_counts_per_object_type(remote, fakecrm):
+    remote.put("Account", "A1", name="Acme", country="DE")
+    remote.put("Account", "A2", name="Beta", country="FR")
+    remote.put("Account", "A3", name="Gamma", country="DE", credit_status="purple")
+    out = StringIO()
+    call_command("sync", "fakecrm", "--domain", "customer", stdout=out, stderr=StringIO())
+    assert "fakecrm Account: 2 created, 0 updated, 0 unchanged, 0 stale, 0 deleted, 1 quarantined" in out.getvalue()
+    assert Customer.objects.count() == 2
+
+
+def test_sync_of_every_domain_the_system_has(remote, fakecrm):
+    out = StringIO()
+    call_command("sync", "fakecrm", "--full", stdout=out, stderr=StringIO())
+    assert "fakecrm Account:" in out.getvalue() and "fakecrm Contract:" in out.getvalue()
+
+
+def test_an_unknown_system_is_a_one_line_error():
+    with pytest.raises(CommandError) as error:
+        call_command("sync", "nosuchsystem")
+    assert "unknown system 'nosuchsystem'" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_environment_variables_override_the_stored_connection(fakecrm, monkeypatch):
+    Connection.objects.create(system=fakecrm, base_url="http://stored", credentials={"username": "stored"},
+                              page_size=50)
+    monkeypatch.setenv("CONCORD_FAKECRM_URL", "http://from-env")
+    monkeypatch.setenv("CONCORD_FAKECRM_PASSWORD", "pw")
+    monkeypatch.setenv("CONCORD_FAKECRM_PAGE_SIZE", "7")
+    values = connection_settings("fakecrm")
+    assert values["credentials"] == {"username": "stored", "password": "pw"}
+    connector = connection_for("fakecrm")
+    assert (connector.base_url, connector.page_size) == ("http://from-env", 7)
+
+
+def test_the_default_schedules_exist_and_are_editable_rows():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert tasks["connectors: deliver outbox"] == "connectors.deliver_outbox"
+    assert tasks["connectors: sync customers"] == "connectors.sync_all"
+    assert tasks["connectors: nightly full reconciliation"] == "connectors.sync_all"
