@@ -132,6 +132,7 @@ def match_queue(request):
 
 def _decide(user, candidate: MatchCandidate, verb: str, reason: str, assignee_id: str | None = None) -> str:
     """Apply one decision; returns a message saying what happened."""
+    reason = services.reason_checked(reason)
     if verb == "accept":
         outcome = services.candidate_accept(candidate_id=candidate.pk, acting_user=user, reason=reason)
         if isinstance(outcome, ChangeRequest):
@@ -158,7 +159,8 @@ def match_decide(request, candidate_id: int, verb: str):
         raise PermissionDenied("You may not decide candidates in this domain or region.")
     error = None
     try:
-        note = _decide(request.user, candidate, verb, request.POST.get("reason", ""), request.POST.get("assignee"))
+        note = _decide(request.user, candidate, verb, services.reason_checked(request.POST.get("reason", "")),
+                       request.POST.get("assignee"))
     except ValidationError as exc:
         error, note = _error_text(exc), ""
     if _htmx(request):
@@ -246,7 +248,8 @@ def resolve(request, golden_id: str, attribute: str):
                 value = row.sources[source_index][1]
             outcome = services.override_request(golden_id=record.id, attribute=attribute, value=value,
                                                 mode=form["mode"], until=_parse_until(form["until"]),
-                                                reason=form["reason"], acting_user=request.user)
+                                                reason=services.reason_checked(form["reason"]),
+                                                acting_user=request.user)
         except ValidationError as exc:
             errors = _errors(exc)
         except (ValueError, IndexError):
@@ -262,6 +265,7 @@ def resolve(request, golden_id: str, attribute: str):
         "choices": [(f"src:{i}", value, xref, winner) for i, (xref, value, winner) in enumerate(row.sources)
                     if value not in (None, "")],
         "governed": services.policy.override_needs_approval(record.domain, attribute),
+        "reason_max": services.REASON_MAX,
     }, status=400 if errors else 200)
 
 
@@ -271,7 +275,7 @@ def override_remove_view(request, golden_id: str, override_id: int):
     record = _golden_or_403(request.user, golden_id, "change")
     get_object_or_404(AttributeOverride, pk=override_id, golden_id=record.id)
     try:
-        override_remove(override_id=override_id, reason=request.POST.get("reason", "").strip(),
+        override_remove(override_id=override_id, reason=services.reason_checked(request.POST.get("reason", "")),
                         acting_user=request.user)
         messages.success(request, "Override removed; survivorship decides again.")
     except ValidationError as exc:
@@ -295,6 +299,7 @@ def merge(request, golden_id: str):
     merged_id = request.POST.get("merged_id", "").strip().upper()
     reason = request.POST.get("reason", "").strip()
     try:
+        reason = services.reason_checked(reason)
         if not merged_id:
             raise ValidationError({"merged_id": ["enter the id of the golden record to merge into this one"]})
         other = golden_model(survivor.domain).objects.filter(pk=merged_id).first()
@@ -319,7 +324,7 @@ def unmerge(request, golden_id: str):
     record = _golden_or_403(request.user, golden_id, "change")
     try:
         event = golden_record_unmerge(merged_id=record.id, acting_user=request.user,
-                                      reason=request.POST.get("reason", "").strip())
+                                      reason=services.reason_checked(request.POST.get("reason", "")))
     except ValidationError as exc:
         target = golden_model(record.domain).objects.filter(pk=request.POST.get("back") or record.id).first()
         return _golden_page_with_errors(request, target or record, unmerge_errors=_errors(exc))
@@ -380,7 +385,8 @@ def quarantine_fix(request, entry_id: int):
 def quarantine_discard_view(request, entry_id: int):
     entry = _entry_or_403(request.user, entry_id, "change")
     try:
-        quarantine_discard(entry_id=entry.pk, acting_user=request.user, reason=request.POST.get("reason", "").strip())
+        quarantine_discard(entry_id=entry.pk, acting_user=request.user,
+                           reason=services.reason_checked(request.POST.get("reason", "")))
         messages.success(request, f"{entry.system.name}:{entry.source_id} discarded.")
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
