@@ -15,7 +15,7 @@ from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
 from .model import FellegiSunterModel, fit, fit_per_rule
 from .schema import Schema, schema_for
-from .scoring import comparison_vectors, decisions, score_arrays
+from .scoring import comparison_vectors, decisions, score_arrays, score_levels
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
 
@@ -72,18 +72,17 @@ def _candidates(schema, columns, sources):
     return code // n, code % n, by_rule
 
 
-def _fit(schema, columns, li, ri, by_rule, sources, *, method, random_pairs, seed, fix_u, thresholds):
+def _fit(schema, columns, li, ri, levels, by_rule, sources, *, method, random_pairs, seed, fix_u, thresholds):
     n = len(columns[schema.id_field])
     rl, rr = _random_pairs(n, random_pairs, seed, sources)
     random_levels = _levels_all(schema, columns, rl, rr)
     if method == "candidates":
-        return fit(schema, _levels_all(schema, columns, li, ri), random_levels, fix_u=fix_u, **thresholds)
+        return fit(schema, levels, random_levels, fix_u=fix_u, **thresholds)
     if sources is None:
         total = n * (n - 1) / 2
     else:
         n_left = int((sources == 0).sum())
         total = n_left * (n - n_left)
-    levels = _levels_all(schema, columns, li, ri)
     union = li * n + ri  # sorted: candidate pairs come out of np.unique
     rule_levels = [levels[np.searchsorted(union, a * n + b)] for a, b in by_rule]
     return fit_per_rule(schema, rule_levels, levels, random_levels, total, **thresholds)
@@ -96,7 +95,7 @@ def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.Data
     schema = schema_for(domain_or_schema)
     columns, sources = _prepared(schema, df, df_right)
     li, ri, by_rule = _candidates(schema, columns, sources)
-    return _fit(schema, columns, li, ri, by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
+    return _fit(schema, columns, li, ri, _levels_all(schema, columns, li, ri), by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
                 fix_u=fix_u, thresholds=thresholds)
 
 
@@ -113,14 +112,21 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     columns, sources = _prepared(schema, df, df_right)
     n = len(columns[schema.id_field])
     li, ri, by_rule = _candidates(schema, columns, sources)
+    levels = _levels_all(schema, columns, li, ri)  # compared once, for fitting and for scoring
     if model is None:
-        model = _fit(schema, columns, li, ri, by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
-                     fix_u=fix_u, thresholds=thresholds)
-    parts = _score_all(schema, model, columns, li, ri)
-    prob = np.concatenate([p.probability for p in parts])
-    weight = np.concatenate([p.match_weight for p in parts])
-    rule = np.concatenate([p.rule for p in parts])
-    contributions = np.concatenate([p.contributions for p in parts])
+        model = _fit(schema, columns, li, ri, levels, by_rule, sources, method=method, random_pairs=random_pairs,
+                     seed=seed, fix_u=fix_u, thresholds=thresholds)
+    prob, weight = np.empty(len(li)), np.empty(len(li))
+    rule = np.empty(len(li), dtype=object)
+    kept_contributions = []
+    for s in range(0, len(li), _CHUNK):
+        part = score_levels(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
+                            levels[s:s + _CHUNK])
+        prob[s:s + _CHUNK], weight[s:s + _CHUNK], rule[s:s + _CHUNK] = part.probability, part.match_weight, part.rule
+        kept_contributions.append(part.contributions[part.probability >= model.lower])
+    del levels
+    contributions = np.concatenate(kept_contributions) if kept_contributions else \
+        np.zeros((0, len(schema.compared)))
 
     def score_missing(a, b):
         return np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
@@ -131,7 +137,7 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight[keep],
                           "probability": prob[keep], "decision": decisions(prob[keep], model), "rule": rule[keep]})
     for j, f in enumerate(schema.compared):
-        pairs[f"contribution_{f.name}"] = contributions[keep, j]
+        pairs[f"contribution_{f.name}"] = contributions[:, j]
     clusters = pd.DataFrame({"id": ids, "cluster": labels})
     if sources is not None:
         clusters.insert(1, "source", np.where(sources == 0, "left", "right"))

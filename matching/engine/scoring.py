@@ -83,7 +83,12 @@ def identity_overrides(schema: Schema, left: dict, right: dict, li: np.ndarray, 
 def score_arrays(schema: Schema, model: FellegiSunterModel, left: dict, right: dict,
                  li: np.ndarray, ri: np.ndarray) -> ScoredArrays:
     li, ri = np.asarray(li, dtype=np.int64), np.asarray(ri, dtype=np.int64)
-    levels = comparison_vectors(schema, left, right, li, ri)
+    return score_levels(schema, model, left, right, li, ri, comparison_vectors(schema, left, right, li, ri))
+
+
+def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
+                 levels: np.ndarray) -> ScoredArrays:
+    """Scores of pairs whose comparison levels are already known (batch computes them once)."""
     contributions = model.contributions(levels)
     weight = model.prior_weight + contributions.sum(axis=1)
     prob = probability(weight)
