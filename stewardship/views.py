@@ -87,6 +87,9 @@ def _candidate_cards(candidates: list[MatchCandidate]) -> list[dict]:
         records.update({r.id: r for r in golden_model(domain).objects.filter(pk__in=ids)})
     from mdm.services.golden import golden_values
 
+    waiting = dict(ChangeRequest.objects.filter(
+        status=ChangeStatus.PENDING, payload__action="merge",
+        payload__candidate_id__in=[c.pk for c in candidates]).values_list("payload__candidate_id", "pk"))
     cards = []
     for c in candidates:
         a, b = records.get(c.golden_id_a), records.get(c.golden_id_b)
@@ -100,7 +103,7 @@ def _candidate_cards(candidates: list[MatchCandidate]) -> list[dict]:
                      "agree" if str(va).casefold() == str(vb).casefold() else "differ")
             contribution = c.contributions.get(name) if isinstance(c.contributions, dict) else None
             rows.append({"name": name, "a": va, "b": vb, "state": state, "contribution": contribution})
-        cards.append({"candidate": c, "a": a, "b": b, "rows": rows})
+        cards.append({"candidate": c, "a": a, "b": b, "rows": rows, "council_request": waiting.get(c.pk)})
     return cards
 
 

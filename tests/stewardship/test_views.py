@@ -340,6 +340,8 @@ def test_a_governed_change_is_asked_for_once(world, as_user):
     response = client.post(url("match_decide", world.globex_candidate.pk, "accept"), **HTMX)
     assert b"already waits for the council" in response.content
     assert ChangeRequest.objects.count() == 1
+    page = client.get(url("match_queue")).content.decode()
+    assert f"waiting for the council (#{ChangeRequest.objects.get().pk})" in page
 
 
 def test_auditors_see_the_review_queue_read_only(world, as_user):
