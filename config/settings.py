@@ -98,7 +98,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; the timeout waits out short locks.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-131072; "
+                         "PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"),
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -174,7 +175,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Matching seam: the pipeline asks this class which golden record a source record belongs to.
-CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "mdm.matchers.ExactKeyMatcher")
+CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
 

@@ -61,3 +61,26 @@ class MatchDecision(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key_a", "key_b"], name="one_decision_per_source_pair")]
+
+
+class BlockingKey(models.Model):
+    """The persistent blocking index: a golden record's blocking keys, so a new source record finds
+    its candidates with one indexed lookup instead of a scan."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    key = models.CharField(max_length=255)
+    golden_id = models.CharField(max_length=24, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["domain", "key"], name="blocking_key_lookup")]
+
+
+class MatchModel(models.Model):
+    """A fitted Fellegi–Sunter model of one domain (m and u per comparison level, thresholds)."""
+
+    domain = models.CharField(max_length=10, choices=Domain.choices, unique=True)
+    parameters = models.JSONField(help_text="FellegiSunterModel.to_dict()")
+    upper_threshold = models.FloatField(default=0.9, help_text="Link automatically at or above this probability.")
+    lower_threshold = models.FloatField(default=0.5, help_text="Send to review at or above this; below is new.")
+    fitted_at = models.DateTimeField(auto_now=True)
+    fitted_on = models.PositiveIntegerField(default=0, help_text="Golden records the model was fitted on.")

@@ -24,6 +24,12 @@ class MatchInput:
     system: str
     source_id: str
     attributes: dict[str, Any]  # standardized canonical values; references already resolved to golden ids
+    object_type: str = ""
+
+    @property
+    def source_key(self) -> str:
+        """How steward decisions name a source record: system:object_type:source_id."""
+        return f"{self.system}:{self.object_type}:{self.source_id}"
 
 
 @dataclass
@@ -94,12 +100,13 @@ class ExactKeyMatcher:
         known: dict[str, str] = {}
         if wanted:
             for chunk in _chunks(sorted(wanted), 500):
-                rows = model.objects.filter(match_key__in=chunk, record_status="active").values_list("match_key", "id")
-                known.update(rows)
-                rows = model.objects.filter(alt_match_key__in=chunk, record_status="active").values_list(
-                    "alt_match_key", "id")
-                for key, golden_id in rows:
-                    known.setdefault(key, golden_id)
+                # Status is checked here, not in SQL: a status condition can lure the planner off the key index.
+                rows = model.objects.filter(match_key__in=chunk).values_list("match_key", "id", "record_status")
+                known.update((key, golden_id) for key, golden_id, status in rows if status == "active")
+                rows = model.objects.filter(alt_match_key__in=chunk).values_list("alt_match_key", "id", "record_status")
+                for key, golden_id, status in rows:
+                    if status == "active":
+                        known.setdefault(key, golden_id)
         outcomes = []
         batch_groups: dict[str, str] = {}
         for record in records:

@@ -88,7 +88,8 @@ class SourceRecord(models.Model):
 
 
 class SourceRecordVersion(models.Model):
-    """Every distinct version a system sent, applied or not (an older one arriving late is kept here)."""
+    """Earlier versions of a source record: those a newer one replaced (applied) and older ones
+    that arrived after a newer one (never applied). The current version lives on SourceRecord."""
 
     source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="versions")
     content_hash = models.CharField(max_length=40)

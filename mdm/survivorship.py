@@ -99,7 +99,9 @@ def decide(candidates: list[Candidate], rule: Rule, override: Override | None = 
     def tie_break(c: Candidate):
         return (_trust_rank(rule, c.system), _invert(_newest_first(c)), c.source_record_id)
 
-    if rule.kind == "recent":
+    if len(present) == 1:
+        winner = present[0]
+    elif rule.kind == "recent":
         winner = min(present, key=lambda c: (_invert(_newest_first(c)), _trust_rank(rule, c.system),
                                              c.source_record_id))
     elif rule.kind == "complete":

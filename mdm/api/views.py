@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from mdm.api import serializers as s
 from mdm.api.permissions import DomainPermission, has_domain_permission
 from mdm.choices import Domain, GoldenStatus
-from mdm.models import Contract, CrossReference, Customer, Project, SourceRecord, domain_of_golden_id, golden_model
+from mdm.models import Contract, CrossReference, Customer, Project, SourceRecord, golden_model
 from mdm.selectors import golden_history, golden_match_check, sources_of
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
 
@@ -60,6 +60,29 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["record_status", "customer", "contract", "status", "service_line", "billing_type", "code"]
 
 
+SERIALIZERS = {Domain.CUSTOMER: s.CustomerSerializer, Domain.CONTRACT: s.ContractSerializer,
+               Domain.PROJECT: s.ProjectSerializer}
+
+
+def golden_detail(record, as_of: datetime | None = None) -> dict:
+    """A golden record with its lineage, sources and relationships; as it was at `as_of` if given."""
+    if as_of is not None:
+        historical = record.history.filter(history_date__lte=as_of).order_by("-history_date", "-history_id").first()
+        if historical is None:
+            raise NotFound(f"{record.id} did not exist at {as_of.isoformat()}")
+        record = historical.instance
+    data = SERIALIZERS[record.domain](record).data
+    data["lineage"] = record.lineage
+    data["sources"] = s.SourceSerializer(sources_of(record.id), many=True).data
+    if as_of is not None:
+        data["as_of"] = as_of.isoformat()
+    if record.domain == Domain.CUSTOMER:
+        data["children"] = list(Customer.objects.filter(parent_id=record.id).values_list("id", flat=True))
+        data["contracts"] = list(Contract.objects.filter(customer_id=record.id).values_list("id", flat=True))
+        data["projects"] = list(Project.objects.filter(customer_id=record.id).values_list("id", flat=True))
+    return data
+
+
 class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
     """List, search and read golden records of one domain; their history; a match check."""
 
@@ -91,23 +114,8 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("as_of", str, description="ISO datetime: the record as it was then")])
     def retrieve(self, request, *args, **kwargs):
-        as_of = _as_of(request)
         record = get_object_or_404(golden_model(self.domain), pk=kwargs["pk"])
-        if as_of is not None:
-            historical = record.history.filter(history_date__lte=as_of).order_by("-history_date", "-history_id").first()
-            if historical is None:
-                raise NotFound(f"{record.id} did not exist at {as_of.isoformat()}")
-            record = historical.instance
-        data = self.get_serializer(record).data
-        data["lineage"] = record.lineage
-        data["sources"] = s.SourceSerializer(sources_of(record.id), many=True).data
-        if as_of is not None:
-            data["as_of"] = as_of.isoformat()
-        if self.domain == Domain.CUSTOMER:
-            data["children"] = list(Customer.objects.filter(parent_id=record.id).values_list("id", flat=True))
-            data["contracts"] = list(Contract.objects.filter(customer_id=record.id).values_list("id", flat=True))
-            data["projects"] = list(Project.objects.filter(customer_id=record.id).values_list("id", flat=True))
-        return Response(data)
+        return Response(golden_detail(record, _as_of(request)))
 
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -159,10 +167,8 @@ class LookupView(APIView):
             raise NotFound(f"no golden record holds {system}/{object_type}/{source_id}")
         if not has_domain_permission(request.user, "view", source.domain):
             raise PermissionDenied("You do not have permission for this domain.")
-        viewset = {Domain.CUSTOMER: CustomerViewSet, Domain.CONTRACT: ContractViewSet,
-                   Domain.PROJECT: ProjectViewSet}[source.domain]
-        view = viewset.as_view({"get": "retrieve"})
-        return view(request._request, pk=xref.golden_id)
+        record = golden_model(source.domain).objects.get(pk=xref.golden_id)
+        return Response(golden_detail(record, _as_of(request)))
 
 
 class CrossReferenceList(generics.ListAPIView):
@@ -225,5 +231,3 @@ class SourceRecordIngest(APIView):
             raise ValidationError(rejected.errors) from None
         return Response(summary.as_dict(), status=status.HTTP_200_OK)
 
-
-__all__ = ["domain_of_golden_id"]

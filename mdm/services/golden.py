@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from mdm.bulk import insert_history, insert_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
 from mdm.correlation import current_correlation_id
@@ -130,19 +131,17 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
         before = golden_values(record) if golden_id not in new_records else {}
         lineage_before = record.lineage or {}
         values, lineage = {}, {}
+        # Per contributor, once: its timestamp, completeness and resolved references.
+        prepared = []
+        for row in rows:
+            canonical = dict(row["canonical"])
+            for ref, golden, target_domain in references:
+                canonical[golden] = ref_targets.get((row["system_id"], target_domain, canonical.get(ref) or ""))
+            updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
+            prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
         for name in attribute_names(domain):
-            candidates = []
-            for row in rows:
-                canonical = row["canonical"]
-                ref_field = next((ref for ref, golden, _ in references if golden == name), None)
-                if ref_field:
-                    target_domain = next(d for ref, golden, d in references if golden == name)
-                    value = ref_targets.get((row["system_id"], target_domain, canonical.get(ref_field) or ""))
-                else:
-                    value = canonical.get(name)
-                updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
-                candidates.append(Candidate(value, row["system__name"], row["id"], updated_at,
-                                            _completeness(canonical, domain)))
+            candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
+                          for row, canonical, updated_at, completeness in prepared]
             override = _live_override(overrides[golden_id].get(name), candidates, now)
             decision = decide(candidates, attribute_rules.get(name, default_rule), override, now)
             values[name] = decision.value
@@ -192,8 +191,8 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
 
     history_reason = reason or "survivorship"
     if to_create:
-        bulk_create_with_history(to_create, model, batch_size=500, default_user=acting_user,
-                                 default_change_reason=history_reason, default_date=now)
+        insert_objects(to_create)
+        insert_history(model, to_create, user=acting_user, reason=history_reason, when=now)
     if to_update:
         bulk_update_with_history(to_update, model, sorted(update_fields), batch_size=500, default_user=acting_user,
                                  default_change_reason=history_reason, default_date=now)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mdm.bulk import insert_history, insert_objects
 from mdm.canonical import REFERENCES, known_fields, standardize_record
 from mdm.choices import Domain
 from mdm.correlation import correlation
@@ -46,7 +47,6 @@ class _Accepted:
     values: dict[str, Any]
     content_hash: str
     existing: SourceRecord | None = None
-    version: SourceRecordVersion | None = None
 
 
 def content_hash(record: IncomingRecord) -> str:
@@ -193,44 +193,38 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
     new_items, changed_items, versions = [], [], []
     for item in accepted:
         incoming, current = item.incoming, item.existing
-        version = SourceRecordVersion(
-            content_hash=item.content_hash, payload=incoming.payload, canonical=item.values,
-            source_updated_at=incoming.source_updated_at, source_version=incoming.source_version or "",
-            received_at=now, correlation_id=correlation_id)
         if current is None:
             new_items.append(item)
         elif current.content_hash == item.content_hash:
             summary.unchanged += 1
-            continue
         elif (_order_key(incoming.source_updated_at, incoming.source_version, item.content_hash)
               < _order_key(current.source_updated_at, current.source_version, current.content_hash)):
-            version.applied = False
-            version.source_record = current
-            versions.append(version)
+            # Older than what we hold: kept as history, never applied.
+            versions.append(SourceRecordVersion(
+                source_record=current, content_hash=item.content_hash, payload=incoming.payload,
+                canonical=item.values, source_updated_at=incoming.source_updated_at,
+                source_version=incoming.source_version or "", received_at=now, applied=False,
+                correlation_id=correlation_id))
             summary.stale += 1
-            continue
         else:
+            # The version being replaced goes to history as it was.
+            versions.append(SourceRecordVersion(
+                source_record=current, content_hash=current.content_hash, payload=current.payload,
+                canonical=current.canonical, source_updated_at=current.source_updated_at,
+                source_version=current.source_version, received_at=current.received_at, applied=True,
+                correlation_id=current.correlation_id))
             changed_items.append(item)
-        item.version = version
-        versions.append(version)
 
     # New source records.
     fresh = []
     for item in new_items:
-        fresh.append(SourceRecord(
+        item.existing = SourceRecord(
             system=source, domain=domain, object_type=item.incoming.object_type, source_id=item.incoming.source_id,
             payload=item.incoming.payload, canonical=item.values, source_updated_at=item.incoming.source_updated_at,
             source_version=item.incoming.source_version or "", content_hash=item.content_hash, received_at=now,
-            is_deleted=item.incoming.deleted, correlation_id=correlation_id))
-    SourceRecord.objects.bulk_create(fresh, batch_size=1000)
-    if fresh and fresh[0].pk is None:  # backends without RETURNING: read the ids back
-        ids = dict(SourceRecord.objects.filter(system=source, source_id__in=[r.source_id for r in fresh])
-                   .values_list("source_id", "id"))
-        for row in fresh:
-            row.pk = row.id = ids[row.source_id]
-    for item, row in zip(new_items, fresh, strict=True):
-        item.existing = row
-        item.version.source_record = row
+            is_deleted=item.incoming.deleted, correlation_id=correlation_id)
+        fresh.append(item.existing)
+    insert_objects(fresh)
     summary.created += len(fresh)
 
     # Newer versions of known source records.
@@ -240,14 +234,13 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
         row.source_updated_at, row.source_version = item.incoming.source_updated_at, item.incoming.source_version or ""
         row.content_hash, row.received_at, row.is_deleted = item.content_hash, now, item.incoming.deleted
         row.correlation_id = correlation_id
-        item.version.source_record = row
     SourceRecord.objects.bulk_update(
         [item.existing for item in changed_items],
         ["payload", "canonical", "source_updated_at", "source_version", "content_hash", "received_at",
          "is_deleted", "correlation_id"], batch_size=1000)
     summary.updated += sum(1 for item in changed_items if not item.incoming.deleted)
     summary.deleted += sum(1 for item in changed_items + new_items if item.incoming.deleted)
-    SourceRecordVersion.objects.bulk_create(versions, batch_size=1000, ignore_conflicts=True)
+    insert_objects(versions, on_conflict_ignore=True)
 
     # Link new source records: to an existing golden record, or to a new one.
     touched: list[str] = []
@@ -263,7 +256,8 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
             resolved[id(item)] = attributes
         outcomes = current_matcher().match(domain, [
             MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
-                       attributes=resolved[id(item)]) for index, item in enumerate(to_link)])
+                       object_type=item.incoming.object_type, attributes=resolved[id(item)])
+            for index, item in enumerate(to_link)])
         group_golden: dict[str, str] = {}
         xrefs = []
         link_results = []
@@ -308,11 +302,8 @@ def _new_id(model) -> str:
 
 
 def _bulk_create_xrefs(xrefs: list[CrossReference], acting_user, reason: str) -> None:
-    from simple_history.utils import bulk_create_with_history
-
-    if xrefs:
-        bulk_create_with_history(xrefs, CrossReference, batch_size=1000, default_user=acting_user,
-                                 default_change_reason=reason)
+    insert_objects(xrefs)
+    insert_history(CrossReference, xrefs, user=acting_user, reason=reason)
 
 
 def _quarantine(source: SourceSystem, domain: str, rejected, correlation_id: str) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from mdm.bulk import column_converter, insert_rows
 from mdm.choices import GoldenStatus, OutboxStatus
 from mdm.correlation import current_correlation_id
 from mdm.models import GoldenRecord, OutboxMessage, SourceSystem
@@ -43,17 +44,20 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord]) -> int:
         return 0
     correlation_id = current_correlation_id()
     now = timezone.now()
-    messages = []
+    # Plain rows rather than model instances: the initial load writes one per system and record.
+    columns = ["system_id", "domain", "golden_id", "operation", "payload", "idempotency_key", "correlation_id",
+               "status", "attempts", "next_attempt_at", "last_error", "external_id", "created_at"]
+    convert = {name: column_converter(OutboxMessage, name) for name in ("payload", "next_attempt_at", "created_at")}
+    stamp = convert["created_at"](now)
+    rows = []
     for record in records:
         if record.record_status == GoldenStatus.MERGED:
             continue  # the survivor carries the data now; its own message goes out
-        payload = outbound_payload(record)
+        payload = convert["payload"](outbound_payload(record))
+        operation = "retire" if record.record_status == GoldenStatus.RETIRED else "upsert"
         for system in systems:
-            messages.append(OutboxMessage(
-                system=system, domain=domain, golden_id=record.id, payload=payload,
-                operation="retire" if record.record_status == GoldenStatus.RETIRED else "upsert",
-                idempotency_key=f"{system.name}:{record.id}:r{record.revision}",
-                correlation_id=correlation_id, status=OutboxStatus.PENDING, next_attempt_at=now,
-            ))
-    OutboxMessage.objects.bulk_create(messages, batch_size=1000, ignore_conflicts=True)
-    return len(messages)
+            rows.append([system.id, domain, record.id, operation, payload,
+                         f"{system.name}:{record.id}:r{record.revision}", correlation_id, OutboxStatus.PENDING, 0,
+                         stamp, "", "", stamp])
+    insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
+    return len(rows)

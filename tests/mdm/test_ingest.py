@@ -33,7 +33,7 @@ def test_redelivering_the_same_version_changes_nothing():
     assert summary.unchanged == 1 and summary.created == summary.updated == 0
     assert Customer.objects.get().revision == revision
     assert Customer.history.count() == 1
-    assert SourceRecordVersion.objects.count() == 1
+    assert SourceRecordVersion.objects.count() == 0
 
 
 def test_an_older_version_never_overwrites_a_newer_one_but_is_kept():
@@ -42,8 +42,7 @@ def test_an_older_version_never_overwrites_a_newer_one_but_is_kept():
     assert summary.stale == 1
     assert Customer.objects.get().name == "Acme New"
     assert SourceRecord.objects.get().canonical["name"] == "Acme New"
-    assert set(SourceRecordVersion.objects.values_list("canonical__name", "applied")) == {
-        ("Acme New", True), ("Acme Old", False)}
+    assert list(SourceRecordVersion.objects.values_list("canonical__name", "applied")) == [("Acme Old", False)]
 
 
 def test_versions_in_one_batch_settle_to_the_newest_whatever_their_order():
@@ -51,7 +50,7 @@ def test_versions_in_one_batch_settle_to_the_newest_whatever_their_order():
            record("001A", updated=at(1), name="First", country="US"),
            record("001A", updated=at(5), name="Second", country="US"))
     assert Customer.objects.get().name == "Third"
-    assert SourceRecordVersion.objects.count() == 3
+    assert set(SourceRecordVersion.objects.values_list("canonical__name", flat=True)) == {"First", "Second"}
 
 
 def test_a_newer_version_updates_the_golden_record_and_its_history():
@@ -144,8 +143,15 @@ def test_a_deleted_source_record_stops_contributing_and_an_orphan_golden_record_
     assert SourceRecord.objects.get().is_deleted
 
 
+def distinct_names(n):
+    """Company names that share nothing a matcher could mistake for the same firm."""
+    words = (f"{a}{b}{c}{d}" for a in "BCDFGHKLMN" for b in "aeiou" for c in "lmnrst" for d in "aeiou")
+    return [f"{word.capitalize()}{word[::-1]} Partners" for word, _ in zip(words, range(n), strict=False)]
+
+
 def test_the_bulk_path_writes_in_batches_not_row_by_row():
-    rows = [record(f"b{i}", name=f"Company {i}", country="US", phone="212 555 0100") for i in range(300)]
+    rows = [record(f"b{i}", name=name, country="US", phone=f"212 555 {i:04d}")
+            for i, name in enumerate(distinct_names(300))]
     with CaptureQueriesContext(connection) as queries:
         ingest("salesforce", *rows)
     assert Customer.objects.count() == 300

@@ -1,0 +1,178 @@
+"""The hub's matcher: the pure engine behind mdm's matcher seam (settings.CONCORD_MATCHER).
+
+It keeps a persistent blocking index (BlockingKey rows per golden record), scores a batch's
+candidate pairs in one vectorised call, honours stewards' remembered decisions, and turns doubtful
+pairs into MatchCandidates for review. Incremental ingestion and a full re-match use the same
+scoring, so they reach the same answer on the same data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, score_pairs
+from matching.engine.scoring import Decision
+from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
+from mdm.bulk import insert_rows
+from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
+from mdm.models import CrossReference, golden_model
+
+# A key shared by more golden records than this tells little (a switchboard number, a generic city
+# and first word): it is skipped rather than turned into hundreds of comparisons.
+MAX_BLOCK_SIZE = 200
+_CHUNK = 900
+
+
+def engine_record(domain: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """Golden or source attributes in the engine's field names."""
+    record = {"id": record_id}
+    for field in SCHEMAS[domain].fields:
+        record[field.name] = attributes.get("customer" if field.name == "customer_id" else field.name)
+    return record
+
+
+def domain_model(domain: str) -> FellegiSunterModel:
+    """The fitted model of a domain, or the engine's untrained defaults before any fit."""
+    row = MatchModel.objects.filter(domain=domain).first()
+    if row is None:
+        return FellegiSunterModel.untrained(SCHEMAS[domain])
+    model = FellegiSunterModel.from_dict(row.parameters)
+    model.upper, model.lower = row.upper_threshold, row.lower_threshold
+    return model
+
+
+def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
+    fields = ["id"] + [("customer_id" if f.name == "customer_id" else f.name) for f in SCHEMAS[domain].fields]
+    model = golden_model(domain)
+    ids = list(golden_ids)
+    rows = {}
+    for start in range(0, len(ids), _CHUNK):
+        for row in model.objects.filter(pk__in=ids[start:start + _CHUNK], record_status="active").values(*fields):
+            values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            values["customer"] = values.pop("customer_id", None)
+            rows[row["id"]] = engine_record(domain, row["id"], values)
+    return rows
+
+
+def _source_keys_of(golden_ids) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = defaultdict(set)
+    ids = list(golden_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = CrossReference.objects.filter(golden_id__in=ids[start:start + _CHUNK]).values_list(
+            "golden_id", "source_record__system__name", "source_record__object_type", "source_record__source_id")
+        for golden_id, system, object_type, source_id in rows:
+            keys[golden_id].add(f"{system}:{object_type}:{source_id}")
+    return keys
+
+
+def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
+    """Steward verdicts touching any of these source keys: (key, key) both ways -> verdict."""
+    verdicts: dict[tuple[str, str], str] = {}
+    keys = list(source_keys)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        for a, b, verdict in (MatchDecision.objects.filter(key_a__in=chunk).values_list("key_a", "key_b", "verdict")
+                              .union(MatchDecision.objects.filter(key_b__in=chunk)
+                                     .values_list("key_a", "key_b", "verdict"))):
+            verdicts[(a, b)] = verdicts[(b, a)] = verdict
+    return verdicts
+
+
+class HubMatcher:
+    """Implements mdm.matchers.Matcher with the Fellegi–Sunter engine."""
+
+    def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
+        model = domain_model(domain)
+        left = [engine_record(domain, f"new:{r.ref}", r.attributes) for r in records]
+        keys = [blocking_keys(domain, record) for record in left]
+
+        golden_by_key: dict[str, list[str]] = defaultdict(list)
+        wanted = sorted({key for record_keys in keys for key in record_keys})
+        for start in range(0, len(wanted), _CHUNK):
+            for key, golden_id in BlockingKey.objects.filter(domain=domain, key__in=wanted[start:start + _CHUNK]) \
+                    .values_list("key", "golden_id"):
+                golden_by_key[key].append(golden_id)
+        candidate_ids = {g for ids in golden_by_key.values() if len(ids) <= MAX_BLOCK_SIZE for g in ids}
+        golden_rows = _golden_values(domain, candidate_ids)
+        golden_keys = _source_keys_of(golden_rows)
+        verdicts = _remembered({r.source_key for r in records})
+
+        # Candidate pairs: each record against the golden records and the earlier batch records it
+        # shares a key with. ("g", golden id) or ("b", index in batch).
+        pairs: list[tuple[int, tuple[str, Any]]] = []
+        earlier: dict[str, list[int]] = defaultdict(list)
+        for i, record_keys in enumerate(keys):
+            seen: set[tuple[str, Any]] = set()
+            for key in record_keys:
+                goldens = golden_by_key.get(key, [])
+                if len(goldens) <= MAX_BLOCK_SIZE:
+                    seen.update(("g", g) for g in goldens if g in golden_rows)
+                if len(earlier[key]) <= MAX_BLOCK_SIZE:
+                    seen.update(("b", j) for j in earlier[key])
+                earlier[key].append(i)
+            pairs.extend((i, target) for target in sorted(seen, key=str))
+        rights = [golden_rows[t] if kind == "g" else left[t] for _, (kind, t) in pairs]
+        scores = score_pairs(domain, [left[i] for i, _ in pairs], rights, model) if pairs else []
+        by_record: dict[int, list] = defaultdict(list)
+        for (i, target), score in zip(pairs, scores, strict=True):
+            by_record[i].append((target, score))
+
+        outcomes: list[MatchOutcome] = []
+        resolved: dict[int, tuple[str | None, str | None]] = {}  # batch index -> (golden id, group)
+        for i, record in enumerate(records):
+            best = None  # (probability, target, score, rule)
+            review = []
+            for (kind, target), score in by_record.get(i, []):
+                target_keys = golden_keys.get(target, set()) if kind == "g" else {records[target].source_key}
+                verdict = next((verdicts[(record.source_key, k)] for k in target_keys
+                                if (record.source_key, k) in verdicts), None)
+                if verdict == MatchDecision.Verdict.NOT_MATCH:
+                    continue
+                if verdict == MatchDecision.Verdict.MATCH:
+                    probability, rule = 1.0, "steward decision"
+                else:
+                    probability, rule = score.probability, score.rule or "model"
+                    decision = decide(score, model)
+                    if decision == Decision.REVIEW and kind == "g":
+                        review.append(ReviewCandidate(target, round(score.probability, 4), score.contributions))
+                    if decision != Decision.LINK:
+                        continue
+                if best is None or probability > best[0]:
+                    best = (probability, (kind, target), score, rule)
+            outcome = MatchOutcome(ref=record.ref)
+            if best is None:
+                outcome.group, outcome.rule, outcome.review = f"new:{i}", "new", review
+                resolved[i] = (None, outcome.group)
+            else:
+                probability, (kind, target), score, rule = best
+                outcome.score, outcome.rule = round(probability, 4), rule
+                golden_id, group = (target, None) if kind == "g" else resolved[target]
+                outcome.golden_id, outcome.group = golden_id, group
+                resolved[i] = (golden_id, group)
+            outcomes.append(outcome)
+        return outcomes
+
+    def linked(self, domain: str, results) -> None:
+        """Open review candidates for doubtful pairs, between the existing and the new golden record."""
+        candidates = [
+            MatchCandidate(domain=domain, golden_id_a=review.golden_id, golden_id_b=golden_id, score=review.score,
+                           contributions=review.contributions, rule="model", status=CandidateStatus.OPEN)
+            for outcome, golden_id, _source_record_id in results for review in outcome.review
+            if review.golden_id != golden_id]
+        MatchCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
+
+    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
+        """Keep the blocking index equal to the golden records' current values."""
+        index_golden_records(domain, golden_ids)
+
+
+def index_golden_records(domain: str, golden_ids: list[str]) -> int:
+    ids = list(dict.fromkeys(golden_ids))
+    for start in range(0, len(ids), _CHUNK):
+        BlockingKey.objects.filter(golden_id__in=ids[start:start + _CHUNK]).delete()
+    rows = []
+    for golden_id, record in _golden_values(domain, ids).items():
+        rows.extend([domain, key, golden_id] for key in blocking_keys(domain, record))
+    insert_rows(BlockingKey._meta.db_table, ["domain", "key", "golden_id"], rows)
+    return len(rows)
