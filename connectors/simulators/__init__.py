@@ -1,0 +1,10 @@
+"""In-memory simulators of the systems Concord talks to, served over their real wire protocols."""
+
+from connectors.simulators.base import Faults, SimulatorServer, emit_change_events
+from connectors.simulators.netsuite import NetSuiteSimulator
+from connectors.simulators.salesforce import SalesforceSimulator
+
+SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator}
+
+__all__ = ["SIMULATORS", "Faults", "NetSuiteSimulator", "SalesforceSimulator", "SimulatorServer",
+           "emit_change_events"]

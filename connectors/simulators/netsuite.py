@@ -1,0 +1,344 @@
+"""A NetSuite account in memory, served over SuiteTalk REST.
+
+Endpoints: OAuth2 client-credentials token, SuiteQL (`POST /services/rest/query/v1/suiteql`,
+`Prefer: transient`, limit/offset paging with the real 100,000-row cap, configurable), record
+GET / DELETE and upsert by external id (`PUT /services/rest/record/v1/<type>/eid:<id>`).
+Errors are RFC 9457-style bodies with `o:errorDetails`; more concurrent requests than the
+account's limit answer 429 CONCURRENCY_LIMIT_EXCEEDED. See docs/simulators.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from connectors.simulators import data, query
+from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
+
+IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
+QUERY_PATH = "/services/rest/query/v1/suiteql"
+RECORD_PREFIX = "/services/rest/record/v1/"
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+SYSTEM = ["id", "externalid", "datecreated", "lastmodifieddate"]
+SCHEMA: dict[str, list[str]] = {
+    "customer": SYSTEM + ["entityid", "companyname", "email", "phone", "url", "vatregnumber", "billaddr1",
+                          "billcity", "billzip", "billcountry", "category", "currency", "terms",
+                          "creditholdoverride", "subsidiary", "parent", "isinactive"],
+    "job": SYSTEM + ["entityid", "companyname", "parent", "custentity_sales_order", "entitystatus", "startdate",
+                     "projectedenddate", "projectmanager", "custentity_service_line", "jobbillingtype",
+                     "custentity_budget", "currency", "isinactive"],
+    "salesorder": SYSTEM + ["tranid", "entity", "memo", "status", "startdate", "enddate", "total", "currency",
+                            "custbody_billing_type", "trandate", "subsidiary"],
+    "invoice": SYSTEM + ["tranid", "entity", "createdfrom", "total", "currency", "trandate", "duedate", "status"],
+    "deletedrecord": ["id", "recordid", "recordtype", "deleteddate", "name"],
+}
+# REST record type -> SuiteQL table
+RECORD_TYPES = {"customer": "customer", "job": "job", "salesOrder": "salesorder", "invoice": "invoice"}
+UPSERTABLE = {"customer", "job", "salesOrder"}
+REFERENCES = {"parent": "customer", "entity": "customer", "custentity_sales_order": "salesorder",
+              "createdfrom": "salesorder"}
+REQUIRED = {"customer": [("companyname", "Company Name")],
+            "job": [("companyname", "Project Name"), ("parent", "Customer")],
+            "salesorder": [("entity", "Customer")]}
+NS_BILLING = ["T&M", "TM", "Fixed Price", "FBM", "Retainer", "Time and Materials"]
+SO_STATUSES = ["Pending Approval", "Pending Fulfillment", "Pending Billing", "Billed", "Closed"]
+JOB_STATUSES = ["In Progress", "In Progress", "Not Started", "Closed", "On Hold", "Awarded"]
+TERMS = ["Net 30", "Net 45", "Net 60", "Due on receipt", "1% 10 Net 30"]
+
+
+def ns_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ns_date(day) -> str:
+    """Dates as the account's preference (M/D/YYYY) formats them: raw, for the hub to standardize."""
+    return f"{day.month}/{day.day}/{day.year}"
+
+
+class NetSuiteSimulator(SimulatorServer):
+    """customers, jobs (projects), sales orders (contracts) and invoices; `store[table][id]`."""
+
+    name = "netsuite"
+    auth_paths = ("/services/rest/auth/",)
+
+    def __init__(self, *, seed: int = 1, records: int = 50, faults: str = "", offset_cap: int = 100_000,
+                 concurrency_limit: int = 5, credentials: dict[str, str] | None = None, verbose: bool = False):
+        super().__init__(seed=seed, records=records, faults=faults, verbose=verbose)
+        self.offset_cap = offset_cap
+        self.concurrency_limit = concurrency_limit
+        self.credentials = credentials or {"client_id": "concord", "client_secret": "concord-secret"}
+        self.store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SCHEMA}
+        self._ids = itertools.count(1001)
+        self.clock = Clock()
+        self._seed_data()
+
+    # -- data -------------------------------------------------------------------------------
+    def _put(self, table: str, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
+        record_id = str(next(self._ids))
+        record = {name: None for name in SCHEMA[table]}
+        record.update(fields)
+        record["id"] = record_id
+        if "lastmodifieddate" in record:
+            record.update(datecreated=ns_datetime(at), lastmodifieddate=ns_datetime(at))
+        self.store[table][record_id] = record
+        return record
+
+    def _seed_data(self) -> None:
+        rng = random.Random(self.seed * 104729 + 3)
+        # A mass update touched a quarter of the records in the same second: many equal stamps,
+        # which a reader's (lastmodifieddate, id) watermark must get through without loss.
+        mass_update = data.stamp(rng, days=200)
+
+        def when() -> datetime:
+            return mass_update if rng.random() < 0.25 else data.stamp(rng, days=300, spread_seconds=False)
+
+        for company in data.companies(self.seed, self.records):
+            if rng.random() > 0.8:  # prospects live in the CRM only
+                continue
+            spellings = data.COUNTRIES[company.country][0]
+            customer = self._put("customer", {
+                "entityid": f"CUST{company.index:05d}", "companyname": company.legal_name,
+                "email": f"ap@{company.domain}" if rng.random() < 0.8 else None,
+                "phone": f"{company.phone_prefix}{company.phone_digits}" if rng.random() < 0.6
+                else data.phone_formats(rng, company),
+                "url": f"https://{company.domain}" if rng.random() < 0.5 else None,
+                "vatregnumber": company.tax_id if rng.random() < 0.8 else None,
+                "billaddr1": company.street if rng.random() < 0.9 else None, "billcity": company.city,
+                "billzip": company.postal_code, "billcountry": rng.choice([company.country, *spellings]),
+                "category": company.industry, "currency": company.currency, "terms": rng.choice(TERMS),
+                "creditholdoverride": rng.choice(["AUTO", "AUTO", "AUTO", "OFF", "ON"]),
+                "subsidiary": f"Concord Consulting {company.country}", "isinactive": False}, when())
+            for number in range(rng.randint(1, 2)):
+                start, end = data.contract_dates(rng)
+                total = rng.randint(20, 900) * 1000
+                line = rng.choice(data.SERVICE_LINES)
+                billing = rng.choice(NS_BILLING)
+                order = self._put("salesorder", {
+                    "tranid": f"SO{company.index:05d}{number}", "entity": customer["id"],
+                    "memo": f"{company.name} {line} programme", "status": rng.choice(SO_STATUSES),
+                    "startdate": ns_date(start), "enddate": ns_date(end), "total": f"{total:.2f}",
+                    "currency": company.currency, "custbody_billing_type": billing, "trandate": ns_date(start),
+                    "subsidiary": customer["subsidiary"]}, when())
+                for p in range(rng.randint(1, 2)):
+                    self._put("job", {
+                        "entityid": f"PRJ-{company.index:04d}-{number}{p}", "companyname": f"{company.name} {line}",
+                        "parent": customer["id"], "custentity_sales_order": order["id"],
+                        "entitystatus": rng.choice(JOB_STATUSES), "startdate": ns_date(start),
+                        "projectedenddate": ns_date(end), "projectmanager": rng.choice(data.MANAGERS),
+                        "custentity_service_line": line, "jobbillingtype": billing,
+                        "custentity_budget": f"{total // 2:.2f}", "currency": company.currency,
+                        "isinactive": False}, when())
+                for i in range(rng.randint(0, 3)):
+                    billed = start + timedelta(days=30 * (i + 1))
+                    self._put("invoice", {
+                        "tranid": f"INV{company.index:05d}{number}{i}", "entity": customer["id"],
+                        "createdfrom": order["id"], "total": f"{total / 4:.2f}", "currency": company.currency,
+                        "trandate": ns_date(billed), "duedate": ns_date(billed + timedelta(days=30)),
+                        "status": rng.choice(["Open", "Paid In Full", "Paid In Full"])}, when())
+        for rows in self.store.values():
+            for row in rows.values():
+                if row.get("lastmodifieddate"):
+                    self.clock.observe(parse_datetime(row["lastmodifieddate"]))
+
+    # -- changes like a user makes them (tests call these) ----------------------------------
+    def create(self, table: str, origin: str = "", **fields: Any) -> dict[str, Any]:
+        at = self.clock.tick()
+        with self.lock:
+            record = self._put(table, fields, at)
+        self.record_change(table, record["id"], "CREATE", record, at, origin)
+        return record
+
+    def update(self, table: str, record_id: str, origin: str = "", **fields: Any) -> dict[str, Any]:
+        at = self.clock.tick()
+        with self.lock:
+            record = self.store[table][record_id]
+            record.update(fields, lastmodifieddate=ns_datetime(at))
+        self.record_change(table, record_id, "UPDATE", record, at, origin)
+        return record
+
+    def delete(self, table: str, record_id: str, origin: str = "") -> None:
+        at = self.clock.tick()
+        with self.lock:
+            record = self.store[table].pop(record_id)
+            self._put("deletedrecord", {"recordid": record_id, "recordtype": table,
+                                        "deleteddate": ns_datetime(at),
+                                        "name": record.get("companyname") or record.get("tranid")}, at)
+        self.record_change(table, record_id, "DELETE", record, at, origin)
+
+    def find(self, table: str, *, external_id: str | None = None, record_id: str | None = None):
+        if record_id is not None:
+            return self.store[table].get(str(record_id))
+        return next((r for r in self.store[table].values() if r.get("externalid") == external_id), None)
+
+    # -- dialect ----------------------------------------------------------------------------
+    def error(self, status: int, code: str, message: str, retry_after: float | None = None) -> Response:
+        titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+                  429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+        if status == 429 and code == "REQUEST_LIMIT_EXCEEDED":
+            code = "CONCURRENCY_LIMIT_EXCEEDED"
+        if status >= 500 and code == "UNKNOWN_EXCEPTION":
+            code = "UNEXPECTED_ERROR"
+        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+        return Response(status, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15",
+                                 "title": titles.get(status, "Error"), "status": status,
+                                 "o:errorDetails": [{"detail": message, "o:errorCode": code}]}, headers)
+
+    def render_event(self, change: dict[str, Any]) -> dict[str, Any]:
+        """A webhook a SuiteScript user-event script would post: the whole record."""
+        record_type = next(t for t, table in RECORD_TYPES.items() if table == change["object_type"])
+        event = {"event_id": f"ns-{self.seed}-{change['sequence']}", "object_type": record_type,
+                 "record": dict(change["fields"]), "origin": change["origin"],
+                 "occurred_at": ns_datetime(change["at"])}
+        if change["change_type"] == "DELETE":
+            event["deleted"] = True
+        return event
+
+    def before_route(self, request: Request, concurrent: int) -> Response | None:
+        if concurrent > self.concurrency_limit:
+            return self.error(429, "CONCURRENCY_LIMIT_EXCEEDED",
+                              f"Concurrent request limit exceeded ({self.concurrency_limit}). Request blocked.")
+        return None
+
+    # -- routing ----------------------------------------------------------------------------
+    def route(self, request: Request) -> Response:
+        if request.path == TOKEN_PATH and request.method == "POST":
+            return self._token(request)
+        if not self.bearer_ok(request):
+            return self.error(401, "INVALID_LOGIN", "Invalid login attempt. For more details, see the Login "
+                                                    "Audit Trail in the NetSuite UI.")
+        if request.path == QUERY_PATH and request.method == "POST":
+            return self._suiteql(request)
+        if request.path.startswith(RECORD_PREFIX):
+            match = re.fullmatch(r"(?P<type>\w+)/(?P<key>[^/]+)", request.path[len(RECORD_PREFIX):].rstrip("/"))
+            if match and match["type"] in RECORD_TYPES:
+                return self._record(match["type"], unquote(match["key"]), request)
+            return self.error(404, "NONEXISTENT_ID", "Record type or id does not exist.")
+        return self.error(404, "NOT_FOUND", "The requested resource does not exist.")
+
+    def _token(self, request: Request) -> Response:
+        form = request.form()
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        basic = request.headers.get("Authorization") or ""
+        if basic.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if form.get("grant_type") != "client_credentials":
+            return Response(400, {"error": "unsupported_grant_type"})
+        assertion_ok = bool(form.get("client_assertion")) and form.get("client_assertion_type", "").endswith("jwt-bearer")
+        if not assertion_ok and (client_id != self.credentials["client_id"]
+                                 or client_secret != self.credentials["client_secret"]):
+            return Response(400, {"error": "invalid_client"})
+        return Response(200, {"access_token": self.issue_token(), "expires_in": "3600", "token_type": "bearer"})
+
+    def _suiteql(self, request: Request) -> Response:
+        if "transient" not in (request.headers.get("Prefer") or ""):
+            return self.error(400, "INVALID_HEADER", "The request must carry the header 'Prefer: transient'.")
+        try:
+            limit = int(request.query.get("limit", 1000))
+            offset = int(request.query.get("offset", 0))
+        except ValueError:
+            return self.error(400, "INVALID_PARAMETER", "limit and offset must be integers")
+        if not 1 <= limit <= 1000 or offset < 0:
+            return self.error(400, "INVALID_PARAMETER", "limit must be 1..1000 and offset >= 0")
+        if offset + limit > self.offset_cap:
+            return self.error(400, "INVALID_PARAMETER",
+                              f"offset + limit must not exceed {self.offset_cap} rows: narrow the query "
+                              "(e.g. continue after the last row read) instead of paging further")
+        try:
+            body = request.json()
+            text = body["q"]
+        except (ValueError, KeyError, TypeError):
+            return self.error(400, "INVALID_CONTENT", "the body must be {\"q\": \"<SuiteQL>\"}")
+        try:
+            parsed = query.parse(text)
+            table = parsed.object.lower()
+            if table not in SCHEMA:
+                raise query.QueryError(f"Record '{parsed.object}' was not found.", code="INVALID_SEARCH")
+            with self.lock:
+                rows = [dict(r) for r in self.store[table].values()]
+            result = query.run(parsed, rows, set(SCHEMA[table]))
+        except query.QueryError as error:
+            return self.error(400, "INVALID_PARAMETER" if error.code == "MALFORMED_QUERY" else error.code,
+                              f"Invalid search query. Detailed unprocessed description follows. {error}")
+        failed = self.page_fault(text, offset // limit + 1)
+        if failed:
+            return failed
+        page = result[offset:offset + limit]
+        has_more = offset + limit < len(result)
+        url = f"{self.base_url}{QUERY_PATH}"
+        links = [{"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"}]
+        if has_more:
+            links.append({"rel": "next", "href": f"{url}?limit={limit}&offset={offset + limit}"})
+        items = [{"links": [], **{k: (None if v is None else str(v) if not isinstance(v, bool) else
+                                      ("T" if v else "F")) for k, v in row.items()}} for row in page]
+        return Response(200, {"links": links, "count": len(items), "hasMore": has_more, "items": items,
+                              "offset": offset, "totalResults": len(result)})
+
+    def _record(self, record_type: str, key: str, request: Request) -> Response:
+        table = RECORD_TYPES[record_type]
+        by_external = key.startswith("eid:")
+        with self.lock:
+            record = self.find(table, external_id=key[4:]) if by_external else self.find(table, record_id=key)
+        if request.method == "GET":
+            if record is None:
+                return self.error(404, "NONEXISTENT_ID", f"Record {record_type} {key} does not exist.")
+            return Response(200, {"links": [], **record})
+        if request.method == "DELETE":
+            if record is None:
+                return self.error(404, "NONEXISTENT_ID", f"Record {record_type} {key} does not exist.")
+            self.delete(table, record["id"], origin=self._origin(request))
+            return Response(204)
+        if request.method == "PUT" and by_external and record_type in UPSERTABLE:
+            return self._upsert(record_type, table, key[4:], request)
+        if request.method == "PUT":
+            return self.error(400, "INVALID_CONTENT", "PUT upserts by external id only: .../eid:<external id>")
+        return self.error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not supported here.")
+
+    @staticmethod
+    def _origin(request: Request) -> str:
+        return f"rest;{request.headers.get('User-Agent') or ''}"
+
+    def _upsert(self, record_type: str, table: str, external_id: str, request: Request) -> Response:
+        try:
+            body = request.json()
+        except ValueError:
+            return self.error(400, "INVALID_CONTENT", "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            return self.error(400, "INVALID_CONTENT", "The body must be a JSON object.")
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key:
+            with self.lock:
+                self.upserts_by_key[key] += 1
+        values: dict[str, Any] = {}
+        for name, value in body.items():
+            column = name.lower()
+            if column in ("id", "links", "externalid", "lastmodifieddate", "datecreated") \
+                    or column not in SCHEMA[table]:
+                return self.error(400, "INVALID_CONTENT", f"Invalid field: {name} is not a field of {record_type}.")
+            if isinstance(value, dict):
+                if column in REFERENCES:
+                    target = self.find(REFERENCES[column], record_id=value.get("id")) if value.get("id") else \
+                        self.find(REFERENCES[column], external_id=value.get("externalId"))
+                    if target is None:
+                        return self.error(400, "INVALID_KEY_OR_REF",
+                                          f"Invalid {name} reference key {value}.")
+                    value = target["id"]
+                else:
+                    value = value.get("refName") or value.get("id")
+            values[column] = value
+        with self.lock:
+            record = self.find(table, external_id=external_id)
+            if record is None:
+                missing = [label for column, label in REQUIRED.get(table, []) if values.get(column) in (None, "")]
+                if missing:
+                    return self.error(400, "USER_ERROR", f"Please enter value(s) for: {', '.join(missing)}.")
+                record = self.create(table, origin=self._origin(request), externalid=external_id, **values)
+            else:
+                changed = {k: v for k, v in values.items() if record.get(k) != v}
+                if changed:
+                    self.update(table, record["id"], origin=self._origin(request), **changed)
+        return Response(204, None, {"Location": f"{self.base_url}{RECORD_PREFIX}{record_type}/{record['id']}"})

@@ -1,0 +1,246 @@
+"""Just enough SOQL / SuiteQL for the simulators: one object, a field list, a WHERE of
+comparisons joined by AND / OR with parentheses, ORDER BY, LIMIT and OFFSET.
+
+    SELECT Id, Name FROM Account
+    WHERE SystemModstamp > 2026-01-01T00:00:00Z OR (SystemModstamp = 2026-01-01T00:00:00Z AND Id > '001...')
+    ORDER BY SystemModstamp, Id LIMIT 500
+
+Literals: 'strings', numbers, true/false/null, SOQL datetimes (unquoted ISO 8601) and SuiteQL's
+TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS'). Field names are case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.simulators.base import parse_datetime
+
+
+class QueryError(ValueError):
+    """A query the simulator cannot run; `code` is the system's error code."""
+
+    def __init__(self, message: str, code: str = "MALFORMED_QUERY"):
+        super().__init__(message)
+        self.code = code
+
+
+_STATEMENT = re.compile(
+    r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
+    r"(?:\s+WHERE\s+(?P<where>.+?))?(?:\s+ORDER\s+BY\s+(?P<order>.+?))?"
+    r"(?:\s+LIMIT\s+(?P<limit>\d+))?(?:\s+OFFSET\s+(?P<offset>\d+))?\s*$", re.I | re.S)
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<str>'(?:[^'\\]|\\.)*')
+  | (?P<dt>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
+  | (?P<num>-?\d+(?:\.\d+)?)
+  | (?P<op>>=|<=|!=|<>|=|>|<)
+  | (?P<lp>\()|(?P<rp>\))|(?P<comma>,)
+  | (?P<word>[A-Za-z_][\w.]*))""", re.X)
+_TO_TIMESTAMP = re.compile(r"TO_TIMESTAMP\s*\(\s*('(?:[^'\\]|\\.)*')\s*(?:,\s*'[^']*'\s*)?\)", re.I)
+
+
+@dataclass
+class Query:
+    fields: list[str]  # as written; ["*"] for all
+    object: str
+    where: Callable[[dict[str, Any]], bool]
+    where_fields: set[str] = field(default_factory=set)
+    order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
+    limit: int | None = None
+    offset: int = 0
+
+
+def lookup(record: dict[str, Any], name: str) -> Any:
+    if name in record:
+        return record[name]
+    lowered = name.lower()
+    for key, value in record.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
+    """Compare like the database would: datetimes as instants, numbers as numbers, else text."""
+    if a is None or b is None:
+        return a, b
+    if isinstance(b, _DateLiteral) or isinstance(a, _DateLiteral):
+        return parse_datetime(str(a)), parse_datetime(str(b))
+    for cast in (float,):
+        try:
+            return cast(a), cast(b)
+        except (TypeError, ValueError):
+            pass
+    da, db = parse_datetime(a), parse_datetime(b)
+    if da is not None and db is not None:
+        return da, db
+    return str(a), str(b)
+
+
+class _DateLiteral(str):
+    pass
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<>": lambda a, b: a != b,
+    ">": lambda a, b: a is not None and b is not None and a > b,
+    ">=": lambda a, b: a is not None and b is not None and a >= b,
+    "<": lambda a, b: a is not None and b is not None and a < b,
+    "<=": lambda a, b: a is not None and b is not None and a <= b,
+}
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        text = text.rstrip()
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if not match or match.end() == position:
+                raise QueryError(f"unexpected token at: {text[position:position + 20]!r}")
+            kind = match.lastgroup
+            self.tokens.append((kind, match.group(kind)))
+            position = match.end()
+        self.index = 0
+        self.fields: set[str] = set()
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise QueryError("unexpected end of WHERE clause")
+        self.index += 1
+        return token
+
+    def keyword(self, word: str) -> bool:
+        token = self.peek()
+        if token and token[0] == "word" and token[1].upper() == word:
+            self.index += 1
+            return True
+        return False
+
+    def parse(self) -> Callable[[dict[str, Any]], bool]:
+        predicate = self.disjunction()
+        if self.peek() is not None:
+            raise QueryError(f"unexpected {self.peek()[1]!r} in WHERE clause")
+        return predicate
+
+    def disjunction(self):
+        parts = [self.conjunction()]
+        while self.keyword("OR"):
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else (lambda r: any(p(r) for p in parts))
+
+    def conjunction(self):
+        parts = [self.negation()]
+        while self.keyword("AND"):
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else (lambda r: all(p(r) for p in parts))
+
+    def negation(self):
+        if self.keyword("NOT"):
+            inner = self.negation()
+            return lambda r: not inner(r)
+        kind, value = self.take()
+        if kind == "lp":
+            inner = self.disjunction()
+            if self.take()[0] != "rp":
+                raise QueryError("missing )")
+            return inner
+        if kind != "word":
+            raise QueryError(f"expected a field name, got {value!r}")
+        name = value
+        self.fields.add(name)
+        if self.keyword("IN"):
+            if self.take()[0] != "lp":
+                raise QueryError("IN needs a parenthesised list")
+            values = []
+            while True:
+                values.append(self.literal())
+                kind, token = self.take()
+                if kind == "rp":
+                    break
+                if kind != "comma":
+                    raise QueryError(f"unexpected {token!r} in IN list")
+            return lambda r: any(_OPS["="](*_comparable(lookup(r, name), v)) for v in values)
+        if self.keyword("IS"):
+            negate = self.keyword("NOT")
+            if not self.keyword("NULL"):
+                raise QueryError("IS [NOT] NULL expected")
+            return (lambda r: lookup(r, name) is not None) if negate else (lambda r: lookup(r, name) is None)
+        kind, op = self.take()
+        if kind != "op":
+            raise QueryError(f"expected a comparison after {name}, got {op!r}")
+        literal = self.literal()
+        compare = _OPS[op]
+        return lambda r: compare(*_comparable(lookup(r, name), literal))
+
+    def literal(self) -> Any:
+        kind, value = self.take()
+        if kind == "str":
+            return value[1:-1].replace("\\'", "'")
+        if kind == "dt":
+            return _DateLiteral(value)
+        if kind == "num":
+            return float(value) if "." in value else int(value)
+        if kind == "word" and value.upper() in ("TRUE", "FALSE", "NULL"):
+            return {"TRUE": True, "FALSE": False, "NULL": None}[value.upper()]
+        raise QueryError(f"expected a value, got {value!r}")
+
+
+def parse(text: str) -> Query:
+    text = _TO_TIMESTAMP.sub(lambda m: m.group(1), text)
+    match = _STATEMENT.match(text)
+    if not match:
+        raise QueryError("only SELECT <fields> FROM <object> [WHERE] [ORDER BY] [LIMIT] [OFFSET] is understood")
+    fields = [f.strip() for f in match["fields"].split(",") if f.strip()]
+    where: Callable[[dict[str, Any]], bool] = lambda r: True  # noqa: E731
+    where_fields: set[str] = set()
+    if match["where"]:
+        parser = _Parser(match["where"])
+        where, where_fields = parser.parse(), parser.fields
+    order = []
+    for part in (match["order"] or "").split(","):
+        words = part.split()
+        if words:
+            order.append((words[0], len(words) > 1 and words[1].upper() == "DESC"))
+    return Query(fields=fields, object=match["object"], where=where, where_fields=where_fields, order=order,
+                 limit=int(match["limit"]) if match["limit"] else None, offset=int(match["offset"] or 0))
+
+
+def _sort_key(value: Any) -> tuple:
+    if value is None:
+        return (0, 0, "")
+    if isinstance(value, bool):
+        return (1, int(value), "")
+    if isinstance(value, (int, float)):
+        return (1, value, "")
+    stamp = parse_datetime(value) if isinstance(value, str) and value[:1].isdigit() and "-" in value else None
+    if stamp is not None:
+        return (1, stamp.timestamp(), "")
+    text = str(value)
+    if text.isdigit():
+        return (1, int(text), "")
+    return (2, 0, text)
+
+
+def run(query: Query, rows: list[dict[str, Any]], columns: set[str]) -> list[dict[str, Any]]:
+    """Filter, sort and project `rows`; unknown fields raise QueryError(code="INVALID_FIELD")."""
+    known = {c.lower() for c in columns}
+    wanted = [c for c in columns] if query.fields == ["*"] else query.fields
+    for name in [*query.where_fields, *(f for f, _ in query.order), *(f for f in wanted)]:
+        if name.lower() not in known:
+            raise QueryError(f"No such column '{name}' on entity '{query.object}'", code="INVALID_FIELD")
+    selected = [row for row in rows if query.where(row)]
+    for name, descending in reversed(query.order):
+        selected.sort(key=lambda r, n=name: _sort_key(lookup(r, n)), reverse=descending)
+    if query.offset:
+        selected = selected[query.offset:]
+    if query.limit is not None:
+        selected = selected[:query.limit]
+    return [{name: lookup(row, name) for name in wanted} for row in selected]
