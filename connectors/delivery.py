@@ -33,6 +33,7 @@ from mdm.correlation import correlation
 from mdm.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+CLAIM_BATCH = 10
 
 
 def _setting(name: str, default: float) -> float:
@@ -183,7 +184,8 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
     handled = 0
     while handled < limit:
         # Claim again after each batch: a delivered revision frees the next one of its record.
-        batch = outbox_claim(limit=limit - handled, system=system)
+        # Small claims: a message claimed is pushed well within its lease even when calls are slow.
+        batch = outbox_claim(limit=min(CLAIM_BATCH, limit - handled), system=system)
         if not batch:
             break
         handled += len(batch)

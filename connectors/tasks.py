@@ -56,3 +56,37 @@ def process_event(event_id: int) -> str:
     from connectors.events import inbound_event_process
 
     return inbound_event_process(event_id=event_id)
+
+
+# --- default schedules -------------------------------------------------------------------------
+
+OUTBOX_SCHEDULE = "connectors: deliver outbox"
+SYNC_SCHEDULES = [("connectors: sync customers", "customer", 5), ("connectors: sync contracts", "contract", 10),
+                  ("connectors: sync projects", "project", 10)]
+NIGHTLY_SCHEDULE = "connectors: nightly full reconciliation"
+
+
+def schedules_ensure(apps=None) -> None:
+    """Create the default periodic tasks when missing; rows edited in the admin are left alone.
+
+    Each sync fans out over the enabled systems when it runs, so adding a system or disabling a
+    connection needs no schedule change. `apps` is a migration's app registry (or Django's)."""
+    import json
+
+    if apps is None:
+        from django.apps import apps
+    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
+    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_5s, _ = interval_model.objects.get_or_create(every=5, period="seconds")
+    task_model.objects.get_or_create(name=OUTBOX_SCHEDULE,
+                                     defaults={"task": "connectors.deliver_outbox", "interval": every_5s})
+    for name, domain, minutes in SYNC_SCHEDULES:
+        interval, _ = interval_model.objects.get_or_create(every=minutes, period="minutes")
+        task_model.objects.get_or_create(name=name, defaults={"task": "connectors.sync_all", "interval": interval,
+                                                              "kwargs": json.dumps({"domain": domain})})
+    nightly, _ = crontab_model.objects.get_or_create(minute="30", hour="2", day_of_week="*", day_of_month="*",
+                                                     month_of_year="*", timezone="UTC")
+    task_model.objects.get_or_create(name=NIGHTLY_SCHEDULE, defaults={"task": "connectors.sync_all",
+                                                                      "crontab": nightly,
+                                                                      "kwargs": json.dumps({"full": True})})

@@ -49,6 +49,12 @@ def test_environment_variables_override_the_stored_connection(fakecrm, monkeypat
 def test_the_default_schedules_exist_and_are_editable_rows():
     from django_celery_beat.models import PeriodicTask
 
+    from connectors.tasks import schedules_ensure
+
+    schedules_ensure()  # what migration 0002 ran (a flushing test before this one may have emptied the table)
+    PeriodicTask.objects.filter(name="connectors: sync customers").update(enabled=False)
+    schedules_ensure()
+    assert not PeriodicTask.objects.get(name="connectors: sync customers").enabled  # admin edits survive
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks["connectors: deliver outbox"] == "connectors.deliver_outbox"
     assert tasks["connectors: sync customers"] == "connectors.sync_all"
