@@ -3,6 +3,7 @@ change; history is written there, with the acting user and the reason."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from mdm.services.merge import golden_record_merge
 from mdm.services.overrides import override_set
 from stewardship import policy
 from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
+
+logger = logging.getLogger(__name__)
 
 # History keeps a change's reason in a 100-character column (django-simple-history's default) and the
 # mdm services put up to 46 characters of their own in front ("unmerged CUS-… from CUS-…: "), so a
@@ -98,8 +101,14 @@ def candidate_accept(*, candidate_id: int, acting_user, reason: str = ""):
 
 
 def candidate_assign(*, candidate_id: int, assignee, acting_user) -> int:
-    """Claim (assignee = acting_user) or assign an open candidate; a conditional update, race-safe."""
-    return MatchCandidate.objects.filter(pk=candidate_id, status=CandidateStatus.OPEN).update(assigned_to=assignee)
+    """Claim (assignee = acting_user) or assign an open candidate; a conditional update, race-safe.
+    Candidates have no history table: the assignment is logged."""
+    updated = MatchCandidate.objects.filter(pk=candidate_id, status=CandidateStatus.OPEN).update(assigned_to=assignee)
+    if not updated:
+        raise ValidationError({"candidate": ["no open match candidate with that id"]})
+    logger.info("match candidate %s assigned to %s by %s", candidate_id,
+                assignee.get_username() if assignee else "nobody", acting_user.get_username())
+    return updated
 
 
 @transaction.atomic
@@ -154,18 +163,16 @@ def change_request_reject(*, request_id: int, acting_user, comment: str) -> Chan
 
 @transaction.atomic
 def outbox_replay(*, message_id: int, acting_user) -> OutboxMessage:
-    """Send a dead-lettered outbound message again: back to pending, due now, attempts reset.
-    A conditional update, so two stewards replaying at once queue it once."""
-    message = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.DEAD).first()
-    if message is None:
+    """Send a dead-lettered outbound message again through connectors' replay (pending, attempts
+    reset, due now), and note on the message who replayed it — it has no history table of its own."""
+    from connectors.delivery import outbox_replay as connectors_outbox_replay
+
+    message = OutboxMessage.objects.select_for_update().filter(pk=message_id, status=OutboxStatus.DEAD).first()
+    if message is None or not connectors_outbox_replay(ids=[message_id]):
         raise ValidationError({"message": ["no dead outbound message with that id"]})
-    # The message has no history table: the replay is noted on it, keeping the error that killed it.
     note = f"[replayed by {acting_user.get_username()} at {timezone.now().isoformat(timespec='seconds')}]"
-    updated = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.DEAD).update(
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(),
-        last_error=f"{message.last_error}\n{note}".strip())
-    if not updated:
-        raise ValidationError({"message": ["no dead outbound message with that id"]})
+    OutboxMessage.objects.filter(pk=message_id).update(last_error=f"{message.last_error}\n{note}".strip())
+    logger.info("outbox message %s replayed by %s", message_id, acting_user.get_username())
     return OutboxMessage.objects.get(pk=message_id)
 
 

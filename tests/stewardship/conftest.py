@@ -3,6 +3,14 @@ import pytest
 from tests.stewardship.scenario import build_world, demo_users
 
 
+@pytest.fixture(autouse=True)
+def _exact_key_matcher(settings):
+    """Console tests build their review queue by hand: the exact-key matcher keeps the world the
+    same whatever the hub's statistical matcher decides (test_real_matcher.py overrides this fixture
+    to run with the configured one)."""
+    settings.CONCORD_MATCHER = "mdm.matchers.ExactKeyMatcher"
+
+
 @pytest.fixture
 def world(db):
     return build_world()
