@@ -1,0 +1,218 @@
+"""A small Salesforce REST client over `requests`: OAuth2 token and one re-authentication on
+INVALID_SESSION_ID, SOQL with nextRecordsUrl paging, getDeleted, upsert by external id, and the
+failure policy the connector contract asks for.
+
+Failures become `ConnectorError`: throttling (429, REQUEST_LIMIT_EXCEEDED), 5xx, timeouts and
+dropped connections are retryable (retried here a few times first, honouring Retry-After);
+validation errors (400: INVALID_FIELD, REQUIRED_FIELD_MISSING, ...) are permanent. The org's
+API usage from `Sforce-Limit-Info` is watched: near the limit the client slows down.
+
+Why not simple-salesforce: it insists on https instance URLs and wraps errors in its own types,
+so it can talk neither to the local simulator nor in our retryable/permanent terms.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connectors.base import ConnectorError
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "60.0"
+IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
+CALL_OPTIONS = "client=concord"  # Sforce-Call-Options: change events we cause carry it (echo detection)
+RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "UNKNOWN_EXCEPTION"}
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _errors(response: requests.Response) -> list[dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return [{"errorCode": f"HTTP_{response.status_code}", "message": response.text[:300]}]
+    if isinstance(body, list):
+        return [e for e in body if isinstance(e, dict)]
+    if isinstance(body, dict):
+        if "error" in body:  # OAuth endpoint
+            return [{"errorCode": body.get("error"), "message": body.get("error_description", "")}]
+        return [body]
+    return []
+
+
+class SalesforceClient:
+    """One org. `credentials`: client_id, client_secret and, for the password grant, username and
+    password (plus security_token appended to it); or a ready `access_token` (no refresh)."""
+
+    def __init__(self, base_url: str, *, credentials: dict[str, Any], api_version: str = API_VERSION,
+                 timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
+                 near_limit: float = 0.9, near_limit_pause: float = 2.0, session: requests.Session | None = None):
+        self.login_url = base_url.rstrip("/")
+        self.instance_url = self.login_url
+        self.credentials = credentials
+        self.api_version = api_version
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_wait = max_retry_wait
+        self.near_limit = near_limit
+        self.near_limit_pause = near_limit_pause
+        self.session = session or requests.Session()
+        self.access_token: str | None = credentials.get("access_token") or credentials.get("token")
+        self.api_usage: tuple[int, int] | None = None  # (used, limit) from Sforce-Limit-Info
+        self.authentications = 0
+        self._auth_lock = threading.Lock()
+
+    @property
+    def data_path(self) -> str:
+        return f"/services/data/v{self.api_version}"
+
+    # -- auth -------------------------------------------------------------------------------
+    def authenticate(self) -> None:
+        creds = self.credentials
+        form = {"client_id": creds.get("client_id", ""), "client_secret": creds.get("client_secret", "")}
+        if creds.get("username"):
+            form.update(grant_type="password", username=creds["username"],
+                        password=str(creds.get("password", "")) + str(creds.get("security_token", "")))
+        else:
+            form["grant_type"] = "client_credentials"
+        response = self._send("POST", f"{self.login_url}/services/oauth2/token", data=form, auth=False)
+        if response.status_code != 200:
+            error = _errors(response)[0] if _errors(response) else {}
+            raise ConnectorError(f"Salesforce login failed: {error.get('errorCode')}: {error.get('message')}",
+                                 retryable=response.status_code >= 500, code=str(error.get("errorCode") or "AUTH"))
+        body = response.json()
+        self.access_token = body["access_token"]
+        self.instance_url = (body.get("instance_url") or self.login_url).rstrip("/")
+        self.authentications += 1
+
+    # -- the request loop -------------------------------------------------------------------
+    def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
+              **kwargs: Any) -> requests.Response:
+        """One HTTP exchange; network failures become retryable ConnectorErrors."""
+        all_headers = {"Sforce-Call-Options": CALL_OPTIONS, **(headers or {})}
+        if auth and self.access_token:
+            all_headers["Authorization"] = f"Bearer {self.access_token}"
+        try:
+            return self.session.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
+        except requests.Timeout as error:
+            raise ConnectorError(f"Salesforce did not answer within {self.timeout}s: {method} {url}",
+                                 retryable=True, code="timeout") from error
+        except requests.RequestException as error:
+            raise ConnectorError(f"Salesforce unreachable: {error}", retryable=True, code="connection") from error
+
+    def _pace(self) -> None:
+        """Slow down when the org's daily API allowance is nearly used up."""
+        if self.api_usage and self.api_usage[1]:
+            used, limit = self.api_usage
+            if used / limit >= self.near_limit:
+                log.warning("Salesforce API usage %s/%s is near the limit: pausing %.1fs", used, limit,
+                            self.near_limit_pause)
+                time.sleep(self.near_limit_pause)
+
+    def _error(self, response: requests.Response) -> ConnectorError:
+        errors = _errors(response)
+        first = errors[0] if errors else {}
+        code = str(first.get("errorCode") or f"HTTP_{response.status_code}")
+        message = "; ".join(f"{e.get('errorCode')}: {e.get('message')}" for e in errors) or response.text[:300]
+        retryable = response.status_code in RETRYABLE_STATUSES or code in RETRYABLE_CODES
+        return ConnectorError(f"Salesforce {response.status_code}: {message}", retryable=retryable,
+                              retry_after=_retry_after(response), code=code)
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> requests.Response:
+        """Call the API (path relative to the instance), retrying what may succeed later."""
+        if not self.access_token:
+            with self._auth_lock:
+                if not self.access_token:
+                    self.authenticate()
+        url = path if path.startswith("http") else f"{self.instance_url}{path}"
+        reauthenticated = False
+        attempt = 0
+        while True:
+            self._pace()
+            try:
+                response = self._send(method, url, headers=headers, **kwargs)
+            except ConnectorError as error:
+                failure = error
+            else:
+                match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
+                if match:
+                    self.api_usage = (int(match.group(1)), int(match.group(2)))
+                if response.status_code < 400:
+                    return response
+                failure = self._error(response)
+                if response.status_code == 401 and not reauthenticated:
+                    reauthenticated = True  # the session expired: log in again, once
+                    self.authenticate()
+                    continue
+                if response.status_code == 403 and failure.code == "REQUEST_LIMIT_EXCEEDED":
+                    # A day's allowance spent does not come back in seconds: let the job come back later.
+                    failure.retry_after = failure.retry_after or 3600.0
+                    raise failure
+                if not failure.retryable:
+                    raise failure
+            wait = failure.retry_after if failure.retry_after is not None else self.backoff * 2 ** attempt
+            if attempt >= self.max_retries or wait > self.max_retry_wait:
+                raise failure
+            attempt += 1
+            time.sleep(wait if failure.retry_after is not None else wait * (0.5 + random.random() / 2))
+
+    # -- reads ------------------------------------------------------------------------------
+    def query(self, soql: str, *, batch_size: int = 2000, include_deleted: bool = False) -> Iterator[list[dict]]:
+        """Yield the records of a SOQL query batch by batch, following nextRecordsUrl."""
+        endpoint = "queryAll" if include_deleted else "query"
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
+        body = self.request("GET", f"{self.data_path}/{endpoint}", params={"q": soql}, headers=headers).json()
+        while True:
+            yield body.get("records") or []
+            next_url = body.get("nextRecordsUrl")
+            if body.get("done", True) or not next_url:
+                return
+            body = self.request("GET", next_url, headers=headers).json()
+
+    def deleted(self, object_name: str, start: datetime, end: datetime) -> dict[str, Any]:
+        """getDeleted: ids deleted between start and end (within the org's 30-day window)."""
+        params = {"start": start.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "end": end.strftime("%Y-%m-%dT%H:%M:%S+00:00")}
+        return self.request("GET", f"{self.data_path}/sobjects/{object_name}/deleted/", params=params).json()
+
+    # -- writes -----------------------------------------------------------------------------
+    def upsert(self, object_name: str, external_field: str, external_id: str, fields: dict[str, Any], *,
+               idempotency_key: str = "") -> tuple[str, bool]:
+        """Create or update by external id; returns (Salesforce id, created)."""
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        path = f"{self.data_path}/sobjects/{object_name}/{external_field}/{quote(str(external_id), safe='')}"
+        response = self.request("PATCH", path, json=fields, headers=headers)
+        if response.status_code == 204 or not response.content:  # older API versions answer updates with 204
+            found = self.request("GET", path, params={"fields": "Id"}).json()
+            return found["Id"], False
+        body = response.json()
+        return body["id"], bool(body.get("created"))
+
+    def upsert_many(self, object_name: str, external_field: str, records: list[dict[str, Any]], *,
+                    idempotency_key: str = "") -> list[dict[str, Any]]:
+        """Composite collection upsert (at most 200, allOrNone false): one result per record."""
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        body = {"allOrNone": False,
+                "records": [{"attributes": {"type": object_name}, **record} for record in records]}
+        return self.request("PATCH", f"{self.data_path}/composite/sobjects/{object_name}/{external_field}",
+                            json=body, headers=headers).json()

@@ -1,0 +1,139 @@
+"""The Salesforce connector: pulls Accounts, Contracts and Project__c records in SystemModstamp
+order, pushes golden records back by upsert on the external id Concord_Id__c.
+
+Watermark: ``<SystemModstamp as ISO 8601 UTC with milliseconds>|<Id>`` of the last record of a
+page, e.g. ``2026-06-01T10:15:00.000Z|001Dn0000000042AAE``. (SystemModstamp, Id) is unique and
+totally ordered, so the next read asks for ``SystemModstamp > t OR (SystemModstamp = t AND
+Id > id)``: records sharing a stamp across a page boundary are neither skipped nor read twice.
+The pull uses queryAll, so records deleted since the watermark come back (IsDeleted = true) in
+the same ordered stream and are reported as `deleted_source_ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.salesforce import mapping
+from connectors.salesforce.client import SalesforceClient
+from mdm.records import IncomingRecord
+
+FIELDS = {
+    mapping.ACCOUNT: ["Id", "IsDeleted", "SystemModstamp", "Name", "ParentId", "BillingStreet", "BillingCity",
+                      "BillingPostalCode", "BillingCountry", "Phone", "Website", "Industry", "CurrencyIsoCode",
+                      "Tax_Id__c", "Legal_Entity__c", "Email__c", "Payment_Terms__c", "Credit_Status__c"],
+    mapping.CONTRACT: ["Id", "IsDeleted", "SystemModstamp", "ContractNumber", "Name", "AccountId", "Status",
+                       "StartDate", "EndDate", "CurrencyIsoCode", "Total_Value__c", "Billing_Type__c"],
+    mapping.PROJECT: ["Id", "IsDeleted", "SystemModstamp", "Name", "Project_Code__c", "Account__c", "Contract__c",
+                      "Status__c", "Start_Date__c", "End_Date__c", "Project_Manager__c", "Service_Line__c",
+                      "Billing_Type__c", "Budget__c"],
+    mapping.OPPORTUNITY: ["Id", "IsDeleted", "SystemModstamp", "Name", "AccountId", "StageName", "Amount",
+                          "CloseDate", "IsWon", "CurrencyIsoCode", "Billing_Type__c", "Service_Line__c", "ContractId"],
+}
+DELETED_WINDOW = timedelta(days=29)  # getDeleted looks back 30 days at most
+
+
+def watermark_format(stamp: datetime, record_id: str) -> str:
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z|{record_id}"
+
+
+def watermark_parse(watermark: str) -> tuple[datetime, str]:
+    stamp_text, _, record_id = watermark.partition("|")
+    stamp = mapping.parse_timestamp(stamp_text)
+    if stamp is None:
+        raise ConnectorError(f"unreadable Salesforce watermark {watermark!r}", retryable=False, code="watermark")
+    return stamp, record_id
+
+
+def soql_datetime(stamp: datetime) -> str:
+    stamp = stamp.astimezone(UTC)
+    if stamp.microsecond:
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def soql_after(object_type: str, watermark: str | None, fields: list[str] | None = None) -> str:
+    """The SOQL that reads `object_type` after a watermark, in watermark order."""
+    where = ""
+    if watermark:
+        stamp, record_id = watermark_parse(watermark)
+        literal = soql_datetime(stamp)
+        escaped = record_id.replace("\\", "\\\\").replace("'", "\\'")
+        where = (f" WHERE SystemModstamp > {literal} OR (SystemModstamp = {literal} AND Id > '{escaped}')"
+                 if record_id else f" WHERE SystemModstamp > {literal}")
+    return f"SELECT {', '.join(fields or FIELDS[object_type])} FROM {object_type}{where} ORDER BY SystemModstamp, Id"
+
+
+@register
+class SalesforceConnector(Connector):
+    system = "salesforce"
+    object_types = {"customer": [mapping.ACCOUNT], "contract": [mapping.CONTRACT], "project": [mapping.PROJECT]}
+    external_id_field = mapping.EXTERNAL_ID
+
+    def __init__(self, *, client: SalesforceClient | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.client = client or SalesforceClient(self.base_url, credentials=self.credentials, timeout=self.timeout)
+
+    # -- pull -------------------------------------------------------------------------------
+    def pull(self, *, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
+        if object_type not in mapping.TO_RECORD:
+            raise ConnectorError(f"Salesforce connector does not pull {object_type}", retryable=False,
+                                 code="unsupported")
+        soql = soql_after(object_type, watermark)
+        for batch in self.client.query(soql, batch_size=self.page_size, include_deleted=True):
+            if not batch:
+                continue
+            yield self.page_of(domain, object_type, batch)
+
+    def page_of(self, domain: str, object_type: str, batch: list[Any]) -> Page:
+        records, deleted, rejects = [], [], []
+        last: tuple[datetime, str] | None = None
+        for raw in batch:
+            record, reason = mapping.to_record(object_type, raw)
+            if record is None:
+                rejects.append((raw if isinstance(raw, dict) else {"value": raw}, reason))
+                continue
+            if record.source_updated_at is not None:
+                last = max(last, (record.source_updated_at, record.source_id)) if last else (
+                    record.source_updated_at, record.source_id)
+            if record.deleted:
+                deleted.append(record.source_id)
+            else:
+                records.append(record)
+        return Page(domain=domain, object_type=object_type, records=records, deleted_source_ids=deleted,
+                    rejects=rejects, next_watermark=watermark_format(*last) if last else None)
+
+    def map_record(self, *, object_type: str, payload: dict[str, Any]) -> IncomingRecord:
+        """One raw record (e.g. a change event's merged fields) as the pull would map it."""
+        record, reason = mapping.to_record(object_type, payload)
+        if record is None:
+            raise ValueError(reason)
+        return record
+
+    def opportunities(self, *, watermark: str | None = None, won_only: bool = True) -> Iterator[dict[str, Any]]:
+        """Opportunities after a watermark as plain dicts (Closed Won only by default)."""
+        for batch in self.client.query(soql_after(mapping.OPPORTUNITY, watermark), batch_size=self.page_size):
+            for raw in batch:
+                summary = mapping.opportunity_summary(raw)
+                if summary["won"] or not won_only:
+                    yield summary
+
+    def deleted_since(self, *, domain: str, object_type: str, since: datetime) -> list[str]:
+        now = datetime.now(UTC)
+        start = max(since, now - DELETED_WINDOW)
+        if start >= now:
+            return []
+        body = self.client.deleted(object_type, start, now)
+        return [str(item["id"]) for item in body.get("deletedRecords") or [] if item.get("id")]
+
+    # -- push -------------------------------------------------------------------------------
+    def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
+             correlation_id: str) -> UpsertResult:
+        if domain not in mapping.FROM_GOLDEN:
+            raise ConnectorError(f"Salesforce takes no {domain} records", retryable=False, code="unsupported")
+        object_type, to_fields = mapping.FROM_GOLDEN[domain]
+        record_id, created = self.client.upsert(object_type, self.external_id_field, str(golden_id),
+                                                to_fields(attributes), idempotency_key=idempotency_key)
+        return UpsertResult(external_id=record_id, created=created)
