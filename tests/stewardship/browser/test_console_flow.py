@@ -130,3 +130,26 @@ def test_a_steward_of_another_domain_gets_403(live_server, browser_page):
     assert "not allowed" in page.inner_text("h1")
     shoot(page, "forbidden", full_page=False)
     assert page.goto(f"{base}/golden/{world.project.id}/").status == 200
+
+
+def test_keyboard_claim_select_and_bulk_reject(live_server, browser_page):
+    world = build_world()
+    demo_users()
+    page, base = browser_page, live_server.url
+    log_in(page, base, "steward_customers")
+    page.goto(base + "/review/")
+    page.wait_for_selector(".candidate.current")
+    page.keyboard.press("c")  # claim the focused card (Stark)
+    page.wait_for_selector(f"#cand-{world.stark_candidate.pk} .note")
+    assert MatchCandidate.objects.get(pk=world.stark_candidate.pk).assigned_to.username == "steward_customers"
+    page.click(f"#cand-{world.globex_candidate.pk} header")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.inner_text("#selected-count") == "2"
+    page.click("#bulk-form button.no")
+    page.wait_for_selector(".msg.success")
+    assert "Rejected 2 candidates" in page.inner_text(".messages")
+    statuses = dict(MatchCandidate.objects.values_list("pk", "status"))
+    assert statuses[world.globex_candidate.pk] == statuses[world.wayne_candidate.pk] == "rejected"
+    assert statuses[world.stark_candidate.pk] == "open"
