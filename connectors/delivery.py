@@ -30,7 +30,7 @@ from connectors.base import Connector, ConnectorError, registered_systems
 from connectors.models import Connection, connection_for, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
-from mdm.models import OutboxMessage
+from mdm.models import OutboxMessage, SourceRecord
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
@@ -146,6 +146,11 @@ def message_deliver(message: OutboxMessage, connector: Connector, report: Delive
             return
         attributes = dict(message.payload.get("attributes") or {})
         attributes.setdefault("record_status", message.payload.get("record_status"))
+        # The system's own ids for this golden record (it may have contributed it): the connector
+        # updates that record instead of creating a twin.
+        attributes["_source_ids"] = list(SourceRecord.objects.filter(
+            system_id=message.system_id, domain=message.domain, xref__golden_id=message.golden_id,
+            is_deleted=False).order_by("id").values_list("source_id", flat=True))
         try:
             result = connector.push(domain=message.domain, golden_id=message.golden_id, attributes=attributes,
                                     idempotency_key=message.idempotency_key, correlation_id=message.correlation_id)

@@ -105,7 +105,14 @@ class TrytonConnector(Connector):
         party = mapping.customer_to_party(attributes)
         address = mapping.customer_to_address(attributes)
         mechanisms = mapping.customer_to_mechanisms(attributes)
-        party_id = self.find_party(golden_id)  # upsert keyed by the golden id: a re-push finds it
+        # Upsert keyed by the golden id (a re-push finds it); a party that contributed to the golden
+        # record is that record in Tryton: update it and stamp the golden id on it.
+        party_id = self.find_party(golden_id)
+        own = [int(i) for i in attributes.get("_source_ids") or [] if str(i).isdigit()]
+        if party_id is None and own:
+            party_id = own[0]
+            self.client.write(mapping.PARTY, [party_id], {"identifiers": [["create", [{"type": None,
+                                                                                        "code": golden_id}]]]})
         if party_id is None:
             values = {**party, "identifiers": [["create", [{"type": None, "code": golden_id}]]]}
             if any(address.values()):

@@ -1,0 +1,45 @@
+"""Tryton mapping: pure functions, no server."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from connectors.tryton.client import from_rpc, to_rpc
+from connectors.tryton.mapping import golden_id_of, party_to_record, sale_to_record
+
+WHEN = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
+
+
+def test_a_party_with_its_parts_is_a_customer():
+    record = party_to_record({
+        "id": 7, "name": "Acme GmbH", "active": True, "write_date": WHEN, "create_date": WHEN,
+        "identifiers": [{"type": None, "code": "CUS-0123456789"}, {"type": "eu_vat", "code": "DE123456789"}],
+        "addresses": [{"street": "Main 1", "city": "Berlin", "postal_code": "10115"}],
+        "contact_mechanisms": [{"type": "email", "value": "info@acme.test"}, {"type": "phone", "value": "+49 30 1"}],
+    })
+    assert (record.source_id, record.object_type, record.source_updated_at) == ("7", "party.party", WHEN)
+    assert record.canonical == {"name": "Acme GmbH", "tax_id": "DE123456789", "address_line1": "Main 1",
+                                "city": "Berlin", "postal_code": "10115", "email": "info@acme.test",
+                                "phone": "+49 30 1"}
+    assert record.payload["write_date"] == WHEN.isoformat() and not record.deleted
+
+
+def test_an_inactive_party_is_a_deletion():
+    assert party_to_record({"id": 1, "name": "Gone", "active": False, "write_date": WHEN}).deleted
+
+
+def test_a_sale_is_a_contract_of_its_party():
+    record = sale_to_record({"id": 3, "number": "SO-0001", "state": "confirmed", "party": 7,
+                             "sale_date": WHEN.date(), "total_amount": Decimal("1200.50"), "write_date": WHEN})
+    assert record.canonical == {"number": "SO-0001", "status": "active", "start_date": "2026-06-01",
+                                "total_value": "1200.50", "customer_source_id": "7"}
+
+
+def test_the_golden_id_is_the_untyped_identifier_shaped_like_one():
+    assert golden_id_of([{"type": "eu_vat", "code": "CUS-0123456789"}, {"type": None, "code": "misc"},
+                         {"type": None, "code": "CUS-ABCDEFGH12"}]) == "CUS-ABCDEFGH12"
+    assert golden_id_of([{"type": None, "code": "hello"}]) is None
+
+
+def test_rpc_values_round_trip():
+    value = {"at": WHEN, "day": WHEN.date(), "amount": Decimal("1.50"), "list": [WHEN]}
+    assert from_rpc(to_rpc(value)) == value

@@ -1,0 +1,87 @@
+"""The Tryton connector against a real trytond: pull by write_date, push golden customers back."""
+
+import pytest
+
+from connectors.delivery import outbox_deliver
+from connectors.models import Watermark
+from connectors.sync import sync_run
+from connectors.tryton import mapping
+from mdm.models import Customer, OutboxMessage, SourceRecord
+from mdm.services.ingest import source_records_ingest
+from tests.conftest import at, record
+
+pytestmark = pytest.mark.services
+
+
+def _party(tryton, name, **parts):
+    values = {"name": name}
+    if parts.get("city"):
+        values["addresses"] = [["create", [{"street": parts.get("street", ""), "city": parts["city"]}]]]
+    if parts.get("email"):
+        values["contact_mechanisms"] = [["create", [{"type": "email", "value": parts["email"]}]]]
+    (party_id,) = tryton.client.create(mapping.PARTY, [values])
+    return party_id
+
+
+def test_parties_are_pulled_into_golden_customers_and_the_watermark_moves(tryton, tag):
+    ids = [_party(tryton, f"{name} {tag}", city=city, email=f"info@{city.lower()}{tag}.test")
+           for name, city in (("Zephyr Analytics", "Berlin"), ("Quarry Bakeries", "Lyon"), ("Mountain Shipping", "Oslo"))]
+    sync_run(system="tryton", domain="customer", connector=tryton)
+    landed = {r.source_id: r for r in SourceRecord.objects.filter(system__name="tryton", source_id__in=map(str, ids))}
+    assert len(landed) == 3
+    assert landed[str(ids[0])].canonical["city"] == "Berlin"
+    assert Customer.objects.filter(name__endswith=tag).count() == 3
+    watermark = Watermark.objects.get(system__name="tryton", object_type="party.party").value
+    assert watermark.endswith(f"|{max(ids)}") or watermark > ""
+
+    tryton.client.write(mapping.PARTY, [ids[1]], {"name": f"Quarry Bakeries Renamed {tag}"})
+    result = sync_run(system="tryton", domain="customer", connector=tryton)
+    counts = result.counts["party.party"]
+    assert counts.updated == 1 and counts.created == 0  # only what changed since the watermark
+    assert Customer.objects.filter(name=f"Quarry Bakeries Renamed {tag}").exists()
+
+
+def test_a_golden_customer_is_pushed_as_a_party_keyed_by_its_golden_id(tryton, tag):
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"SF{tag}", updated=at(1), name=f"Pushed {tag}", country="DE", city="Bonn",
+               email=f"hello@{tag}.test")])
+    golden = Customer.objects.get(name=f"Pushed {tag}")
+    report = outbox_deliver(connectors={"tryton": tryton})
+    assert len(report.delivered) == 1
+    party_id = tryton.find_party(golden.id)
+    assert OutboxMessage.objects.get(golden_id=golden.id).external_id == str(party_id)
+    (party,) = tryton.client.search_read(mapping.PARTY, [("id", "=", party_id)], fields=["name"])
+    assert party["name"] == f"Pushed {tag}"
+
+    # A new revision updates the same party; pushing it again creates nothing new.
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"SF{tag}", updated=at(2), name=f"Pushed {tag} v2", country="DE", city="Köln",
+               email=f"hello@{tag}.test")])
+    outbox_deliver(connectors={"tryton": tryton})
+    message = OutboxMessage.objects.filter(golden_id=golden.id).order_by("-id").first()
+    again = tryton.push(domain="customer", golden_id=golden.id, attributes=message.payload["attributes"],
+                        idempotency_key=message.idempotency_key, correlation_id="")
+    assert again.external_id == str(party_id) and not again.created
+    assert len(tryton.client.search_read(mapping.PARTY, [("identifiers.code", "=", golden.id)], fields=["id"])) == 1
+    (address,) = tryton.client.search_read("party.address", [("party", "=", party_id)], fields=["city"])
+    assert address["city"] == "Köln"
+
+
+def test_our_own_write_pulled_back_does_not_write_again(tryton, tag):
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"SF{tag}", updated=at(1), name=f"Echo {tag}", country="DE", city="Bonn")])
+    outbox_deliver(connectors={"tryton": tryton})
+    sync_run(system="tryton", domain="customer", connector=tryton)  # the party we wrote comes back
+    report = outbox_deliver(connectors={"tryton": tryton})
+    assert report.delivered == []
+    assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
+
+
+def test_a_golden_customer_born_in_tryton_is_written_to_its_own_party_not_a_twin(tryton, tag):
+    party_id = _party(tryton, f"Homegrown Textiles {tag}", city="Graz")
+    sync_run(system="tryton", domain="customer", connector=tryton)
+    golden = Customer.objects.get(name=f"Homegrown Textiles {tag}")
+    outbox_deliver(connectors={"tryton": tryton})
+    assert tryton.find_party(golden.id) == party_id
+    assert len(tryton.client.search_read(mapping.PARTY, [("name", "=", f"Homegrown Textiles {tag}")],
+                                         fields=["id"])) == 1
