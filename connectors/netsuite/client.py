@@ -1,0 +1,178 @@
+"""A small NetSuite SuiteTalk REST client over `requests`: OAuth2 client-credentials token with
+one re-authentication on 401, SuiteQL paging, upsert by external id, and the account's
+concurrency limit kept by a semaphore (NetSuite refuses excess parallel calls with 429).
+
+Failures become `ConnectorError`: 429 (CONCURRENCY_LIMIT_EXCEEDED), 5xx, timeouts and dropped
+connections are retryable (retried here a few times first, honouring Retry-After); 400
+validation errors (USER_ERROR, INVALID_CONTENT, INVALID_KEY_OR_REF) and 403/404 are permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connectors.base import ConnectorError
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
+QUERY_PATH = "/services/rest/query/v1/suiteql"
+RECORD_PATH = "/services/rest/record/v1"
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+OFFSET_CAP = 100_000  # SuiteQL serves at most this many rows of one query through limit/offset
+RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+USER_AGENT = "concord-mdm/1 (client=concord)"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _details(response: requests.Response) -> tuple[str, str]:
+    """(o:errorCode, detail) of a NetSuite error body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP_{response.status_code}", response.text[:300]
+    if isinstance(body, dict):
+        if "error" in body:  # token endpoint
+            return str(body["error"]), str(body.get("error_description", ""))
+        details = body.get("o:errorDetails") or []
+        if details and isinstance(details[0], dict):
+            return str(details[0].get("o:errorCode") or f"HTTP_{response.status_code}"), str(details[0].get("detail"))
+        return f"HTTP_{response.status_code}", str(body.get("title", ""))
+    return f"HTTP_{response.status_code}", response.text[:300]
+
+
+class NetSuiteClient:
+    """One account. `credentials`: client_id and client_secret (or a ready `token`)."""
+
+    def __init__(self, base_url: str, *, credentials: dict[str, Any], concurrency: int = 1, timeout: float = 30.0,
+                 max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
+                 offset_cap: int = OFFSET_CAP, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_wait = max_retry_wait
+        self.offset_cap = offset_cap
+        self.session = session or requests.Session()
+        self.slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.access_token: str | None = credentials.get("access_token") or credentials.get("token")
+        self.authentications = 0
+        self._auth_lock = threading.Lock()
+
+    # -- auth -------------------------------------------------------------------------------
+    def authenticate(self) -> None:
+        creds = self.credentials
+        form = {"grant_type": "client_credentials"}
+        if creds.get("client_assertion"):  # the certificate flow NetSuite requires in production
+            form.update(client_assertion=creds["client_assertion"],
+                        client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        else:
+            form.update(client_id=creds.get("client_id", ""), client_secret=creds.get("client_secret", ""))
+        response = self._send("POST", f"{self.base_url}{TOKEN_PATH}", auth=False, data=form)
+        if response.status_code != 200:
+            code, detail = _details(response)
+            raise ConnectorError(f"NetSuite login failed: {code}: {detail}", retryable=response.status_code >= 500,
+                                 code=code)
+        self.access_token = response.json()["access_token"]
+        self.authentications += 1
+
+    # -- the request loop -------------------------------------------------------------------
+    def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
+              **kwargs: Any) -> requests.Response:
+        all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        if auth and self.access_token:
+            all_headers["Authorization"] = f"Bearer {self.access_token}"
+        try:
+            with self.slots:  # never more calls in flight than the account allows
+                return self.session.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
+        except requests.Timeout as error:
+            raise ConnectorError(f"NetSuite did not answer within {self.timeout}s: {method} {url}",
+                                 retryable=True, code="timeout") from error
+        except requests.RequestException as error:
+            raise ConnectorError(f"NetSuite unreachable: {error}", retryable=True, code="connection") from error
+
+    def _error(self, response: requests.Response) -> ConnectorError:
+        code, detail = _details(response)
+        return ConnectorError(f"NetSuite {response.status_code} {code}: {detail}",
+                              retryable=response.status_code in RETRYABLE_STATUSES,
+                              retry_after=_retry_after(response), code=code)
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> requests.Response:
+        if not self.access_token:
+            with self._auth_lock:
+                if not self.access_token:
+                    self.authenticate()
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        reauthenticated = False
+        attempt = 0
+        while True:
+            try:
+                response = self._send(method, url, headers=headers, **kwargs)
+            except ConnectorError as error:
+                failure = error
+            else:
+                if response.status_code < 400:
+                    return response
+                failure = self._error(response)
+                if response.status_code == 401 and not reauthenticated:
+                    reauthenticated = True  # the token expired: fetch a new one, once
+                    self.authenticate()
+                    continue
+                if not failure.retryable:
+                    raise failure
+            wait = failure.retry_after if failure.retry_after is not None else self.backoff * 2 ** attempt
+            if attempt >= self.max_retries or wait > self.max_retry_wait:
+                raise failure
+            attempt += 1
+            time.sleep(wait if failure.retry_after is not None else wait * (0.5 + random.random() / 2))
+
+    # -- SuiteQL ----------------------------------------------------------------------------
+    def suiteql(self, q: str, *, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
+        """One page of a SuiteQL query."""
+        return self.request("POST", f"{QUERY_PATH}?limit={limit}&offset={offset}", json={"q": q},
+                            headers={"Prefer": "transient"}).json()
+
+    def suiteql_pages(self, q: str, *, limit: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every page of a query by limit/offset while hasMore. A query longer than the offset cap
+        cannot be read this way: it raises a permanent error when it reaches the cap (read it in
+        keyset pages instead, as the connector's pull does)."""
+        offset = 0
+        while True:
+            if offset + limit > self.offset_cap:
+                raise ConnectorError(f"SuiteQL query has more than {self.offset_cap} rows; page it by key",
+                                     retryable=False, code="OFFSET_CAP")
+            page = self.suiteql(q, limit=limit, offset=offset)
+            yield page
+            if not page.get("hasMore"):
+                return
+            offset += limit
+
+    # -- records ----------------------------------------------------------------------------
+    def upsert(self, record_type: str, external_id: str, fields: dict[str, Any], *,
+               idempotency_key: str = "") -> str:
+        """Create or update by external id; returns NetSuite's internal id (from Location)."""
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        path = f"{RECORD_PATH}/{record_type}/eid:{quote(str(external_id), safe='')}"
+        response = self.request("PUT", path, json=fields, headers=headers)
+        location = response.headers.get("Location") or ""
+        return location.rstrip("/").rsplit("/", 1)[-1] if location else ""
+
+    def get(self, record_type: str, key: str) -> dict[str, Any]:
+        return self.request("GET", f"{RECORD_PATH}/{record_type}/{quote(str(key), safe=':')}").json()
