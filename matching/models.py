@@ -84,3 +84,32 @@ class MatchModel(models.Model):
     lower_threshold = models.FloatField(default=0.5, help_text="Send to review at or above this; below is new.")
     fitted_at = models.DateTimeField(auto_now=True)
     fitted_on = models.PositiveIntegerField(default=0, help_text="Golden records the model was fitted on.")
+
+
+class RematchRun(models.Model):
+    """A full re-match of one domain, split into shards of blocking keys that workers share."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Scoring shards"
+        APPLYING = "applying", "Applying"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    shards = models.PositiveIntegerField()
+    shards_done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class RematchPair(models.Model):
+    """A scored pair of golden records found by one shard of a re-match."""
+
+    run = models.ForeignKey(RematchRun, on_delete=models.CASCADE, related_name="pairs")
+    golden_id_a = models.CharField(max_length=24)
+    golden_id_b = models.CharField(max_length=24)
+    probability = models.FloatField()
+    contributions = models.JSONField(default=dict)

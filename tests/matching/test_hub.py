@@ -1,0 +1,80 @@
+"""The hub's matcher: linking across systems, review candidates, remembered decisions."""
+
+import pytest
+
+from matching.models import BlockingKey, CandidateStatus, MatchCandidate
+from matching.services import match_candidate_reject
+from mdm.models import Customer
+from mdm.services.ingest import source_records_ingest
+from tests.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+def crm(*records):
+    return source_records_ingest(system="salesforce", domain="customer", records=list(records))
+
+
+def erp(*records):
+    return source_records_ingest(system="netsuite", domain="customer", records=list(records))
+
+
+def test_the_same_company_written_differently_in_two_systems_becomes_one_golden_record():
+    crm(record("001A", name="Müller Consulting GmbH", country="Deutschland", city="Berlin", postal_code="10115",
+               phone="030 1234567", website="https://www.mueller-consulting.de/"))
+    erp(record("42", object_type="customer", name="MUELLER CONSULTING", country="DE", city="Berlin",
+               postal_code="10115", phone="+49 30 1234567", tax_id="DE123456789"))
+    assert Customer.objects.count() == 1
+    assert Customer.objects.get().lineage["tax_id"]["system"] == "netsuite"
+
+
+def test_a_subsidiary_with_its_own_tax_id_in_another_country_stays_apart():
+    erp(record("1", object_type="customer", name="Globex Ltd", country="GB", tax_id="GB123456789", city="London"))
+    erp(record("2", object_type="customer", name="Globex GmbH", country="DE", tax_id="DE987654321", city="Berlin"))
+    assert Customer.objects.count() == 2
+
+
+def test_two_different_tax_ids_in_one_country_are_never_linked():
+    erp(record("1", object_type="customer", name="Initech Partners", country="US", tax_id="12-3456789",
+               city="Austin", phone="512 555 0100"))
+    crm(record("001", name="Initech Partners", country="US", tax_id="98-7654321", city="Austin",
+               phone="512 555 0100"))
+    assert Customer.objects.count() == 2
+
+
+def test_a_doubtful_pair_becomes_a_review_candidate_with_its_reasons():
+    erp(record("1", object_type="customer", name="Vandelay Industries", country="US", city="New York"))
+    summary = crm(record("001", name="Vandelay Imports", country="US", city="New York"))
+    assert Customer.objects.count() == 2
+    candidate = MatchCandidate.objects.get()
+    assert summary.review_candidates == 1
+    assert candidate.status == CandidateStatus.OPEN
+    assert 0.5 <= candidate.score < 0.9
+    assert "name" in candidate.contributions
+
+
+def test_a_rejected_pair_never_comes_back(alice):
+    erp(record("1", object_type="customer", name="Vandelay Industries", country="US", city="New York"))
+    crm(record("001", name="Vandelay Imports", country="US", city="New York"))
+    candidate = MatchCandidate.objects.get()
+    match_candidate_reject(candidate_id=candidate.id, acting_user=alice, reason="different firms")
+    # Matched again (as a re-match after a rule change does), the CRM record finds only its own
+    # golden record: the rejected one is neither linked nor proposed.
+    from matching.hub import HubMatcher
+    from mdm.matchers import MatchInput
+    from mdm.models import SourceRecord
+
+    again = SourceRecord.objects.get(source_id="001")
+    outcome = HubMatcher().match("customer", [MatchInput(0, "salesforce", "001", again.canonical, "Account")])[0]
+    assert outcome.golden_id == again.xref.golden_id == candidate.golden_id_b
+    assert outcome.review == []
+
+
+def test_the_blocking_index_follows_the_golden_records():
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111"))
+    golden = Customer.objects.get()
+    assert BlockingKey.objects.filter(golden_id=golden.id, key__startswith="tax:").exists()
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="22-2222222",
+               updated=golden.created_at.replace(year=2027)))
+    keys = set(BlockingKey.objects.filter(golden_id=golden.id).values_list("key", flat=True))
+    assert any("222222222" in key for key in keys) and not any("111111111" in key for key in keys)
