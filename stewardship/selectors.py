@@ -93,6 +93,7 @@ class AttributeRow:
     sources: list[tuple[Any, Any, bool]]  # (cross-reference, its value, is the winner)
     override: AttributeOverride | None
     conflict: bool
+    is_reference: bool = False
 
 
 def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
@@ -101,20 +102,45 @@ def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
     from mdm.services.golden import golden_values
 
     values = golden_values(record)
-    references = {golden: ref for ref, golden, _target in REFERENCES[record.domain]}
+    references = {golden: (ref, target) for ref, golden, target in REFERENCES[record.domain]}
+    resolved = _references_resolved(record.domain, xrefs)
     rows = []
     for name in attribute_names(record.domain):
         lineage = (record.lineage or {}).get(name, {})
         sources = []
         for xref in xrefs:
             canonical = xref.source_record.canonical
-            value = canonical.get(references.get(name, name))
+            if name in references:
+                # A source names a related record by its own id: show the golden record it resolves to.
+                raw = canonical.get(references[name][0])
+                value = resolved.get((xref.source_record.system_id, references[name][1], raw)) if raw else None
+                value = value or (f"{raw} (not linked)" if raw else None)
+            else:
+                value = canonical.get(name)
             winner = lineage.get("source_record_id") == xref.source_record_id
             sources.append((xref, value, winner))
         distinct = {str(v).casefold() for _x, v, _w in sources if v not in (None, "")}
         rows.append(AttributeRow(name=name, value=values.get(name), lineage=lineage, sources=sources,
-                                 override=overrides.get(name), conflict=len(distinct) > 1))
+                                 override=overrides.get(name), conflict=len(distinct) > 1,
+                                 is_reference=name in references))
     return rows
+
+
+def _references_resolved(domain: str, xrefs: list[CrossReference]) -> dict[tuple[int, str, str], str]:
+    """(system id, target domain, source id) -> golden id, for the references the sources make."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for xref in xrefs:
+        for ref, _golden, target in REFERENCES[domain]:
+            raw = xref.source_record.canonical.get(ref)
+            if raw:
+                wanted.setdefault((xref.source_record.system_id, target), set()).add(str(raw))
+    found = {}
+    for (system_id, target), source_ids in wanted.items():
+        for source_id, golden_id in CrossReference.objects.filter(
+                domain=target, source_record__system_id=system_id,
+                source_record__source_id__in=source_ids).values_list("source_record__source_id", "golden_id"):
+            found[(system_id, target, source_id)] = golden_id
+    return found
 
 
 def golden_page(record: GoldenRecord) -> dict[str, Any]:

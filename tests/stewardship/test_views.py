@@ -394,3 +394,12 @@ def test_a_reason_too_long_for_history_is_refused_in_the_form(world, as_user):
                                                  {"merged_id": world.stark_ns.id, "reason": "x" * 60})
     assert response.status_code == 400 and b"keep it to 54 characters" in response.content
     assert Customer.objects.get(pk=world.stark_ns.id).record_status == GoldenStatus.ACTIVE
+
+
+def test_a_sources_reference_shows_the_golden_record_it_resolves_to(world, as_user):
+    response = as_user("council").get(url("resolve", world.project.id, "customer"))
+    assert response.status_code == 200
+    assert world.acme.id.encode() in response.content  # netsuite's C-1 is Acme's golden record
+    response = as_user("council").post(url("resolve", world.project.id, "customer"), {
+        "choice": "src:0", "mode": "pinned", "reason": "confirmed with the PM"})
+    assert response.status_code == 302
