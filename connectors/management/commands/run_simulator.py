@@ -1,0 +1,55 @@
+"""python manage.py run_simulator salesforce|netsuite --port P [--seed N] [--records N] [--faults SPEC]
+
+Serves a system simulator on 127.0.0.1 until interrupted; optionally posts its change events to
+the hub every few seconds (--emit-to URL --secret S). See docs/simulators.md.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from connectors.simulators import SIMULATORS
+
+
+class Command(BaseCommand):
+    help = "Serve a Salesforce or NetSuite simulator on 127.0.0.1 (seeded data, faults on demand)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("system", choices=sorted(SIMULATORS))
+        parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--records", type=int, default=200, help="how many client companies to seed")
+        parser.add_argument("--faults", default="", help="e.g. 429:0.2@1s,500:0.1,timeout:0.05@3s,slow:0.1@2s,"
+                                                         "page_fail:3,dup_events,out_of_order")
+        parser.add_argument("--offset-cap", type=int, default=100_000, help="NetSuite: SuiteQL offset+limit cap")
+        parser.add_argument("--concurrency-limit", type=int, default=5, help="NetSuite: parallel requests allowed")
+        parser.add_argument("--api-limit", type=int, default=100_000, help="Salesforce: daily API requests")
+        parser.add_argument("--emit-to", default="", help="post change events to this URL (the hub's events endpoint)")
+        parser.add_argument("--secret", default="", help="HMAC secret for X-Concord-Signature")
+        parser.add_argument("--emit-every", type=float, default=5.0, help="seconds between event posts")
+
+    def handle(self, *args, system, port, seed, records, faults, emit_to, secret, emit_every, **options):
+        if emit_to and not secret:
+            raise CommandError("--emit-to needs --secret (events are signed)")
+        extra = ({"offset_cap": options["offset_cap"], "concurrency_limit": options["concurrency_limit"]}
+                 if system == "netsuite" else {"api_limit": options["api_limit"]})
+        try:
+            simulator = SIMULATORS[system](seed=seed, records=records, faults=faults,
+                                           verbose=options["verbosity"] > 1, **extra)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        simulator.start(port)
+        counts = ", ".join(f"{len(rows)} {name}" for name, rows in simulator.store.items())
+        self.stdout.write(f"{system} simulator on {simulator.base_url} ({counts}); credentials: "
+                          f"{simulator.credentials}; faults: {faults or 'none'}. Ctrl-C stops it.")
+        try:
+            while True:
+                time.sleep(emit_every if emit_to else 3600)
+                if emit_to:
+                    statuses = simulator.emit_change_events(emit_to, secret)
+                    if statuses:
+                        self.stdout.write(f"posted {len(statuses)} event batch(es): {statuses}")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            simulator.stop()
