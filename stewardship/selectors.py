@@ -182,7 +182,7 @@ class Hit:
     why: str
 
 
-def search(user, query: str, limit: int = 50) -> list[Hit]:
+def search(user, query: str, limit: int = 50, domain: str | None = None) -> list[Hit]:
     """Golden records the user may see, found by source key (system:source_id), exact tax id /
     contract number / project code, or fuzzily by name (icontains prefilter, rapidfuzz ranking)."""
     query = query.strip()
@@ -196,26 +196,28 @@ def search(user, query: str, limit: int = 50) -> list[Hit]:
         by_domain: dict[str, list[str]] = {}
         for domain, golden_id in xrefs.values_list("domain", "golden_id"):
             by_domain.setdefault(domain, []).append(golden_id)
-        for domain, ids in by_domain.items():
-            for record in restrict(golden_model(domain).objects.filter(pk__in=ids), user, "view"):
+        for target, ids in by_domain.items():
+            if domain and target != domain:
+                continue
+            for record in restrict(golden_model(target).objects.filter(pk__in=ids), user, "view"):
                 hits[record.id] = Hit(record, 100.0, f"source key {query}")
     compact = query.replace(" ", "").upper()
-    visible = {domain: restrict(golden_model(domain).objects.all(), user, "view")
-               for domain in access_of(user).domains("view")}
-    for domain, queryset in visible.items():
-        key = _KEY_FIELD[domain]
+    visible = {name: restrict(golden_model(name).objects.all(), user, "view")
+               for name in access_of(user).domains("view") if domain in (None, "", name)}
+    for name, queryset in visible.items():
+        key = _KEY_FIELD[name]
         for record in queryset.filter(Q(**{f"{key}__iexact": query}) | Q(**{f"{key}__iexact": compact}) |
                                       Q(pk__iexact=query))[:limit]:
             hits.setdefault(record.id, Hit(record, 100.0, f"{key.replace('_', ' ')} {getattr(record, key)}"))
     tokens = [t for t in query.split() if len(t) >= 3] or [query]
-    for domain, queryset in visible.items():
-        label = _LABEL_FIELD[domain]
+    for name, queryset in visible.items():
+        label = _LABEL_FIELD[name]
         prefilter = Q()
         for token in tokens:
             prefilter |= Q(**{f"{label}__icontains": token[:4]})
-        if domain == Domain.PROJECT:
+        if name == Domain.PROJECT:
             prefilter |= Q(code__icontains=query)
-        if domain == Domain.CONTRACT:
+        if name == Domain.CONTRACT:
             prefilter |= Q(number__icontains=query)
         pool = {r.id: r for r in queryset.filter(prefilter)[:500]}
         choices = {rid: getattr(r, label) or str(r) for rid, r in pool.items()}

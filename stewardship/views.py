@@ -459,7 +459,13 @@ def council_decide(request, request_id: int, verb: str):
 @login_required
 def search_view(request):
     query = request.GET.get("q", "")
-    hits = selectors.search(request.user, query) if query else []
+    domain = request.GET.get("domain") or None
+    if request.GET.get("picker"):  # htmx: candidates for a golden-id field (the merge form)
+        hits = selectors.search(request.user, query, limit=8, domain=domain) if len(query.strip()) >= 2 else []
+        exclude = request.GET.get("exclude", "")
+        return render(request, "stewardship/partials/picker.html", {
+            "hits": [h for h in hits if h.record.id != exclude and h.record.record_status == "active"]})
+    hits = selectors.search(request.user, query, domain=domain) if query else []
     return render(request, "stewardship/search.html", {"query": query, "hits": hits})
 
 

@@ -17,6 +17,8 @@
   }
   document.addEventListener("change", function (e) { if (e.target.name === "candidate") updateCount(); });
   document.addEventListener("click", function (e) {
+    var fill = e.target.closest && e.target.closest("[data-fill]");
+    if (fill) { var input = document.querySelector(fill.dataset.fill); if (input) { input.value = fill.dataset.value; input.focus(); } return; }
     var card = e.target.closest && e.target.closest(".candidate");
     if (card && !card.classList.contains("decided")) focus(card);
   });

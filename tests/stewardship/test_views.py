@@ -403,3 +403,11 @@ def test_a_sources_reference_shows_the_golden_record_it_resolves_to(world, as_us
     response = as_user("council").post(url("resolve", world.project.id, "customer"), {
         "choice": "src:0", "mode": "pinned", "reason": "confirmed with the PM"})
     assert response.status_code == 302
+
+
+def test_the_merge_picker_finds_active_records_of_the_same_domain(world, as_user):
+    response = as_user("steward_customers").get(url("search"), {
+        "q": "Stark", "picker": "1", "domain": "customer", "exclude": world.stark_sf.id}, **HTMX)
+    ids = [h.record.id for h in response.context["hits"]]
+    assert ids == [world.stark_ns.id]
+    assert b'data-fill="#merged-id"' in response.content

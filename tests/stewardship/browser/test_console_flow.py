@@ -90,7 +90,9 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     page.wait_for_selector(".msg.success")
     assert Customer.objects.get(pk=world.stark_ns.id).record_status == "active"
     page.goto(f"{base}/golden/{world.stark_sf.id}/")
-    page.fill("#merge input[name=merged_id]", world.stark_ns.id)
+    page.fill("#merge-find", "Stark Industrie")  # htmx picker: find the duplicate by name, click to fill
+    page.click(f"#merge-picker [data-value='{world.stark_ns.id}']")
+    assert page.input_value("#merged-id") == world.stark_ns.id
     page.fill("#merge input[name=reason]", "same company: Handelsregister HRB 5555")
     page.click("#merge button.ok")
     page.wait_for_selector(".msg.success")
