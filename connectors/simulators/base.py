@@ -176,6 +176,9 @@ def parse_datetime(value: Any) -> datetime | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One write per response and no Nagle: otherwise keep-alive clients wait on delayed ACKs (~40 ms a call).
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
     simulator: SimulatorServer  # set on the per-server subclass
 
     def _dispatch(self) -> None:

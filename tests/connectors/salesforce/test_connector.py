@@ -1,0 +1,129 @@
+"""The Salesforce connector against the simulator: pulls by watermark, deletions, pushes."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.base import ConnectorError
+from tests.connectors.salesforce.conftest import make_connector
+
+
+def pull_all(connector, object_type="Account", watermark=None, domain="customer"):
+    return list(connector.pull(domain=domain, object_type=object_type, watermark=watermark))
+
+
+def ids(pages):
+    return [record.source_id for page in pages for record in page.records]
+
+
+def test_it_reads_every_account_once_across_many_pages(sf_sim):
+    pages = pull_all(make_connector(sf_sim, page_size=7))
+    assert len(pages) > 3
+    assert sorted(ids(pages)) == sorted(r["Id"] for r in sf_sim.live("Account"))
+    assert len(ids(pages)) == len(set(ids(pages)))
+    assert all(page.next_watermark for page in pages)
+
+
+def test_it_resumes_from_a_watermark_without_skipping_or_repeating(sf_sim, sf):
+    pages = pull_all(sf)
+    resumed = pull_all(sf, watermark=pages[1].next_watermark)
+    assert ids(pages[:2]) + ids(resumed) == ids(pages)
+
+
+def test_records_sharing_a_stamp_across_a_page_boundary_are_read_once(sf_sim):
+    same = "2026-03-03T03:03:03.000+0000"
+    for record in list(sf_sim.store["Account"].values())[:13]:
+        record["SystemModstamp"] = same
+    connector = make_connector(sf_sim, page_size=5)
+    pages = pull_all(connector)
+    assert sorted(ids(pages)) == sorted(r["Id"] for r in sf_sim.live("Account"))
+    assert len(ids(pages)) == len(set(ids(pages)))
+    # and resuming from the middle of the tie reads the rest of it
+    middle = next(p.next_watermark for p in pages if p.next_watermark.startswith("2026-03-03T03:03:03"))
+    rest = pull_all(connector, watermark=middle)
+    done = ids(pages)[:ids(pages).index(middle.split("|")[1]) + 1]
+    assert done + ids(rest) == ids(pages)
+
+
+def test_only_changes_after_the_watermark_come_back(sf_sim, sf):
+    watermark = pull_all(sf)[-1].next_watermark
+    assert pull_all(sf, watermark=watermark) == []
+    some = next(iter(sf_sim.live("Account")))
+    sf_sim.update("Account", some["Id"], Phone="+44 20 7946 0000")
+    pages = pull_all(sf, watermark=watermark)
+    assert ids(pages) == [some["Id"]]
+    assert pages[0].records[0].canonical["phone"] == "+44 20 7946 0000"
+    assert pages[0].next_watermark > watermark
+
+
+def test_records_deleted_since_the_watermark_come_back_as_deletions(sf_sim, sf):
+    watermark = pull_all(sf)[-1].next_watermark
+    victim = next(iter(sf_sim.live("Account")))["Id"]
+    sf_sim.delete("Account", victim)
+    pages = pull_all(sf, watermark=watermark)
+    assert [p.deleted_source_ids for p in pages] == [[victim]]
+    assert ids(pages) == []
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    assert sf.deleted_since(domain="customer", object_type="Account", since=since) == [victim]
+
+
+def test_contracts_and_projects_pull_with_their_references(sf_sim, sf):
+    contracts = pull_all(sf, "Contract", domain="contract")
+    assert ids(contracts) and all(r.canonical["customer_source_id"] for p in contracts for r in p.records)
+    projects = pull_all(sf, "Project__c", domain="project")
+    assert all(r.canonical["contract_source_id"] for p in projects for r in p.records)
+
+
+def test_push_upserts_by_golden_id_and_a_replay_changes_nothing(sf_sim, sf):
+    before = len(sf_sim.live("Account"))
+    attributes = {"name": "Concord Test Ltd", "country": "GB", "phone": "+442079460000"}
+    first = sf.push(domain="customer", golden_id="G-1", attributes=attributes, idempotency_key="salesforce:G-1:r1",
+                    correlation_id="c1")
+    again = sf.push(domain="customer", golden_id="G-1", attributes=attributes, idempotency_key="salesforce:G-1:r1",
+                    correlation_id="c1")
+    assert first.created and not again.created and first.external_id == again.external_id
+    assert len(sf_sim.live("Account")) == before + 1
+    assert sf_sim.upserts_by_key["salesforce:G-1:r1"] == 2
+    assert sf_sim.store["Account"][first.external_id]["Concord_Id__c"] == "G-1"
+
+
+def test_a_contract_push_links_its_account_by_golden_id(sf_sim, sf):
+    account = sf.push(domain="customer", golden_id="G-7", attributes={"name": "Linked AG"}, idempotency_key="k1",
+                      correlation_id="c")
+    result = sf.push(domain="contract", golden_id="K-7", attributes={"title": "Run", "customer": "G-7",
+                                                                     "billing_type": "retainer"},
+                     idempotency_key="k2", correlation_id="c")
+    stored = sf_sim.store["Contract"][result.external_id]
+    assert stored["AccountId"] == account.external_id and stored["Billing_Type__c"] == "Retainer"
+
+
+def test_a_push_the_system_refuses_is_a_permanent_error(sf):
+    with pytest.raises(ConnectorError) as refused:
+        sf.push(domain="customer", golden_id="G-2", attributes={"country": "GB"}, idempotency_key="k",
+                correlation_id="c")
+    assert not refused.value.retryable and refused.value.code == "REQUIRED_FIELD_MISSING"
+    with pytest.raises(ConnectorError) as unknown:
+        sf.push(domain="contract", golden_id="K-2", attributes={"customer": "no-such-golden"}, idempotency_key="k",
+                correlation_id="c")
+    assert not unknown.value.retryable and unknown.value.code == "INVALID_FIELD"
+
+
+def test_changes_we_push_are_marked_as_ours_in_change_events(sf_sim, sf):
+    sf.push(domain="customer", golden_id="G-3", attributes={"name": "Echo Ltd"}, idempotency_key="k",
+            correlation_id="c")
+    (event,) = sf_sim.pending_events()
+    assert "client=concord" in event["data"]["payload"]["ChangeEventHeader"]["changeOrigin"]
+
+
+def test_map_record_maps_an_event_payload_like_the_pull(sf):
+    record = sf.map_record(object_type="Account", payload={"Id": "001X", "Name": "Evented Inc.",
+                                                           "SystemModstamp": "2026-06-01T10:15:00.000+0000"})
+    assert record.canonical["name"] == "Evented Inc."
+    with pytest.raises(ValueError):
+        sf.map_record(object_type="Account", payload={"Name": "no id"})
+
+
+def test_closed_won_opportunities_come_as_plain_dicts(sf_sim, sf):
+    won = list(sf.opportunities())
+    assert won and all(o["won"] and o["stage"] == "Closed Won" for o in won)
+    assert len(won) == sum(1 for o in sf_sim.live("Opportunity") if o["StageName"] == "Closed Won")
