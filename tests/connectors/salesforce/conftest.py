@@ -14,7 +14,8 @@ def sf_sim():
 
 
 def make_connector(sim, *, page_size=10, timeout=2.0, **client_options):
-    options = {"max_retries": 3, "backoff": 0.01, "max_retry_wait": 5.0, **client_options}
+    options = {"max_retries": 3, "backoff": 0.01, "max_retry_wait": 5.0, "near_limit_pause": 0.01,
+               **client_options}
     client = SalesforceClient(sim.base_url, credentials=sim.credentials, timeout=timeout, **options)
     return SalesforceConnector(base_url=sim.base_url, credentials=sim.credentials, page_size=page_size,
                                timeout=timeout, client=client)
