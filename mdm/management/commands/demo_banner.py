@@ -16,4 +16,4 @@ class Command(BaseCommand):
             f"{Contract.objects.count()} contracts, {Project.objects.count()} projects (golden records)\n"
             "  Console:  http://127.0.0.1:8000/\n"
             "  API:      http://127.0.0.1:8000/api/v1/customers/   docs: http://127.0.0.1:8000/api/docs/\n"
-            + ("  Logins:   see the list printed above (password 'concord' for every demo user)\n" if users else ""))
+            + ("  Logins:   the demo users and passwords printed above\n" if users else ""))

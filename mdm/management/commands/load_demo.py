@@ -1,6 +1,6 @@
 """Load the demo data set (two systems, several hundred customers) and the demo users."""
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from mdm.demo_data import demo_records
@@ -14,8 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--customers", type=int, default=400)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if source records exist.")
 
-    def handle(self, *args, seed: int, customers: int, **options):
+    def handle(self, *args, seed: int, customers: int, if_empty: bool, **options):
+        from mdm.models import SourceRecord
+
+        if if_empty and SourceRecord.objects.exists():
+            self.stdout.write("Demo data already loaded (delete var/ to start again).")
+            return
         records = demo_records(seed=seed, customers=customers)
         for domain in ("customer", "contract", "project"):
             for system in ("netsuite", "salesforce"):
@@ -28,13 +34,4 @@ class Command(BaseCommand):
                 self.stdout.write(f"{system:>10} {domain:<8} {len(batch):>5} rows: created {counts['created']}, "
                                   f"unchanged {counts['unchanged']}, quarantined {counts['quarantined']}, "
                                   f"golden new {counts['golden_created']}, review {counts['review_candidates']}")
-        if "create_demo_users" in get_commands():
-            call_command("create_demo_users", stdout=self.stdout)
-        else:
-            from django.contrib.auth import get_user_model
-
-            user, _ = get_user_model().objects.get_or_create(username="admin", defaults={
-                "is_staff": True, "is_superuser": True})
-            user.set_password("concord")
-            user.save()
-            self.stdout.write("demo login: admin / concord")
+        call_command("create_demo_users", stdout=self.stdout)
