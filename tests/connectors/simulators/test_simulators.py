@@ -1,0 +1,146 @@
+"""The simulators themselves: fault specs, the query dialect, seeded data, change events."""
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from connectors.simulators import Faults, NetSuiteSimulator, SalesforceSimulator, emit_change_events
+from connectors.simulators import query as soql
+
+
+def test_a_fault_spec_parses_every_kind_of_fault():
+    faults = Faults("429:0.2@2s,500:0.1,timeout:0.05@3s,slow:0.1@500ms,page_fail:3,dup_events,out_of_order")
+    assert faults.rates == {"429": 0.2, "500": 0.1, "timeout": 0.05, "slow": 0.1}
+    assert (faults.retry_after, faults.timeout_seconds, faults.slow_seconds) == (2.0, 3.0, 0.5)
+    assert faults.page_fail == 3 and faults.dup_events and faults.out_of_order
+    with pytest.raises(ValueError):
+        Faults("418:1")
+
+
+def test_faults_are_drawn_from_a_seed_so_runs_repeat():
+    def draws():
+        faults = Faults("429:0.3,500:0.3", seed=11)
+        return [faults.draw() for _ in range(50)]
+
+    assert draws() == draws() and {None, "429", "500"} == set(draws())
+
+
+def test_the_query_dialect_handles_and_or_parentheses_order_and_limit():
+    rows = [{"Id": f"00{i}", "Stamp": f"2026-01-0{1 + i % 3}T00:00:00Z", "N": i} for i in range(6)]
+    parsed = soql.parse("SELECT Id FROM Thing WHERE Stamp > 2026-01-02T00:00:00Z OR "
+                        "(Stamp = 2026-01-02T00:00:00Z AND Id > '001') ORDER BY Stamp, Id LIMIT 3")
+    assert [r["Id"] for r in soql.run(parsed, rows, {"Id", "Stamp", "N"})] == ["004", "002", "005"]
+    parsed = soql.parse("SELECT id FROM thing WHERE n >= 4 AND id IN ('004', '005') ORDER BY n DESC")
+    assert soql.run(parsed, rows, {"Id", "N"}) == [{"id": "005"}, {"id": "004"}]
+    with pytest.raises(soql.QueryError) as unknown:
+        soql.run(soql.parse("SELECT Nope FROM Thing"), rows, {"Id"})
+    assert unknown.value.code == "INVALID_FIELD"
+    with pytest.raises(soql.QueryError):
+        soql.parse("DELETE FROM Thing")
+
+
+def test_the_same_seed_gives_the_same_data():
+    one, two = SalesforceSimulator(seed=9, records=30), SalesforceSimulator(seed=9, records=30)
+    assert one.store == two.store
+    assert NetSuiteSimulator(seed=9, records=30).store == NetSuiteSimulator(seed=9, records=30).store
+
+
+def test_seeded_data_is_messy_like_real_systems():
+    crm = SalesforceSimulator(seed=2, records=200)
+    countries = {a["BillingCountry"] for a in crm.store["Account"].values()}
+    assert {"USA", "Deutschland", "Holland", "United Kingdom"} <= countries
+    phones = [a["Phone"] for a in crm.store["Account"].values() if a["Phone"]]
+    assert any(p.startswith("+") for p in phones) and any(not p.startswith("+") for p in phones)
+    assert any(not a["Tax_Id__c"] for a in crm.store["Account"].values())
+    assert any(o["StageName"] == "Closed Won" for o in crm.store["Opportunity"].values())
+    erp = NetSuiteSimulator(seed=2, records=200)
+    assert erp.store["invoice"] and erp.store["job"] and erp.store["salesorder"]
+    stamps = [c["lastmodifieddate"] for c in erp.store["customer"].values()]
+    assert len(stamps) - len(set(stamps)) > 10  # a mass update left many equal timestamps
+
+
+class _Receiver:
+    """A tiny stand-in for the hub's events endpoint: remembers bodies and signatures."""
+
+    def __init__(self):
+        self.bodies = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.bodies.append((body, self.headers["X-Concord-Signature"]))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/events/salesforce/"
+
+
+def test_change_events_are_cdc_shaped_and_signed():
+    receiver = _Receiver()
+    try:
+        sim = SalesforceSimulator(seed=1, records=5)
+        account = next(iter(sim.store["Account"]))
+        sim.update("Account", account, Phone="+1 415 555 0100")
+        sim.delete("Account", account)
+        assert emit_change_events(sim, receiver.url, "s3cret") == [200]
+        assert sim.emit_change_events(receiver.url, "s3cret") == []  # nothing new
+    finally:
+        receiver.server.shutdown()
+    ((body, signature),) = receiver.bodies
+    assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    update, delete = json.loads(body)
+    header = update["data"]["payload"]["ChangeEventHeader"]
+    assert header["entityName"] == "Account" and header["recordIds"] == [account]
+    assert header["changeType"] == "UPDATE" and isinstance(header["commitTimestamp"], int)
+    assert header["transactionKey"] and header["sequenceNumber"] == 1
+    assert update["data"]["payload"]["Phone"] == "+1 415 555 0100"
+    assert delete["data"]["payload"]["ChangeEventHeader"]["changeType"] == "DELETE"
+
+
+def test_duplicated_and_out_of_order_events_on_demand():
+    sim = NetSuiteSimulator(seed=1, records=5, faults="dup_events,out_of_order")
+    for number in range(20):
+        sim.update("customer", "1001", phone=f"+49 30 {number:07d}")
+    events = sim.pending_events()
+    keys = [e["event_id"] for e in events]
+    assert len(keys) > len(set(keys)) == 20
+    first_seen = list(dict.fromkeys(keys))
+    assert first_seen != sorted(first_seen, key=lambda k: int(k.rsplit("-", 1)[1]))
+    assert events[0]["object_type"] == "customer" and events[0]["record"]["id"] == "1001"
+
+
+def test_the_command_refuses_a_bad_fault_spec():
+    with pytest.raises(CommandError):
+        call_command("run_simulator", "netsuite", "--faults", "teapot:1", "--records", "1")
+
+
+def test_the_hubs_event_parser_accepts_what_the_simulators_emit():
+    from connectors.events import events_parse
+    from connectors.netsuite.connector import NetSuiteConnector
+    from connectors.salesforce.connector import SalesforceConnector
+
+    crm = SalesforceSimulator(seed=1, records=5)
+    crm.update("Account", next(iter(crm.store["Account"])), Phone="+1 415 555 0100")
+    crm.create("Contract", AccountId=next(iter(crm.store["Account"])), Name="New work")
+    body = json.dumps(crm.pending_events()).encode()
+    parsed = events_parse(SalesforceConnector(base_url="http://127.0.0.1:9", credentials={}), body)
+    assert [(e.object_type, e.domain, e.change_type) for e in parsed] == [
+        ("Account", "customer", "UPDATE"), ("Contract", "contract", "CREATE")]
+
+    erp = NetSuiteSimulator(seed=1, records=5)
+    erp.update("job", next(iter(erp.store["job"])), entitystatus="Closed")
+    body = json.dumps(erp.pending_events()).encode()
+    (event,) = events_parse(NetSuiteConnector(base_url="http://127.0.0.1:9", credentials={}), body)
+    assert (event.object_type, event.domain, event.change_type) == ("job", "project", "UPSERT")
