@@ -239,3 +239,19 @@ def golden_ids_of_sources(source_record_ids: list[int]) -> list[str]:
 
 
 __all__ = ["golden_records_recompute", "golden_values", "reference_targets", "golden_ids_of_sources", "Q"]
+
+
+def golden_records_recompute_all(domain: str, *, acting_user=None, reason: str = "survivorship rules changed",
+                                 batch_size: int = 2000) -> int:
+    """Re-apply survivorship to every active golden record of a domain (after a rule change)."""
+    from django.db import transaction
+
+    model = golden_model(domain)
+    ids = list(model.objects.filter(record_status=GoldenStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            result = golden_records_recompute(domain, ids[start:start + batch_size], acting_user=acting_user,
+                                              reason=reason)
+        changed += len(result.changed)
+    return changed

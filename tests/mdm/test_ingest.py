@@ -159,3 +159,18 @@ def test_the_bulk_path_writes_in_batches_not_row_by_row():
     # outbox rows; one statement per row would be thousands. SQLite splits inserts by its
     # parameter limit, so allow a few statements per table.
     assert len(queries.captured_queries) < 60
+
+
+def test_a_rule_change_takes_effect_when_golden_records_are_recomputed():
+    from mdm.models import SurvivorshipRule
+    from mdm.services.golden import golden_records_recompute_all
+
+    ingest("salesforce", record("001A", name="Acme Corporation", country="US", phone="212 555 0100"))
+    ingest("netsuite", record("42", object_type="customer", name="ACME Corp.", country="US",
+                              phone="212 555 0100"))
+    assert Customer.objects.get().name == "ACME Corp."
+    SurvivorshipRule.objects.filter(domain="customer", attribute="*").update(
+        trust_order=["salesforce", "netsuite", "tryton", "psa", "csv"])
+    assert golden_records_recompute_all("customer") == 1
+    golden = Customer.objects.get()
+    assert golden.name == "Acme Corporation" and golden.lineage["name"]["system"] == "salesforce"
