@@ -13,7 +13,6 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from connectors.simulators import data, query
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
@@ -483,6 +482,3 @@ class SalesforceSimulator(SimulatorServer):
             results.append(result)
         return self.ok(200, results)
 
-
-def quote_external_id(value: str) -> str:
-    return quote(value, safe="")
