@@ -23,22 +23,16 @@ from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
 
 logger = logging.getLogger(__name__)
 
-# History keeps a change's reason in a 100-character column (django-simple-history's default) and the
-# mdm services put up to 46 characters of their own in front ("unmerged CUS-… from CUS-…: "), so a
-# steward's reason has 54 characters. The console says so in its forms instead of failing on save.
-REASON_MAX = 54
+# A reason is a sentence or two, kept with the change in history; a pasted document is refused.
+REASON_MAX = 500
 
 
 def reason_checked(text: str, field: str = "reason") -> str:
     text = (text or "").strip()
     if len(text) > REASON_MAX:
         raise ValidationError({field: [f"keep it to {REASON_MAX} characters ({len(text)} now): "
-                                       "history stores it with the change"]})
+                                       "a sentence or two is enough"]})
     return text
-
-
-def _fit(text: str, limit: int = REASON_MAX) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _change_request(*, kind: str, domain: str, golden_id: str, payload: dict[str, Any], reason: str,
@@ -120,9 +114,8 @@ def change_request_approve(*, request_id: int, acting_user, comment: str = "") -
         raise ValidationError({"request": ["no pending change request with that id"]})
     if request.requested_by_id == acting_user.pk:
         raise PermissionDenied("Four-eyes rule: you asked for this change, someone else must approve it.")
-    # Who asked and who approved first, so that clipping to the history column only shortens the why.
-    reason = _fit(f"CR#{request.pk} {request.requested_by.get_username()}→{acting_user.get_username()}: "
-                  f"{request.reason}")
+    reason = (f"{request.reason} (change request #{request.pk}: requested by "
+              f"{request.requested_by.get_username()}, approved by {acting_user.get_username()})")
     p = request.payload
     if p["action"] == "override":
         until = parse_datetime(p["until"]) if p.get("until") else None
@@ -139,7 +132,7 @@ def change_request_approve(*, request_id: int, acting_user, comment: str = "") -
     request.status, request.decided_by, request.decided_at, request.comment = (
         ChangeStatus.APPROVED, acting_user, timezone.now(), comment)
     request._history_user = acting_user
-    request._change_reason = _fit(f"approved: {comment}" if comment else "approved", 100)
+    request._change_reason = f"approved: {comment}" if comment else "approved"
     request.save()
     return request
 
@@ -156,7 +149,7 @@ def change_request_reject(*, request_id: int, acting_user, comment: str) -> Chan
     request.status, request.decided_by, request.decided_at, request.comment = (
         ChangeStatus.REJECTED, acting_user, timezone.now(), comment)
     request._history_user = acting_user
-    request._change_reason = _fit(f"rejected: {comment}", 100)
+    request._change_reason = f"rejected: {comment}"
     request.save()
     return request
 
