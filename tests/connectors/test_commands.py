@@ -59,3 +59,27 @@ def test_the_default_schedules_exist_and_are_editable_rows():
     assert tasks["connectors: deliver outbox"] == "connectors.deliver_outbox"
     assert tasks["connectors: sync customers"] == "connectors.sync_all"
     assert tasks["connectors: nightly full reconciliation"] == "connectors.sync_all"
+
+
+def test_sync_all_queues_one_task_per_enabled_system_with_a_connector(fakecrm, monkeypatch):
+    from connectors import tasks
+    from mdm.models import SourceSystem
+
+    queued = []
+    monkeypatch.setattr(tasks.sync_system, "delay", lambda *args: queued.append(args))
+    SourceSystem.objects.exclude(name="fakecrm").update(is_active=False)
+    assert tasks.sync_all() == 2
+    assert sorted(queued) == [("fakecrm", "contract", False), ("fakecrm", "customer", False)]
+
+    queued.clear()
+    Connection.objects.create(system=fakecrm, enabled=False)
+    assert tasks.sync_all(domain="customer") == 0 and queued == []
+
+
+def test_the_sync_task_calls_the_same_service(remote, fakecrm):
+    from connectors.tasks import sync_system
+
+    remote.put("Account", "A1", name="Acme", country="DE")
+    assert sync_system.run("fakecrm", "customer")["Account"]["created"] == 1
+    Connection.objects.create(system=fakecrm, enabled=False)
+    assert "disabled" in sync_system.run("fakecrm", "customer")["skipped"]
