@@ -1,4 +1,5 @@
-"""The Tryton connector: pulls by write_date, pushes golden customers back as parties."""
+"""The Tryton connector: pulls by last modification (write_date, else create_date), pushes golden
+customers back as parties."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from connectors.base import Connector, ConnectorError, Page, UpsertResult, regis
 from connectors.tryton import mapping
 from connectors.tryton.client import TrytonClient
 
+# Tryton's `last_modified_at` is write_date, or create_date for a record never written: searchable
+# and sortable, so it is the watermark column (a fresh record's write_date is NULL).
+STAMP = "last_modified_at"
 FIELDS = {
-    mapping.PARTY: ["name", "code", "active", "write_date", "create_date", "identifiers", "addresses",
+    mapping.PARTY: ["name", "code", "active", STAMP, "write_date", "create_date", "identifiers", "addresses",
                     "contact_mechanisms"],
     mapping.SALE: ["number", "reference", "description", "state", "party", "sale_date", "total_amount",
-                   "currency", "write_date", "create_date"],
-    mapping.WORK: ["name", "number", "type", "party", "status", "parent", "write_date", "create_date"],
+                   "currency", STAMP, "write_date", "create_date"],
+    mapping.WORK: ["name", "number", "type", "party", "status", "parent", STAMP, "write_date", "create_date"],
 }
 
 
@@ -47,9 +51,9 @@ class TrytonConnector(Connector):
                 where.append(("type", "=", "project"))
             if cursor:
                 stamp, last_id = cursor
-                where.append(["OR", [("write_date", ">", stamp)], [("write_date", "=", stamp), ("id", ">", last_id)]])
+                where.append(["OR", [(STAMP, ">", stamp)], [(STAMP, "=", stamp), ("id", ">", last_id)]])
             rows = self.client.search_read(object_type, where, limit=self.page_size,
-                                           order=[("write_date", "ASC"), ("id", "ASC")],
+                                           order=[(STAMP, "ASC"), ("id", "ASC")],
                                            fields=FIELDS[object_type])
             if not rows:
                 return
@@ -61,7 +65,7 @@ class TrytonConnector(Connector):
                 except (KeyError, TypeError, ValueError) as error:
                     rejects.append((row, f"unreadable {object_type}: {error}"))
             last = rows[-1]
-            stamp = last.get("write_date") or last.get("create_date")
+            stamp = last.get(STAMP) or last.get("write_date") or last.get("create_date")
             cursor = (stamp, last["id"])
             yield Page(domain=domain, object_type=object_type, records=records, rejects=rejects,
                        next_watermark=f"{stamp.isoformat()}|{last['id']}")

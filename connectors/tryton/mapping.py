@@ -46,7 +46,7 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _modified(row: dict[str, Any]) -> datetime | None:
-    return _when(row.get("write_date")) or _when(row.get("create_date"))
+    return _when(row.get("last_modified_at")) or _when(row.get("write_date")) or _when(row.get("create_date"))
 
 
 def party_to_record(row: dict[str, Any]) -> IncomingRecord:
@@ -94,7 +94,7 @@ def work_to_record(row: dict[str, Any]) -> IncomingRecord:
     updated = _modified(row)
     canonical = {
         "code": row.get("number") or None, "name": row.get("name"),
-        "status": row.get("status_name"),
+        "status": (row.get("status_name") or "").lower() or None,
         "customer_source_id": str(row["party"]) if row.get("party") else None,
     }
     return IncomingRecord(source_id=str(row.get("id", "")), object_type=WORK,

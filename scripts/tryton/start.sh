@@ -22,11 +22,13 @@ except Exception:
 PYEOF
 }
 
-if answers; then echo "Tryton already answers on $URL"; exit 0; fi
+bootstrap() { "$PY" scripts/tryton/bootstrap.py "$URL" "$DB" "$TRYTON_DIR/admin-password"; }
+
+if answers; then echo "Tryton already answers on $URL"; bootstrap; exit 0; fi
 nohup "$(dirname "$PY")/trytond" -c "$TRYTON_DIR/tryton.conf" -d "$DB" > "$TRYTON_DIR/trytond.log" 2>&1 &
 echo $! > "$TRYTON_DIR/trytond.pid"
 for _ in $(seq 1 60); do
-  if answers; then echo "Tryton answers on $URL (pid $(cat "$TRYTON_DIR/trytond.pid"))"; exit 0; fi
+  if answers; then echo "Tryton answers on $URL (pid $(cat "$TRYTON_DIR/trytond.pid"))"; bootstrap; exit 0; fi
   sleep 1
 done
 echo "Tryton did not answer on $URL within 60 s"; tail -20 "$TRYTON_DIR/trytond.log"; exit 1

@@ -65,11 +65,14 @@ def tryton(tryton_server, db):
     from connectors.models import Watermark
     from connectors.tryton import mapping
 
-    latest = connector.client.search_read(mapping.PARTY, [("active", "in", [True, False])], limit=1,
-                                          order=[("write_date", "DESC"), ("id", "DESC")], fields=["write_date"])
-    if latest:
-        Watermark.objects.create(system=system, object_type=mapping.PARTY,
-                                 value=f"{latest[0]['write_date'].isoformat()}|{latest[0]['id']}")
+    for model in (mapping.PARTY, mapping.SALE, mapping.WORK):
+        where = [("active", "in", [True, False])] if model == mapping.PARTY else []
+        latest = connector.client.search_read(model, where, limit=1, order=[("last_modified_at", "DESC"),
+                                                                            ("id", "DESC")],
+                                              fields=["last_modified_at"])
+        if latest:
+            Watermark.objects.create(system=system, object_type=model,
+                                     value=f"{latest[0]['last_modified_at'].isoformat()}|{latest[0]['id']}")
     return connector
 
 

@@ -85,3 +85,25 @@ def test_a_golden_customer_born_in_tryton_is_written_to_its_own_party_not_a_twin
     assert tryton.find_party(golden.id) == party_id
     assert len(tryton.client.search_read(mapping.PARTY, [("name", "=", f"Homegrown Textiles {tag}")],
                                          fields=["id"])) == 1
+
+
+def test_sales_and_project_works_are_pulled_as_contracts_and_projects_of_their_customer(tryton, tag):
+    from mdm.models import Contract, Project
+
+    company = tryton.client.call("model.res.user.get_preferences", True)["company"]
+    party_id = _party(tryton, f"Sprocket Foundry {tag}", city="Ghent")
+    (sale_id,) = tryton.client.create(mapping.SALE, [{"party": party_id, "company": company, "currency": 1,
+                                                      "reference": f"PO-{tag}", "description": f"Sprockets {tag}"}])
+    (work_id,) = tryton.client.create(mapping.WORK, [{"name": f"Sprocket rollout {tag}", "type": "project",
+                                                      "party": party_id, "company": company}])
+    for domain in ("customer", "contract", "project"):
+        sync_run(system="tryton", domain=domain, connector=tryton)
+
+    customer = Customer.objects.get(name=f"Sprocket Foundry {tag}")
+    contract = Contract.objects.get(number=f"PO-{tag}")
+    assert (contract.title, contract.status, contract.customer_id) == (f"Sprockets {tag}", "draft", customer.id)
+    project = Project.objects.get(name=f"Sprocket rollout {tag}")
+    assert (project.status, project.customer_id) == ("active", customer.id)
+    assert SourceRecord.objects.filter(system__name="tryton", object_type=mapping.SALE,
+                                       source_id=str(sale_id)).exists()
+    assert Watermark.objects.get(system__name="tryton", object_type=mapping.WORK).value.endswith(f"|{work_id}")
