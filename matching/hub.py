@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, score_pairs
-from matching.engine.scoring import Decision
+import numpy as np
+
+from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_record
+from matching.engine.scoring import Decision, score_arrays
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
 from mdm.bulk import insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
@@ -30,6 +32,23 @@ def engine_record(domain: str, record_id: str, attributes: dict[str, Any]) -> di
     for field in SCHEMAS[domain].fields:
         record[field.name] = attributes.get("customer" if field.name == "customer_id" else field.name)
     return record
+
+
+def standardized_record(domain: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """engine_record, standardized once: keys and scores of a batch then reuse it."""
+    return standardize_record(SCHEMAS[domain], engine_record(domain, record_id, attributes))
+
+
+def _columns(domain: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Standardized records as the engine's column arrays."""
+    schema = SCHEMAS[domain]
+    names = [schema.id_field] + [f.name for f in schema.fields]
+    columns = {}
+    for name in names:
+        column = np.empty(len(records), dtype=object)
+        column[:] = [record.get(name) for record in records]
+        columns[name] = column
+    return columns
 
 
 def domain_model(domain: str) -> FellegiSunterModel:
@@ -51,7 +70,7 @@ def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
         for row in model.objects.filter(pk__in=ids[start:start + _CHUNK], record_status="active").values(*fields):
             values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
             values["customer"] = values.pop("customer_id", None)
-            rows[row["id"]] = engine_record(domain, row["id"], values)
+            rows[row["id"]] = standardized_record(domain, row["id"], values)
     return rows
 
 
@@ -84,8 +103,8 @@ class HubMatcher:
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         model = domain_model(domain)
-        left = [engine_record(domain, f"new:{r.ref}", r.attributes) for r in records]
-        keys = [blocking_keys(domain, record) for record in left]
+        left = [standardized_record(domain, f"new:{r.ref}", r.attributes) for r in records]
+        keys = [blocking_keys(domain, record, standardized=True) for record in left]
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
         wanted = sorted({key for record_keys in keys for key in record_keys})
@@ -112,40 +131,51 @@ class HubMatcher:
                     seen.update(("b", j) for j in earlier[key])
                 earlier[key].append(i)
             pairs.extend((i, target) for target in sorted(seen, key=str))
-        rights = [golden_rows[t] if kind == "g" else left[t] for _, (kind, t) in pairs]
-        scores = score_pairs(domain, [left[i] for i, _ in pairs], rights, model) if pairs else []
+        # One vectorised scoring of every pair: the right side is the golden rows, then the batch.
+        golden_order = list(golden_rows)
+        golden_index = {g: k for k, g in enumerate(golden_order)}
+        right_rows = [golden_rows[g] for g in golden_order] + left
+        li = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        ri = np.fromiter((golden_index[t] if kind == "g" else len(golden_order) + t for _, (kind, t) in pairs),
+                         dtype=np.int64, count=len(pairs))
+        scored = score_arrays(SCHEMAS[domain], model, _columns(domain, left), _columns(domain, right_rows), li, ri) \
+            if pairs else None
+        compared = [f.name for f in SCHEMAS[domain].compared]
         by_record: dict[int, list] = defaultdict(list)
-        for (i, target), score in zip(pairs, scores, strict=True):
-            by_record[i].append((target, score))
+        for k, (i, target) in enumerate(pairs):
+            by_record[i].append((target, k))
 
         outcomes: list[MatchOutcome] = []
         resolved: dict[int, tuple[str | None, str | None]] = {}  # batch index -> (golden id, group)
         for i, record in enumerate(records):
-            best = None  # (probability, target, score, rule)
+            best = None  # (probability, target, rule)
             review = []
-            for (kind, target), score in by_record.get(i, []):
+            for (kind, target), k in by_record.get(i, []):
                 target_keys = golden_keys.get(target, set()) if kind == "g" else {records[target].source_key}
-                verdict = next((verdicts[(record.source_key, k)] for k in target_keys
-                                if (record.source_key, k) in verdicts), None)
+                verdict = next((verdicts[(record.source_key, key)] for key in target_keys
+                                if (record.source_key, key) in verdicts), None)
                 if verdict == MatchDecision.Verdict.NOT_MATCH:
                     continue
                 if verdict == MatchDecision.Verdict.MATCH:
                     probability, rule = 1.0, "steward decision"
                 else:
-                    probability, rule = score.probability, score.rule or "model"
-                    decision = decide(score, model)
+                    probability = float(scored.probability[k])
+                    rule = str(scored.rule[k]) or "model"
+                    decision = decide(probability, model)
                     if decision == Decision.REVIEW and kind == "g":
-                        review.append(ReviewCandidate(target, round(score.probability, 4), score.contributions))
+                        contributions = {name: round(float(v), 3) for name, v in zip(
+                            compared, scored.contributions[k], strict=True)}
+                        review.append(ReviewCandidate(target, round(probability, 4), contributions))
                     if decision != Decision.LINK:
                         continue
                 if best is None or probability > best[0]:
-                    best = (probability, (kind, target), score, rule)
+                    best = (probability, (kind, target), rule)
             outcome = MatchOutcome(ref=record.ref)
             if best is None:
                 outcome.group, outcome.rule, outcome.review = f"new:{i}", "new", review
                 resolved[i] = (None, outcome.group)
             else:
-                probability, (kind, target), score, rule = best
+                probability, (kind, target), rule = best
                 outcome.score, outcome.rule = round(probability, 4), rule
                 golden_id, group = (target, None) if kind == "g" else resolved[target]
                 outcome.golden_id, outcome.group = golden_id, group
@@ -173,6 +203,6 @@ def index_golden_records(domain: str, golden_ids: list[str]) -> int:
         BlockingKey.objects.filter(golden_id__in=ids[start:start + _CHUNK]).delete()
     rows = []
     for golden_id, record in _golden_values(domain, ids).items():
-        rows.extend([domain, key, golden_id] for key in blocking_keys(domain, record))
+        rows.extend([domain, key, golden_id] for key in blocking_keys(domain, record, standardized=True))
     insert_rows(BlockingKey._meta.db_table, ["domain", "key", "golden_id"], rows)
     return len(rows)

@@ -41,7 +41,8 @@ def _pairs_with_verdicts(domain: str, pairs: list[tuple[str, str]]):
     source_keys = _source_keys_of(values)
     verdicts = _remembered({k for keys in source_keys.values() for k in keys})
     model = domain_model(domain)
-    scores = score_pairs(domain, [values[a] for a, _ in pairs], [values[b] for _, b in pairs], model) if pairs else []
+    scores = (score_pairs(domain, [values[a] for a, _ in pairs], [values[b] for _, b in pairs], model,
+                          standardized=True) if pairs else [])
     for (a, b), score in zip(pairs, scores, strict=True):
         verdict = next((verdicts[(ka, kb)] for ka in source_keys[a] for kb in source_keys[b]
                         if (ka, kb) in verdicts), None)

@@ -28,14 +28,22 @@ PG_BENCH = "postgres://postgres@127.0.0.1:5432/concord_bench"
 COUNTRIES = [("Germany", "+49 30 "), ("USA", "(212) "), ("United Kingdom", "020 "), ("Holland", "+31 20 "),
              ("France", "+33 1 ")]
 SUFFIXES = ["GmbH", "Inc.", "Ltd", "B.V.", "SAS", "LLC", "AG", "PLC"]
-WORDS = ["Alpha", "Beacon", "Cobalt", "Delta", "Ember", "Falcon", "Granite", "Harbor", "Iris", "Juniper", "Keystone",
-         "Lumen", "Meridian", "Nimbus", "Orion", "Pioneer", "Quartz", "Radiant", "Summit", "Tundra", "Umbra",
-         "Vertex", "Willow", "Xenon", "Yarrow", "Zephyr"]
 KINDS = ["Consulting", "Logistics", "Health", "Energy", "Retail", "Partners", "Group", "Systems", "Advisory"]
+ONSETS = ["b", "br", "c", "d", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "qu", "r", "s", "st", "t", "tr", "v", "w"]
+VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io"]
+CODAS = ["", "n", "r", "s", "x", "l", "m", "nd", "rt"]
+
+
+def word(rng: random.Random) -> str:
+    """A made-up brand or place name: real customer files have many distinct names, not a few."""
+    return "".join(rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS)
+                   for _ in range(rng.randint(2, 3))).capitalize()
 
 
 def generate(path: Path, rows: int, seed: int = 42) -> None:
+    """Distinct customers (one CRM's accounts): several hundred cities, brand names, contact data."""
     rng = random.Random(seed)
+    cities = [(word(rng), f"{rng.randint(10000, 99999)}") for _ in range(400)]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -43,10 +51,11 @@ def generate(path: Path, rows: int, seed: int = 42) -> None:
                          "website", "industry", "tax_id", "source_updated_at"])
         for i in range(rows):
             country, phone_prefix = rng.choice(COUNTRIES)
-            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(KINDS)} {i} {rng.choice(SUFFIXES)}"
-            host = name.split()[0].lower() + str(i)
-            writer.writerow([f"ACC{i:07d}", name, country, rng.choice(["Berlin", "Boston", "Leeds", "Lyon"]),
-                             f"{rng.randint(10000, 99999)}", f"{rng.randint(1, 300)} Main Street",
+            brand = f"{word(rng)} {word(rng)}"
+            name = f"{brand} {rng.choice(KINDS)} {rng.choice(SUFFIXES)}"
+            host = brand.lower().replace(" ", "-")
+            city, postal = rng.choice(cities)
+            writer.writerow([f"ACC{i:07d}", name, country, city, postal, f"{rng.randint(1, 300)} {word(rng)} Street",
                              f"{phone_prefix}{rng.randint(1000000, 9999999)}", f"info@{host}.com",
                              f"https://www.{host}.com/", rng.choice(["Retail", "Energy", "Health"]),
                              f"{rng.randint(100000000, 999999999)}" if rng.random() < 0.5 else "",

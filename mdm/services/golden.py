@@ -101,6 +101,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     ids = list(dict.fromkeys(golden_ids))
     existing = {record.id: record for record in _chunked_fetch(model, [i for i in ids if i not in new_records])}
     default_rule, attribute_rules = rules_for(domain)
+    now_iso = now.isoformat()
 
     # Contributors of every record, in one query per chunk.
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -151,7 +152,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                      "source_updated_at": decision.source_updated_at, **decision.details}
             previous = lineage_before.get(name, {})
             same = {k: v for k, v in previous.items() if k != "decided_at"} == entry
-            entry["decided_at"] = previous.get("decided_at") if same and previous else now.isoformat()
+            entry["decided_at"] = previous.get("decided_at") if same and previous else now_iso
             lineage[name] = entry
         if not rows and golden_id not in new_records:
             # No contributor left: keep the record (its id stays valid) but mark it retired.
