@@ -174,5 +174,14 @@ class NetSuiteClient:
         location = response.headers.get("Location") or ""
         return location.rstrip("/").rsplit("/", 1)[-1] if location else ""
 
+    def update(self, record_type: str, internal_id: str, fields: dict[str, Any], *,
+               idempotency_key: str = "") -> str:
+        """PATCH one record by internal id (may set externalId); returns the internal id."""
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        response = self.request("PATCH", f"{RECORD_PATH}/{record_type}/{quote(str(internal_id), safe='')}",
+                                json=fields, headers=headers)
+        location = response.headers.get("Location") or ""
+        return location.rstrip("/").rsplit("/", 1)[-1] if location else str(internal_id)
+
     def get(self, record_type: str, key: str) -> dict[str, Any]:
         return self.request("GET", f"{RECORD_PATH}/{record_type}/{quote(str(key), safe=':')}").json()

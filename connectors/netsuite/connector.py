@@ -32,6 +32,14 @@ COLUMNS = {
                   "jobbillingtype", "custentity_budget", "externalid"],
 }
 MAX_LIMIT = 1000
+# Dates come formatted by the user's preference (M/D/YYYY, D.M.YYYY ...) unless asked for: ask for
+# ISO, so the hub never has to guess whether 3/1/2026 is March or January.
+ISO_DATE = "TO_CHAR({0}, 'YYYY-MM-DD') AS {0}"
+DATE_COLUMNS = {"startdate", "enddate", "projectedenddate"}
+
+
+def select_list(object_type: str) -> str:
+    return ", ".join(ISO_DATE.format(c) if c in DATE_COLUMNS else c for c in COLUMNS[object_type])
 
 
 def watermark_format(stamp: datetime, record_id: str) -> str:
@@ -54,7 +62,7 @@ def suiteql_after(object_type: str, after: tuple[datetime, int | None] | None) -
         literal = f"TO_TIMESTAMP('{stamp.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S')}', 'YYYY-MM-DD HH24:MI:SS')"
         where = (f" WHERE lastmodifieddate > {literal} OR (lastmodifieddate = {literal} AND id > {record_id})"
                  if record_id is not None else f" WHERE lastmodifieddate > {literal}")
-    return f"SELECT {', '.join(COLUMNS[object_type])} FROM {table}{where} ORDER BY lastmodifieddate, id"
+    return f"SELECT {select_list(object_type)} FROM {table}{where} ORDER BY lastmodifieddate, id"
 
 
 @register
@@ -127,10 +135,30 @@ class NetSuiteConnector(Connector):
     # -- push -------------------------------------------------------------------------------
     def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
              correlation_id: str) -> UpsertResult:
+        """Upsert by externalId. A golden record NetSuite itself contributed (delivery passes the
+        internal ids in `_source_ids`) is written to that record, stamping externalId on it,
+        rather than to a new twin."""
         if domain not in mapping.FROM_GOLDEN:
             raise ConnectorError(f"NetSuite takes no {domain} records", retryable=False, code="unsupported")
         record_type, to_fields = mapping.FROM_GOLDEN[domain]
-        internal_id = self.client.upsert(record_type, str(golden_id), to_fields(attributes),
-                                         idempotency_key=idempotency_key)
+        fields = to_fields(attributes)
+        own = [str(i) for i in attributes.get("_source_ids") or [] if str(i).isdigit()]
+        try:
+            if own:
+                try:
+                    internal_id = self.client.update(record_type, own[0], {**fields, "externalId": str(golden_id)},
+                                                     idempotency_key=idempotency_key)
+                    return UpsertResult(external_id=internal_id or own[0], created=False)
+                except ConnectorError as error:
+                    # Deleted in NetSuite since, or a twin already carries the golden id: write by golden id.
+                    if error.code not in ("NONEXISTENT_ID", "DUP_RCRD"):
+                        raise
+            internal_id = self.client.upsert(record_type, str(golden_id), fields, idempotency_key=idempotency_key)
+        except ConnectorError as error:
+            if error.code == "INVALID_KEY_OR_REF" and "externalId" in str(error):
+                # The record it refers to has not been delivered yet: a later attempt can succeed.
+                raise ConnectorError(str(error), retryable=True, retry_after=60.0, code="REFERENCE_NOT_FOUND") \
+                    from error
+            raise
         # NetSuite answers an upsert with 204 either way: whether it created the record is not said.
         return UpsertResult(external_id=internal_id, created=False)

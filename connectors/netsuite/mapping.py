@@ -24,6 +24,15 @@ BILLING_TYPES = {
 }
 BILLING_OUT = {"time_and_materials": "TM", "fixed_fee": "FBM", "retainer": "Retainer"}
 CREDIT_HOLD = {"AUTO": "good", "OFF": "good", "ON": "on hold"}
+# Sales order (transaction) statuses say where the order is in fulfilment and billing; as a
+# contract, an order being fulfilled or billed is active, a fully billed one has run its course.
+SALES_ORDER_STATUSES = {
+    "pending approval": "draft", "pending fulfillment": "active", "partially fulfilled": "active",
+    "pending billing/partially fulfilled": "active", "pending billing": "active", "billed": "expired",
+    "closed": "terminated", "cancelled": "terminated",
+}
+JOB_STATUSES = {"awarded": "planned", "not awarded": "cancelled", "pending": "planned", "in progress": "active",
+                "closed": "completed", "on hold": "on_hold"}
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -41,9 +50,13 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 def billing_type(value: Any) -> Any:
+    return _picklist(BILLING_TYPES, value)
+
+
+def _picklist(table: dict[str, str], value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         return value
-    return BILLING_TYPES.get(" ".join(value.lower().split()), value)
+    return table.get(" ".join(value.lower().split()), value)
 
 
 def _record(object_type: str, raw: dict[str, Any], canonical: dict[str, Any]) -> IncomingRecord:
@@ -72,7 +85,8 @@ def customer_to_customer(raw: dict[str, Any]) -> IncomingRecord:
 def sales_order_to_contract(raw: dict[str, Any]) -> IncomingRecord:
     return _record(SALES_ORDER, raw, {
         "number": raw.get("tranid"), "customer_source_id": raw.get("entity"), "title": raw.get("memo"),
-        "status": raw.get("status"), "start_date": raw.get("startdate"), "end_date": raw.get("enddate"),
+        "status": _picklist(SALES_ORDER_STATUSES, raw.get("status")),
+        "start_date": raw.get("startdate"), "end_date": raw.get("enddate"),
         "total_value": raw.get("total"), "currency": raw.get("currency"),
         "billing_type": billing_type(raw.get("custbody_billing_type")),
     })
@@ -81,7 +95,8 @@ def sales_order_to_contract(raw: dict[str, Any]) -> IncomingRecord:
 def job_to_project(raw: dict[str, Any]) -> IncomingRecord:
     return _record(JOB, raw, {
         "code": raw.get("entityid"), "name": raw.get("companyname"), "customer_source_id": raw.get("parent"),
-        "contract_source_id": raw.get("custentity_sales_order"), "status": raw.get("entitystatus"),
+        "contract_source_id": raw.get("custentity_sales_order"),
+        "status": _picklist(JOB_STATUSES, raw.get("entitystatus")),
         "start_date": raw.get("startdate"), "end_date": raw.get("projectedenddate"),
         "project_manager": raw.get("projectmanager"), "service_line": raw.get("custentity_service_line"),
         "billing_type": billing_type(raw.get("jobbillingtype")), "budget": raw.get("custentity_budget"),

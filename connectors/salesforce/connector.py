@@ -131,9 +131,31 @@ class SalesforceConnector(Connector):
     # -- push -------------------------------------------------------------------------------
     def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
              correlation_id: str) -> UpsertResult:
+        """Upsert by Concord_Id__c. A golden record Salesforce itself contributed (delivery passes
+        the Salesforce ids in `_source_ids`) is written to that record, stamping Concord_Id__c on
+        it, rather than to a new twin."""
         if domain not in mapping.FROM_GOLDEN:
             raise ConnectorError(f"Salesforce takes no {domain} records", retryable=False, code="unsupported")
         object_type, to_fields = mapping.FROM_GOLDEN[domain]
-        record_id, created = self.client.upsert(object_type, self.external_id_field, str(golden_id),
-                                                to_fields(attributes), idempotency_key=idempotency_key)
+        fields = to_fields(attributes)
+        own = [str(i) for i in attributes.get("_source_ids") or [] if i]
+        try:
+            if own:
+                try:
+                    record_id, _ = self.client.upsert(object_type, "Id", own[0],
+                                                      {**fields, self.external_id_field: str(golden_id)},
+                                                      idempotency_key=idempotency_key)
+                    return UpsertResult(external_id=record_id, created=False)
+                except ConnectorError as error:
+                    # Deleted in Salesforce since, or a twin already carries the golden id: write by golden id.
+                    if error.code not in ("NOT_FOUND", "ENTITY_IS_DELETED", "DUPLICATE_VALUE"):
+                        raise
+            record_id, created = self.client.upsert(object_type, self.external_id_field, str(golden_id), fields,
+                                                    idempotency_key=idempotency_key)
+        except ConnectorError as error:
+            if error.code == "INVALID_FIELD" and "Foreign key external ID" in str(error):
+                # The record it refers to has not been delivered yet: a later attempt can succeed.
+                raise ConnectorError(str(error), retryable=True, retry_after=60.0, code="REFERENCE_NOT_FOUND") \
+                    from error
+            raise
         return UpsertResult(external_id=record_id, created=created)

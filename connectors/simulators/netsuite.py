@@ -39,6 +39,7 @@ SCHEMA: dict[str, list[str]] = {
 }
 # REST record type -> SuiteQL table
 RECORD_TYPES = {"customer": "customer", "job": "job", "salesOrder": "salesorder", "invoice": "invoice"}
+DATE_COLUMNS = {"startdate", "enddate", "projectedenddate", "trandate", "duedate"}
 UPSERTABLE = {"customer", "job", "salesOrder"}
 REFERENCES = {"parent": "customer", "entity": "customer", "custentity_sales_order": "salesorder",
               "createdfrom": "salesorder"}
@@ -191,8 +192,10 @@ class NetSuiteSimulator(SimulatorServer):
     def render_event(self, change: dict[str, Any]) -> dict[str, Any]:
         """A webhook a SuiteScript user-event script would post: the whole record."""
         record_type = next(t for t, table in RECORD_TYPES.items() if table == change["object_type"])
+        # A SuiteScript serializes dates as ISO 8601, not in the user's display format.
+        record = {k: query.to_char(v, "YYYY-MM-DD") if k in DATE_COLUMNS else v for k, v in change["fields"].items()}
         event = {"event_id": f"ns-{self.seed}-{change['sequence']}", "object_type": record_type,
-                 "record": dict(change["fields"]), "origin": change["origin"],
+                 "record": record, "origin": change["origin"],
                  "occurred_at": ns_datetime(change["at"])}
         if change["change_type"] == "DELETE":
             event["deleted"] = True
@@ -292,6 +295,10 @@ class NetSuiteSimulator(SimulatorServer):
                 return self.error(404, "NONEXISTENT_ID", f"Record {record_type} {key} does not exist.")
             self.delete(table, record["id"], origin=self._origin(request))
             return Response(204)
+        if request.method == "PATCH" and record_type in UPSERTABLE:
+            if record is None:
+                return self.error(404, "NONEXISTENT_ID", f"Record {record_type} {key} does not exist.")
+            return self._patch(record_type, table, record, request)
         if request.method == "PUT" and by_external and record_type in UPSERTABLE:
             return self._upsert(record_type, table, key[4:], request)
         if request.method == "PUT":
@@ -302,13 +309,15 @@ class NetSuiteSimulator(SimulatorServer):
     def _origin(request: Request) -> str:
         return f"rest;{request.headers.get('User-Agent') or ''}"
 
-    def _upsert(self, record_type: str, table: str, external_id: str, request: Request) -> Response:
+    def _values(self, record_type: str, table: str, request: Request,
+                 external_id_allowed: bool) -> tuple[dict[str, Any] | None, Response | None]:
+        """The REST body as table columns, references resolved; or the error to answer."""
         try:
             body = request.json()
         except ValueError:
-            return self.error(400, "INVALID_CONTENT", "The body is not valid JSON.")
+            return None, self.error(400, "INVALID_CONTENT", "The body is not valid JSON.")
         if not isinstance(body, dict):
-            return self.error(400, "INVALID_CONTENT", "The body must be a JSON object.")
+            return None, self.error(400, "INVALID_CONTENT", "The body must be a JSON object.")
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key:
             with self.lock:
@@ -316,20 +325,32 @@ class NetSuiteSimulator(SimulatorServer):
         values: dict[str, Any] = {}
         for name, value in body.items():
             column = name.lower()
+            if column == "externalid" and external_id_allowed:
+                values[column] = str(value)
+                continue
             if column in ("id", "links", "externalid", "lastmodifieddate", "datecreated") \
                     or column not in SCHEMA[table]:
-                return self.error(400, "INVALID_CONTENT", f"Invalid field: {name} is not a field of {record_type}.")
+                return None, self.error(400, "INVALID_CONTENT",
+                                        f"Invalid field: {name} is not a field of {record_type}.")
             if isinstance(value, dict):
                 if column in REFERENCES:
                     target = self.find(REFERENCES[column], record_id=value.get("id")) if value.get("id") else \
                         self.find(REFERENCES[column], external_id=value.get("externalId"))
                     if target is None:
-                        return self.error(400, "INVALID_KEY_OR_REF",
-                                          f"Invalid {name} reference key {value}.")
+                        return None, self.error(400, "INVALID_KEY_OR_REF", f"Invalid {name} reference key {value}.")
                     value = target["id"]
                 else:
                     value = value.get("refName") or value.get("id")
             values[column] = value
+        return values, None
+
+    def _location(self, record_type: str, record: dict[str, Any]) -> Response:
+        return Response(204, None, {"Location": f"{self.base_url}{RECORD_PREFIX}{record_type}/{record['id']}"})
+
+    def _upsert(self, record_type: str, table: str, external_id: str, request: Request) -> Response:
+        values, refused = self._values(record_type, table, request, external_id_allowed=False)
+        if refused:
+            return refused
         with self.lock:
             record = self.find(table, external_id=external_id)
             if record is None:
@@ -341,4 +362,19 @@ class NetSuiteSimulator(SimulatorServer):
                 changed = {k: v for k, v in values.items() if record.get(k) != v}
                 if changed:
                     self.update(table, record["id"], origin=self._origin(request), **changed)
-        return Response(204, None, {"Location": f"{self.base_url}{RECORD_PREFIX}{record_type}/{record['id']}"})
+        return self._location(record_type, record)
+
+    def _patch(self, record_type: str, table: str, record: dict[str, Any], request: Request) -> Response:
+        """PATCH .../<type>/<internal id>: update the given fields (externalId may be set)."""
+        values, refused = self._values(record_type, table, request, external_id_allowed=True)
+        if refused:
+            return refused
+        with self.lock:
+            if values.get("externalid"):
+                other = self.find(table, external_id=values["externalid"])
+                if other is not None and other["id"] != record["id"]:
+                    return self.error(400, "DUP_RCRD", f"A record with externalId {values['externalid']} exists.")
+            changed = {k: v for k, v in values.items() if record.get(k) != v}
+            if changed:
+                self.update(table, record["id"], origin=self._origin(request), **changed)
+        return self._location(record_type, record)

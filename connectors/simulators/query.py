@@ -42,6 +42,76 @@ _TO_TIMESTAMP = re.compile(r"TO_TIMESTAMP\s*\(\s*('(?:[^'\\]|\\.)*')\s*(?:,\s*'[
 
 
 @dataclass
+class Column:
+    """One SELECT item: a column, or TO_CHAR(column, 'format'), with an optional alias."""
+
+    source: str
+    name: str  # the key in the answer
+    format: str | None = None
+
+
+_COLUMN = re.compile(r"^(?:TO_CHAR\s*\(\s*(?P<inner>[\w.]+)\s*,\s*'(?P<format>[^']*)'\s*\)|(?P<plain>[\w.*]+))"
+                     r"(?:\s+(?:AS\s+)?(?P<alias>\w+))?$", re.I)
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, quoted, current = [], 0, False, []
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+def _column(text: str) -> Column:
+    match = _COLUMN.match(text.strip())
+    if not match:
+        raise QueryError(f"cannot read the select item {text!r}")
+    source = match["inner"] or match["plain"]
+    name = match["alias"] or (source.lower() if match["inner"] else source)
+    return Column(source=source, name=name, format=match["format"])
+
+
+def to_char(value: Any, fmt: str) -> Any:
+    """Oracle TO_CHAR for dates and timestamps: YYYY MM DD HH24 MI SS and "quoted" literals.
+    Stored M/D/YYYY dates (how a US-preference account shows them) are read month-first."""
+    if value in (None, ""):
+        return None
+    moment = parse_datetime(value)
+    if moment is None and isinstance(value, str) and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
+        month, day, year = (int(p) for p in value.split("/"))
+        moment = parse_datetime(f"{year:04d}-{month:02d}-{day:02d}")
+    if moment is None:
+        return value
+    out, position = [], 0
+    tokens = {"YYYY": "%Y", "MM": "%m", "DD": "%d", "HH24": "%H", "MI": "%M", "SS": "%S"}
+    while position < len(fmt):
+        if fmt[position] == '"':
+            end = fmt.index('"', position + 1)
+            out.append(fmt[position + 1:end])
+            position = end + 1
+            continue
+        for token, directive in tokens.items():
+            if fmt.startswith(token, position):
+                out.append(moment.strftime(directive))
+                position += len(token)
+                break
+        else:
+            out.append(fmt[position])
+            position += 1
+    return "".join(out)
+
+
+@dataclass
 class Query:
     fields: list[str]  # as written; ["*"] for all
     object: str
@@ -198,7 +268,7 @@ def parse(text: str) -> Query:
     match = _STATEMENT.match(text)
     if not match:
         raise QueryError("only SELECT <fields> FROM <object> [WHERE] [ORDER BY] [LIMIT] [OFFSET] is understood")
-    fields = [f.strip() for f in match["fields"].split(",") if f.strip()]
+    fields = _split_top_level(match["fields"])
     where: Callable[[dict[str, Any]], bool] = lambda r: True  # noqa: E731
     where_fields: set[str] = set()
     if match["where"]:
@@ -232,8 +302,8 @@ def _sort_key(value: Any) -> tuple:
 def run(query: Query, rows: list[dict[str, Any]], columns: set[str]) -> list[dict[str, Any]]:
     """Filter, sort and project `rows`; unknown fields raise QueryError(code="INVALID_FIELD")."""
     known = {c.lower() for c in columns}
-    wanted = [c for c in columns] if query.fields == ["*"] else query.fields
-    for name in [*query.where_fields, *(f for f, _ in query.order), *(f for f in wanted)]:
+    wanted = [Column(c, c) for c in columns] if query.fields == ["*"] else [_column(f) for f in query.fields]
+    for name in [*query.where_fields, *(f for f, _ in query.order), *(c.source for c in wanted)]:
         if name.lower() not in known:
             raise QueryError(f"No such column '{name}' on entity '{query.object}'", code="INVALID_FIELD")
     selected = [row for row in rows if query.where(row)]
@@ -243,4 +313,5 @@ def run(query: Query, rows: list[dict[str, Any]], columns: set[str]) -> list[dic
         selected = selected[query.offset:]
     if query.limit is not None:
         selected = selected[:query.limit]
-    return [{name: lookup(row, name) for name in wanted} for row in selected]
+    return [{c.name: to_char(lookup(row, c.source), c.format) if c.format else lookup(row, c.source)
+             for c in wanted} for row in selected]

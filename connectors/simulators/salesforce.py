@@ -419,6 +419,10 @@ class SalesforceSimulator(SimulatorServer):
             return 400, {"id": None, "success": False, "errors": errors, "created": False}
         with self.lock:
             existing = self.find_by_external_id(name, field, value)
+            if existing is None and field == "Id":
+                return 404, {"id": None, "success": False, "created": False, "errors": [{
+                    "message": f"Provided external ID field does not exist or is not accessible: {value}",
+                    "errorCode": "NOT_FOUND", "fields": []}]}
             if existing is None:
                 missing = [f for f in REQUIRED_ON_CREATE[name] if values.get(f) in (None, "")]
                 if missing:
@@ -427,6 +431,11 @@ class SalesforceSimulator(SimulatorServer):
                         "errorCode": "REQUIRED_FIELD_MISSING", "fields": missing}]}
                 record = self.create(name, origin=origin, **values, **{field: value})
                 return 201, {"id": record["Id"], "success": True, "errors": [], "created": True}
+            stamped = values.get(EXTERNAL_ID)
+            if stamped and any(r["Id"] != existing["Id"] for r in self.live(name) if r.get(EXTERNAL_ID) == stamped):
+                return 400, {"id": None, "success": False, "created": False, "errors": [{
+                    "message": f"duplicate value found: {EXTERNAL_ID} duplicates value on record with id ...",
+                    "errorCode": "DUPLICATE_VALUE", "fields": [EXTERNAL_ID]}]}
             changed = {k: v for k, v in values.items() if existing.get(k) != v}
             if changed:
                 self.update(name, existing["Id"], origin=origin, **changed)
@@ -452,8 +461,8 @@ class SalesforceSimulator(SimulatorServer):
             return self.error(400, "JSON_PARSER_ERROR", "the body must be a JSON object")
         self._count_key(request)
         status, result = self._apply_upsert(name, field, value, body, self._origin(request))
-        if status == 400:
-            return self.ok(400, result["errors"])
+        if status >= 400:
+            return self.ok(status, result["errors"])
         return self.ok(status, result, {"Location": f"{PREFIX}/sobjects/{name}/{result['id']}"} if status == 201 else {})
 
     def _upsert_collection(self, object_name: str, field: str, request: Request) -> Response:

@@ -159,7 +159,7 @@ def test_contract_and_project_pushes_link_by_golden_ids(ns_sim, ns):
     assert stored["custentity_sales_order"] == order.external_id and stored["jobbillingtype"] == "FBM"
 
 
-def test_refused_pushes_are_permanent_errors(ns):
+def test_refused_pushes_are_permanent_and_dangling_references_retryable(ns):
     with pytest.raises(ConnectorError) as missing:
         ns.push(domain="customer", golden_id="G-3", attributes={"country": "NL"}, idempotency_key="k",
                 correlation_id="c")
@@ -167,7 +167,29 @@ def test_refused_pushes_are_permanent_errors(ns):
     with pytest.raises(ConnectorError) as dangling:
         ns.push(domain="contract", golden_id="K-3", attributes={"customer": "nobody"}, idempotency_key="k",
                 correlation_id="c")
-    assert not dangling.value.retryable and dangling.value.code == "INVALID_KEY_OR_REF"
+    assert dangling.value.retryable and dangling.value.code == "REFERENCE_NOT_FOUND"
+    with pytest.raises(ConnectorError) as unknown:
+        ns.client.upsert("customer", "G-3", {"companyName": "X", "shoeSize": 44})
+    assert not unknown.value.retryable and unknown.value.code == "INVALID_CONTENT"
+
+
+def test_a_golden_record_netsuite_contributed_is_written_to_its_own_customer(ns_sim, ns):
+    before = len(ns_sim.store["customer"])
+    result = ns.push(domain="customer", golden_id="G-20", attributes={"name": "Golden Name B.V.",
+                                                                      "_source_ids": ["1001"]},
+                     idempotency_key="k", correlation_id="c")
+    assert result.external_id == "1001" and len(ns_sim.store["customer"]) == before
+    own = ns_sim.store["customer"]["1001"]
+    assert own["externalid"] == "G-20" and own["companyname"] == "Golden Name B.V."
+    assert ns.push(domain="customer", golden_id="G-20", attributes={"name": "Golden Name B.V."},
+                   idempotency_key="k2", correlation_id="c").external_id == "1001"
+
+
+def test_if_its_own_customer_was_deleted_the_push_upserts_by_golden_id(ns_sim, ns):
+    ns_sim.delete("customer", "1001")
+    result = ns.push(domain="customer", golden_id="G-21", attributes={"name": "Reborn B.V.", "_source_ids": ["1001"]},
+                     idempotency_key="k", correlation_id="c")
+    assert result.external_id != "1001" and ns_sim.store["customer"][result.external_id]["externalid"] == "G-21"
 
 
 def test_deleted_since_reads_the_deleted_record_table(ns_sim, ns):

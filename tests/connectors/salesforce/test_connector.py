@@ -103,9 +103,39 @@ def test_a_push_the_system_refuses_is_a_permanent_error(sf):
                 correlation_id="c")
     assert not refused.value.retryable and refused.value.code == "REQUIRED_FIELD_MISSING"
     with pytest.raises(ConnectorError) as unknown:
-        sf.push(domain="contract", golden_id="K-2", attributes={"customer": "no-such-golden"}, idempotency_key="k",
-                correlation_id="c")
+        sf.client.upsert("Account", "Concord_Id__c", "G-2", {"Nope__c": 1})
     assert not unknown.value.retryable and unknown.value.code == "INVALID_FIELD"
+
+
+def test_a_reference_to_a_record_not_delivered_yet_is_retryable(sf_sim, sf):
+    with pytest.raises(ConnectorError) as dangling:
+        sf.push(domain="contract", golden_id="K-2", attributes={"customer": "not-yet-delivered"}, idempotency_key="k",
+                correlation_id="c")
+    assert dangling.value.retryable and dangling.value.code == "REFERENCE_NOT_FOUND"
+    assert dangling.value.retry_after
+
+
+def test_a_golden_record_salesforce_contributed_is_written_to_its_own_account(sf_sim, sf):
+    own = next(iter(sf_sim.live("Account")))
+    before = len(sf_sim.live("Account"))
+    result = sf.push(domain="customer", golden_id="G-20", attributes={"name": "Golden Name Ltd",
+                                                                      "_source_ids": [own["Id"]]},
+                     idempotency_key="k", correlation_id="c")
+    assert result.external_id == own["Id"] and not result.created
+    assert len(sf_sim.live("Account")) == before
+    assert own["Concord_Id__c"] == "G-20" and own["Name"] == "Golden Name Ltd"
+    # once stamped, the next write finds it either way
+    again = sf.push(domain="customer", golden_id="G-20", attributes={"name": "Golden Name Ltd"},
+                    idempotency_key="k2", correlation_id="c")
+    assert again.external_id == own["Id"]
+
+
+def test_if_its_own_account_was_deleted_the_push_upserts_by_golden_id(sf_sim, sf):
+    own = next(iter(sf_sim.live("Account")))["Id"]
+    sf_sim.delete("Account", own)
+    result = sf.push(domain="customer", golden_id="G-21", attributes={"name": "Reborn Ltd", "_source_ids": [own]},
+                     idempotency_key="k", correlation_id="c")
+    assert result.created and result.external_id != own
 
 
 def test_changes_we_push_are_marked_as_ours_in_change_events(sf_sim, sf):
