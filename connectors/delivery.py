@@ -102,7 +102,7 @@ def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxM
     if system:
         query = query.filter(system__name=system)
     claimed = []
-    for message in query.order_by("id")[:limit]:
+    for message in query.select_related("system").order_by("id")[:limit]:
         lease_until = timezone.now() + timedelta(seconds=lease_seconds())
         won = (OutboxMessage.objects
                .filter(pk=message.pk, status=message.status, attempts=message.attempts)

@@ -64,7 +64,17 @@ def _later(new: str, old: str) -> bool:
     (two overlapping runs may finish in any order)."""
     if not old:
         return True
-    for parse in (lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")), int):
+
+    def moment(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    def cursor(value: str) -> tuple[datetime, str]:  # "<timestamp>|<id>", as Tryton and Salesforce keep it
+        stamp, separator, key = value.partition("|")
+        if not separator:
+            raise ValueError(value)
+        return moment(stamp), key.zfill(40)
+
+    for parse in (cursor, moment, int):
         try:
             a, b = parse(new), parse(old)
         except (TypeError, ValueError):

@@ -120,3 +120,14 @@ def test_a_full_run_ignores_the_watermark_and_marks_deletions_reported_or_absent
 def test_an_unknown_domain_for_a_system_is_refused(connector):
     with pytest.raises(LookupError):
         sync_run(system="fakecrm", domain="project", connector=connector)
+
+
+@pytest.mark.parametrize("new, old, moves", [
+    ("7", "12", False), ("12", "7", True),
+    ("2026-06-02T00:00:00+00:00", "2026-06-01T00:00:00Z", True),
+    ("2026-06-01T00:00:00+00:00|9", "2026-06-01T00:00:00+00:00|10", False),
+    ("2026-06-01T00:00:01+00:00|1", "2026-06-01T00:00:00+00:00|10", True),
+    ("opaque-cursor-b", "opaque-cursor-a", True),
+])
+def test_a_watermark_never_moves_backwards_when_it_can_tell(new, old, moves):
+    assert sync_module._later(new, old) is moves

@@ -224,3 +224,30 @@ def test_with_the_broker_down_changes_wait_in_the_outbox_and_go_out_when_it_retu
     finally:
         redis.terminate()
         redis.wait(10)
+
+
+def test_concurrent_claims_on_postgresql_never_hand_a_message_to_two_workers(remote, fakecrm):
+    import threading
+
+    from django.db import connections
+
+    from connectors.delivery import outbox_claim
+
+    _customers_to_push(30)
+    claimed: list[list[int]] = []
+    start = threading.Barrier(4)
+
+    def claimer():
+        try:
+            start.wait()
+            claimed.append([m.id for m in outbox_claim(limit=30)])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claimer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    every = [message_id for batch in claimed for message_id in batch]
+    assert len(every) == len(set(every)) == 30
