@@ -145,8 +145,8 @@ def customer_to_ns_customer(attributes: dict[str, Any]) -> dict[str, Any]:
 
 def contract_to_sales_order(attributes: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for canonical, field in (("title", "memo"), ("start_date", "startDate"), ("end_date", "endDate"),
-                             ("total_value", "total")):
+    for canonical, field in (("number", "tranId"), ("title", "memo"), ("start_date", "startDate"),
+                             ("end_date", "endDate"), ("total_value", "total")):
         _set(fields, field, attributes.get(canonical))
     if attributes.get("currency"):
         fields["currency"] = {"refName": attributes["currency"]}

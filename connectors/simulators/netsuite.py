@@ -84,6 +84,10 @@ class NetSuiteSimulator(SimulatorServer):
         record = {name: None for name in SCHEMA[table]}
         record.update(fields)
         record["id"] = record_id
+        numbered = {"customer": ("entityid", "CUST"), "job": ("entityid", "PRJ"), "salesorder": ("tranid", "SO"),
+                    "invoice": ("tranid", "INV")}.get(table)
+        if numbered and not record.get(numbered[0]):  # auto-numbering, as the account is set up
+            record[numbered[0]] = f"{numbered[1]}{record_id}"
         if "lastmodifieddate" in record:
             record.update(datecreated=ns_datetime(at), lastmodifieddate=ns_datetime(at))
         self.store[table][record_id] = record
