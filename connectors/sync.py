@@ -176,6 +176,9 @@ def sync_run(*, system: str, domain: str, full: bool = False, connector: Connect
                     counts.pages += 1
                     seen.update(str(r.source_id) for r in page.records)
                     seen.update(str(i) for i in page.deleted_source_ids)
+                    # An unreadable entry still exists at the source: never delete it for its absence.
+                    seen.update(str(raw[key]) for raw, _reason in page.rejects if isinstance(raw, dict)
+                                for key in ("Id", "id", "internalId") if raw.get(key))
                     run.pages += 1
                     run.counts = result.as_dict()
                     run.save(update_fields=["pages", "counts"])

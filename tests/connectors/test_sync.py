@@ -131,3 +131,12 @@ def test_an_unknown_domain_for_a_system_is_refused(connector):
 ])
 def test_a_watermark_never_moves_backwards_when_it_can_tell(new, old, moves):
     assert sync_module._later(new, old) is moves
+
+
+def test_a_full_run_does_not_delete_a_record_that_is_merely_unreadable_today(remote, connector):
+    _accounts(remote, 2)
+    sync_run(system="fakecrm", domain="customer", connector=connector)
+    remote.put_raw("Account", "A1", {"id": "A1", "name": "lost its Id field"})  # unreadable, but there
+    sync_run(system="fakecrm", domain="customer", connector=connector, full=True)
+    assert not SourceRecord.objects.filter(is_deleted=True).exists()
+    assert QuarantinedRecord.objects.filter(source_id="A1").exists()
