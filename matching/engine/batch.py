@@ -59,10 +59,10 @@ def _score_all(schema, model, columns, li, ri):
 
 
 def _levels_all(schema, columns, li, ri):
-    if not len(li):
-        return np.zeros((0, len(schema.compared)), np.int8)
-    return np.concatenate([comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
-                           for s in range(0, len(li), _CHUNK)])
+    levels = np.empty((len(li), len(schema.compared)), np.int8)
+    for s in range(0, len(li), _CHUNK):
+        levels[s:s + _CHUNK] = comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
+    return levels
 
 
 def _candidates(schema, columns, sources):
@@ -84,7 +84,7 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, *, method, random_pa
         n_left = int((sources == 0).sum())
         total = n_left * (n - n_left)
     union = li * n + ri  # sorted: candidate pairs come out of np.unique
-    rule_levels = [levels[np.searchsorted(union, a * n + b)] for a, b in by_rule]
+    rule_levels = (levels[np.searchsorted(union, a * n + b)] for a, b in by_rule)  # one rule at a time
     return fit_per_rule(schema, rule_levels, levels, random_levels, total, **thresholds)
 
 
@@ -116,17 +116,21 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     if model is None:
         model = _fit(schema, columns, li, ri, levels, by_rule, sources, method=method, random_pairs=random_pairs,
                      seed=seed, fix_u=fix_u, thresholds=thresholds)
-    prob, weight = np.empty(len(li)), np.empty(len(li))
-    rule = np.empty(len(li), dtype=object)
-    kept_contributions = []
+    del by_rule
+    prob = np.empty(len(li))
+    kept = {"weight": [], "rule": [], "contributions": []}  # only for pairs reported (>= lower)
     for s in range(0, len(li), _CHUNK):
         part = score_levels(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
                             levels[s:s + _CHUNK])
-        prob[s:s + _CHUNK], weight[s:s + _CHUNK], rule[s:s + _CHUNK] = part.probability, part.match_weight, part.rule
-        kept_contributions.append(part.contributions[part.probability >= model.lower])
+        prob[s:s + _CHUNK] = part.probability
+        reported = part.probability >= model.lower
+        kept["weight"].append(part.match_weight[reported])
+        kept["rule"].append(part.rule[reported])
+        kept["contributions"].append(part.contributions[reported])
     del levels
-    contributions = np.concatenate(kept_contributions) if kept_contributions else \
-        np.zeros((0, len(schema.compared)))
+    weight = np.concatenate(kept["weight"]) if len(li) else np.zeros(0)
+    rule = np.concatenate(kept["rule"]) if len(li) else np.zeros(0, object)
+    contributions = np.concatenate(kept["contributions"]) if len(li) else np.zeros((0, len(schema.compared)))
 
     def score_missing(a, b):
         return np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
@@ -134,8 +138,8 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     labels = cluster(n, li, ri, prob, upper=model.upper, lower=model.lower, score_missing=score_missing)
     ids = columns[schema.id_field]
     keep = prob >= model.lower
-    pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight[keep],
-                          "probability": prob[keep], "decision": decisions(prob[keep], model), "rule": rule[keep]})
+    pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight,
+                          "probability": prob[keep], "decision": decisions(prob[keep], model), "rule": rule})
     for j, f in enumerate(schema.compared):
         pairs[f"contribution_{f.name}"] = contributions[:, j]
     clusters = pd.DataFrame({"id": ids, "cluster": labels})

@@ -93,10 +93,11 @@ def candidate_pairs_by_rule(schema: Schema, columns: dict[str, np.ndarray], *, s
                             ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each blocking rule's own candidate pairs (a pair found by two rules appears under both)."""
     keys = _usable(key_table(schema, columns), schema.max_block_size)
+    keys = keys.assign(key=pd.factorize(keys["key"])[0])  # join on integers, not strings: far less memory
     n = len(columns[schema.id_field])
     out = []
     for number in range(len(schema.blocking)):
-        rule_keys = keys[keys["rule"] == number]
+        rule_keys = keys.loc[keys["rule"] == number, ["row", "key"]]
         pairs = rule_keys.merge(rule_keys, on="key", suffixes=("_l", "_r"))
         left, right = pairs["row_l"].to_numpy(np.int64), pairs["row_r"].to_numpy(np.int64)
         keep = left < right

@@ -86,12 +86,17 @@ def _exact(left, right):
     return (left == right).astype(np.int8)
 
 
+def _characters(values, width: int) -> np.ndarray:
+    """(n x width) matrix of single characters, so slices compare without a Python loop."""
+    return np.asarray(values, dtype=f"U{width}").view("U1").reshape(len(values), width)
+
+
 def _dates(left, right):
     """3 same day, 2 one typo or day and month swapped, 1 same year, 0 otherwise."""
     distance = _osa(left, right)
-    swapped = np.array([a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7] for a, b in zip(left, right, strict=False)],
-                       dtype=bool) if len(left) else np.zeros(0, bool)
-    same_year = np.array([a[:4] == b[:4] for a, b in zip(left, right, strict=False)], dtype=bool) if len(left) else swapped
+    a, b = _characters(left, 10), _characters(right, 10)
+    same_year = (a[:, :4] == b[:, :4]).all(axis=1)
+    swapped = same_year & (a[:, 5:7] == b[:, 8:10]).all(axis=1) & (a[:, 8:10] == b[:, 5:7]).all(axis=1)
     result = np.zeros(len(left), dtype=np.int8)
     result[same_year] = 1
     result[(distance <= 1) | swapped] = 2

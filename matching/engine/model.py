@@ -8,6 +8,7 @@ A fitted model is plain data: `to_dict()` gives JSON the hub can store, `from_di
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +179,7 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
                               **thresholds)
 
 
-def fit_per_rule(schema: Schema, rule_levels: list[np.ndarray], candidate_levels: np.ndarray,
+def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_levels: np.ndarray,
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
                  **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
