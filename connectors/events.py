@@ -236,6 +236,8 @@ def _records_of(connector: Connector, source: SourceSystem, event: ParsedEvent) 
         return []  # the event stream lost changes: the next incremental pull picks them up
     if event.change_type == "UPSERT":
         return [_map(connector, event.object_type, event.fields)]
+    if not event.record_ids:  # a webhook deletion: the record as it was, flagged deleted
+        return _webhook_deletion(connector, source, event)
     records = []
     for record_id in event.record_ids:
         state = _change_state_fold(source, event, record_id)
@@ -250,6 +252,21 @@ def _records_of(connector: Connector, source: SourceSystem, event: ParsedEvent) 
             source_updated_at=datetime.fromtimestamp(newest / 1000, tz=UTC),
             source_version=f"{sum(times.values()):020d}", deleted=bool(state.values.get(DELETED))))
     return records
+
+
+def _webhook_deletion(connector: Connector, source: SourceSystem, event: ParsedEvent) -> list[IncomingRecord]:
+    try:
+        source_id = _map(connector, event.object_type, event.fields).source_id
+    except Exception:  # noqa: BLE001 - a deletion may carry little more than the id
+        source_id = next((str(event.fields[k]) for k in ("id", "Id", "internalId") if event.fields.get(k)), "")
+    held = SourceRecord.objects.filter(system=source, object_type=event.object_type, source_id=source_id,
+                                       is_deleted=False).first()
+    if held is None:
+        return []  # never seen, or already deleted
+    now = timezone.now()
+    return [IncomingRecord(source_id=held.source_id, object_type=held.object_type, canonical=dict(held.canonical),
+                           payload=dict(held.payload), source_version=held.source_version, deleted=True,
+                           source_updated_at=max(now, held.source_updated_at) if held.source_updated_at else now)]
 
 
 def events_receive(*, system: str, body: bytes, signature: str | None,

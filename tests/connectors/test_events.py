@@ -174,3 +174,10 @@ def test_any_arrival_order_with_duplicates_gives_the_in_order_golden_records(sig
     shuffled = data.draw(st.permutations(events))
     duplicates = data.draw(st.lists(st.sampled_from(events), max_size=4))
     assert _final_goldens(signed, [*shuffled, *duplicates]) == expected
+
+
+def test_a_webhook_deletion_retires_what_the_record_contributed(signed):
+    record_ = {"Id": "W1", "name": "Webhook Co", "country": "NL", "modified": "2026-06-01T10:00:00+00:00"}
+    signed({"event_id": "evt-1", "object_type": "Account", "record": record_})
+    signed({"event_id": "evt-2", "object_type": "Account", "record": record_, "deleted": True})
+    assert SourceRecord.objects.get().is_deleted and golden_of("W1").record_status == "retired"
