@@ -123,14 +123,26 @@ class NetSuiteConnector(Connector):
         return record
 
     def deleted_since(self, *, domain: str, object_type: str, since: datetime) -> list[str]:
+        """Ids of `object_type` deleted since `since`, from the deletedrecord table (keyset pages)."""
         table = mapping.TABLES.get(object_type, object_type)
         literal = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        q = (f"SELECT recordid, deleteddate FROM deletedrecord WHERE recordtype = '{table}' AND "
-             f"deleteddate >= TO_TIMESTAMP('{literal}', 'YYYY-MM-DD HH24:MI:SS') ORDER BY deleteddate, id")
-        ids = []
-        for page in self.client.suiteql_pages(q, limit=MAX_LIMIT):
-            ids.extend(str(item["recordid"]) for item in page.get("items") or [] if item.get("recordid"))
-        return ids
+        after = f"deleteddate >= TO_TIMESTAMP('{literal}', 'YYYY-MM-DD HH24:MI:SS')"
+        ids: list[str] = []
+        while True:
+            q = (f"SELECT id, recordid, deleteddate FROM deletedrecord WHERE recordtype = '{table}' AND ({after}) "
+                 "ORDER BY deleteddate, id")
+            body = self.client.suiteql(q, limit=max(1, min(self.page_size, MAX_LIMIT)), offset=0)
+            items = body.get("items") or []
+            ids.extend(str(item["recordid"]) for item in items if item.get("recordid"))
+            if not body.get("hasMore") or not items:
+                return ids
+            last = items[-1]
+            stamp = mapping.parse_timestamp(last.get("deleteddate"))
+            if stamp is None or not str(last.get("id", "")).isdigit():
+                raise ConnectorError("deletedrecord rows without a readable (deleteddate, id)", retryable=False,
+                                     code="watermark")
+            moment = f"TO_TIMESTAMP('{stamp.strftime('%Y-%m-%d %H:%M:%S')}', 'YYYY-MM-DD HH24:MI:SS')"
+            after = f"deleteddate > {moment} OR (deleteddate = {moment} AND id > {int(last['id'])})"
 
     # -- push -------------------------------------------------------------------------------
     def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,

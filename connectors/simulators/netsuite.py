@@ -13,6 +13,7 @@ import base64
 import itertools
 import random
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -75,6 +76,7 @@ class NetSuiteSimulator(SimulatorServer):
         self.credentials = credentials or {"client_id": "concord", "client_secret": "concord-secret"}
         self.store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SCHEMA}
         self._ids = itertools.count(1001)
+        self.query_pages: Counter[str] = Counter()
         self.clock = Clock()
         self._seed_data()
 
@@ -271,7 +273,13 @@ class NetSuiteSimulator(SimulatorServer):
         except query.QueryError as error:
             return self.error(400, "INVALID_PARAMETER" if error.code == "MALFORMED_QUERY" else error.code,
                               f"Invalid search query. Detailed unprocessed description follows. {error}")
-        failed = self.page_fault(text, offset // limit + 1)
+        # A "read" is every request of one query shape (its WHERE aside): offset pages and keyset
+        # pages alike count as pages 1, 2, 3 ... of it.
+        shape = " ".join(re.sub(r"\bWHERE\b.*?(?=\bORDER\s+BY\b|$)", "", text, flags=re.I | re.S).split())
+        with self.lock:
+            self.query_pages[shape] += 1
+            number = self.query_pages[shape]
+        failed = self.page_fault(shape, number)
         if failed:
             return failed
         page = result[offset:offset + limit]

@@ -104,6 +104,31 @@ def test_a_page_failing_mid_pagination_is_retried_transparently(ns_sim):
     assert got == sorted(ns_sim.store["customer"], key=int)
 
 
+def test_after_a_page_failure_the_pull_resumes_from_the_last_committed_watermark(ns_sim):
+    connector = make_connector(ns_sim, page_size=5, max_retries=0)
+    ns_sim.set_faults("page_fail:3")
+    committed, watermark = [], None
+    with pytest.raises(ConnectorError) as failed:
+        for page in connector.pull(domain="customer", object_type="customer", watermark=None):
+            committed += [r.source_id for r in page.records]
+            watermark = page.next_watermark
+    assert failed.value.retryable and len(committed) == 10
+    ns_sim.set_faults("")
+    for page in connector.pull(domain="customer", object_type="customer", watermark=watermark):
+        committed += [r.source_id for r in page.records]
+    assert sorted(committed) == sorted(ns_sim.store["customer"]) and len(committed) == len(set(committed))
+
+
+def test_many_deletions_are_read_in_keyset_pages(ns_sim, ns):
+    for record_id in list(ns_sim.store["job"])[:25]:
+        ns_sim.delete("job", record_id)
+    ns.page_size = 10
+    calls = ns_sim.calls["POST /services/rest/query/v1/suiteql"]
+    deleted = ns.deleted_since(domain="project", object_type="job", since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert len(deleted) == 25 == len(set(deleted))
+    assert ns_sim.calls["POST /services/rest/query/v1/suiteql"] - calls == 3
+
+
 def test_the_client_keeps_to_the_accounts_concurrency_limit():
     with NetSuiteSimulator(seed=5, records=10, concurrency_limit=1, faults="slow:1@0.3s").serve() as sim:
         polite = make_connector(sim, concurrency=1, max_retries=0)
