@@ -144,3 +144,24 @@ def test_the_hubs_event_parser_accepts_what_the_simulators_emit():
     body = json.dumps(erp.pending_events()).encode()
     (event,) = events_parse(NetSuiteConnector(base_url="http://127.0.0.1:9", credentials={}), body)
     assert (event.object_type, event.domain, event.change_type) == ("job", "project", "UPSERT")
+
+
+def test_the_command_serves_a_simulator_until_stopped():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    root = Path(__file__).resolve().parents[3]
+    process = subprocess.Popen([sys.executable, "manage.py", "run_simulator", "salesforce", "--records", "3"],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        answer = requests.post(f"{url}/services/oauth2/token", timeout=5, data={
+            "grant_type": "client_credentials", "client_id": "concord", "client_secret": "concord-secret"})
+        assert answer.status_code == 200 and answer.json()["instance_url"] == url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
