@@ -17,6 +17,7 @@ Guarantees (see docs/connectors.md):
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -28,7 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, registered_systems
-from connectors.models import Connection, connection_for, load_connectors
+from connectors.models import Connection, connection_for, connection_settings, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord
@@ -188,6 +189,19 @@ def _failed(message: OutboxMessage, error: Exception, *, retryable: bool, retry_
         log.error("outbox message %s is dead after %d attempts: %s", message.id, message.attempts, text)
 
 
+_connectors: dict[str, tuple[str, Connector]] = {}
+
+
+def _cached_connector(system: str) -> Connector:
+    """One connector per system and worker process, rebuilt when its connection settings change:
+    a delivery run every few seconds must not log in (OAuth, JSON-RPC session) every time."""
+    fingerprint = json.dumps(connection_settings(system), sort_keys=True, default=str)
+    held = _connectors.get(system)
+    if held is None or held[0] != fingerprint:
+        held = _connectors[system] = (fingerprint, connection_for(system))
+    return held[1]
+
+
 def outbox_deliver(*, limit: int = 100, system: str | None = None,
                    connectors: dict[str, Connector] | None = None) -> DeliveryReport:
     """Claim due messages and deliver them. `connectors` replaces the configured ones (tests)."""
@@ -204,7 +218,7 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
         for message in batch:
             name = message.system.name
             try:
-                connector = connectors.get(name) or connectors.setdefault(name, connection_for(name))
+                connector = connectors.get(name) or connectors.setdefault(name, _cached_connector(name))
             except LookupError as error:  # no connector for this system: nothing can ever deliver it
                 _failed(message, error, retryable=False, retry_after=None, report=report)
                 continue

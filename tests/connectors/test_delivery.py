@@ -177,3 +177,14 @@ def test_the_replay_command_needs_a_selection():
 
     with pytest.raises(CommandError):
         call_command("replay")
+
+
+def test_a_worker_keeps_one_connector_per_system_until_its_settings_change(fakecrm, remote):
+    from connectors import delivery
+    from connectors.models import Connection
+
+    delivery._connectors.clear()
+    first = delivery._cached_connector("fakecrm")
+    assert delivery._cached_connector("fakecrm") is first
+    Connection.objects.create(system=fakecrm, page_size=17)
+    assert delivery._cached_connector("fakecrm") is not first
