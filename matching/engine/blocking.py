@@ -34,6 +34,7 @@ TRANSFORMS = {
     "last_word": lambda v: v.split()[-1],
     "sorted_words": lambda v: " ".join(sorted(v.split())),
     "initials": lambda v: "".join(w[0] for w in v.split()),
+    "first_letter": lambda v: v[0],
     "year": lambda v: v[:4],
 }
 
