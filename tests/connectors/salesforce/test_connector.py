@@ -157,3 +157,14 @@ def test_closed_won_opportunities_come_as_plain_dicts(sf_sim, sf):
     won = list(sf.opportunities())
     assert won and all(o["won"] and o["stage"] == "Closed Won" for o in won)
     assert len(won) == sum(1 for o in sf_sim.live("Opportunity") if o["StageName"] == "Closed Won")
+
+
+def test_subsidiaries_point_at_a_parent_that_is_read_before_them():
+    from connectors.simulators import SalesforceSimulator
+
+    with SalesforceSimulator(seed=1, records=200).serve() as sim:
+        order = ids(pull_all(make_connector(sim, page_size=50)))
+        children = [r for r in sim.live("Account") if r["ParentId"]]
+        assert children
+        for child in children:
+            assert order.index(child["ParentId"]) < order.index(child["Id"])
