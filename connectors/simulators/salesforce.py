@@ -121,7 +121,7 @@ class SalesforceSimulator(SimulatorServer):
                 account.update(SystemModstamp=sf_datetime(later), LastModifiedDate=sf_datetime(later))
             if rng.random() < 0.06:  # sales created the same client twice
                 self._put("Account", {**{k: v for k, v in account.items() if k not in SYSTEM_FIELDS},
-                                      "Name": company.name + " " + company.suffix.replace(".", ""), "Phone": None,
+                                      "Name": company.name + " " + company.suffix.replace(".", ""), "Phone": None, "ParentId": None,
                                       "BillingCountry": rng.choice(data.COUNTRIES[company.country][0])},
                           data.stamp(rng))
             for _ in range(rng.randint(1, 2)):
