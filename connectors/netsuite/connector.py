@@ -95,7 +95,7 @@ class NetSuiteConnector(Connector):
                 raise ConnectorError(f"NetSuite {object_type} page without a readable (lastmodifieddate, id): "
                                      "cannot continue safely", retryable=False, code="watermark")
             next_after = watermark_parse(page.next_watermark)
-            if after is not None and next_after <= after:
+            if after is not None and after[1] is not None and next_after <= after:
                 raise ConnectorError("NetSuite returned rows out of (lastmodifieddate, id) order", retryable=False,
                                      code="order")
             after = next_after
