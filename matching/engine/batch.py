@@ -59,9 +59,11 @@ def _score_all(schema, model, columns, li, ri):
 
 
 def _levels_all(schema, columns, li, ri):
+    presence = {f.name: np.not_equal(columns[f.name], None) for f in schema.fields}
     levels = np.empty((len(li), len(schema.compared)), np.int8)
     for s in range(0, len(li), _CHUNK):
-        levels[s:s + _CHUNK] = comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
+        levels[s:s + _CHUNK] = comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
+                                                  presence)
     return levels
 
 

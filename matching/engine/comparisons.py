@@ -166,14 +166,22 @@ KINDS: dict[str, ComparisonKind] = {
 }
 
 
-def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Agreement levels of aligned value arrays (object dtype, None for missing)."""
+def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray, present: np.ndarray | None = None
+                      ) -> np.ndarray:
+    """Agreement levels of aligned value arrays (object dtype, None for missing). `present` may
+    give the pairs where both values exist, when the caller knows it already."""
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
-    present = _present(left) & _present(right)
+    if present is None:
+        present = _present(left) & _present(right)
     levels = np.full(len(left), MISSING, dtype=np.int8)
-    if present.any():
-        levels[present] = KINDS[kind].levels(left[present], right[present])
+    # Equal values are the top level of every kind: only unequal ones need a similarity.
+    equal = present.copy()
+    equal[present] = left[present] == right[present]
+    levels[equal] = KINDS[kind].n_levels - 1
+    unequal = present & ~equal
+    if unequal.any():
+        levels[unequal] = KINDS[kind].levels(left[unequal], right[unequal])
     return levels
 
 

@@ -45,15 +45,22 @@ class ScoredArrays:
     rule: np.ndarray  # object: "" or the rule's label
 
 
-def comparison_vectors(schema: Schema, left: dict, right: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
-    """Agreement levels for pairs (left row li[k], right row ri[k]) of standardized columns."""
+def comparison_vectors(schema: Schema, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
+                       presence: dict | None = None) -> np.ndarray:
+    """Agreement levels for pairs (left row li[k], right row ri[k]) of standardized columns.
+    `presence` (field -> bool mask of rows with a value) saves recomputing it when left is right."""
     fields = schema.compared
     levels = np.empty((len(li), len(fields)), dtype=np.int8)
+
+    def compare(kind, a, b):
+        both = None if presence is None else presence[a][li] & presence[b][ri]
+        return comparison_levels(kind, left[a][li], right[b][ri], both)
+
     for j, f in enumerate(fields):
-        level = comparison_levels(f.kind, left[f.name][li], right[f.name][ri])
+        level = compare(f.kind, f.name, f.name)
         if f.swap_with:  # the best of the straight and the crossed comparison
-            level = np.maximum(level, comparison_levels(f.kind, left[f.name][li], right[f.swap_with][ri]))
-            level = np.maximum(level, comparison_levels(f.kind, left[f.swap_with][li], right[f.name][ri]))
+            level = np.maximum(level, compare(f.kind, f.name, f.swap_with))
+            level = np.maximum(level, compare(f.kind, f.swap_with, f.name))
         levels[:, j] = level
     return levels
 
