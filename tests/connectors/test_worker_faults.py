@@ -105,11 +105,17 @@ def _client(broker: str = BROKER) -> Celery:
 def broker():
     import redis
 
-    redis.Redis.from_url(BROKER).flushdb()  # our own db number: nobody else's queue
+    client = redis.Redis.from_url(BROKER, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is not reachable at {BROKER} (CI starts it; locally: redis-server --daemonize yes)")
+    client.flushdb()  # our own db number: nobody else's queue
     yield _client()
 
 
-def wait_until(condition, timeout: float = 40, every: float = 0.2, tick=None):
+def wait_until(condition, timeout: float = 90, every: float = 0.2, tick=None):
+    """Poll generously: the machine running CI may be busy, and a worker takes seconds to start."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -175,7 +181,7 @@ def test_a_worker_killed_mid_push_then_a_429_500_storm_delivers_each_message_onc
 
     def everything_delivered():
         return not OutboxMessage.objects.exclude(status="delivered").exists()
-    wait_until(everything_delivered, timeout=60, every=0.5,
+    wait_until(everything_delivered, every=0.5,
                tick=lambda: broker.send_task("connectors.deliver_outbox"))  # beat's every-few-seconds tick
 
     effects = remote.effects()
@@ -219,7 +225,7 @@ def test_with_the_broker_down_changes_wait_in_the_outbox_and_go_out_when_it_retu
 
         def delivered():
             return not OutboxMessage.objects.exclude(status="delivered").exists()
-        wait_until(delivered, timeout=60, every=1, tick=lambda: client.send_task("connectors.deliver_outbox"))
+        wait_until(delivered, every=1, tick=lambda: client.send_task("connectors.deliver_outbox"))
         assert len(remote.effects()) == 3
     finally:
         redis.terminate()
