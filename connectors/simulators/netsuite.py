@@ -269,7 +269,8 @@ class NetSuiteSimulator(SimulatorServer):
                 raise query.QueryError(f"Record '{parsed.object}' was not found.", code="INVALID_SEARCH")
             with self.lock:
                 rows = [dict(r) for r in self.store[table].values()]
-            result = query.run(parsed, rows, set(SCHEMA[table]))
+            counted: list[int] = []
+            page = query.run(parsed, rows, set(SCHEMA[table]), window=slice(offset, offset + limit), total=counted)
         except query.QueryError as error:
             return self.error(400, "INVALID_PARAMETER" if error.code == "MALFORMED_QUERY" else error.code,
                               f"Invalid search query. Detailed unprocessed description follows. {error}")
@@ -282,8 +283,7 @@ class NetSuiteSimulator(SimulatorServer):
         failed = self.page_fault(shape, number)
         if failed:
             return failed
-        page = result[offset:offset + limit]
-        has_more = offset + limit < len(result)
+        has_more = offset + limit < counted[0]
         url = f"{self.base_url}{QUERY_PATH}"
         links = [{"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"}]
         if has_more:
@@ -291,7 +291,7 @@ class NetSuiteSimulator(SimulatorServer):
         items = [{"links": [], **{k: (None if v is None else str(v) if not isinstance(v, bool) else
                                       ("T" if v else "F")) for k, v in row.items()}} for row in page]
         return Response(200, {"links": links, "count": len(items), "hasMore": has_more, "items": items,
-                              "offset": offset, "totalResults": len(result)})
+                              "offset": offset, "totalResults": counted[0]})
 
     def _record(self, record_type: str, key: str, request: Request) -> Response:
         table = RECORD_TYPES[record_type]

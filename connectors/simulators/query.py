@@ -253,7 +253,9 @@ class _Parser:
     def literal(self) -> Any:
         kind, value = self.take()
         if kind == "str":
-            return value[1:-1].replace("\\'", "'")
+            text = value[1:-1].replace("\\'", "'")
+            # a quoted timestamp (SuiteQL) compares as an instant, like an unquoted SOQL literal
+            return _DateLiteral(text) if text[:1].isdigit() and parse_datetime(text) is not None else text
         if kind == "dt":
             return _DateLiteral(value)
         if kind == "num":
@@ -299,8 +301,10 @@ def _sort_key(value: Any) -> tuple:
     return (2, 0, text)
 
 
-def run(query: Query, rows: list[dict[str, Any]], columns: set[str]) -> list[dict[str, Any]]:
-    """Filter, sort and project `rows`; unknown fields raise QueryError(code="INVALID_FIELD")."""
+def run(query: Query, rows: list[dict[str, Any]], columns: set[str], *, window: slice | None = None,
+        total: list[int] | None = None) -> list[dict[str, Any]]:
+    """Filter, sort and project `rows`; unknown fields raise QueryError(code="INVALID_FIELD").
+    `window` cuts the sorted result before projection (a page); `total` receives the full count."""
     known = {c.lower() for c in columns}
     wanted = [Column(c, c) for c in columns] if query.fields == ["*"] else [_column(f) for f in query.fields]
     for name in [*query.where_fields, *(f for f, _ in query.order), *(c.source for c in wanted)]:
@@ -313,5 +317,9 @@ def run(query: Query, rows: list[dict[str, Any]], columns: set[str]) -> list[dic
         selected = selected[query.offset:]
     if query.limit is not None:
         selected = selected[:query.limit]
+    if total is not None:
+        total.append(len(selected))
+    if window is not None:
+        selected = selected[window]
     return [{c.name: to_char(lookup(row, c.source), c.format) if c.format else lookup(row, c.source)
              for c in wanted} for row in selected]

@@ -100,6 +100,7 @@ class SalesforceSimulator(SimulatorServer):
 
     def _seed_data(self) -> None:
         rng = random.Random(self.seed * 7919 + 1)
+        parents: list[dict[str, Any]] = []  # accounts that are no subsidiary themselves
         for company in data.companies(self.seed, self.records):
             if rng.random() > 0.9:  # not every client is in the CRM
                 continue
@@ -113,12 +114,13 @@ class SalesforceSimulator(SimulatorServer):
                 "Industry": company.industry, "NumberOfEmployees": rng.choice([50, 120, 800, 2500, 12000]),
                 "CurrencyIsoCode": company.currency, "Tax_Id__c": company.tax_id if rng.random() < 0.35 else None,
                 "Email__c": f"info@{company.domain}" if rng.random() < 0.5 else None}, at)
-            parents = [a for a in self.store["Account"].values() if a is not account and not a["ParentId"]]
             if parents and rng.random() < 0.05:  # a subsidiary: its parent account was there before it
                 parent = rng.choice(parents)
                 account["ParentId"] = parent["Id"]
                 later = max(at, parse_datetime(parent["SystemModstamp"]) + timedelta(minutes=1))
                 account.update(SystemModstamp=sf_datetime(later), LastModifiedDate=sf_datetime(later))
+            else:
+                parents.append(account)
             if rng.random() < 0.06:  # sales created the same client twice
                 self._put("Account", {**{k: v for k, v in account.items() if k not in SYSTEM_FIELDS},
                                       "Name": company.name + " " + company.suffix.replace(".", ""), "Phone": None, "ParentId": None,
