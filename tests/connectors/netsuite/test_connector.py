@@ -96,6 +96,17 @@ def test_a_500_storm_ends_in_a_retryable_error(ns_sim, ns):
     assert storm.value.retryable and storm.value.code == "UNEXPECTED_ERROR"
 
 
+def test_a_timeout_is_retryable_and_a_slow_answer_is_just_slow(ns_sim):
+    connector = make_connector(ns_sim, timeout=0.3, max_retries=1)
+    connector.client.authenticate()
+    ns_sim.set_faults("timeout:1@1s")
+    with pytest.raises(ConnectorError) as slow:
+        pull_all(connector)
+    assert slow.value.retryable and slow.value.code == "timeout"
+    ns_sim.set_faults("slow:1@0.1s")
+    assert ids(pull_all(make_connector(ns_sim, page_size=100)))
+
+
 def test_a_page_failing_mid_pagination_is_retried_transparently(ns_sim):
     ns_sim.set_faults("page_fail:2")
     client = make_connector(ns_sim).client
