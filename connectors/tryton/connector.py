@@ -103,8 +103,11 @@ class TrytonConnector(Connector):
 
     def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
              correlation_id: str) -> UpsertResult:
+        if domain == "contract":
+            return self._push_contract(golden_id, attributes)
         if domain != "customer":
-            raise ConnectorError(f"tryton takes golden customers only, not {domain}", retryable=False,
+            # A project's number is Tryton's read-only sequence: nothing to key an upsert on.
+            raise ConnectorError(f"tryton takes golden customers and contracts, not {domain}", retryable=False,
                                  code="unsupported")
         party = mapping.customer_to_party(attributes)
         address = mapping.customer_to_address(attributes)
@@ -143,3 +146,35 @@ class TrytonConnector(Connector):
             elif held["value"] != value:
                 self.client.write("party.contact_mechanism", [held["id"]], {"value": value})
         return UpsertResult(external_id=str(party_id), created=False)
+
+    def _company(self) -> tuple[int, int | None]:
+        preferences = self.client.call("model.res.user.get_preferences", True)
+        company = preferences.get("company")
+        if not company:
+            raise ConnectorError("the Tryton user works in no company (run scripts/tryton/start.sh)",
+                                 retryable=False, code="config")
+        (row,) = self.client.search_read("company.company", [("id", "=", company)], fields=["currency"])
+        return company, row.get("currency")
+
+    def _push_contract(self, golden_id: str, attributes: dict[str, Any]) -> UpsertResult:
+        """A draft sale of the customer's party, keyed by the contract number (its reference)."""
+        customer = attributes.get("customer")
+        party_id = self.find_party(customer) if customer else None
+        if party_id is None:
+            # Its customer is on its way (another message) or not written to Tryton: try again later.
+            raise ConnectorError(f"customer {customer or '(none)'} of {golden_id} is not in Tryton yet",
+                                 retryable=True, code="dependency")
+        values = {**mapping.contract_to_sale(attributes), "party": party_id}
+        own = [int(i) for i in attributes.get("_source_ids") or [] if str(i).isdigit()]
+        found = own or [row["id"] for row in self.client.search_read(
+            mapping.SALE, [("reference", "=", values["reference"])], limit=1, fields=["id"])]
+        if found:
+            self.client.write(mapping.SALE, [found[0]], values)
+            return UpsertResult(external_id=str(found[0]), created=False)
+        company, currency = self._company()
+        if attributes.get("currency"):
+            codes = self.client.search_read("currency.currency", [("code", "=", attributes["currency"])],
+                                            limit=1, fields=["id"])
+            currency = codes[0]["id"] if codes else currency
+        (sale_id,) = self.client.create(mapping.SALE, [{**values, "company": company, "currency": currency}])
+        return UpsertResult(external_id=str(sale_id), created=True)

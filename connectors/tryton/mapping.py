@@ -1,5 +1,6 @@
 """Tryton records to canonical records and golden records to Tryton values. Pure functions.
 
+Contracts go back as draft sales keyed by the contract number in the sale's reference.
 The golden id lives in Tryton as an untyped party identifier whose code is the golden id
 (e.g. "CUS-8K2M4Q7W1Z"): visible to Tryton users on the party, searchable, and never confused
 with a tax identifier (those carry a type such as eu_vat).
@@ -8,7 +9,7 @@ with a tax identifier (those carry a type such as eu_vat).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from mdm.records import IncomingRecord
@@ -118,6 +119,15 @@ def customer_to_party(attributes: dict[str, Any]) -> dict[str, Any]:
 def customer_to_address(attributes: dict[str, Any]) -> dict[str, Any]:
     return {"street": attributes.get("address_line1") or "", "city": attributes.get("city") or "",
             "postal_code": attributes.get("postal_code") or ""}
+
+
+def contract_to_sale(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The sale values a golden contract sets. The contract number goes into the sale's reference
+    (a sale's own number is Tryton's sequence), so the sale pulled back maps to the same number."""
+    values = {"reference": attributes.get("number") or "", "description": attributes.get("title") or ""}
+    if attributes.get("start_date"):
+        values["sale_date"] = date.fromisoformat(str(attributes["start_date"])[:10])
+    return values
 
 
 def customer_to_mechanisms(attributes: dict[str, Any]) -> dict[str, str]:

@@ -43,3 +43,12 @@ def test_the_golden_id_is_the_untyped_identifier_shaped_like_one():
 def test_rpc_values_round_trip():
     value = {"at": WHEN, "day": WHEN.date(), "amount": Decimal("1.50"), "list": [WHEN]}
     assert from_rpc(to_rpc(value)) == value
+
+
+def test_a_golden_contract_is_a_sale_keyed_by_its_number():
+    from datetime import date
+
+    from connectors.tryton.mapping import contract_to_sale
+
+    assert contract_to_sale({"number": "K-1", "title": "Service", "start_date": "2026-07-01"}) == {
+        "reference": "K-1", "description": "Service", "sale_date": date(2026, 7, 1)}

@@ -107,3 +107,33 @@ def test_sales_and_project_works_are_pulled_as_contracts_and_projects_of_their_c
     assert SourceRecord.objects.filter(system__name="tryton", object_type=mapping.SALE,
                                        source_id=str(sale_id)).exists()
     assert Watermark.objects.get(system__name="tryton", object_type=mapping.WORK).value.endswith(f"|{work_id}")
+
+
+def test_a_golden_contract_goes_to_tryton_as_a_draft_sale_of_its_customer(tryton, tag):
+    from mdm.models import Contract, SourceSystem
+
+    SourceSystem.objects.filter(name="tryton").update(sync_back_domains=["customer", "contract"])
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"SFC{tag}", updated=at(1), name=f"Gearbox Partners {tag}", country="DE", city="Kiel")])
+    source_records_ingest(system="salesforce", domain="contract", records=[
+        record(f"SFK{tag}", "Contract", updated=at(1), number=f"K-{tag}", title="Gearbox service",
+               status="active", customer_source_id=f"SFC{tag}", currency="EUR", start_date="2026-07-01")])
+    contract = Contract.objects.get(number=f"K-{tag}")
+
+    report = outbox_deliver(connectors={"tryton": tryton})
+    assert len(report.delivered) == 2, report
+    (sale,) = tryton.client.search_read(mapping.SALE, [("reference", "=", f"K-{tag}")],
+                                        fields=["party", "description", "state", "sale_date"])
+    assert sale["party"] == tryton.find_party(contract.customer_id)
+    assert (sale["description"], sale["state"], str(sale["sale_date"])) == ("Gearbox service", "draft", "2026-07-01")
+
+    # Pulled back, the sale is the same golden contract (same number), not a new one.
+    sync_run(system="tryton", domain="customer", connector=tryton)
+    sync_run(system="tryton", domain="contract", connector=tryton)
+    assert Contract.objects.filter(number=f"K-{tag}").count() == 1
+    # Tryton's draft sale may move the golden contract once (survivorship: its status, its total);
+    # that revision goes out, comes back unchanged, and the loop stops there.
+    outbox_deliver(connectors={"tryton": tryton})
+    sync_run(system="tryton", domain="contract", connector=tryton)
+    assert outbox_deliver(connectors={"tryton": tryton}).delivered == []
+    assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
