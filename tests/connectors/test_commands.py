@@ -83,3 +83,19 @@ def test_the_sync_task_calls_the_same_service(remote, fakecrm):
     assert sync_system.run("fakecrm", "customer")["Account"]["created"] == 1
     Connection.objects.create(system=fakecrm, enabled=False)
     assert "disabled" in sync_system.run("fakecrm", "customer")["skipped"]
+
+
+def test_a_system_that_fails_is_a_one_line_error_and_keeps_what_was_committed(remote, fakecrm, monkeypatch):
+    from connectors.base import ConnectorError
+    from tests.connectors.conftest import FakeConnector
+
+    remote.put("Account", "A1", name="Acme", country="DE")
+
+    def refuses(self, **kwargs):
+        raise ConnectorError("login failed: invalid_grant", retryable=False)
+        yield  # a generator, like every pull
+
+    monkeypatch.setattr(FakeConnector, "pull", refuses)
+    with pytest.raises(CommandError) as error:
+        call_command("sync", "fakecrm", "--domain", "customer", stdout=StringIO(), stderr=StringIO())
+    assert str(error.value) == "fakecrm customer: login failed: invalid_grant"

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from connectors.base import ConnectorError
 from connectors.sync import sync_run
 from mdm.records import DOMAINS
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
 
             try:
                 result = sync_run(system=system, domain=each, full=full, connector=connector, progress=progress)
+            except ConnectorError as error:  # what was committed stays; the next run goes on from there
+                raise CommandError(f"{system} {each}: {error}") from None
             finally:
                 bar.close()
             for object_type, counts in result.as_dict().items():
