@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from connectors.base import Connector
 from connectors.models import ChangeState, EventStatus, InboundEvent, connection_for, connection_settings
+from connectors.sync import rejects_quarantine
 from mdm.correlation import correlation
 from mdm.models import SourceRecord, SourceSystem
 from mdm.records import IncomingRecord, IngestSummary
@@ -82,11 +83,12 @@ class EventsResult:
     accepted: int = 0
     duplicates: int = 0
     echoes: int = 0
+    unreadable: int = 0  # accepted, but the connector could not map them: quarantined
     summary: IngestSummary = field(default_factory=IngestSummary)
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "echoes": self.echoes,
-                "ingest": self.summary.as_dict()}
+                "unreadable": self.unreadable, "ingest": self.summary.as_dict()}
 
 
 def signature_of(secret: str, body: bytes) -> str:
@@ -298,7 +300,17 @@ def events_receive(*, system: str, body: bytes, signature: str | None,
                 row.status, row.processed_at, row.error = EventStatus.PROCESSED, timezone.now(), ECHO_NOTE
                 row.save(update_fields=["status", "processed_at", "error"])
                 continue
-            records = _records_of(connector, source, event)
+            try:
+                with transaction.atomic():
+                    records = _records_of(connector, source, event)
+            except Exception as error:  # noqa: BLE001 - the connector could not read it: quarantine, go on
+                reason = f"unreadable {event.object_type} event: {type(error).__name__}: {error}"[:2000]
+                rejects_quarantine(system=source, domain=event.domain, object_type=event.object_type,
+                                   rejects=[(event.raw, reason)], correlation_id=cid)
+                result.unreadable += 1
+                row.status, row.processed_at, row.error = EventStatus.FAILED, timezone.now(), reason
+                row.save(update_fields=["status", "processed_at", "error"])
+                continue
             if records:
                 result.summary.merge(source_records_ingest(system=system, domain=event.domain, records=records,
                                                            correlation_id=cid))

@@ -181,3 +181,21 @@ def test_a_webhook_deletion_retires_what_the_record_contributed(signed):
     signed({"event_id": "evt-1", "object_type": "Account", "record": record_})
     signed({"event_id": "evt-2", "object_type": "Account", "record": record_, "deleted": True})
     assert SourceRecord.objects.get().is_deleted and golden_of("W1").record_status == "retired"
+
+
+def test_an_event_the_connector_cannot_read_is_quarantined_and_the_rest_lands(signed, monkeypatch):
+    from tests.connectors.conftest import FakeConnector
+
+    real = FakeConnector.map_record
+
+    def picky(self, *, object_type, payload):
+        if payload.get("name") == "boom":
+            raise KeyError("BillingAddress")
+        return real(self, object_type=object_type, payload=payload)
+
+    monkeypatch.setattr(FakeConnector, "map_record", picky)
+    response = signed([cdc("001A", "CREATE", name="Acme", country="DE"), cdc("001B", "CREATE", name="boom")])
+    assert response.status_code == 200 and response.json()["unreadable"] == 1
+    assert Customer.objects.count() == 1
+    assert "BillingAddress" in QuarantinedRecord.objects.get().reason
+    assert InboundEvent.objects.get(event_key__startswith="tx-001B").status == "failed"
