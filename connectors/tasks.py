@@ -79,12 +79,14 @@ def schedules_ensure(apps=None) -> None:
     crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
     task_model = apps.get_model("django_celery_beat", "PeriodicTask")
     every_5s, _ = interval_model.objects.get_or_create(every=5, period="seconds")
-    task_model.objects.get_or_create(name=OUTBOX_SCHEDULE,
-                                     defaults={"task": "connectors.deliver_outbox", "interval": every_5s})
+    # Expiring runs: when workers fall behind, stale ticks are dropped instead of piling up.
+    task_model.objects.get_or_create(name=OUTBOX_SCHEDULE, defaults={
+        "task": "connectors.deliver_outbox", "interval": every_5s, "expire_seconds": 30})
     for name, domain, minutes in SYNC_SCHEDULES:
         interval, _ = interval_model.objects.get_or_create(every=minutes, period="minutes")
         task_model.objects.get_or_create(name=name, defaults={"task": "connectors.sync_all", "interval": interval,
-                                                              "kwargs": json.dumps({"domain": domain})})
+                                                              "kwargs": json.dumps({"domain": domain}),
+                                                              "expire_seconds": minutes * 60})
     nightly, _ = crontab_model.objects.get_or_create(minute="30", hour="2", day_of_week="*", day_of_month="*",
                                                      month_of_year="*", timezone="UTC")
     task_model.objects.get_or_create(name=NIGHTLY_SCHEDULE, defaults={"task": "connectors.sync_all",

@@ -57,6 +57,7 @@ def test_the_default_schedules_exist_and_are_editable_rows():
     assert not PeriodicTask.objects.get(name="connectors: sync customers").enabled  # admin edits survive
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks["connectors: deliver outbox"] == "connectors.deliver_outbox"
+    assert PeriodicTask.objects.get(name="connectors: deliver outbox").interval.every == 5
     assert tasks["connectors: sync customers"] == "connectors.sync_all"
     assert tasks["connectors: nightly full reconciliation"] == "connectors.sync_all"
 
