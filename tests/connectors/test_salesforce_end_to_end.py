@@ -3,34 +3,14 @@ order, over real HTTP and a real signature), write-back, and the echo of our own
 
 import pytest
 
-from connectors.base import UpsertResult
 from connectors.delivery import outbox_deliver
-from connectors.models import Connection, connection_settings
-from connectors.salesforce import mapping
-from connectors.salesforce.connector import SalesforceConnector
+from connectors.models import Connection, connection_for
 from connectors.simulators.salesforce import SalesforceSimulator
 from connectors.sync import sync_run
 from mdm.models import Customer, OutboxMessage, SourceRecord, SourceSystem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "sf-webhook-secret"
-
-
-class SalesforceWithoutTwins(SalesforceConnector):
-    """Writes a golden record born in Salesforce to its own Account (upsert by Id, stamping
-    Concord_Id__c) instead of upserting by Concord_Id__c, which would create a twin Account whose
-    echo then competes with the original. Delivery passes the system's own ids in `_source_ids`;
-    the production connector should do the same (reported to its owner)."""
-
-    def push(self, *, domain, golden_id, attributes, idempotency_key, correlation_id):
-        own = attributes.get("_source_ids") or []
-        if domain != "customer" or not own:
-            return super().push(domain=domain, golden_id=golden_id, attributes=attributes,
-                                idempotency_key=idempotency_key, correlation_id=correlation_id)
-        object_type, to_fields = mapping.FROM_GOLDEN[domain]
-        fields = {**to_fields(attributes), mapping.EXTERNAL_ID: golden_id}
-        record_id, created = self.client.upsert(object_type, "Id", own[0], fields, idempotency_key=idempotency_key)
-        return UpsertResult(external_id=record_id, created=created)
 
 
 @pytest.fixture
@@ -47,8 +27,7 @@ def salesforce(simulator):
     system.save()
     Connection.objects.create(system=system, base_url=simulator.base_url, credentials=simulator.credentials,
                               webhook_secret=SECRET, page_size=5)
-    values = connection_settings("salesforce")
-    return SalesforceWithoutTwins(base_url=values["base_url"], credentials=values["credentials"], page_size=5)
+    return connection_for("salesforce")
 
 
 def golden_name(account_id):
@@ -80,4 +59,5 @@ def test_sync_then_events_in_any_order_then_write_back_without_an_echo_loop(simu
     outbox_deliver(connectors={"salesforce": salesforce})
     assert sum(simulator.upserts_by_key.values()) == writes
     assert all(count == 1 for count in simulator.upserts_by_key.values())
+    assert len(simulator.live("Account")) == len(accounts)  # written to their own Accounts: no twins
     assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
