@@ -29,10 +29,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, registered_systems
-from connectors.models import Connection, connection_for, connection_settings, load_connectors
+from connectors.models import connection_for, connection_settings, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
-from mdm.models import OutboxMessage, SourceRecord
+from mdm.models import OutboxMessage, SourceRecord, SourceSystem
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
@@ -89,17 +89,24 @@ def _due(now) -> Q:
     return pending | abandoned
 
 
-def _disabled_system_ids() -> list[int]:
-    return list(Connection.objects.filter(enabled=False).values_list("system_id", flat=True))
+def _undeliverable_system_ids() -> list[int]:
+    """Systems whose connection is disabled or has no URL (not connected yet, as in the embedded
+    demo): their messages wait, pending, instead of burning attempts into the dead letters."""
+    ids = []
+    for system_id, name in SourceSystem.objects.values_list("id", "name"):
+        values = connection_settings(name)
+        if not values["enabled"] or not values["base_url"]:
+            ids.append(system_id)
+    return ids
 
 
 def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxMessage]:
     """Claim up to `limit` due messages for this worker; each is claimed by exactly one worker."""
     now = timezone.now()
     load_connectors()
-    # Messages for a system without a connector wait (pending) until one is deployed.
+    # Messages for a system without a connector or a connection wait (pending) until it has one.
     query = (OutboxMessage.objects.filter(_due(now), system__name__in=registered_systems())
-             .exclude(system_id__in=_disabled_system_ids()).filter(~_blocked_by_earlier()))
+             .exclude(system_id__in=_undeliverable_system_ids()).filter(~_blocked_by_earlier()))
     if system:
         query = query.filter(system__name=system)
     claimed = []

@@ -184,11 +184,13 @@ def remote(tmp_path, monkeypatch) -> FakeRemote:
 
 
 @pytest.fixture
-def fakecrm(db):
+def fakecrm(db, monkeypatch):
     """The fake CRM as a source system that takes golden customers back; no other system does."""
     from mdm.models import SourceSystem
 
     SourceSystem.objects.update(sync_back_domains=[])
+    # Connected (it has a URL), so its outbound messages go out rather than wait.
+    monkeypatch.setenv("CONCORD_FAKECRM_URL", "http://fake")
     return SourceSystem.objects.create(name=FAKE_SYSTEM, display_name="Fake CRM", kind="crm",
                                        sync_back_domains=["customer"])
 

@@ -172,6 +172,15 @@ def test_messages_of_a_disabled_connection_wait(remote, connector, fakecrm):
     assert OutboxMessage.objects.get().status == "pending"
 
 
+def test_messages_of_a_system_with_no_url_wait_instead_of_dying(remote, connector, fakecrm, monkeypatch):
+    monkeypatch.delenv("CONCORD_FAKECRM_URL")  # not connected yet, as in the embedded demo
+    _change("Acme")
+    for _ in range(3):
+        assert deliver(connector).delivered == []
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("pending", 0)
+
+
 def test_the_replay_command_needs_a_selection():
     from django.core.management.base import CommandError
 
