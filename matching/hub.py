@@ -24,6 +24,9 @@ from mdm.models import CrossReference, golden_model
 # and first word): it is skipped rather than turned into hundreds of comparisons.
 MAX_BLOCK_SIZE = 200
 _CHUNK = 900
+# A system keeps its own contracts and projects unique (numbers, codes): two of them from one system
+# are two things, however alike. Customers are different: CRM duplicates are the common case.
+SYSTEM_UNIQUE_DOMAINS = {"contract", "project"}
 
 
 def engine_record(domain: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +155,8 @@ class HubMatcher:
             review = []
             for (kind, target), k in by_record.get(i, []):
                 target_keys = golden_keys.get(target, set()) if kind == "g" else {records[target].source_key}
+                if domain in SYSTEM_UNIQUE_DOMAINS and any(key.startswith(f"{record.system}:") for key in target_keys):
+                    continue  # one system's own contracts and projects are distinct by its numbering
                 verdict = next((verdicts[(record.source_key, key)] for key in target_keys
                                 if (record.source_key, key) in verdicts), None)
                 if verdict == MatchDecision.Verdict.NOT_MATCH:

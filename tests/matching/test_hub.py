@@ -78,3 +78,29 @@ def test_the_blocking_index_follows_the_golden_records():
                updated=golden.created_at.replace(year=2027)))
     keys = set(BlockingKey.objects.filter(golden_id=golden.id).values_list("key", flat=True))
     assert any("222222222" in key for key in keys) and not any("111111111" in key for key in keys)
+
+
+def test_two_projects_of_one_system_stay_two_however_alike():
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111"))
+    source_records_ingest(system="netsuite", domain="project", records=[
+        record("J1", object_type="job", code="PRJ-1-00", name="Hooli Cloud Migration", customer_source_id="1",
+               start_date="2026-01-01"),
+        record("J2", object_type="job", code="PRJ-1-01", name="Hooli Cloud Migration", customer_source_id="1",
+               start_date="2026-01-01")])
+    from mdm.models import Project
+
+    assert Project.objects.count() == 2
+
+
+def test_the_same_project_from_two_systems_meets_in_one_golden_record():
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111"))
+    crm(record("001", name="Hooli Inc.", country="US", tax_id="11-1111111"))
+    source_records_ingest(system="netsuite", domain="project", records=[
+        record("J1", object_type="job", code="PRJ-1-00", name="Hooli Cloud Migration", customer_source_id="1",
+               start_date="2026-01-01")])
+    source_records_ingest(system="salesforce", domain="project", records=[
+        record("a01", object_type="Project__c", code="PRJ-1-00", name="Cloud migration", customer_source_id="001",
+               start_date="2026-01-01")])
+    from mdm.models import Project
+
+    assert Project.objects.count() == 1
