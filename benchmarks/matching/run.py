@@ -206,17 +206,31 @@ def latency(n: int, seed: int, candidates: int = 300, rounds: int = 300) -> str:
     golden = [standardize_record(CUSTOMER, r) for r in erp.to_dict("records")]
     news = crm.to_dict("records")
     rng = np.random.default_rng(seed)
+    from matching.engine.schema import standardize_columns
+    from matching.engine.scoring import score_arrays
+
     rows = []
-    for label, standardized in (("raw candidates", False), ("stored standardized candidates", True)):
+    cases = (("score_candidates, raw candidates", "raw"),
+             ("score_candidates, stored standardized candidates", "stored"),
+             ("score_arrays (array form, no PairScore objects), stored standardized candidates", "arrays"))
+    for label, case in cases:
         timings = []
         for i in range(rounds):
             record = news[i % len(news)]
-            picked = [golden[j] for j in rng.integers(0, len(golden), candidates)]
-            if not standardized:
+            if case == "raw":
                 picked = [erp.iloc[j].to_dict() for j in rng.integers(0, len(erp), candidates)]
+            else:
+                picked = [golden[j] for j in rng.integers(0, len(golden), candidates)]
+            if case == "arrays":
+                names = [CUSTOMER.id_field] + [f.name for f in CUSTOMER.fields]
+                right = {k: np.asarray([p[k] for p in picked] + [None], dtype=object)[:-1] for k in names}
             started = time.perf_counter()
             blocking_keys(CUSTOMER, record)
-            score_candidates(CUSTOMER, record, picked, model, standardized=False)
+            if case == "arrays":
+                left = standardize_columns(CUSTOMER, {k: [record.get(k)] for k in names})
+                score_arrays(CUSTOMER, model, left, right, np.zeros(candidates, np.int64), np.arange(candidates))
+            else:
+                score_candidates(CUSTOMER, record, picked, model, candidates_standardized=case == "stored")
             timings.append((time.perf_counter() - started) * 1000)
         p50, p99 = np.percentile(timings, [50, 99])
         rows.append(f"| {label} | {candidates} | {rounds} | {p50:.2f} | {p99:.2f} | {max(timings):.2f} |")

@@ -154,13 +154,15 @@ def score_pairs(domain_or_schema: str | Schema, left_records: list[dict], right_
 
 
 def score_candidates(domain_or_schema: str | Schema, record: dict, candidates: list[dict],
-                     model: FellegiSunterModel | None = None, *, standardized: bool = False) -> list[PairScore]:
+                     model: FellegiSunterModel | None = None, *, standardized: bool = False,
+                     candidates_standardized: bool | None = None) -> list[PairScore]:
     """The incremental call: one new record against the candidates its blocking keys found,
-    best first."""
+    best first. `candidates_standardized=True` when the candidates are stored standardized values
+    and only the new record is raw (the hub's usual case)."""
     schema = schema_for(domain_or_schema)
     model = model or FellegiSunterModel.untrained(schema)
     left = _columns(schema, [record], standardized)
-    right = _columns(schema, candidates, standardized)
+    right = _columns(schema, candidates, standardized if candidates_standardized is None else candidates_standardized)
     li = np.zeros(len(candidates), dtype=np.int64)
     ri = np.arange(len(candidates))
     scored = score_arrays(schema, model, left, right, li, ri)

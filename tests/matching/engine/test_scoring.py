@@ -99,3 +99,10 @@ def test_contracts_and_projects_have_schemas():
     p = {"id": 1, "customer_id": "G1", "code": "PRJ-7", "name": "ERP rollout", "start_date": "2024-03-01"}
     [score] = score_pairs("project", [p], [{**p, "id": 2, "code": "prj 7"}])
     assert score.decision == Decision.LINK
+
+
+def test_stored_standardized_candidates_score_like_raw_ones(model):
+    raw = score_candidates("customer", ACME_CRM, [ACME_ERP, GLOBEX], model)
+    stored = [standardize_record(CUSTOMER, r) for r in (ACME_ERP, GLOBEX)]
+    again = score_candidates("customer", ACME_CRM, stored, model, candidates_standardized=True)
+    assert [(s.right_id, s.probability) for s in raw] == [(s.right_id, s.probability) for s in again]
