@@ -57,7 +57,28 @@ def run_ours(dataset, left, right):
     result = deduplicate(left, schema) if right is None else link(left, right, schema)
     pairs = result.matched_pairs()
     review = int((result.pairs["decision"] == "review").sum())
-    return pairs, result.candidates, {"review_pairs": review}
+    return pairs, result.candidates, {"review_pairs": review, "untimed_blocking": (schema, left, right)}
+
+
+def blocking_quality(schema, left, right, truth) -> dict:
+    """Pair completeness and reduction ratio of a schema's blocking (not timed)."""
+    import numpy as np
+
+    from matching.engine import pair_completeness, reduction_ratio
+    from matching.engine.blocking import candidate_pairs, prepare
+
+    columns = prepare(schema, left)
+    sources = None
+    if right is not None:
+        other = prepare(schema, right)
+        columns = {k: np.concatenate([columns[k], other[k]]) for k in columns}
+        sources = np.concatenate([np.zeros(len(left), np.int8), np.ones(len(right), np.int8)])
+    li, ri = candidate_pairs(schema, columns, sources=sources)
+    ids = columns[schema.id_field]
+    found = set(zip(ids[li].tolist(), ids[ri].tolist(), strict=True))
+    n_right = None if right is None else len(right)
+    return {"pair_completeness": pair_completeness(found, truth),
+            "reduction_ratio": reduction_ratio(len(found), len(left), n_right)}
 
 
 def _febrl_columns(frame):
@@ -147,6 +168,8 @@ def child(contender: str, dataset: str, n: int, seed: int, out: str) -> None:
     started = time.perf_counter()
     found, candidates, extra = CONTENDERS[contender](dataset, left, right)
     seconds = time.perf_counter() - started - extra.pop("untimed", 0.0)
+    if "untimed_blocking" in extra:
+        extra.update(blocking_quality(*extra.pop("untimed_blocking"), truth))
     tp = len(found & truth)
     precision = tp / len(found) if found else 0.0
     recall = tp / len(truth) if truth else 0.0
