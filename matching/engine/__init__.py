@@ -13,13 +13,14 @@ and for whole data sets `deduplicate(df, schema, model)` / `link(left, right, sc
 from .batch import MatchResult, deduplicate, link, train
 from .blocking import blocking_keys, pair_completeness, reduction_ratio
 from .clustering import cluster
-from .model import FellegiSunterModel, fit
+from .model import FellegiSunterModel, fit, fit_per_rule
 from .schema import CONTRACT, CUSTOMER, PROJECT, SCHEMAS, BlockingRule, Field, IdentityRule, Schema, standardize_record
-from .scoring import Decision, PairScore, decide, score_candidates, score_pairs
+from .scoring import Decision, PairScore, decide, score_arrays, score_candidates, score_pairs
 
 __all__ = [
     "BlockingRule", "CONTRACT", "CUSTOMER", "Decision", "FellegiSunterModel", "Field", "IdentityRule",
     "MatchResult", "PROJECT", "PairScore", "SCHEMAS", "Schema", "blocking_keys", "cluster", "decide",
-    "deduplicate", "fit", "link", "pair_completeness", "reduction_ratio", "score_candidates", "score_pairs",
+    "deduplicate", "fit", "fit_per_rule", "link", "pair_completeness", "reduction_ratio", "score_arrays",
+    "score_candidates", "score_pairs",
     "standardize_record", "train",
 ]
