@@ -70,7 +70,10 @@ def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
     ids = list(golden_ids)
     rows = {}
     for start in range(0, len(ids), _CHUNK):
-        for row in model.objects.filter(pk__in=ids[start:start + _CHUNK], record_status="active").values(*fields):
+        # Status is checked here, not in SQL: a status condition can lure the planner off the primary key.
+        for row in model.objects.filter(pk__in=ids[start:start + _CHUNK]).values(*fields, "record_status"):
+            if row.pop("record_status") != "active":
+                continue
             values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
             values["customer"] = values.pop("customer_id", None)
             rows[row["id"]] = standardized_record(domain, row["id"], values)

@@ -161,7 +161,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
     existing: dict[tuple[str, str], SourceRecord] = {}
     source_ids = [a.incoming.source_id for a in accepted]
     for start in range(0, len(source_ids), 900):
-        query = SourceRecord.objects.filter(system=source, source_id__in=source_ids[start:start + 900])
+        query = SourceRecord.objects.filter(system=source, domain=domain, source_id__in=source_ids[start:start + 900])
         for row in query.select_for_update():
             existing[(row.object_type, row.source_id)] = row
     for item in accepted:
