@@ -72,7 +72,9 @@ class BlockingKey(models.Model):
     golden_id = models.CharField(max_length=24, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["domain", "key"], name="blocking_key_lookup")]
+        # The key leads: it is what lookups select on, and the planner must see that even when a bulk
+        # load has left its statistics behind.
+        indexes = [models.Index(fields=["key", "domain"], name="blocking_key_by_key")]
 
 
 class MatchModel(models.Model):

@@ -81,7 +81,9 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "object_type", "source_id"], name="source_record_key"),
         ]
-        indexes = [models.Index(fields=["system", "domain", "source_id"], name="source_record_domain_key")]
+        # The source id leads (lookups select on it); a leading system or domain column matches
+        # every row and misleads the planner after a bulk load.
+        indexes = [models.Index(fields=["source_id", "system", "domain"], name="source_record_by_source_id")]
 
     def __str__(self) -> str:
         return f"{self.system.name}:{self.object_type}:{self.source_id}"
