@@ -8,7 +8,10 @@ scoring, so they reach the same answer on the same data.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +24,9 @@ from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
 from mdm.models import CrossReference, golden_model
 
 # A key shared by more golden records than this tells little (a switchboard number, a generic city
-# and first word): it is skipped rather than turned into hundreds of comparisons.
-MAX_BLOCK_SIZE = 200
+# and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
+# skips the same keys, so incremental and batch matching reach the same answer.
+MAX_BLOCK_SIZE = SCHEMAS["customer"].max_block_size
 _CHUNK = 900
 # A system keeps its own contracts and projects unique (numbers, codes): two of them from one system
 # are two things, however alike. Customers are different: CRM duplicates are the common case.
@@ -54,11 +58,18 @@ def _columns(domain: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray
     return columns
 
 
+@lru_cache(maxsize=8)
+def shipped_model(domain: str) -> FellegiSunterModel | None:
+    """The model Concord ships for a domain (matching/default_models/), fitted on generated data."""
+    path = Path(__file__).resolve().parent / "default_models" / f"{domain}.json"
+    return FellegiSunterModel.from_dict(json.loads(path.read_text())) if path.exists() else None
+
+
 def domain_model(domain: str) -> FellegiSunterModel:
-    """The fitted model of a domain, or the engine's untrained defaults before any fit."""
+    """The model fitted on this hub's records; before any fit, the one Concord ships; else untrained defaults."""
     row = MatchModel.objects.filter(domain=domain).first()
     if row is None:
-        return FellegiSunterModel.untrained(SCHEMAS[domain])
+        return shipped_model(domain) or FellegiSunterModel.untrained(SCHEMAS[domain])
     model = FellegiSunterModel.from_dict(row.parameters)
     model.upper, model.lower = row.upper_threshold, row.lower_threshold
     return model
@@ -164,7 +175,9 @@ class HubMatcher:
                                 if (record.source_key, key) in verdicts), None)
                 if verdict == MatchDecision.Verdict.NOT_MATCH:
                     continue
-                if verdict == MatchDecision.Verdict.MATCH:
+                if record.source_key in target_keys:
+                    probability, rule = 1.0, "itself"  # re-matched, a source record finds its own golden record
+                elif verdict == MatchDecision.Verdict.MATCH:
                     probability, rule = 1.0, "steward decision"
                 else:
                     probability = float(scored.probability[k])

@@ -83,9 +83,10 @@ def test_the_same_bad_record_twice_is_one_open_exception():
 
 
 def test_two_systems_saying_the_same_customer_meet_in_one_golden_record_and_trust_decides():
-    ingest("salesforce", record("001A", name="Acme GmbH", country="Germany", phone="+49 30 1", tax_id=""))
-    ingest("netsuite", record("42", object_type="customer", name="ACME G.m.b.H.", country="DE",
-                              tax_id="DE123456789", currency="EUR"))
+    ingest("salesforce", record("001A", name="Acme GmbH", country="Germany", city="Berlin", phone="030 1234567",
+                                tax_id=""))
+    ingest("netsuite", record("42", object_type="customer", name="ACME G.m.b.H.", country="DE", city="Berlin",
+                              phone="+49 30 1234567", tax_id="DE123456789", currency="EUR"))
     golden = Customer.objects.get()
     assert golden.name == "ACME G.m.b.H."  # netsuite is trusted first for customers
     assert golden.lineage["name"]["system"] == "netsuite"

@@ -15,9 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def acme():
     source_records_ingest(system="salesforce", domain="customer", records=[
-        record("001A", updated=at(1), name="Acme GmbH", country="Deutschland", phone="030 1234567")])
+        record("001A", updated=at(3), name="Acme GmbH", country="Deutschland", city="Berlin", phone="030 1234567")])
     source_records_ingest(system="netsuite", domain="customer", records=[
-        record("42", object_type="customer", name="ACME GmbH", country="DE", tax_id="DE123456789", currency="EUR")])
+        record("42", object_type="customer", name="ACME GmbH", country="DE", city="Berlin", phone="+49 30 1234567",
+               tax_id="DE123456789", currency="EUR")])
     return Customer.objects.get()
 
 

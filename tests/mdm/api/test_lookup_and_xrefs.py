@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def acme():
-    source_records_ingest(system="salesforce", domain="customer", records=[record("001A", name="Acme", country="US")])
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record("001A", name="Acme", country="US", city="Boston", phone="617 555 0100")])
     return Customer.objects.get()
 
 
@@ -39,8 +40,8 @@ def test_xrefs_reject_an_unknown_domain(api, carol):
 
 
 def test_the_match_check_finds_the_golden_record_a_candidate_would_join(api, carol, acme):
-    response = api.as_user(carol).post("/api/v1/customers/match/", {"name": "ACME Inc.", "country": "USA"},
-                                       format="json")
+    response = api.as_user(carol).post("/api/v1/customers/match/", {
+        "name": "ACME Inc.", "country": "USA", "city": "Boston", "phone": "+1 617 555 0100"}, format="json")
     assert response.status_code == 200
     assert response.json()["results"][0]["golden_id"] == acme.id
     assert response.json()["results"][0]["decision"] == "link"
