@@ -109,10 +109,11 @@ if os.environ.get("CONCORD_TEST_DB_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "mdm.auth.CachedPermissionsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = []
+CONCORD_PERMISSION_CACHE_SECONDS = env_int("CONCORD_PERMISSION_CACHE_SECONDS", 30)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

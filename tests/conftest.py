@@ -14,6 +14,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_permission_cache():
+    """Each test starts without remembered permissions (users and roles are made per test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _persona(username: str, role: str | None) -> User:
     user = User.objects.create_user(username, password="pw")
     if role:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
@@ -77,10 +77,24 @@ def golden_detail(record, as_of: datetime | None = None) -> dict:
     if as_of is not None:
         data["as_of"] = as_of.isoformat()
     if record.domain == Domain.CUSTOMER:
-        data["children"] = list(Customer.objects.filter(parent_id=record.id).values_list("id", flat=True))
-        data["contracts"] = list(Contract.objects.filter(customer_id=record.id).values_list("id", flat=True))
-        data["projects"] = list(Project.objects.filter(customer_id=record.id).values_list("id", flat=True))
+        data.update(customer_relations(record.id))
     return data
+
+
+def customer_relations(customer_id: str) -> dict[str, list[str]]:
+    """A customer's children, contracts and projects, in one query (lookups are a hot path)."""
+    related = (Customer.objects.filter(parent_id=customer_id).order_by().annotate(kind=Value("children"))
+               .values_list("kind", "id")
+               .union(Contract.objects.filter(customer_id=customer_id).order_by().annotate(kind=Value("contracts"))
+                      .values_list("kind", "id"),
+                      Project.objects.filter(customer_id=customer_id).order_by().annotate(kind=Value("projects"))
+                      .values_list("kind", "id"), all=True))
+    relations: dict[str, list[str]] = {"children": [], "contracts": [], "projects": []}
+    for kind, golden_id in related:
+        relations[kind].append(golden_id)
+    for ids in relations.values():
+        ids.sort()
+    return relations
 
 
 class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):

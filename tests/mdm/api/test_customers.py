@@ -87,3 +87,13 @@ def test_list_query_count_does_not_grow_with_rows(api, alice):
 
 def test_a_user_without_a_role_is_forbidden(api, nobody, acme):
     assert api.as_user(nobody).get("/api/v1/customers/").status_code == 403
+
+
+def test_customer_detail_lists_its_contracts_projects_and_children(api, alice, acme):
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record("001S", name="Acme Subsidiary", country="DE", city="Hamburg", parent_source_id="001A")])
+    source_records_ingest(system="salesforce", domain="contract", records=[
+        record("800A", object_type="Contract", number="C-1", customer_source_id="001A")])
+    data = api.as_user(alice).get(f"/api/v1/customers/{acme.id}/").json()
+    assert data["children"] == [Customer.objects.get(name="Acme Subsidiary").id]
+    assert len(data["contracts"]) == 1 and data["projects"] == []
