@@ -25,7 +25,7 @@ from mdm.matchers import current_matcher, match_keys
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
-from mdm.survivorship import Candidate, Override, decide, fingerprint, override_alive
+from mdm.survivorship import Candidate, Decision, Override, decide, fingerprint, override_alive
 
 _DATE_FIELDS = {"start_date", "end_date"}
 _DECIMAL_FIELDS = {"total_value", "budget"}
@@ -140,11 +140,22 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                 canonical[golden] = ref_targets.get((row["system_id"], target_domain, canonical.get(ref) or ""))
             updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
             prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
+        # A new golden record with one contributor and no override (most of an initial load): every
+        # rule picks that contributor's value, so the decisions are written down directly.
+        sole = prepared[0] if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id] else None
         for name in attribute_names(domain):
-            candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
-                          for row, canonical, updated_at, completeness in prepared]
-            override = _live_override(overrides[golden_id].get(name), candidates, now)
-            decision = decide(candidates, attribute_rules.get(name, default_rule), override, now)
+            rule = attribute_rules.get(name, default_rule)
+            if sole is not None:
+                row, canonical, updated_at, _ = sole
+                value = canonical.get(name)
+                present = value not in (None, "")
+                decision = Decision(value if present else None, rule.kind, row["system__name"] if present else None,
+                                    row["id"] if present else None, updated_at if present else None)
+            else:
+                candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
+                              for row, canonical, updated_at, completeness in prepared]
+                override = _live_override(overrides[golden_id].get(name), candidates, now)
+                decision = decide(candidates, rule, override, now)
             values[name] = decision.value
             source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
             entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
