@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.db import connection
 
 from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_record
 from matching.engine.scoring import Decision, score_arrays
@@ -91,6 +92,21 @@ def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
     return rows
 
 
+def _indexed(domain: str, keys: list[str]) -> list[tuple[str, str]]:
+    """(key, golden id) rows of the blocking index for these keys."""
+    if connection.vendor == "postgresql":
+        # One array parameter: a batch's ~16,000 keys in one index scan, not eighteen IN lists.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT key, golden_id FROM {BlockingKey._meta.db_table} "
+                           "WHERE domain = %s AND key = ANY(%s::text[])", [domain, keys])
+            return cursor.fetchall()
+    rows = []
+    for start in range(0, len(keys), _CHUNK):
+        rows.extend(BlockingKey.objects.filter(domain=domain, key__in=keys[start:start + _CHUNK])
+                    .values_list("key", "golden_id"))
+    return rows
+
+
 def _source_keys_of(golden_ids) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = defaultdict(set)
     ids = list(golden_ids)
@@ -124,11 +140,8 @@ class HubMatcher:
         keys = [blocking_keys(domain, record, standardized=True) for record in left]
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
-        wanted = sorted({key for record_keys in keys for key in record_keys})
-        for start in range(0, len(wanted), _CHUNK):
-            for key, golden_id in BlockingKey.objects.filter(domain=domain, key__in=wanted[start:start + _CHUNK]) \
-                    .values_list("key", "golden_id"):
-                golden_by_key[key].append(golden_id)
+        for key, golden_id in _indexed(domain, sorted({key for record_keys in keys for key in record_keys})):
+            golden_by_key[key].append(golden_id)
         candidate_ids = {g for ids in golden_by_key.values() if len(ids) <= MAX_BLOCK_SIZE for g in ids}
         golden_rows = _golden_values(domain, candidate_ids)
         golden_keys = _source_keys_of(golden_rows)
