@@ -12,7 +12,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="session")
 def chromium():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium (./concord test does it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
