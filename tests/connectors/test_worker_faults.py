@@ -35,7 +35,8 @@ BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): the worker must see the test database")
+        pytest.fail("needs PostgreSQL (DATABASE_URL): a worker process must see the test database; "
+                    "./concord test uses the local PostgreSQL")
 
 
 def _database_url() -> str:
@@ -197,7 +198,7 @@ def test_with_the_broker_down_changes_wait_in_the_outbox_and_go_out_when_it_retu
                                                                                     tmp_path):
     server = shutil.which("redis-server")
     if not server:
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
     port = 6390 + int(REDIS_DB)
     url = f"redis://127.0.0.1:{port}/0"
 
