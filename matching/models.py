@@ -6,6 +6,7 @@ steward's "not a match" survives merges, re-runs and rule changes.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from mdm.choices import Domain
 
@@ -35,6 +36,7 @@ class MatchCandidate(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["contributions"])
 
     class Meta:
         ordering = ["-score", "created_at"]

@@ -49,6 +49,7 @@ def match_candidate_accept(*, candidate_id: int, acting_user, reason: str = "") 
                         acting_user=acting_user, reason=reason)
     candidate.status, candidate.decided_by, candidate.decided_at, candidate.reason = (
         CandidateStatus.ACCEPTED, acting_user, timezone.now(), reason)
+    candidate._history_user, candidate._change_reason = acting_user, reason
     candidate.save()
     # Other open candidates naming the merged record now concern the survivor: let them be re-proposed.
     MatchCandidate.objects.filter(status=CandidateStatus.OPEN).filter(
@@ -67,6 +68,7 @@ def match_candidate_reject(*, candidate_id: int, acting_user, reason: str = "") 
                        acting_user=acting_user, reason=reason)
     candidate.status, candidate.decided_by, candidate.decided_at, candidate.reason = (
         CandidateStatus.REJECTED, acting_user, timezone.now(), reason)
+    candidate._history_user, candidate._change_reason = acting_user, reason
     candidate.save()
     return candidate
 

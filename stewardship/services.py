@@ -94,15 +94,24 @@ def candidate_accept(*, candidate_id: int, acting_user, reason: str = ""):
                          acting_user=acting_user, candidate_id=candidate.pk)
 
 
+@transaction.atomic
 def candidate_assign(*, candidate_id: int, assignee, acting_user) -> int:
-    """Claim (assignee = acting_user) or assign an open candidate; a conditional update, race-safe.
-    Candidates have no history table: the assignment is logged."""
-    updated = MatchCandidate.objects.filter(pk=candidate_id, status=CandidateStatus.OPEN).update(assigned_to=assignee)
-    if not updated:
+    """Claim (assignee = acting_user) or assign an open candidate. The row lock makes two claims
+    at once safe; history says who claimed or assigned it."""
+    candidate = (MatchCandidate.objects.select_for_update()
+                 .filter(pk=candidate_id, status=CandidateStatus.OPEN).first())
+    if candidate is None:
         raise ValidationError({"candidate": ["no open match candidate with that id"]})
-    logger.info("match candidate %s assigned to %s by %s", candidate_id,
-                assignee.get_username() if assignee else "nobody", acting_user.get_username())
-    return updated
+    candidate.assigned_to = assignee
+    candidate._history_user = acting_user
+    if assignee is None:
+        candidate._change_reason = "unassigned"
+    elif assignee.pk == acting_user.pk:
+        candidate._change_reason = "claimed"
+    else:
+        candidate._change_reason = f"assigned to {assignee.get_username()}"
+    candidate.save(update_fields=["assigned_to"])
+    return 1
 
 
 @transaction.atomic

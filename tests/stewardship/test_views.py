@@ -111,6 +111,9 @@ def test_claim_and_assign(world, as_user, users):
     assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).assigned_to == users["steward_customers"]
     client.post(url("match_decide", world.wayne_candidate.pk, "assign"), {"assignee": users["council"].pk}, **HTMX)
     assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).assigned_to == users["council"]
+    history = MatchCandidate.objects.get(pk=world.wayne_candidate.pk).history.order_by("-history_date", "-history_id")
+    assert [(h.history_user.username, h.history_change_reason) for h in history[:2]] == [
+        ("steward_customers", "assigned to council"), ("steward_customers", "claimed")]
 
 
 def test_bulk_reject_decides_every_selected_candidate(world, as_user):
