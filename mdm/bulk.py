@@ -12,7 +12,6 @@ import json
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
@@ -166,7 +165,3 @@ def insert_history(model: type[models.Model], objs: Sequence[models.Model], *, u
         row += [date_converter(when), user_id, getattr(obj, "_change_reason", None) or reason, history_type]
         rows.append(row)
     insert_rows(historical._meta.db_table, columns, rows)
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(value)

@@ -6,14 +6,12 @@ and steward overrides all end here, so every change writes history and outbound 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -241,16 +239,6 @@ def _chunked_fetch(model, ids: list[str]):
         yield from model.objects.filter(pk__in=ids[start:start + 900])
 
 
-def as_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def golden_ids_of_sources(source_record_ids: list[int]) -> list[str]:
-    return list(CrossReference.objects.filter(source_record_id__in=source_record_ids)
-                .values_list("golden_id", flat=True).distinct())
-
-
-__all__ = ["golden_records_recompute", "golden_values", "reference_targets", "golden_ids_of_sources", "Q"]
 
 
 def golden_records_recompute_all(domain: str, *, acting_user=None, reason: str = "survivorship rules changed",

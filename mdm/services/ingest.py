@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mdm.bulk import insert_history, insert_objects
-from mdm.canonical import REFERENCES, known_fields, standardize_record
+from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
 from mdm.correlation import correlation
 from mdm.matchers import MatchInput, current_matcher
@@ -326,8 +326,3 @@ def _safe_hash(record: IncomingRecord) -> str:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str)) if value is not None else {}
-
-
-def unknown_fields(domain: str, data: dict[str, Any]) -> list[str]:
-    return sorted(set(data) - known_fields(domain) - {"source_id", "object_type", "source_updated_at",
-                                                      "source_version", "deleted"})
