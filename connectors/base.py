@@ -8,6 +8,7 @@ retry versus dead letter from that flag alone.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,19 @@ class ConnectorError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.code = code
+
+
+def retry_wait(failure: ConnectorError, attempt: int, *, backoff: float, max_retries: int,
+               max_wait: float) -> float | None:
+    """Seconds to wait before retrying a failed call in place, or None to give up: the system's
+    Retry-After when it sent one, else exponential back-off with jitter. Clients share this."""
+    if failure.retry_after is not None:
+        wait = failure.retry_after
+    else:
+        wait = backoff * 2 ** attempt
+    if attempt >= max_retries or wait > max_wait:
+        return None
+    return wait if failure.retry_after is not None else wait * (0.5 + random.random() / 2)
 
 
 @dataclass

@@ -10,7 +10,6 @@ validation errors (USER_ERROR, INVALID_CONTENT, INVALID_KEY_OR_REF) and 403/404 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, retry_wait
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +136,12 @@ class NetSuiteClient:
                     continue
                 if not failure.retryable:
                     raise failure
-            wait = failure.retry_after if failure.retry_after is not None else self.backoff * 2 ** attempt
-            if attempt >= self.max_retries or wait > self.max_retry_wait:
+            wait = retry_wait(failure, attempt, backoff=self.backoff, max_retries=self.max_retries,
+                              max_wait=self.max_retry_wait)
+            if wait is None:
                 raise failure
             attempt += 1
-            time.sleep(wait if failure.retry_after is not None else wait * (0.5 + random.random() / 2))
+            time.sleep(wait)
 
     # -- SuiteQL ----------------------------------------------------------------------------
     def suiteql(self, q: str, *, limit: int = 1000, offset: int = 0) -> dict[str, Any]:

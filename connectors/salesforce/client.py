@@ -14,7 +14,6 @@ so it can talk neither to the local simulator nor in our retryable/permanent ter
 from __future__ import annotations
 
 import logging
-import random
 import re
 import threading
 import time
@@ -25,7 +24,7 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, retry_wait
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +170,12 @@ class SalesforceClient:
                     raise failure
                 if not failure.retryable:
                     raise failure
-            wait = failure.retry_after if failure.retry_after is not None else self.backoff * 2 ** attempt
-            if attempt >= self.max_retries or wait > self.max_retry_wait:
+            wait = retry_wait(failure, attempt, backoff=self.backoff, max_retries=self.max_retries,
+                              max_wait=self.max_retry_wait)
+            if wait is None:
                 raise failure
             attempt += 1
-            time.sleep(wait if failure.retry_after is not None else wait * (0.5 + random.random() / 2))
+            time.sleep(wait)
 
     # -- reads ------------------------------------------------------------------------------
     def query(self, soql: str, *, batch_size: int = 2000, include_deleted: bool = False) -> Iterator[list[dict]]:
