@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, registered_systems
-from connectors.models import connection_for, connection_settings, load_connectors
+from connectors.models import connection_for, connection_settings, is_connected, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord, SourceSystem
@@ -90,14 +90,9 @@ def _due(now) -> Q:
 
 
 def _undeliverable_system_ids() -> list[int]:
-    """Systems whose connection is disabled or has no URL (not connected yet, as in the embedded
-    demo): their messages wait, pending, instead of burning attempts into the dead letters."""
-    ids = []
-    for system_id, name in SourceSystem.objects.values_list("id", "name"):
-        values = connection_settings(name)
-        if not values["enabled"] or not values["base_url"]:
-            ids.append(system_id)
-    return ids
+    """Systems not connected (disabled, or no URL yet): their messages wait, pending, instead of
+    burning attempts into the dead letters."""
+    return [system_id for system_id, name in SourceSystem.objects.values_list("id", "name") if not is_connected(name)]
 
 
 def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxMessage]:

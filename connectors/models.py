@@ -98,6 +98,13 @@ def connection_settings(system: str) -> dict[str, Any]:
     return values
 
 
+def is_connected(system: str) -> bool:
+    """Whether the hub may talk to `system`: its connection is enabled and has a URL (in the
+    embedded demo no system has one, so nothing is pulled and outbound messages wait)."""
+    values = connection_settings(system)
+    return bool(values["enabled"] and values["base_url"])
+
+
 def connection_for(system: str) -> Connector:
     """A ready connector for `system`, configured from its Connection and the environment."""
     if not SourceSystem.objects.filter(name=system).exists():

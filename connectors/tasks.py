@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from connectors.models import Connection, load_connectors
+from connectors.models import Connection, is_connected, load_connectors
 from mdm.models import SourceSystem
 
 
@@ -29,9 +29,8 @@ def sync_all(domain: str | None = None, full: bool = False) -> int:
 
     load_connectors()
     queued = 0
-    disabled = set(Connection.objects.filter(enabled=False).values_list("system__name", flat=True))
     for name in SourceSystem.objects.filter(is_active=True).values_list("name", flat=True):
-        if name in disabled:
+        if not is_connected(name):
             continue
         try:
             cls = connector_class(name)

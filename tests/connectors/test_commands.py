@@ -77,6 +77,17 @@ def test_sync_all_queues_one_task_per_enabled_system_with_a_connector(fakecrm, m
     assert tasks.sync_all(domain="customer") == 0 and queued == []
 
 
+def test_sync_all_leaves_systems_without_a_url_alone(fakecrm, monkeypatch):
+    from connectors import tasks
+    from mdm.models import SourceSystem
+
+    queued = []
+    monkeypatch.setattr(tasks.sync_system, "delay", lambda *args: queued.append(args))
+    monkeypatch.delenv("CONCORD_FAKECRM_URL")  # not connected yet, as in the embedded demo
+    SourceSystem.objects.exclude(name="fakecrm").update(is_active=False)
+    assert tasks.sync_all() == 0 and queued == []
+
+
 def test_the_sync_task_calls_the_same_service(remote, fakecrm):
     from connectors.tasks import sync_system
 
