@@ -124,8 +124,20 @@ class ExactKeyMatcher:
         return outcomes
 
     def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
-        # Keys live on the golden rows themselves (match_key, alt_match_key), set by the pipeline.
-        return None
+        """Keep this matcher's keys on the golden rows (match_key, alt_match_key). Only this matcher
+        pays for them: the hub matcher keeps its own blocking index."""
+        from mdm.models import golden_model
+        from mdm.services.golden import golden_values
+
+        model = golden_model(domain)
+        records = []
+        for chunk in _chunks(list(dict.fromkeys(golden_ids)), 500):
+            for record in model.objects.filter(pk__in=chunk):
+                keys = match_keys(domain, golden_values(record))
+                record.match_key = keys[0] if keys else ""
+                record.alt_match_key = keys[1] if len(keys) > 1 else ""
+                records.append(record)
+        model.objects.bulk_update(records, ["match_key", "alt_match_key"], batch_size=500)
 
 
 def _chunks(items: list, size: int):

@@ -19,7 +19,7 @@ from mdm.bulk import insert_history, insert_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
 from mdm.correlation import current_correlation_id
-from mdm.matchers import current_matcher, match_keys
+from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
@@ -178,9 +178,6 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
         for name, value in values.items():
             _assign(record, name, value)
         record.lineage = lineage
-        keys = match_keys(domain, values)
-        record.match_key = keys[0] if keys else ""
-        record.alt_match_key = keys[1] if len(keys) > 1 else ""
         record.correlation_id = current_correlation_id()
         if record.record_status == GoldenStatus.RETIRED and rows:
             record.record_status = GoldenStatus.ACTIVE
@@ -192,7 +189,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
             if domain == "contract" and any(before.get(n) != values.get(n) for n in CONTRACT_MATERIAL_ATTRIBUTES):
                 record.version += 1
             to_update.append(record)
-            update_fields |= {*_field_names(domain), "lineage", "revision", "match_key", "alt_match_key",
+            update_fields |= {*_field_names(domain), "lineage", "revision",
                               "correlation_id", "record_status", "updated_at"}
             if domain == "contract":
                 update_fields.add("version")
