@@ -254,7 +254,8 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
             for ref, golden, target in REFERENCES[domain]:
                 attributes[golden] = targets.get((source.id, target, item.values.get(ref) or ""))
             resolved[id(item)] = attributes
-        outcomes = current_matcher().match(domain, [
+        matcher = current_matcher()
+        outcomes = matcher.match(domain, [
             MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
                        object_type=item.incoming.object_type, attributes=resolved[id(item)])
             for index, item in enumerate(to_link)])
@@ -279,7 +280,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
             summary.review_candidates += len(outcome.review)
             touched.append(golden_id)
         _bulk_create_xrefs(xrefs, acting_user, reason or f"linked from {source.name}")
-        recorder = getattr(current_matcher(), "linked", None)
+        recorder = getattr(matcher, "linked", None)
         if recorder:
             recorder(domain, link_results)
 
