@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "matching",
     "stewardship",
     "connectors",
+    "orchestration",
+    "quality",
+    "operations",
 ]
 
 MIDDLEWARE = [

@@ -7,4 +7,7 @@ urlpatterns = [
     path("", include("stewardship.urls")),
     path("", include("mdm.api.urls")),
     path("", include("connectors.urls")),
+    path("", include("orchestration.urls")),
+    path("", include("quality.urls")),
+    path("", include("operations.urls")),
 ]

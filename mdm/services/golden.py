@@ -23,6 +23,7 @@ from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
+from mdm.signals import golden_records_changed
 from mdm.survivorship import Candidate, Decision, Override, decide, fingerprint, override_alive
 
 _DATE_FIELDS = {"start_date", "end_date"}
@@ -207,6 +208,8 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     if touched:
         outbox_enqueue(domain, [*to_create, *to_update])
         current_matcher().golden_changed(domain, touched)
+        golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
+                                    records=[*to_create, *to_update])
     return RecomputeResult(created=created, changed=changed)
 
 
