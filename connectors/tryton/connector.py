@@ -1,5 +1,5 @@
 """The Tryton connector: pulls by last modification (write_date, else create_date), pushes golden
-customers back as parties."""
+customers back as parties, contracts as draft sales and projects as project works."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ FIELDS = {
                     "contact_mechanisms"],
     mapping.SALE: ["number", "reference", "description", "state", "party", "sale_date", "total_amount",
                    "currency", STAMP, "write_date", "create_date"],
-    mapping.WORK: ["name", "number", "type", "party", "status", "parent", STAMP, "write_date", "create_date"],
+    mapping.WORK: ["name", "number", "type", "party", "status", "parent", "comment", STAMP, "write_date",
+                   "create_date"],
 }
 
 
@@ -105,10 +106,11 @@ class TrytonConnector(Connector):
              correlation_id: str) -> UpsertResult:
         if domain == "contract":
             return self._push_contract(golden_id, attributes)
+        if domain == "project":
+            return self._push_project(golden_id, attributes)
         if domain != "customer":
-            # A project's number is Tryton's read-only sequence: nothing to key an upsert on.
-            raise ConnectorError(f"tryton takes golden customers and contracts, not {domain}", retryable=False,
-                                 code="unsupported")
+            raise ConnectorError(f"tryton takes golden customers, contracts and projects, not {domain}",
+                                 retryable=False, code="unsupported")
         party = mapping.customer_to_party(attributes)
         address = mapping.customer_to_address(attributes)
         mechanisms = mapping.customer_to_mechanisms(attributes)
@@ -178,3 +180,45 @@ class TrytonConnector(Connector):
             currency = codes[0]["id"] if codes else currency
         (sale_id,) = self.client.create(mapping.SALE, [{**values, "company": company, "currency": currency}])
         return UpsertResult(external_id=str(sale_id), created=True)
+
+    def find_work(self, golden_id: str) -> dict[str, Any] | None:
+        """The project work carrying our marker for `golden_id` (in its comment), if any."""
+        for row in self.client.search_read(mapping.WORK, [("type", "=", "project"),
+                                                          ("comment", "ilike", f"%[concord {golden_id}%")],
+                                           order=[("id", "ASC")], fields=["id", "comment"]):
+            marker = mapping.work_marker(row.get("comment"))
+            if marker and marker["golden_id"] == golden_id:
+                return row
+        return None
+
+    def _push_project(self, golden_id: str, attributes: dict[str, Any]) -> UpsertResult:
+        """A project work of the customer's party, found again by the marker in its comment (its
+        number is Tryton's read-only sequence). A work that contributed the golden project is
+        that project in Tryton: it gets the marker rather than a twin."""
+        customer = attributes.get("customer")
+        party_id = self.find_party(customer) if customer else None
+        if party_id is None:
+            raise ConnectorError(f"customer {customer or '(none)'} of {golden_id} is not in Tryton yet",
+                                 retryable=True, code="dependency")
+        found = self.find_work(golden_id)
+        own = [int(i) for i in attributes.get("_source_ids") or [] if str(i).isdigit()]
+        if found is None and own:
+            found = next(iter(self.client.search_read(mapping.WORK, [("id", "=", own[0])],
+                                                      fields=["id", "comment"])), None)
+        values = {**mapping.project_to_work(golden_id, attributes, found.get("comment") if found else None),
+                  "party": party_id, "status": self._work_status(attributes.get("status"))}
+        if mapping.WORK_STATUS_OF.get(attributes.get("status") or "") == "Done":
+            values["progress"] = 1.0  # Tryton puts a work in Done only at 100 %
+        if found:
+            self.client.write(mapping.WORK, [found["id"]], values)
+            return UpsertResult(external_id=str(found["id"]), created=False)
+        company, _currency = self._company()
+        (work_id,) = self.client.create(mapping.WORK, [{**values, "company": company}])
+        return UpsertResult(external_id=str(work_id), created=True)
+
+    def _work_status(self, status: str | None) -> int:
+        name = mapping.WORK_STATUS_OF.get(status or "", "Open")
+        rows = self.client.search_read("project.work.status", [("name", "=", name)], limit=1, fields=["id"])
+        if not rows:
+            raise ConnectorError(f"Tryton has no project work status {name!r}", retryable=False, code="config")
+        return rows[0]["id"]

@@ -4,6 +4,10 @@ Contracts go back as draft sales keyed by the contract number in the sale's refe
 The golden id lives in Tryton as an untyped party identifier whose code is the golden id
 (e.g. "CUS-8K2M4Q7W1Z"): visible to Tryton users on the party, searchable, and never confused
 with a tax identifier (those carry a type such as eu_vat).
+Projects go back as project works; a work's number is Tryton's read-only sequence, so the golden
+id, code and status we wrote are kept in a marker line of the work's comment
+("[concord PRJ-8K2M4Q7W1Z code=P-1001 status=on_hold]"): searchable, and what maps the work pulled
+back to the same golden project.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 from mdm.records import IncomingRecord
 
@@ -92,10 +97,20 @@ def sale_to_record(row: dict[str, Any]) -> IncomingRecord:
 
 
 def work_to_record(row: dict[str, Any]) -> IncomingRecord:
+    """A project work as a project. A work Concord wrote carries its marker: the code is the golden
+    project's (Tryton's own number is a sequence nobody else knows), and a status Tryton keeps
+    coarser (Open / Done) reads as the golden status we wrote until someone in Tryton changes it."""
     updated = _modified(row)
+    status = (row.get("status_name") or "").lower() or None
+    marker = work_marker(row.get("comment"))
+    code = row.get("number") or None
+    if marker:
+        code = marker.get("code") or code
+        written = marker.get("status")
+        if written and status and WORK_STATUS_OF.get(written, "Open").lower() == status:
+            status = written
     canonical = {
-        "code": row.get("number") or None, "name": row.get("name"),
-        "status": (row.get("status_name") or "").lower() or None,
+        "code": code, "name": row.get("name"), "status": status,
         "customer_source_id": str(row["party"]) if row.get("party") else None,
     }
     return IncomingRecord(source_id=str(row.get("id", "")), object_type=WORK,
@@ -128,6 +143,42 @@ def contract_to_sale(attributes: dict[str, Any]) -> dict[str, Any]:
     if attributes.get("start_date"):
         values["sale_date"] = date.fromisoformat(str(attributes["start_date"])[:10])
     return values
+
+
+# Golden project status -> the Tryton work status it is written as (Tryton has Open and Done).
+WORK_STATUS_OF = {"planned": "Open", "active": "Open", "on_hold": "Open", "completed": "Done", "cancelled": "Done"}
+MARKER = re.compile(r"\[concord (?P<golden_id>PRJ-[0-9A-Z]{10})(?P<rest>[^\]\n]*)\]")
+
+
+def work_marker(comment: Any) -> dict[str, str] | None:
+    """The marker Concord left in a work's comment: golden_id, and code / status when written."""
+    found = MARKER.search(comment) if isinstance(comment, str) else None
+    if not found:
+        return None
+    marker = {"golden_id": found["golden_id"]}
+    for part in found["rest"].split():
+        name, _, value = part.partition("=")
+        if name in ("code", "status") and value:
+            marker[name] = unquote(value)
+    return marker
+
+
+def work_comment(golden_id: str, attributes: dict[str, Any], comment: str | None = None) -> str:
+    """The work's comment with our marker line (added, or replacing the one there): what a
+    Tryton user wrote around it stays."""
+    parts = [f"[concord {golden_id}"]
+    for name in ("code", "status"):
+        if attributes.get(name):
+            parts.append(f"{name}={quote(str(attributes[name]), safe='')}")  # no spaces or ] inside
+    line = " ".join(parts) + "]"
+    kept = [text for text in (comment or "").splitlines() if not MARKER.search(text)]
+    return "\n".join([*kept, line]) if kept else line
+
+
+def project_to_work(golden_id: str, attributes: dict[str, Any], comment: str | None = None) -> dict[str, Any]:
+    """The project work values a golden project sets (party and status ids are the connector's)."""
+    return {"name": attributes.get("name") or attributes.get("code") or golden_id, "type": "project",
+            "comment": work_comment(golden_id, attributes, comment)}
 
 
 def customer_to_mechanisms(attributes: dict[str, Any]) -> dict[str, str]:

@@ -4,7 +4,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from connectors.tryton.client import from_rpc, to_rpc
-from connectors.tryton.mapping import golden_id_of, party_to_record, sale_to_record
+from connectors.tryton.mapping import (
+    golden_id_of,
+    party_to_record,
+    project_to_work,
+    sale_to_record,
+    work_comment,
+    work_marker,
+    work_to_record,
+)
 
 WHEN = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
 
@@ -52,3 +60,31 @@ def test_a_golden_contract_is_a_sale_keyed_by_its_number():
 
     assert contract_to_sale({"number": "K-1", "title": "Service", "start_date": "2026-07-01"}) == {
         "reference": "K-1", "description": "Service", "sale_date": date(2026, 7, 1)}
+
+
+def test_a_work_concord_wrote_reads_back_with_the_golden_code_and_status():
+    comment = work_comment("PRJ-0123456789", {"code": "P 10]01", "status": "on_hold"}, "Kick-off in May")
+    assert comment.splitlines()[0] == "Kick-off in May"
+    assert work_marker(comment) == {"golden_id": "PRJ-0123456789", "code": "P 10]01", "status": "on_hold"}
+    # Written again, the marker is replaced, not added.
+    again = work_comment("PRJ-0123456789", {"code": "P-1002"}, comment)
+    assert again == "Kick-off in May\n[concord PRJ-0123456789 code=P-1002]"
+
+    row = {"id": 4, "number": "17", "name": "Rollout", "party": 9, "status_name": "Open", "comment": comment,
+           "write_date": WHEN}
+    assert work_to_record(row).canonical == {"code": "P 10]01", "name": "Rollout", "status": "on_hold",
+                                             "customer_source_id": "9"}
+    # Someone in Tryton closed it: Tryton's status is news, and reads as Tryton says.
+    assert work_to_record({**row, "status_name": "Done"}).canonical["status"] == "done"
+
+
+def test_a_work_born_in_tryton_keeps_its_number_as_code():
+    record = work_to_record({"id": 5, "number": "18", "name": "Audit", "status_name": "Open", "comment": "no marker",
+                             "write_date": WHEN})
+    assert (record.canonical["code"], record.canonical["status"]) == ("18", "open")
+    assert work_marker("[concord CUS-0123456789]") is None
+
+
+def test_a_golden_project_is_a_work_of_type_project_with_its_marker():
+    values = project_to_work("PRJ-0123456789", {"code": "P-1", "name": "Rollout", "status": "active"})
+    assert values == {"name": "Rollout", "type": "project", "comment": "[concord PRJ-0123456789 code=P-1 status=active]"}

@@ -137,3 +137,83 @@ def test_a_golden_contract_goes_to_tryton_as_a_draft_sale_of_its_customer(tryton
     sync_run(system="tryton", domain="contract", connector=tryton)
     assert outbox_deliver(connectors={"tryton": tryton}).delivered == []
     assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
+
+
+def _psa_project(tag, *, updated, name, status, code=None):
+    source_records_ingest(system="psa", domain="customer", records=[
+        record(f"PC{tag}", "Client", updated=at(1), name=f"Lighthouse Studios {tag}", country="DE", city="Kiel")])
+    source_records_ingest(system="psa", domain="project", records=[
+        record(f"PP{tag}", "Project", updated=updated, code=code or f"P-{tag}", name=name, status=status,
+               customer_source_id=f"PC{tag}")])
+
+
+def test_a_golden_project_goes_to_tryton_as_a_project_work_of_its_customer_and_comes_back_as_itself(tryton, tag):
+    from mdm.models import CrossReference, Project, SourceSystem
+
+    SourceSystem.objects.filter(name="tryton").update(sync_back_domains=["customer", "project"])
+    _psa_project(tag, updated=at(1), name=f"Harbour rollout {tag}", status="on_hold")
+    project = Project.objects.get(code=f"P-{tag}")
+
+    report = outbox_deliver(connectors={"tryton": tryton})
+    assert len(report.delivered) == 2, report
+    work = tryton.find_work(project.id)
+    (row,) = tryton.client.search_read(mapping.WORK, [("id", "=", work["id"])],
+                                       fields=["name", "type", "party", "status", "comment"])
+    assert (row["name"], row["type"], row["party"]) == (f"Harbour rollout {tag}", "project",
+                                                         tryton.find_party(project.customer_id))
+    assert mapping.work_marker(row["comment"]) == {"golden_id": project.id, "code": f"P-{tag}", "status": "on_hold"}
+    assert OutboxMessage.objects.get(golden_id=project.id).external_id == str(work["id"])
+
+    # A new revision writes the same work; pushing it again finds it and creates nothing.
+    _psa_project(tag, updated=at(2), name=f"Harbour rollout phase 2 {tag}", status="completed")
+    outbox_deliver(connectors={"tryton": tryton})
+    message = OutboxMessage.objects.filter(golden_id=project.id).order_by("-id").first()
+    again = tryton.push(domain="project", golden_id=project.id, attributes=message.payload["attributes"],
+                        idempotency_key=message.idempotency_key, correlation_id="")
+    assert again.external_id == str(work["id"]) and not again.created
+    works = tryton.client.search_read(mapping.WORK, [("comment", "ilike", f"%{project.id}%")],
+                                      fields=["name", "status"])
+    assert [w["name"] for w in works] == [f"Harbour rollout phase 2 {tag}"]
+    (done,) = tryton.client.search_read("project.work.status", [("name", "=", "Done")], fields=["id"])
+    assert works[0]["status"] == done["id"]
+
+    # Pulled back, the work is the same golden project: no new one, status and code unchanged,
+    # and nothing more to write (the loop stops).
+    for domain in ("customer", "project"):
+        sync_run(system="tryton", domain=domain, connector=tryton)
+    pulled = SourceRecord.objects.get(system__name="tryton", object_type=mapping.WORK, source_id=str(work["id"]))
+    assert CrossReference.objects.get(source_record=pulled).golden_id == project.id
+    project.refresh_from_db()
+    assert (project.code, project.status, project.name) == (f"P-{tag}", "completed", f"Harbour rollout phase 2 {tag}")
+    assert Project.objects.filter(name__endswith=tag).count() == 1
+    assert outbox_deliver(connectors={"tryton": tryton}).delivered == []
+    assert not OutboxMessage.objects.filter(status__in=["pending", "delivering", "dead"]).exists()
+
+
+def test_a_project_waits_until_its_customer_is_in_tryton(tryton, tag):
+    from mdm.models import Project, SourceSystem
+
+    SourceSystem.objects.filter(name="tryton").update(sync_back_domains=["project"])
+    _psa_project(tag, updated=at(1), name=f"Orphan rollout {tag}", status="active")
+    report = outbox_deliver(connectors={"tryton": tryton})
+    assert report.delivered == [] and len(report.retried) == 1
+    message = OutboxMessage.objects.get(golden_id=Project.objects.get(code=f"P-{tag}").id)
+    assert message.status == "pending" and "not in Tryton yet" in message.last_error
+
+
+def test_a_project_born_in_tryton_is_written_to_its_own_work_not_a_twin(tryton, tag):
+    from mdm.models import Project, SourceSystem
+
+    SourceSystem.objects.filter(name="tryton").update(sync_back_domains=["customer", "project"])
+    company = tryton.client.call("model.res.user.get_preferences", True)["company"]
+    party_id = _party(tryton, f"Homegrown Mills {tag}", city="Linz")
+    (work_id,) = tryton.client.create(mapping.WORK, [{"name": f"Mill audit {tag}", "type": "project",
+                                                      "party": party_id, "company": company,
+                                                      "comment": "Agreed on the phone"}])
+    for domain in ("customer", "project"):
+        sync_run(system="tryton", domain=domain, connector=tryton)
+    golden = Project.objects.get(name=f"Mill audit {tag}")
+    outbox_deliver(connectors={"tryton": tryton})
+    assert tryton.find_work(golden.id)["id"] == work_id
+    (row,) = tryton.client.search_read(mapping.WORK, [("name", "=", f"Mill audit {tag}")], fields=["comment"])
+    assert row["comment"].startswith("Agreed on the phone\n[concord ")
