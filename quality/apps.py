@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class QualityConfig(AppConfig):
     name = "quality"
     verbose_name = "Data quality"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mdm.signals import golden_records_changed
+        from operations.registry import Section, register_figures, register_section
+        from quality import selectors
+        from quality.seed import seed_rules_after_migrate
+        from quality.services import golden_changed_receiver
+
+        post_migrate.connect(seed_rules_after_migrate, sender=self)
+        golden_records_changed.connect(golden_changed_receiver, dispatch_uid="quality.evaluate")
+        register_figures("quality", selectors.figures)
+        register_section(Section(key="quality", title="Data quality", template="quality/dashboard_section.html",
+                                 context=selectors.dashboard_context, order=40))
