@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
+# Data quality (docs/quality.md): the rules file seeded into the database, and whether every
+# golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
+CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",
+                                                 BASE_DIR / "config" / "quality_rules.toml"))
+CONCORD_QUALITY_ON_INGEST = env_bool("CONCORD_QUALITY_ON_INGEST", default=True)
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@ _COLUMNS = {"kind", "attribute", "severity", "description", "is_active"}
 
 
 def rules_file() -> Path:
-    return Path(getattr(settings, "CONCORD_QUALITY_RULES_FILE", settings.BASE_DIR / "config" / "quality_rules.toml"))
+    return Path(settings.CONCORD_QUALITY_RULES_FILE)
 
 
 def read_rules(path: Path | None = None) -> tuple[int, list[dict[str, Any]]]:

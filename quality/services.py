@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -157,9 +158,20 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
     return result
 
 
-def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord], **kwargs) -> None:
+def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord], changed: list[str] | None = None,
+                            **kwargs) -> None:
     """mdm.signals.golden_records_changed: evaluate the batch inside the same transaction."""
-    golden_records_evaluate(domain, records)
+    if not settings.CONCORD_QUALITY_ON_INGEST:
+        return
+    now = timezone.now()
+    golden_records_evaluate(domain, records, now=now)
+    if changed:
+        # A merge saves the merged record without a signal and recomputes the survivor: the
+        # merged record's violations close with it (one UPDATE; never for brand-new records).
+        for chunk in _chunks(changed):
+            merged = golden_model(domain).objects.filter(merged_into__in=chunk).values("pk")
+            Violation.objects.filter(domain=domain, status=ViolationStatus.OPEN, golden_id__in=merged).update(
+                status=ViolationStatus.RESOLVED, resolved_at=now, note="merged into another golden record")
 
 
 # --- On demand: every record, and the scores ---------------------------------------------------
