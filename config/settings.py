@@ -187,6 +187,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
+
+# Operations (docs/operations.md): the bearer token Prometheus sends to /metrics (unset: only staff
+# sessions and direct localhost requests may read it), and the KPI time series' slot and retention.
+CONCORD_METRICS_TOKEN = os.environ.get("CONCORD_METRICS_TOKEN", "")
+CONCORD_KPI_SNAPSHOT_MINUTES = env_int("CONCORD_KPI_SNAPSHOT_MINUTES", 15)
+CONCORD_KPI_RETENTION_DAYS = env_int("CONCORD_KPI_RETENTION_DAYS", 90)
 # Data quality (docs/quality.md): the rules file seeded into the database, and whether every
 # golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
 CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",

@@ -5,3 +5,12 @@ class OperationsConfig(AppConfig):
     name = "operations"
     verbose_name = "Operations (dashboard and metrics)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Operations contributes its own figures the way every other app does.
+        from operations.health import health_figures
+        from operations.kpis import kpi_figures
+        from operations.registry import register_figures
+
+        register_figures("operations.health", health_figures)
+        register_figures("operations.kpis", kpi_figures)

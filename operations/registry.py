@@ -8,20 +8,48 @@ two always show the same numbers.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+# Prometheus' rule for metric and label names.
+_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class Figure:
     """One metric family: a Prometheus name (snake_case, prefix `concord_`), its help text, its
-    kind, and its samples as (labels, value)."""
+    kind, and its samples as (labels, value).
+
+    `chart=True` asks for the figure to be snapshotted into the KPI time series (every 15 minutes)
+    and drawn on the dashboard; `unit` ("seconds", "ratio", "count") tells the chart how to label it.
+    """
 
     name: str
     help: str
     kind: Literal["gauge", "counter"] = "gauge"
     samples: list[tuple[dict[str, str], float]] = field(default_factory=list)
+    chart: bool = False
+    unit: str = ""
+
+    def problems(self) -> list[str]:
+        """What makes this figure unexposable (empty when it is fine)."""
+        found = []
+        if not _NAME.match(self.name) or not self.name.startswith("concord_"):
+            found.append(f"figure name {self.name!r} is not a Prometheus name starting with concord_")
+        if self.kind not in ("gauge", "counter"):
+            found.append(f"figure {self.name}: kind {self.kind!r} is neither gauge nor counter")
+        for labels, value in self.samples:
+            bad = [name for name in labels if not _LABEL.match(name) or name.startswith("__")]
+            if bad:
+                found.append(f"figure {self.name}: label names {bad} are not Prometheus label names")
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                found.append(f"figure {self.name}: value {value!r} of {labels} is not a number")
+        return found
 
 
 @dataclass(frozen=True)
@@ -53,6 +81,46 @@ def figures() -> list[Figure]:
     for collect in _figures.values():
         collected.extend(collect())
     return collected
+
+
+@dataclass
+class Collected:
+    """Every figure the registered collectors gave, and the collectors that failed (key -> error).
+
+    A failing collector is logged and reported, never hidden: /metrics exposes it as
+    concord_figures_failed{source=...} and the dashboard names it, while the others still show."""
+
+    figures: list[Figure] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def collect_all() -> Collected:
+    """Run every collector; a collector that raises or returns an unexposable figure (bad name, a
+    name another collector already used, a non-number) fails alone with its reason."""
+    from django.db import transaction
+
+    result = Collected()
+    seen: dict[str, str] = {}
+    for key, collector in list(_figures.items()):
+        try:
+            with transaction.atomic():  # a savepoint: a failed query leaves the others usable
+                given = list(collector())
+        except Exception as error:  # one app's bug must not blind the whole dashboard
+            log.exception("operations: figure collector %r failed", key)
+            result.failures[key] = f"{type(error).__name__}: {error}"
+            continue
+        problems = [p for figure in given for p in figure.problems()]
+        problems += [f"figure {f.name} is already given by {seen[f.name]!r}" for f in given if f.name in seen]
+        names = [f.name for f in given]
+        problems += [f"figure {name} is given twice" for name in sorted({n for n in names if names.count(n) > 1})]
+        if problems:
+            log.error("operations: figure collector %r gave unexposable figures: %s", key, "; ".join(problems))
+            result.failures[key] = "; ".join(problems)
+            continue
+        for figure in given:
+            seen[figure.name] = key
+        result.figures.extend(given)
+    return result
 
 
 def sections() -> list[Section]:

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from operations import views
 
 app_name = "operations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("operations/", views.dashboard, name="dashboard"),
+    path("metrics", views.metrics, name="metrics"),
+]

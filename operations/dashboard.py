@@ -1,0 +1,112 @@
+"""What the dashboard shows, built from the same figures /metrics exposes: the technical-health
+table per system, the open exceptions by age and owner, and the KPI charts from the time series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from operations.charts import Chart, format_value, line_chart
+from operations.kpis import AGE_BUCKETS
+from operations.registry import Figure
+from operations.timeseries import charted, kpi_series
+
+# Chart ranges a person can pick (?days=...).
+RANGES = (1, 7, 30)
+
+
+def _by_name(figures: list[Figure]) -> dict[str, Figure]:
+    return {figure.name: figure for figure in figures}
+
+
+@dataclass
+class SystemHealth:
+    system: str
+    values: dict[str, str] = field(default_factory=dict)
+    alerts: set[str] = field(default_factory=set)  # columns worth a second look (dead letters, failures)
+
+
+# (column key, heading, figure name, label filter, unit)
+HEALTH_COLUMNS = (
+    ("events_in", "Events in", "concord_inbound_events", {}, ""),
+    ("events_failed", "Events failed", "concord_inbound_events", {"status": "failed"}, ""),
+    ("echoes", "Echoes", "concord_inbound_echoes", {}, ""),
+    ("records_24h", "Records read (24 h)", "concord_sync_records_24h", {}, ""),
+    ("sync_failed_24h", "Failed syncs (24 h)", "concord_sync_runs_24h", {"status": "failed"}, ""),
+    ("out", "Messages out", "concord_outbox_messages", {"status": "delivered"}, ""),
+    ("pending", "Pending", "concord_outbox_messages", {"status": "pending"}, ""),
+    ("oldest_pending", "Oldest pending", "concord_outbox_oldest_pending_age_seconds", {}, "seconds"),
+    ("retrying", "Retrying", "concord_outbox_retrying", {}, ""),
+    ("replayed", "Replayed", "concord_outbox_replayed_waiting", {}, ""),
+    ("dead", "Dead letters", "concord_outbox_messages", {"status": "dead"}, ""),
+    ("latency_p50", "Latency p50", "concord_outbox_delivery_latency_seconds", {"quantile": "0.5"}, "seconds"),
+    ("latency_p95", "Latency p95", "concord_outbox_delivery_latency_seconds", {"quantile": "0.95"}, "seconds"),
+    ("quarantined", "Quarantined", "concord_quarantined_open", {}, ""),
+    ("watermark_lag", "Watermark lag (max)", "concord_watermark_lag_seconds", {}, "seconds"),
+)
+ALERT_WHEN_POSITIVE = {"events_failed", "sync_failed_24h", "dead", "quarantined"}
+# Summed over the other labels, except these, which take the largest value.
+TAKE_MAX = {"watermark_lag"}
+
+
+def health_table(figures: list[Figure]) -> list[SystemHealth]:
+    """One row per system, one column per HEALTH_COLUMNS entry ("–" when the figure has no value)."""
+    named = _by_name(figures)
+    cells: dict[str, dict[str, float]] = defaultdict(dict)
+    systems: set[str] = set()
+    for key, _, name, wanted, _ in HEALTH_COLUMNS:
+        figure = named.get(name)
+        for labels, value in (figure.samples if figure else []):
+            system = labels.get("system")
+            if system is None or any(labels.get(k) != v for k, v in wanted.items()):
+                continue
+            systems.add(system)
+            held = cells[system].get(key)
+            if held is None:
+                cells[system][key] = value
+            else:
+                cells[system][key] = max(held, value) if key in TAKE_MAX else held + value
+    rows = []
+    for system in sorted(systems):
+        row = SystemHealth(system=system)
+        for key, _, _, _, unit in HEALTH_COLUMNS:
+            value = cells[system].get(key)
+            row.values[key] = "–" if value is None else format_value(value, unit)
+            if key in ALERT_WHEN_POSITIVE and value:
+                row.alerts.add(key)
+        rows.append(row)
+    return rows
+
+
+def exceptions_table(figures: list[Figure]) -> tuple[list[str], list[tuple[str, str, list[int], int]]]:
+    """Open exceptions as (kind, owner, counts per age bucket, total) rows, with the bucket names."""
+    figure = _by_name(figures).get("concord_open_exceptions")
+    ages = [name for name, _ in AGE_BUCKETS]
+    grid: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for labels, value in (figure.samples if figure else []):
+        grid[(labels.get("kind", ""), labels.get("owner", ""))][labels.get("age", "")] = int(value)
+    rows = [(kind, owner, [counts.get(age, 0) for age in ages], sum(counts.values()))
+            for (kind, owner), counts in sorted(grid.items())]
+    return ages, rows
+
+
+def kpi_charts(figures: list[Figure], *, now: datetime, days: int) -> list[Chart]:
+    since = now - timedelta(days=days)
+    charts = []
+    for figure in charted(figures):
+        series = [(s.label, s.points) for s in kpi_series(figure.name, since=since, until=now)]
+        charts.append(line_chart(title=figure.help, name=figure.name, unit=figure.unit, series=series,
+                                 since=since, until=now))
+    return charts
+
+
+def parse_days(raw: str | None) -> int:
+    """The chart range asked for; ValueError (said to the user) unless it is one we offer."""
+    if raw in (None, ""):
+        return 7
+    if not raw.isdigit() or int(raw) not in RANGES:
+        raise ValueError(f"days must be one of {', '.join(map(str, RANGES))} (got {raw!r})")
+    return int(raw)
+
+

@@ -1,0 +1,180 @@
+"""Technical health per system, as registry Figures: the outbox (messages out, backlog, retries,
+replays, dead letters, delivery latency), change events and sync runs (messages in, failures) and
+watermarks (how far behind our reading is).
+
+A few aggregate queries per call, never one per row. What each relies on (docs/operations.md):
+- outbox backlog (pending, delivering, dead): the `outbox_due` index (status, next_attempt_at);
+- outbox delivered total: one GROUP BY over the delivered rows — the one count here that grows
+  with the table (see the docs for the index that would make it index-only);
+- delivery latency: the newest LATENCY_SAMPLE delivered messages, read backwards on the primary key;
+- inbound events: one GROUP BY (system, status); sync runs: the runs started in the last day;
+- watermarks and connections: small tables, read whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
+from mdm.choices import OutboxStatus, QuarantineStatus
+from mdm.models import OutboxMessage, QuarantinedRecord, SourceSystem
+from operations.registry import Figure
+
+# How many of the newest delivered messages the delivery latency is measured over.
+LATENCY_SAMPLE = 1000
+RECENT = timedelta(hours=24)
+BACKLOG = (OutboxStatus.PENDING, OutboxStatus.DELIVERING, OutboxStatus.DEAD)
+
+
+def _systems() -> dict[int, str]:
+    return dict(SourceSystem.objects.order_by("name").values_list("id", "name"))
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of `values` (not empty)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def outbox_figures(now: datetime | None = None) -> list[Figure]:
+    now = now or timezone.now()
+    systems = _systems()
+    by_status = {(s, status): 0 for s in systems for status in OutboxStatus.values}
+    retrying = dict.fromkeys(systems, 0)
+    replayed = dict.fromkeys(systems, 0)
+    oldest: dict[int, datetime] = {}
+    backlog = (OutboxMessage.objects.filter(status__in=BACKLOG).values("system_id", "status").order_by()
+               .annotate(n=Count("id"),
+                         retrying=Count("id", filter=Q(status=OutboxStatus.PENDING, attempts__gt=0)),
+                         # A replay resets attempts to 0 and keeps the error that killed the message.
+                         replayed=Count("id", filter=Q(status=OutboxStatus.PENDING, attempts=0)
+                                        & ~Q(last_error="")),
+                         oldest=Min("created_at", filter=Q(status=OutboxStatus.PENDING))))
+    for row in backlog:
+        system = row["system_id"]
+        by_status[(system, row["status"])] = row["n"]
+        retrying[system] += row["retrying"]
+        replayed[system] += row["replayed"]
+        if row["oldest"] is not None:
+            oldest[system] = row["oldest"]
+    delivered = (OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).values("system_id").order_by()
+                 .annotate(n=Count("id")))
+    for row in delivered:
+        by_status[(row["system_id"], OutboxStatus.DELIVERED)] = row["n"]
+
+    latencies: dict[int, list[float]] = defaultdict(list)
+    newest = (OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
+              .order_by("-id").values_list("system_id", "created_at", "delivered_at")[:LATENCY_SAMPLE])
+    for system, created, delivered_at in newest:
+        latencies[system].append(max(0.0, (delivered_at - created).total_seconds()))
+
+    return [
+        Figure("concord_outbox_messages", "Outbox messages per system and status (delivered = messages out; "
+               "dead = dead letters waiting for a replay).",
+               samples=[({"system": systems[s], "status": status}, float(n))
+                        for (s, status), n in sorted(by_status.items(), key=lambda item: (systems[item[0][0]],
+                                                                                           item[0][1]))]),
+        Figure("concord_outbox_retrying", "Outbox messages waiting for another attempt after a failure.",
+               samples=[({"system": systems[s]}, float(n)) for s, n in retrying.items()]),
+        Figure("concord_outbox_replayed_waiting", "Dead letters a steward replayed, waiting to be delivered again.",
+               samples=[({"system": systems[s]}, float(n)) for s, n in replayed.items()]),
+        Figure("concord_outbox_oldest_pending_age_seconds", "Age of the oldest pending outbox message "
+               "(0 when nothing is pending).", unit="seconds",
+               samples=[({"system": systems[s]}, max(0.0, (now - oldest[s]).total_seconds()) if s in oldest else 0.0)
+                        for s in systems]),
+        Figure("concord_outbox_delivery_latency_seconds", f"Time from a golden-record change to its delivery, "
+               f"over the newest {LATENCY_SAMPLE} delivered messages.", unit="seconds", chart=True,
+               samples=[({"system": systems[s], "quantile": label}, quantile(values, q))
+                        for s, values in sorted(latencies.items(), key=lambda item: systems[item[0]])
+                        for label, q in (("0.5", 0.5), ("0.95", 0.95))]),
+    ]
+
+
+def inbound_figures(now: datetime | None = None) -> list[Figure]:
+    now = now or timezone.now()
+    systems = _systems()
+    events = {(s, status): 0 for s in systems for status in EventStatus.values}
+    echoes = dict.fromkeys(systems, 0)
+    for row in (InboundEvent.objects.values("system_id", "status").order_by()
+                .annotate(n=Count("id"), echoes=Count("id", filter=Q(is_echo=True)))):
+        events[(row["system_id"], row["status"])] = row["n"]
+        echoes[row["system_id"]] += row["echoes"]
+
+    runs = {(s, status): 0 for s in systems for status in SyncStatus.values}
+    records = dict.fromkeys(systems, 0)
+    for system, status, counts in (SyncRun.objects.filter(started_at__gte=now - RECENT)
+                                   .values_list("system_id", "status", "counts")):
+        runs[(system, status)] += 1
+        for per_type in (counts or {}).values():
+            if isinstance(per_type, dict):
+                records[system] += sum(int(per_type.get(name) or 0) for name in
+                                       ("created", "updated", "unchanged", "stale", "deleted", "quarantined"))
+    last_success = dict(SyncRun.objects.filter(status=SyncStatus.SUCCEEDED).values("system_id").order_by()
+                        .annotate(at=Max("finished_at")).values_list("system_id", "at"))
+    quarantined = dict(QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN).values("system_id")
+                       .order_by().annotate(n=Count("id")).values_list("system_id", "n"))
+
+    def key(item):
+        return systems[item[0][0]], item[0][1]
+
+    return [
+        Figure("concord_inbound_events", "Change events systems pushed to us, per status (messages in).",
+               samples=[({"system": systems[s], "status": status}, float(n))
+                        for (s, status), n in sorted(events.items(), key=key)]),
+        Figure("concord_inbound_echoes", "Inbound change events that were our own writes coming back.",
+               samples=[({"system": systems[s]}, float(n)) for s, n in echoes.items()]),
+        Figure("concord_sync_runs_24h", "Sync runs started in the last 24 hours, per status.",
+               samples=[({"system": systems[s], "status": status}, float(n))
+                        for (s, status), n in sorted(runs.items(), key=key)]),
+        Figure("concord_sync_records_24h", "Source records read by the sync runs of the last 24 hours.",
+               samples=[({"system": systems[s]}, float(n)) for s, n in records.items()]),
+        Figure("concord_sync_last_success_timestamp_seconds", "When the last successful sync run of the system "
+               "finished (Unix time; absent when none has).",
+               samples=[({"system": systems[s]}, at.timestamp()) for s, at in sorted(
+                   last_success.items(), key=lambda item: systems[item[0]]) if at is not None]),
+        Figure("concord_quarantined_open", "Source records in quarantine (rejected by validation), still open.",
+               samples=[({"system": systems[s]}, float(quarantined.get(s, 0))) for s in systems]),
+    ]
+
+
+def watermark_moment(value: str) -> datetime | None:
+    """The time a watermark stands at: an ISO timestamp, or a "<timestamp>|<id>" cursor; None for
+    a cursor that is no time (a sequence number)."""
+    stamp = (value or "").partition("|")[0].strip()
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def watermark_figures(now: datetime | None = None) -> list[Figure]:
+    now = now or timezone.now()
+    lag, idle = [], []
+    for system, object_type, value, updated_at in (Watermark.objects.order_by("system__name", "object_type")
+                                                   .values_list("system__name", "object_type", "value",
+                                                                "updated_at")):
+        labels = {"system": system, "object_type": object_type}
+        moment = watermark_moment(value)
+        if moment is not None:
+            lag.append((labels, max(0.0, (now - moment).total_seconds())))
+        idle.append((labels, max(0.0, (now - updated_at).total_seconds())))
+    return [
+        Figure("concord_watermark_lag_seconds", "How far behind now the watermark stands: the source time up to "
+               "which the object type has been read (grows too when the system simply has no changes).",
+               unit="seconds", samples=lag),
+        Figure("concord_watermark_idle_seconds", "Time since the watermark last moved.", unit="seconds",
+               samples=idle),
+    ]
+
+
+def health_figures() -> list[Figure]:
+    now = timezone.now()
+    return [*outbox_figures(now), *inbound_figures(now), *watermark_figures(now)]

@@ -1,0 +1,92 @@
+"""The operations dashboard (console staff) and /metrics (a Prometheus scraper).
+
+Both read `registry.collect_all()` once per request, so the page and the scrape show the same
+numbers. htmx requests to the dashboard get the body fragment it refreshes every 30 seconds."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from operations import dashboard as board
+from operations.metrics import CONTENT_TYPE, exposition, scrape_verdict
+from operations.registry import collect_all, sections
+from stewardship.permissions import CONSOLE_ROLES
+
+log = logging.getLogger(__name__)
+
+
+def is_console_staff(user) -> bool:
+    """Signed in, active, and a steward, council member, auditor or administrator."""
+    return bool(user.is_authenticated and user.is_active and (
+        user.is_superuser or user.groups.filter(name__in=CONSOLE_ROLES).exists()))
+
+
+def _rendered_sections(request) -> list[dict]:
+    """Each registered section rendered with its own context; a section whose context fails shows
+    its error in its place (and in the log) instead of taking the page down."""
+    rendered = []
+    for section in sections():
+        try:
+            html = render_to_string(section.template, section.context(request), request=request)
+            rendered.append({"key": section.key, "title": section.title, "html": html, "error": ""})
+        except Exception as error:
+            log.exception("operations: dashboard section %r failed", section.key)
+            rendered.append({"key": section.key, "title": section.title, "html": "",
+                             "error": f"{type(error).__name__}: {error}"})
+    return rendered
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    if not is_console_staff(request.user):
+        raise PermissionDenied("The operations dashboard is for console staff (steward, council, auditor).")
+    try:
+        days = board.parse_days(request.GET.get("days"))
+    except ValueError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    now = timezone.now()
+    collected = collect_all()
+    ages, exception_rows = board.exceptions_table(collected.figures)
+    context = {
+        "days": days,
+        "ranges": board.RANGES,
+        "now": now,
+        "sections": _rendered_sections(request),
+        "health_columns": [(key, heading) for key, heading, *_ in board.HEALTH_COLUMNS],
+        "health_rows": board.health_table(collected.figures),
+        "exception_ages": ages,
+        "exception_rows": exception_rows,
+        "charts": board.kpi_charts(collected.figures, now=now, days=days),
+        "failures": collected.failures,
+    }
+    template = ("operations/partials/body.html" if request.headers.get("HX-Request") == "true"
+                else "operations/dashboard.html")
+    return render(request, template, context)
+
+
+@require_GET
+def metrics(request):
+    verdict = scrape_verdict(
+        token=getattr(settings, "CONCORD_METRICS_TOKEN", "") or "",
+        authorization=request.headers.get("Authorization", ""),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        forwarded=bool(request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded")),
+        user_is_staff=bool(request.user.is_authenticated and request.user.is_active
+                           and (request.user.is_staff or request.user.is_superuser)),
+    )
+    if not verdict.allowed:
+        response = HttpResponse(verdict.reason + "\n", status=verdict.status, content_type="text/plain; charset=utf-8")
+        if verdict.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="concord-metrics"'
+        return response
+    return HttpResponse(exposition(collect_all()), content_type=CONTENT_TYPE)
