@@ -1,6 +1,8 @@
 """The contract every system connector keeps, and the registry that finds them by system name.
 
-A connector pulls what changed since a watermark and pushes idempotent upserts. It raises
+A connector pulls what changed since a watermark and pushes idempotent upserts — one at a time
+(`push`), or several of one domain in one call (`push_many`, which loops `push` unless the system
+has a batch endpoint, such as Salesforce's composite collection upsert). It raises
 `ConnectorError` with `retryable` saying whether trying again later can help (throttling,
 timeouts, 5xx) or not (validation refused, unknown record): delivery and sync tasks decide
 retry versus dead letter from that flag alone.
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from mdm.correlation import correlation
 from mdm.records import IncomingRecord
 
 
@@ -63,10 +66,27 @@ class UpsertResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class PushItem:
+    """One golden record to upsert, as `push` takes it; `push_many` takes a list of them."""
+
+    golden_id: str
+    attributes: dict[str, Any]
+    idempotency_key: str
+    correlation_id: str = ""
+
+
+# What `push_many` answers per item, in the items' order: the upsert's result, or why it failed.
+PushOutcome = UpsertResult | Exception
+
+
 class Connector:
     """Base class. Subclasses set `system` and implement `pull` and `push`."""
 
     system: ClassVar[str] = ""
+    # How many items one `push_many` call takes at most: more than 1 when the system has a batch
+    # endpoint (delivery then claims that many messages of the system at once).
+    push_batch_size: ClassVar[int] = 1
     # Object types this connector pulls, per domain, in dependency order (customers first).
     object_types: ClassVar[dict[str, list[str]]] = {}
 
@@ -86,6 +106,21 @@ class Connector:
              correlation_id: str) -> UpsertResult:
         """Upsert one golden record into the system, keyed by its golden id (external id)."""
         raise NotImplementedError
+
+    def push_many(self, *, domain: str, items: list[PushItem]) -> list[PushOutcome]:
+        """Upsert several golden records of one domain; one outcome per item, in order. One item's
+        failure must not fail the others. This default pushes them one by one. Raising instead
+        of answering per item means the whole call failed (e.g. throttled): every item failed."""
+        outcomes: list[PushOutcome] = []
+        for item in items:
+            with correlation(item.correlation_id or None):
+                try:
+                    outcomes.append(self.push(domain=domain, golden_id=item.golden_id, attributes=item.attributes,
+                                              idempotency_key=item.idempotency_key,
+                                              correlation_id=item.correlation_id))
+                except Exception as error:  # reported per item: delivery decides retry or dead letter
+                    outcomes.append(error)
+        return outcomes
 
     def deleted_since(self, *, domain: str, object_type: str, since: datetime) -> list[str]:
         """Source ids deleted at the source since `since` (for nightly reconciliation)."""

@@ -12,7 +12,11 @@ Guarantees (see docs/connectors.md):
 - retryable failures back off exponentially with jitter (or as the system's Retry-After says);
   after CONCORD_OUTBOX_MAX_ATTEMPTS a message is dead, with its last error, until a steward replays it;
 - echo suppression: a message whose content equals the last one delivered for the same golden
-  record and system is marked delivered without a call (our own write coming back must not loop).
+  record and system is marked delivered without a call (our own write coming back must not loop);
+- batches: messages of one system and domain go out in one `push_many` call (a system with a
+  batch endpoint gets up to its `push_batch_size` claimed at once); each message keeps its own
+  outcome, so one record refused does not fail the others, and all the rules above still hold
+  per message (a claim never holds two revisions of one golden record).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from connectors.base import Connector, ConnectorError, registered_systems
+from connectors.base import Connector, ConnectorError, PushItem, registered_systems
 from connectors.models import connection_for, connection_settings, is_connected, load_connectors
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
@@ -145,35 +149,60 @@ def _skip_reason(message: OutboxMessage) -> str:
     return ""
 
 
+def _attributes(message: OutboxMessage) -> dict:
+    attributes = dict(message.payload.get("attributes") or {})
+    attributes.setdefault("record_status", message.payload.get("record_status"))
+    # The system's own ids for this golden record (it may have contributed it): the connector
+    # updates that record instead of creating a twin.
+    attributes["_source_ids"] = list(SourceRecord.objects.filter(
+        system_id=message.system_id, domain=message.domain, xref__golden_id=message.golden_id,
+        is_deleted=False).order_by("id").values_list("source_id", flat=True))
+    return attributes
+
+
+def messages_deliver(messages: list[OutboxMessage], connector: Connector, report: DeliveryReport) -> None:
+    """Push claimed messages of one system and domain in one `push_many` call (the connector
+    loops `push` unless the system takes batches), and record each message's own outcome: one
+    record refused does not fail the others."""
+    to_push = []
+    for message in messages:
+        with correlation(message.correlation_id or None):
+            reason = _skip_reason(message)
+            if reason:
+                _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error=reason,
+                        next_attempt_at=None)
+                report.skipped.append(message.id)
+                continue
+        to_push.append(message)
+    if not to_push:
+        return
+    items = [PushItem(golden_id=m.golden_id, attributes=_attributes(m), idempotency_key=m.idempotency_key,
+                      correlation_id=m.correlation_id) for m in to_push]
+    try:
+        outcomes: list = connector.push_many(domain=to_push[0].domain, items=items)
+        if len(outcomes) != len(items):
+            raise RuntimeError(f"{type(connector).__name__}.push_many answered {len(outcomes)} outcomes "
+                               f"for {len(items)} items")
+    except Exception as error:  # the whole call failed: every message failed with it
+        outcomes = [error] * len(items)
+    for message, outcome in zip(to_push, outcomes, strict=True):
+        with correlation(message.correlation_id or None):
+            if isinstance(outcome, ConnectorError):
+                _failed(message, outcome, retryable=outcome.retryable, retry_after=outcome.retry_after,
+                        report=report)
+            elif isinstance(outcome, Exception):  # a bug or a network oddity: retry, then dead letter
+                log.error("pushing outbox message %s to %s failed unexpectedly", message.id, message.system_id,
+                          exc_info=outcome)
+                _failed(message, outcome, retryable=True, retry_after=None, report=report)
+            else:
+                _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error="",
+                        external_id=str(outcome.external_id)[:120], next_attempt_at=None)
+                report.delivered.append(message.id)
+
+
 def message_deliver(message: OutboxMessage, connector: Connector, report: DeliveryReport) -> None:
     """Push one claimed message and record what happened."""
-    with correlation(message.correlation_id or None):
-        reason = _skip_reason(message)
-        if reason:
-            _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error=reason,
-                    next_attempt_at=None)
-            report.skipped.append(message.id)
-            return
-        attributes = dict(message.payload.get("attributes") or {})
-        attributes.setdefault("record_status", message.payload.get("record_status"))
-        # The system's own ids for this golden record (it may have contributed it): the connector
-        # updates that record instead of creating a twin.
-        attributes["_source_ids"] = list(SourceRecord.objects.filter(
-            system_id=message.system_id, domain=message.domain, xref__golden_id=message.golden_id,
-            is_deleted=False).order_by("id").values_list("source_id", flat=True))
-        try:
-            result = connector.push(domain=message.domain, golden_id=message.golden_id, attributes=attributes,
-                                    idempotency_key=message.idempotency_key, correlation_id=message.correlation_id)
-        except ConnectorError as error:
-            _failed(message, error, retryable=error.retryable, retry_after=error.retry_after, report=report)
-            return
-        except Exception as error:  # a bug or a network oddity: retry, then dead letter; never lose it
-            log.exception("pushing outbox message %s to %s failed unexpectedly", message.id, message.system_id)
-            _failed(message, error, retryable=True, retry_after=None, report=report)
-            return
-        _finish(message, status=OutboxStatus.DELIVERED, delivered_at=timezone.now(), last_error="",
-                external_id=str(result.external_id)[:120], next_attempt_at=None)
-        report.delivered.append(message.id)
+    messages_deliver([message], connector, report)
 
 
 def _failed(message: OutboxMessage, error: Exception, *, retryable: bool, retry_after: float | None,
@@ -213,18 +242,31 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
     while handled < limit:
         # Claim again after each batch: a delivered revision frees the next one of its record.
         # Small claims: a message claimed is pushed well within its lease even when calls are slow.
-        batch = outbox_claim(limit=min(CLAIM_BATCH, limit - handled), system=system)
+        want = min(CLAIM_BATCH, limit - handled)
+        batch = outbox_claim(limit=want, system=system)
         if not batch:
             break
-        handled += len(batch)
+        by_system: dict[str, list[OutboxMessage]] = {}
         for message in batch:
-            name = message.system.name
+            by_system.setdefault(message.system.name, []).append(message)
+        for name, messages in by_system.items():
             try:
                 connector = connectors.get(name) or connectors.setdefault(name, _cached_connector(name))
             except LookupError as error:  # no connector for this system: nothing can ever deliver it
-                _failed(message, error, retryable=False, retry_after=None, report=report)
+                for message in messages:
+                    _failed(message, error, retryable=False, retry_after=None, report=report)
                 continue
-            message_deliver(message, connector, report)
+            room = min(connector.push_batch_size, limit - handled) - len(messages)
+            if len(batch) == want and room > 0:
+                # A system taking batches gets a full batch: one call carries them all.
+                messages += outbox_claim(limit=room, system=name)
+            handled += len(messages)
+            by_domain: dict[str, list[OutboxMessage]] = {}
+            for message in messages:
+                by_domain.setdefault(message.domain, []).append(message)
+            for group in by_domain.values():
+                for start in range(0, len(group), connector.push_batch_size):
+                    messages_deliver(group[start:start + connector.push_batch_size], connector, report)
     return report
 
 

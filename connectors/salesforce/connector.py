@@ -1,5 +1,6 @@
 """The Salesforce connector: pulls Accounts, Contracts and Project__c records in SystemModstamp
-order, pushes golden records back by upsert on the external id Concord_Id__c.
+order, pushes golden records back by upsert on the external id Concord_Id__c — in batches of up to 200 with
+the composite collection upsert (PATCH /composite/sobjects/<SObject>/Concord_Id__c, allOrNone false).
 
 Watermark: ``<SystemModstamp as ISO 8601 UTC with milliseconds>|<Id>`` of the last record of a
 page, e.g. ``2026-06-01T10:15:00.000Z|001Dn0000000042AAE``. (SystemModstamp, Id) is unique and
@@ -15,9 +16,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.base import Connector, ConnectorError, Page, PushItem, PushOutcome, UpsertResult, register
 from connectors.salesforce import mapping
-from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.client import RETRYABLE_CODES, SalesforceClient
 from mdm.records import IncomingRecord
 
 FIELDS = {
@@ -32,6 +33,7 @@ FIELDS = {
     mapping.OPPORTUNITY: ["Id", "IsDeleted", "SystemModstamp", "Name", "AccountId", "StageName", "Amount",
                           "CloseDate", "IsWon", "CurrencyIsoCode", "Billing_Type__c", "Service_Line__c", "ContractId"],
 }
+COLLECTION_SIZE = 200  # records per composite collection upsert, the API's limit
 DELETED_WINDOW = timedelta(days=29)  # getDeleted looks back 30 days at most
 
 
@@ -159,3 +161,58 @@ class SalesforceConnector(Connector):
                     from error
             raise
         return UpsertResult(external_id=record_id, created=created)
+
+    push_batch_size = COLLECTION_SIZE
+
+    def push_many(self, *, domain: str, items: list[PushItem]) -> list[PushOutcome]:
+        """Upsert by Concord_Id__c, up to 200 records a call (composite collection upsert, allOrNone
+        false: each record succeeds or fails alone). A record Salesforce contributed is written by
+        its own Id, which a collection upsert does not accept ("only external ids"): those go one
+        by one through `push`."""
+        if domain not in mapping.FROM_GOLDEN:
+            error = ConnectorError(f"Salesforce takes no {domain} records", retryable=False, code="unsupported")
+            return [error] * len(items)
+        object_type, to_fields = mapping.FROM_GOLDEN[domain]
+        outcomes: dict[int, PushOutcome] = {}
+        by_golden_id = []
+        for index, item in enumerate(items):
+            if any(item.attributes.get("_source_ids") or []):
+                outcomes[index] = super().push_many(domain=domain, items=[item])[0]
+            else:
+                by_golden_id.append(index)
+        for start in range(0, len(by_golden_id), COLLECTION_SIZE):
+            chunk = by_golden_id[start:start + COLLECTION_SIZE]
+            records = [{**to_fields(items[i].attributes), self.external_id_field: str(items[i].golden_id)}
+                       for i in chunk]
+            keys = ",".join(items[i].idempotency_key for i in chunk if items[i].idempotency_key)
+            try:
+                results = self.client.upsert_many(object_type, self.external_id_field, records,
+                                                  idempotency_key=keys)
+            except ConnectorError as error:  # the call itself failed (throttled, down): every record did
+                results = [error] * len(chunk)
+            if not isinstance(results, list) or len(results) != len(chunk):
+                results = [ConnectorError(f"Salesforce answered a collection upsert of {len(chunk)} records with "
+                                          f"{len(results) if isinstance(results, list) else 'no list'}",
+                                          retryable=True, code="BAD_RESPONSE")] * len(chunk)
+            for index, result in zip(chunk, results, strict=True):
+                outcomes[index] = collection_outcome(result)
+        return [outcomes[index] for index in range(len(items))]
+
+
+def collection_outcome(result: dict[str, Any] | Exception) -> PushOutcome:
+    """One record's entry of a collection upsert answer as an UpsertResult or a ConnectorError
+    (retryable as the single upsert's would be: throttling, lock contention, a reference not yet
+    delivered)."""
+    if isinstance(result, Exception):
+        return result
+    if result.get("success") and result.get("id"):
+        return UpsertResult(external_id=str(result["id"]), created=bool(result.get("created")))
+    errors = result.get("errors") or [{}]
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    code = str(first.get("statusCode") or first.get("errorCode") or "UNKNOWN_EXCEPTION")
+    message = "; ".join(f"{e.get('statusCode') or e.get('errorCode')}: {e.get('message')}"
+                        for e in errors if isinstance(e, dict))
+    if code == "INVALID_FIELD" and "Foreign key external ID" in message:
+        # The record it refers to has not been delivered yet: a later attempt can succeed.
+        return ConnectorError(f"Salesforce: {message}", retryable=True, retry_after=60.0, code="REFERENCE_NOT_FOUND")
+    return ConnectorError(f"Salesforce: {message}", retryable=code in RETRYABLE_CODES, code=code)

@@ -232,6 +232,9 @@ class SimulatorServer:
         self.faults = Faults(faults, seed)
         self.forced: deque[tuple[int, float | None]] = deque()
         self.upserts_by_key: Counter[str] = Counter()
+        # (object, external id field, value) -> upserts that succeeded: what writes did per record,
+        # however many records each call carried (Salesforce's collection upsert).
+        self.upserts_by_external_id: Counter[tuple[str, str, str]] = Counter()
         self.calls: Counter[str] = Counter()  # "METHOD /path" -> count (auth included)
         self.in_flight = 0
         self.max_in_flight = 0

@@ -436,6 +436,7 @@ class SalesforceSimulator(SimulatorServer):
                         "message": f"Required fields are missing: [{', '.join(missing)}]",
                         "errorCode": "REQUIRED_FIELD_MISSING", "fields": missing}]}
                 record = self.create(name, origin=origin, **values, **{field: value})
+                self.upserts_by_external_id[(name, field, value)] += 1
                 return 201, {"id": record["Id"], "success": True, "errors": [], "created": True}
             stamped = values.get(EXTERNAL_ID)
             if stamped and any(r["Id"] != existing["Id"] for r in self.live(name) if r.get(EXTERNAL_ID) == stamped):
@@ -445,12 +446,15 @@ class SalesforceSimulator(SimulatorServer):
             changed = {k: v for k, v in values.items() if existing.get(k) != v}
             if changed:
                 self.update(name, existing["Id"], origin=origin, **changed)
+            self.upserts_by_external_id[(name, field, value)] += 1
             return 200, {"id": existing["Id"], "success": True, "errors": [], "created": False}
 
     def _count_key(self, request: Request) -> None:
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key:
-            with self.lock:
+        """Count the request under each idempotency key it carries (a collection upsert carries
+        one per record, comma-separated)."""
+        keys = [key.strip() for key in (request.headers.get(IDEMPOTENCY_HEADER) or "").split(",") if key.strip()]
+        with self.lock:
+            for key in keys:
                 self.upserts_by_key[key] += 1
 
     def _upsert_one(self, object_name: str, field: str, value: str, request: Request) -> Response:
@@ -475,6 +479,8 @@ class SalesforceSimulator(SimulatorServer):
         name = self._object(object_name)
         if name is None or field not in SCHEMA[name]:
             return self.error(400, "INVALID_FIELD", f"cannot upsert {object_name} by {field}")
+        if field == "Id":  # as the real API: a collection upsert goes by an external id field only
+            return self.error(400, "INVALID_FIELD", "Only external ids are supported: don't use record ids")
         try:
             body = request.json()
         except ValueError:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, PushItem
 from tests.connectors.salesforce.conftest import make_connector
 
 
@@ -168,3 +168,48 @@ def test_subsidiaries_point_at_a_parent_that_is_read_before_them():
         assert children
         for child in children:
             assert order.index(child["ParentId"]) < order.index(child["Id"])
+
+
+COLLECTION = "PATCH /services/data/v60.0/composite/sobjects/Account/Concord_Id__c"
+
+
+def test_push_many_upserts_a_batch_in_one_collection_call_with_an_outcome_per_record(sf_sim, sf):
+    own = next(iter(sf_sim.live("Account")))["Id"]
+    items = [PushItem("G-1", {"name": "Batch One Ltd", "country": "GB"}, "salesforce:G-1:r1"),
+             PushItem("G-2", {"country": "GB"}, "salesforce:G-2:r1"),  # no name: Salesforce refuses it
+             PushItem("G-3", {"name": "Batch Three", "parent": "G-404"}, "salesforce:G-3:r1"),  # parent not there yet
+             PushItem("G-4", {"name": "Its Own Account", "_source_ids": [own]}, "salesforce:G-4:r1"),
+             PushItem("G-5", {"name": "Batch Five Ltd"}, "salesforce:G-5:r1")]
+    one, two, three, four, five = sf.push_many(domain="customer", items=items)
+
+    assert sf_sim.calls[COLLECTION] == 1  # G-1, G-2, G-3 and G-5 in one call
+    assert one.created and five.created and sf_sim.store["Account"][one.external_id]["Name"] == "Batch One Ltd"
+    assert (two.code, two.retryable) == ("REQUIRED_FIELD_MISSING", False)
+    assert (three.code, three.retryable) == ("REFERENCE_NOT_FOUND", True)
+    # A collection upsert takes external ids only: its own Account is written by Id, alone.
+    assert four.external_id == own and sf_sim.store["Account"][own]["Concord_Id__c"] == "G-4"
+    assert sf_sim.upserts_by_external_id[("Account", "Concord_Id__c", "G-1")] == 1
+    assert sf_sim.upserts_by_key["salesforce:G-2:r1"] == 1  # each record's key travels with the call
+
+    # The same batch again writes the same records: no twins.
+    before = len(sf_sim.live("Account"))
+    again = sf.push_many(domain="customer", items=[items[0], items[4]])
+    assert [r.external_id for r in again] == [one.external_id, five.external_id] and not again[0].created
+    assert len(sf_sim.live("Account")) == before
+    assert sf_sim.upserts_by_external_id[("Account", "Concord_Id__c", "G-1")] == 2
+
+
+def test_a_collection_call_that_fails_fails_every_record_in_it(sf_sim, sf):
+    sf_sim.fail_next(503, times=10)
+    outcomes = sf.push_many(domain="customer", items=[PushItem(f"G-{n}", {"name": f"N{n}"}, f"k{n}") for n in range(3)])
+    assert all(isinstance(o, ConnectorError) and o.retryable for o in outcomes)
+    assert not any((r.get("Concord_Id__c") or "").startswith("G-") for r in sf_sim.live("Account"))
+
+
+def test_the_collection_endpoint_refuses_record_ids_and_oversized_batches(sf_sim, sf):
+    with pytest.raises(ConnectorError) as refused:
+        sf.client.upsert_many("Account", "Id", [{"Name": "x"}])
+    assert refused.value.code == "INVALID_FIELD" and not refused.value.retryable
+    with pytest.raises(ConnectorError) as too_many:
+        sf.client.upsert_many("Account", "Concord_Id__c", [{"Name": "x", "Concord_Id__c": f"G-{n}"} for n in range(201)])
+    assert too_many.value.code == "INVALID_BATCH_SIZE"
