@@ -1,0 +1,105 @@
+"""The KPI snapshot task, its retention and schedule, and the charts drawn from its samples."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django_celery_beat.models import PeriodicTask
+
+from operations.charts import format_value, line_chart
+from operations.models import KpiSample
+from operations.registry import Figure, register_figures
+from operations.tasks import KPI_SNAPSHOT_SCHEDULE, kpi_snapshot
+from operations.timeseries import kpi_series, kpi_snapshot_take, slot_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle_time():
+    """A test app's charted figure, whose value the test moves."""
+    state = {"value": 86400.0}
+    register_figures("test.cycle", lambda: [
+        Figure("concord_quote_to_project_seconds", "Quote-to-project cycle time.", unit="seconds", chart=True,
+               samples=[({"service_line": "consulting"}, state["value"])]),
+        Figure("concord_not_charted", "A gauge nobody charts.", samples=[({}, 1.0)]),
+    ])
+    return state
+
+
+def test_the_task_snapshots_only_charted_figures(cycle_time, crm):
+    result = kpi_snapshot.apply().get()
+    assert result["written"] > 0 and result["failures"] == {}
+    names = set(KpiSample.objects.values_list("name", flat=True))
+    assert "concord_quote_to_project_seconds" in names
+    assert "concord_not_charted" not in names and "concord_outbox_messages" not in names
+    sample = KpiSample.objects.get(name="concord_quote_to_project_seconds")
+    assert sample.labels == {"service_line": "consulting"} and sample.series == "service_line=consulting"
+    assert sample.value == 86400.0
+
+
+def test_a_second_snapshot_in_the_same_slot_writes_nothing(cycle_time):
+    moment = datetime(2026, 6, 3, 10, 7, tzinfo=UTC)
+    kpi_snapshot_take(now=moment)
+    cycle_time["value"] = 1.0
+    again = kpi_snapshot_take(now=moment + timedelta(minutes=5))
+    assert again.written == 0
+    assert KpiSample.objects.get(name="concord_quote_to_project_seconds").value == 86400.0
+    assert slot_of(moment) == datetime(2026, 6, 3, 10, 0, tzinfo=UTC)
+
+
+def test_samples_past_the_retention_are_pruned(cycle_time, settings):
+    settings.CONCORD_KPI_RETENTION_DAYS = 30
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    kpi_snapshot_take(now=start)
+    kpi_snapshot_take(now=start + timedelta(days=20))
+    result = kpi_snapshot_take(now=start + timedelta(days=40))
+    assert result.pruned >= 1
+    kept = KpiSample.objects.filter(name="concord_quote_to_project_seconds").values_list("taken_at", flat=True)
+    assert sorted(kept) == [start + timedelta(days=20), start + timedelta(days=40)]
+
+
+def test_series_come_back_in_time_order_per_label_set(cycle_time):
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    for hours, value in ((2, 30.0), (0, 10.0), (1, 20.0)):
+        cycle_time["value"] = value
+        kpi_snapshot_take(now=start + timedelta(hours=hours))
+    [series] = kpi_series("concord_quote_to_project_seconds", since=start)
+    assert series.labels == {"service_line": "consulting"}
+    assert [v for _, v in series.points] == [10.0, 20.0, 30.0]
+
+
+def test_the_snapshot_is_scheduled_every_15_minutes():
+    task = PeriodicTask.objects.get(name=KPI_SNAPSHOT_SCHEDULE)
+    assert task.task == "operations.kpi_snapshot" and task.enabled
+    assert (task.interval.every, task.interval.period) == (15, "minutes")
+
+
+# --- charts (pure) -----------------------------------------------------------------------------
+
+def test_a_chart_scales_time_across_and_values_up():
+    since = datetime(2026, 6, 1, tzinfo=UTC)
+    until = since + timedelta(days=1)
+    chart = line_chart(title="t", name="n", unit="", since=since, until=until,
+                       series=[("a", [(since, 0.0), (until, 10.0)])])
+    x0, y0, x1, y1 = chart.plot
+    assert not chart.empty
+    assert chart.lines[0].points == f"{x0:.1f},{y1:.1f} {x1:.1f},{y0:.1f}"  # (since, 0) bottom left; (until, 10) top right
+    assert chart.lines[0].last == "10"
+    assert chart.y_ticks[-1][1] == "10" and chart.y_ticks[0][1] == "0"
+
+
+def test_a_ratio_chart_runs_to_100_percent_and_an_empty_one_says_so():
+    since = datetime(2026, 6, 1, tzinfo=UTC)
+    until = since + timedelta(hours=1)
+    chart = line_chart(title="t", name="n", unit="ratio", since=since, until=until,
+                       series=[("customer", [(since, 0.5)])])
+    assert chart.y_ticks[-1][1] == "100%" and chart.lines[0].last == "50%"
+    assert line_chart(title="t", name="n", unit="", since=since, until=until, series=[]).empty
+
+
+def test_values_read_as_people_read_them():
+    assert format_value(90, "seconds") == "1.5 min"
+    assert format_value(7200, "seconds") == "2.0 h"
+    assert format_value(3 * 86400, "seconds") == "3.0 d"
+    assert format_value(0.756, "ratio") == "76%"
+    assert format_value(1234.0) == "1,234"

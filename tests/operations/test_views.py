@@ -1,0 +1,101 @@
+"""The dashboard: who may open it, what it shows (sections other apps register, the health table,
+exceptions, charts from snapshots), bad input, and the htmx refresh fragment."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from mdm.choices import OutboxStatus
+from mdm.models import OutboxMessage
+from operations.models import KpiSample
+from operations.registry import Section, register_section
+
+pytestmark = pytest.mark.django_db
+URL = reverse("operations:dashboard")
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("persona", ["nobody", "carol"])  # no role; the integration role (API only)
+def test_people_without_a_console_role_are_refused(client, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob", "dave"])  # steward, auditor, council
+def test_console_staff_see_the_dashboard(client, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert b"Technical health per system" in response.content and b'href="/operations/"' in response.content
+
+
+def test_it_renders_the_sections_other_apps_register(client, alice, test_templates):
+    register_section(Section(key="orchestration", title="Opportunities waiting for a project",
+                             template="ops_test/section.html", order=10,
+                             context=lambda request: {"waiting": 4, "viewer": request.user.username}))
+
+    def broken(request):
+        raise LookupError("no such flow")
+
+    register_section(Section(key="billing", title="Billing schedules", template="ops_test/section.html",
+                             context=broken, order=20))
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+
+    assert "Opportunities waiting for a project" in html
+    assert 'Closed-won opportunities waiting: <b>4</b> for alice' in html
+    assert "This section could not be shown: LookupError: no such flow" in html
+    assert html.index('id="section-orchestration"') < html.index('id="section-billing"')
+
+
+def test_the_health_table_shows_the_metrics_numbers_per_system(client, alice, crm):
+    for status in (OutboxStatus.DEAD, OutboxStatus.DEAD, OutboxStatus.PENDING):
+        OutboxMessage.objects.create(system=crm, domain="customer", golden_id="CUS-1", status=status,
+                                     idempotency_key=f"k{OutboxMessage.objects.count()}")
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    row = html[html.index('data-system="opscrm"'):]
+    row = row[:row.index("</tr>")]
+    assert '<td data-column="dead" class="alert">2</td>' in row
+    assert '<td data-column="pending">1</td>' in row
+
+
+def test_charts_are_drawn_from_the_snapshots_in_the_chosen_range(client, alice):
+    now = timezone.now()
+    for hours, value in ((30, 0.5), (3, 0.6), (1, 0.8)):
+        KpiSample.objects.create(name="concord_auto_match_rate", series="domain=customer",
+                                 labels={"domain": "customer"}, value=value, taken_at=now - timedelta(hours=hours))
+    client.force_login(alice)
+
+    html = client.get(URL + "?days=1").content.decode()
+    chart = html[html.index('id="chart-concord_auto_match_rate"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert "<svg" in chart and chart.count("<polyline") == 1
+    points = chart.split('points="')[1].split('"')[0].split()
+    assert len(points) == 2  # the sample 30 hours ago is outside the last day
+    assert "customer <b>80%</b>" in chart
+
+    week = client.get(URL + "?days=7").content.decode()
+    assert len(week.split('id="chart-concord_auto_match_rate"')[1].split('points="')[1].split('"')[0].split()) == 3
+
+
+@pytest.mark.parametrize("days", ["2", "abc", "-1", "365"])
+def test_a_range_we_do_not_offer_is_a_400(client, alice, days):
+    client.force_login(alice)
+    response = client.get(URL + f"?days={days}")
+    assert response.status_code == 400 and b"days must be one of 1, 7, 30" in response.content
+
+
+def test_htmx_refresh_gets_the_body_fragment_only(client, alice):
+    client.force_login(alice)
+    response = client.get(URL + "?days=7", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="ops-body"') and "<html" not in html
+    assert 'hx-trigger="every 30s"' in html and "days=7" in html
