@@ -98,4 +98,4 @@ def test_htmx_refresh_gets_the_body_fragment_only(client, alice):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="ops-body"') and "<html" not in html
-    assert 'hx-trigger="every 30s"' in html and "days=7" in html
+    assert 'hx-trigger="every 30s, ops-refresh"' in html and "days=7" in html
