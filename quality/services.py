@@ -114,7 +114,9 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
 
     ids = [record.pk for record in records]
     held: set[tuple[int, str]] = set()
-    to_close: list[int] = []
+    active_keys = {rule.key for rule in domain_rules}
+    statuses = {record.pk: record.record_status for record in records}
+    to_close: dict[str, list[int]] = defaultdict(list)  # why -> violation ids
     for chunk in _chunks(ids):
         rows = Violation.objects.filter(golden_id__in=chunk, status__in=[ViolationStatus.OPEN, ViolationStatus.WAIVED])
         for pk, rule_id, golden_id, status in rows.values_list("pk", "rule_id", "golden_id", "status"):
@@ -122,11 +124,15 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
             if key in failing:
                 held.add(key)  # already open, or waived by a steward: nothing new to open
             elif status == ViolationStatus.OPEN:
-                to_close.append(pk)
-    for chunk in _chunks(to_close):
-        Violation.objects.filter(pk__in=chunk, status=ViolationStatus.OPEN).update(
-            status=ViolationStatus.RESOLVED, resolved_at=now, note="passes on re-evaluation")
-    result.closed = len(to_close)
+                why = ("rule switched off" if rule_id not in active_keys
+                       else f"golden record {statuses[golden_id]}" if statuses[golden_id] != GoldenStatus.ACTIVE
+                       else "passes on re-evaluation")
+                to_close[why].append(pk)
+    for why, pks in to_close.items():
+        for chunk in _chunks(pks):
+            Violation.objects.filter(pk__in=chunk, status=ViolationStatus.OPEN).update(
+                status=ViolationStatus.RESOLVED, resolved_at=now, note=why)
+        result.closed += len(pks)
 
     codes = {rule.key: rule for rule in domain_rules}
     new = [finding for key, finding in failing.items() if key not in held]

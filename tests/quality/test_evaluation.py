@@ -130,7 +130,7 @@ def test_a_merged_record_has_no_open_violations(alice):
 
     source_records_ingest(system="salesforce", domain="customer", records=[
         record("001A", name="Acme GmbH", country="NL", email="nope"),
-        record("001B", name="Acme B.V.", country="NL", email="nope")])
+        record("001B", name="Initech B.V.", country="NL", email="nope")])
     a, b = golden("salesforce", "001A"), golden("salesforce", "001B")
     golden_record_merge(survivor_id=a, merged_id=b, acting_user=alice, reason="same company")
     assert open_rules(b) == []
