@@ -1,6 +1,7 @@
 from django.urls import path
 
 from quality import views
+from quality.api import views as api
 
 app_name = "quality"
 
@@ -8,4 +9,6 @@ urlpatterns = [
     path("quality/", views.violations, name="violations"),
     path("quality/<int:violation_id>/reassign/", views.violation_reassign, name="reassign"),
     path("quality/<int:violation_id>/<str:verb>/", views.violation_close, name="close"),
+    path("api/v1/quality/violations/", api.ViolationList.as_view(), name="api-violations"),
+    path("api/v1/quality/scores/", api.ScoreList.as_view(), name="api-scores"),
 ]

@@ -1,0 +1,84 @@
+"""Read-only REST API of data quality: violations and scores, per domain the caller may view
+(the same view_<domain> model permissions as the golden-record API)."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+
+from mdm.api.permissions import has_domain_permission
+from mdm.choices import Domain
+from quality.models import QualityScore, ScoreScope, Severity, Violation, ViolationStatus
+
+
+class ViolationSerializer(serializers.ModelSerializer):
+    rule = serializers.CharField(source="rule.code")
+    owner = serializers.CharField(source="owner.username", default=None)
+    resolved_by = serializers.CharField(source="resolved_by.username", default=None)
+
+    class Meta:
+        model = Violation
+        fields = ["id", "rule", "domain", "golden_id", "attribute", "message", "severity", "status", "owner",
+                  "opened_at", "resolved_at", "resolved_by", "note"]
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QualityScore
+        fields = ["taken_at", "scope", "domain", "system", "records", "passing", "score"]
+
+
+class ViolationFilter(django_filters.FilterSet):
+    domain = django_filters.ChoiceFilter(choices=Domain.choices)
+    status = django_filters.ChoiceFilter(choices=ViolationStatus.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    rule = django_filters.CharFilter(field_name="rule__code")
+    owner = django_filters.CharFilter(field_name="owner__username")
+    golden_id = django_filters.CharFilter()
+    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+
+    class Meta:
+        model = Violation
+        fields = ["domain", "status", "severity", "rule", "owner", "golden_id"]
+
+
+class ScoreFilter(django_filters.FilterSet):
+    domain = django_filters.ChoiceFilter(choices=Domain.choices)
+    scope = django_filters.ChoiceFilter(choices=ScoreScope.choices)
+    system = django_filters.CharFilter()
+    taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+
+    class Meta:
+        model = QualityScore
+        fields = ["domain", "scope", "system"]
+
+
+def _viewable(request) -> list[str]:
+    domains = [d for d in Domain.values if has_domain_permission(request.user, "view", d)]
+    if not domains:
+        raise PermissionDenied("You do not have permission for any domain.")
+    return domains
+
+
+class ViolationList(generics.ListAPIView):
+    """Violations of the domains you may view, oldest first; filter by domain, status, severity,
+    rule (code), owner (username), golden_id, opened_after / opened_before."""
+
+    serializer_class = ViolationSerializer
+    filterset_class = ViolationFilter
+
+    def get_queryset(self):
+        return (Violation.objects.filter(domain__in=_viewable(self.request))
+                .select_related("rule", "owner", "resolved_by").order_by("opened_at", "id"))
+
+
+class ScoreList(generics.ListAPIView):
+    """Quality score snapshots (newest first): per domain over golden records, and per source system."""
+
+    serializer_class = ScoreSerializer
+    filterset_class = ScoreFilter
+
+    def get_queryset(self):
+        return QualityScore.objects.filter(domain__in=_viewable(self.request)).order_by("-taken_at", "id")
