@@ -4,6 +4,7 @@ watermarks and quarantine, per system."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
 from mdm.choices import OutboxStatus, QuarantineStatus
@@ -136,3 +137,14 @@ def test_every_system_has_a_row_even_when_idle(crm):
     figures = health_figures()
     assert value(figures, "concord_outbox_messages", system="opscrm", status="pending") == 0
     assert value(figures, "concord_quarantined_open", system="opscrm") == 0
+
+
+def test_a_scrape_of_operations_figures_costs_the_same_few_queries_for_more_systems_and_rows(
+        outbox, crm, erp, django_assert_max_num_queries):
+    from operations.kpis import kpi_figures
+
+    SyncRun.objects.create(system=erp, domain="customer", status=SyncStatus.SUCCEEDED, finished_at=timezone.now())
+    Watermark.objects.create(system=erp, object_type="Account", value="2026-06-01T00:00:00Z")
+    with django_assert_max_num_queries(20):
+        health_figures()
+        kpi_figures()
