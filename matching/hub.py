@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection
 
 from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_record
 from matching.engine.scoring import Decision, score_arrays
@@ -28,7 +28,6 @@ from mdm.models import CrossReference, golden_model
 # and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
 # skips the same keys, so incremental and batch matching reach the same answer.
 MAX_BLOCK_SIZE = SCHEMAS["customer"].max_block_size
-_CHUNK = 900
 # A system keeps its own contracts and projects unique (numbers, codes): two of them from one system
 # are two things, however alike. Customers are different: CRM duplicates are the common case.
 SYSTEM_UNIQUE_DOMAINS = {"contract", "project"}
@@ -45,6 +44,34 @@ def engine_record(domain: str, record_id: str, attributes: dict[str, Any]) -> di
 def standardized_record(domain: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
     """engine_record, standardized once: keys and scores of a batch then reuse it."""
     return standardize_record(SCHEMAS[domain], engine_record(domain, record_id, attributes))
+
+
+# Blocking keys by a record's engine values. Ingestion computes the keys of each new source record
+# to match it, then indexes the golden record it created, whose values are most often the same:
+# the second time they are looked up here, not standardized again. Keys are a pure function of
+# the values, so a hit is always right; the memo is bounded and simply cleared when full.
+_KEYS_MEMO: dict[tuple, list[str]] = {}
+_KEYS_MEMO_SIZE = 50_000
+_FIELD_NAMES = {domain: tuple(field.name for field in schema.fields) for domain, schema in SCHEMAS.items()}
+
+
+def _values_key(domain: str, record: dict[str, Any]) -> tuple:
+    # Blank and missing standardize alike (golden records store "" where a source sent nothing).
+    return (domain, *[None if value == "" else value for value in map(record.get, _FIELD_NAMES[domain])])
+
+
+def keys_of(domain: str, raw: dict[str, Any], standardized: dict[str, Any] | None = None) -> list[str]:
+    """Blocking keys of one record given in engine field names (`raw`, before standardizing)."""
+    memo_key = _values_key(domain, raw)
+    keys = _KEYS_MEMO.get(memo_key)
+    if keys is None:
+        if standardized is None:
+            standardized = standardize_record(SCHEMAS[domain], raw)
+        keys = blocking_keys(domain, standardized, standardized=True)
+        if len(_KEYS_MEMO) >= _KEYS_MEMO_SIZE:
+            _KEYS_MEMO.clear()
+        _KEYS_MEMO[memo_key] = keys
+    return keys
 
 
 def _columns(domain: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -77,44 +104,38 @@ def domain_model(domain: str) -> FellegiSunterModel:
 
 
 def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
+    """Active golden records as standardized engine records."""
+    return {golden_id: standardize_record(SCHEMAS[domain], raw)
+            for golden_id, raw in _golden_engine_records(domain, golden_ids).items()}
+
+
+def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
+    """Active golden records in the engine's field names, not yet standardized."""
     fields = ["id"] + [("customer_id" if f.name == "customer_id" else f.name) for f in SCHEMAS[domain].fields]
     model = golden_model(domain)
-    ids = list(golden_ids)
     rows = {}
-    for start in range(0, len(ids), _CHUNK):
-        # Status is checked here, not in SQL: a status condition can lure the planner off the primary key.
-        for row in model.objects.filter(pk__in=ids[start:start + _CHUNK]).values(*fields, "record_status"):
-            if row.pop("record_status") != "active":
-                continue
-            values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-            values["customer"] = values.pop("customer_id", None)
-            rows[row["id"]] = standardized_record(domain, row["id"], values)
+    # Status is checked here, not in SQL: a status condition can lure the planner off the primary key.
+    for row in model.objects.filter(pk__any=list(golden_ids)).values(*fields, "record_status"):
+        if row.pop("record_status") != "active":
+            continue
+        values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+        values["customer"] = values.pop("customer_id", None)
+        rows[row["id"]] = engine_record(domain, row["id"], values)
     return rows
 
 
 def _indexed(domain: str, keys: list[str]) -> list[tuple[str, str]]:
     """(key, golden id) rows of the blocking index for these keys."""
-    if connection.vendor == "postgresql":
-        # One array parameter: a batch's ~16,000 keys in one index scan, not eighteen IN lists.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT key, golden_id FROM {BlockingKey._meta.db_table} "
-                           "WHERE domain = %s AND key = ANY(%s::text[])", [domain, keys])
-            return cursor.fetchall()
-    rows = []
-    for start in range(0, len(keys), _CHUNK):
-        rows.extend(BlockingKey.objects.filter(domain=domain, key__in=keys[start:start + _CHUNK])
-                    .values_list("key", "golden_id"))
-    return rows
+    # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan.
+    return list(BlockingKey.objects.filter(domain=domain, key__any=keys).values_list("key", "golden_id"))
 
 
 def _source_keys_of(golden_ids) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = defaultdict(set)
-    ids = list(golden_ids)
-    for start in range(0, len(ids), _CHUNK):
-        rows = CrossReference.objects.filter(golden_id__in=ids[start:start + _CHUNK]).values_list(
-            "golden_id", "source_record__system__name", "source_record__object_type", "source_record__source_id")
-        for golden_id, system, object_type, source_id in rows:
-            keys[golden_id].add(f"{system}:{object_type}:{source_id}")
+    rows = CrossReference.objects.filter(golden_id__any=list(golden_ids)).values_list(
+        "golden_id", "source_record__system__name", "source_record__object_type", "source_record__source_id")
+    for golden_id, system, object_type, source_id in rows:
+        keys[golden_id].add(f"{system}:{object_type}:{source_id}")
     return keys
 
 
@@ -122,12 +143,10 @@ def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
     """Steward verdicts touching any of these source keys: (key, key) both ways -> verdict."""
     verdicts: dict[tuple[str, str], str] = {}
     keys = list(source_keys)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start:start + _CHUNK]
-        for a, b, verdict in (MatchDecision.objects.filter(key_a__in=chunk).values_list("key_a", "key_b", "verdict")
-                              .union(MatchDecision.objects.filter(key_b__in=chunk)
-                                     .values_list("key_a", "key_b", "verdict"))):
-            verdicts[(a, b)] = verdicts[(b, a)] = verdict
+    for a, b, verdict in (MatchDecision.objects.filter(key_a__any=keys).values_list("key_a", "key_b", "verdict")
+                          .union(MatchDecision.objects.filter(key_b__any=keys)
+                                 .values_list("key_a", "key_b", "verdict"))):
+        verdicts[(a, b)] = verdicts[(b, a)] = verdict
     return verdicts
 
 
@@ -136,8 +155,9 @@ class HubMatcher:
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         model = domain_model(domain)
-        left = [standardized_record(domain, f"new:{r.ref}", r.attributes) for r in records]
-        keys = [blocking_keys(domain, record, standardized=True) for record in left]
+        raw = [engine_record(domain, f"new:{r.ref}", r.attributes) for r in records]
+        left = [standardize_record(SCHEMAS[domain], record) for record in raw]
+        keys = [keys_of(domain, r, s) for r, s in zip(raw, left, strict=True)]
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
         for key, golden_id in _indexed(domain, sorted({key for record_keys in keys for key in record_keys})):
@@ -226,17 +246,20 @@ class HubMatcher:
             if review.golden_id != golden_id]
         MatchCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
 
-    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
         """Keep the blocking index equal to the golden records' current values."""
-        index_golden_records(domain, golden_ids)
+        index_golden_records(domain, golden_ids, created=created)
 
 
-def index_golden_records(domain: str, golden_ids: list[str]) -> int:
+def index_golden_records(domain: str, golden_ids: list[str], created: Collection[str] = ()) -> int:
     ids = list(dict.fromkeys(golden_ids))
-    for start in range(0, len(ids), _CHUNK):
-        BlockingKey.objects.filter(golden_id__in=ids[start:start + _CHUNK]).delete()
+    created = set(created)
+    # A golden record created in this transaction has no keys yet: nothing to delete for it.
+    known = [golden_id for golden_id in ids if golden_id not in created]
+    if known:
+        BlockingKey.objects.filter(golden_id__any=known).delete()
     rows = []
-    for golden_id, record in _golden_values(domain, ids).items():
-        rows.extend([domain, key, golden_id] for key in blocking_keys(domain, record, standardized=True))
+    for golden_id, record in _golden_engine_records(domain, ids).items():
+        rows.extend([domain, key, golden_id] for key in keys_of(domain, record))
     insert_rows(BlockingKey._meta.db_table, ["domain", "key", "golden_id"], rows)
     return len(rows)

@@ -8,6 +8,9 @@ class MdmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from mdm import lookups
         from mdm.policy import seed_policy_after_migrate
+
+        lookups.register()
 
         post_migrate.connect(seed_policy_after_migrate, sender=self)

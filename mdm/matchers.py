@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -52,8 +53,9 @@ class MatchOutcome:
 class Matcher(Protocol):
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 
-    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
-        """Called after golden records were created or changed, inside the same transaction."""
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
+        """Called after golden records were created or changed, inside the same transaction;
+        `created` are those of `golden_ids` that are new."""
 
 
 _LEGAL_SUFFIXES = re.compile(
@@ -123,7 +125,7 @@ class ExactKeyMatcher:
             outcomes.append(outcome)
         return outcomes
 
-    def golden_changed(self, domain: str, golden_ids: list[str]) -> None:
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
         """Keep this matcher's keys on the golden rows (match_key, alt_match_key). Only this matcher
         pays for them: the hub matcher keeps its own blocking index."""
         from mdm.models import golden_model

@@ -23,7 +23,9 @@ _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, 
 
 
 def new_golden_id(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    # 50 random bits, written as ten base32 characters (one system-random draw, not ten).
+    bits = secrets.randbits(50)
+    return prefix + "-" + "".join(_ID_ALPHABET[(bits >> shift) & 31] for shift in range(45, -5, -5))
 
 
 class SourceSystem(models.Model):

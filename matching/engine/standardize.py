@@ -217,8 +217,14 @@ def phone(value, country: str | None = None) -> str | None:
     return _phone(str(value).strip(), country or None)
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
 @lru_cache(maxsize=_CACHE)
 def _phone(text: str, country: str | None) -> str | None:
+    if _E164.fullmatch(text):
+        # Already E.164 (as the hub stores phones): parsing and formatting would give it back as is.
+        return text
     try:
         number = phonenumbers.parse(text, country)
         if phonenumbers.is_possible_number(number):

@@ -75,13 +75,12 @@ def reference_targets(pairs: set[tuple[int, str, str]]) -> dict[tuple[int, str, 
     for system_id, domain, source_id in pairs:
         by_group[(system_id, domain)].append(source_id)
     for (system_id, domain), source_ids in by_group.items():
-        for start in range(0, len(source_ids), 900):
-            rows = CrossReference.objects.filter(
-                source_record__system_id=system_id, source_record__domain=domain,
-                source_record__source_id__in=source_ids[start:start + 900],
-            ).values_list("source_record__source_id", "golden_id")
-            for source_id, golden_id in rows:
-                found[(system_id, domain, source_id)] = golden_id
+        rows = CrossReference.objects.filter(
+            source_record__system_id=system_id, source_record__domain=domain,
+            source_record__source_id__any=source_ids,
+        ).values_list("source_record__source_id", "golden_id")
+        for source_id, golden_id in rows:
+            found[(system_id, domain, source_id)] = golden_id
     return found
 
 
@@ -104,12 +103,11 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
 
     # Contributors of every record, in one query per chunk.
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(ids), 900):
-        rows = (SourceRecord.objects.filter(xref__golden_id__in=ids[start:start + 900], is_deleted=False)
-                .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
-                        "xref__golden_id"))
-        for row in rows:
-            contributors[row["xref__golden_id"]].append(row)
+    rows = (SourceRecord.objects.filter(xref__golden_id__any=ids, is_deleted=False)
+            .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
+                    "xref__golden_id"))
+    for row in rows:
+        contributors[row["xref__golden_id"]].append(row)
     references = REFERENCES[domain]
     wanted_refs = {(row["system_id"], target_domain, row["canonical"][ref])
                    for rows in contributors.values() for row in rows
@@ -117,9 +115,8 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     ref_targets = reference_targets(wanted_refs) if wanted_refs else {}
 
     overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
-    for start in range(0, len(ids), 900):
-        for override in AttributeOverride.objects.filter(golden_id__in=ids[start:start + 900], is_active=True):
-            overrides[override.golden_id][override.attribute] = override
+    for override in AttributeOverride.objects.filter(golden_id__any=ids, is_active=True):
+        overrides[override.golden_id][override.attribute] = override
 
     created, changed, to_create, to_update = [], [], [], []
     update_fields: set[str] = set()
@@ -207,7 +204,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     touched = created + changed
     if touched:
         outbox_enqueue(domain, [*to_create, *to_update])
-        current_matcher().golden_changed(domain, touched)
+        current_matcher().golden_changed(domain, touched, created=created)
         golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
                                     records=[*to_create, *to_update])
     return RecomputeResult(created=created, changed=changed)
@@ -235,8 +232,7 @@ def _field_names(domain: str) -> list[str]:
 
 
 def _chunked_fetch(model, ids: list[str]):
-    for start in range(0, len(ids), 900):
-        yield from model.objects.filter(pk__in=ids[start:start + 900])
+    yield from model.objects.filter(pk__any=ids) if ids else ()
 
 
 

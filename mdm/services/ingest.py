@@ -160,8 +160,8 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
     # Known versions of these source keys, in one query.
     existing: dict[tuple[str, str], SourceRecord] = {}
     source_ids = [a.incoming.source_id for a in accepted]
-    for start in range(0, len(source_ids), 900):
-        query = SourceRecord.objects.filter(system=source, domain=domain, source_id__in=source_ids[start:start + 900])
+    if source_ids:
+        query = SourceRecord.objects.filter(system=source, domain=domain, source_id__any=source_ids)
         for row in query.select_for_update():
             existing[(row.object_type, row.source_id)] = row
     for item in accepted:
@@ -286,7 +286,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
 
     if changed_items:
         changed_ids = [item.existing.id for item in changed_items]
-        touched.extend(CrossReference.objects.filter(source_record_id__in=changed_ids)
+        touched.extend(CrossReference.objects.filter(source_record_id__any=changed_ids)
                        .values_list("golden_id", flat=True))
     if touched:
         result = golden_records_recompute(domain, touched, new_records=new_golden, acting_user=acting_user,

@@ -1,0 +1,34 @@
+"""`column__any=[...]`: membership in a long list of values, bound as one parameter.
+
+Django compiles a plain `__in` list value by value — at ingestion's tens of thousands of ids per
+batch that cost more than the queries themselves — and SQLite caps the parameters of a statement,
+which forced chunked loops. `__any` binds the whole list once: `= ANY(array)` on PostgreSQL (an
+index scan whatever the list's length) and `IN (SELECT value FROM json_each(?))` on SQLite.
+Registered on every field by MdmConfig.ready().
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.db.models import Field, ForeignObject, Lookup
+
+
+class AnyOf(Lookup):
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection, prepared=False) for value in self.rhs]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        if connection.vendor == "postgresql":
+            sql_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+            return f"{lhs} = ANY(%s::{sql_type}[])", [*lhs_params, values]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, orjson.dumps(values).decode()]
+
+
+def register() -> None:
+    Field.register_lookup(AnyOf)
+    ForeignObject.register_lookup(AnyOf)  # relations keep a lookup registry of their own
