@@ -38,7 +38,8 @@ class EventStatus(models.TextChoices):
 
 class Connection(models.Model):
     """How to reach one system. Environment variables CONCORD_<SYSTEM>_URL, _USERNAME, _PASSWORD,
-    _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _WEBHOOK_SECRET override what is stored here."""
+    _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _CERTIFICATE_ID, _PRIVATE_KEY, _PRIVATE_KEY_PATH,
+    _WEBHOOK_SECRET override what is stored here."""
 
     system = models.OneToOneField(SourceSystem, on_delete=models.CASCADE, related_name="connection")
     base_url = models.CharField(max_length=255, blank=True)
@@ -55,7 +56,9 @@ class Connection(models.Model):
         return f"connection to {self.system.name}"
 
 
-_CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token")
+_CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token",
+                   # NetSuite's M2M login: the certificate's id and private key (PEM text or a file)
+                   "certificate_id", "private_key", "private_key_path")
 
 
 def _env(system: str, name: str) -> str | None:

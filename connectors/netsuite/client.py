@@ -1,5 +1,6 @@
-"""A small NetSuite SuiteTalk REST client over `requests`: OAuth2 client-credentials token with
-one re-authentication on 401, SuiteQL paging, upsert by external id, and the account's
+"""A small NetSuite SuiteTalk REST client over `requests`: OAuth 2.0 client credentials (M2M) login
+with a signed JWT client assertion (connectors/netsuite/auth.py), a new token before the old one
+expires and one re-authentication on 401, SuiteQL paging, upsert by external id, and the account's
 concurrency limit kept by a semaphore (NetSuite refuses excess parallel calls with 429).
 
 Failures become `ConnectorError`: 429 (CONCURRENCY_LIMIT_EXCEEDED), 5xx, timeouts and dropped
@@ -19,6 +20,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import ConnectorError, retry_wait
+from connectors.netsuite import auth
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
 QUERY_PATH = "/services/rest/query/v1/suiteql"
 RECORD_PATH = "/services/rest/record/v1"
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+TOKEN_MARGIN = 60.0  # seconds before expiry when a token is renewed
 OFFSET_CAP = 100_000  # SuiteQL serves at most this many rows of one query through limit/offset
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 USER_AGENT = "concord-mdm/1 (client=concord)"
@@ -56,7 +59,9 @@ def _details(response: requests.Response) -> tuple[str, str]:
 
 
 class NetSuiteClient:
-    """One account. `credentials`: client_id and client_secret (or a ready `token`)."""
+    """One account. `credentials`: client_id, certificate_id and the certificate's private key
+    (private_key PEM, or private_key_path), optionally algorithm (PS256) and scope; or a ready
+    bearer `token` (no renewal: when it expires, calls fail)."""
 
     def __init__(self, base_url: str, *, credentials: dict[str, Any], concurrency: int = 1, timeout: float = 30.0,
                  max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
@@ -71,25 +76,37 @@ class NetSuiteClient:
         self.session = session or requests.Session()
         self.slots = threading.BoundedSemaphore(max(1, concurrency))
         self.access_token: str | None = credentials.get("access_token") or credentials.get("token")
+        self.token_expires_at: float | None = None  # monotonic clock; None: unknown (a given token)
         self.authentications = 0
         self._auth_lock = threading.Lock()
 
     # -- auth -------------------------------------------------------------------------------
     def authenticate(self) -> None:
-        creds = self.credentials
-        form = {"grant_type": "client_credentials"}
-        if creds.get("client_assertion"):  # the certificate flow NetSuite requires in production
-            form.update(client_assertion=creds["client_assertion"],
-                        client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-        else:
-            form.update(client_id=creds.get("client_id", ""), client_secret=creds.get("client_secret", ""))
-        response = self._send("POST", f"{self.base_url}{TOKEN_PATH}", auth=False, data=form)
+        """Fetch an access token with a freshly signed client assertion."""
+        token_url = f"{self.base_url}{TOKEN_PATH}"
+        form = {"grant_type": "client_credentials", "client_assertion_type": auth.ASSERTION_TYPE,
+                "client_assertion": auth.client_assertion(self.credentials, token_url)}
+        response = self._send("POST", token_url, auth=False, data=form)
         if response.status_code != 200:
             code, detail = _details(response)
             raise ConnectorError(f"NetSuite login failed: {code}: {detail}", retryable=response.status_code >= 500,
                                  code=code)
-        self.access_token = response.json()["access_token"]
+        body = response.json()
+        try:
+            lifetime = float(body.get("expires_in") or 3600)
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        self.access_token = body["access_token"]
+        self.token_expires_at = time.monotonic() + lifetime
         self.authentications += 1
+
+    def _token_due(self) -> bool:
+        """No token yet, or it runs out within a minute: log in before the call, not after a 401."""
+        if not self.access_token:
+            return True
+        if self.token_expires_at is None:
+            return False
+        return time.monotonic() >= self.token_expires_at - TOKEN_MARGIN
 
     # -- the request loop -------------------------------------------------------------------
     def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
@@ -114,9 +131,9 @@ class NetSuiteClient:
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
                 **kwargs: Any) -> requests.Response:
-        if not self.access_token:
+        if self._token_due():
             with self._auth_lock:
-                if not self.access_token:
+                if self._token_due():
                     self.authenticate()
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         reauthenticated = False

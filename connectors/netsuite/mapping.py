@@ -172,5 +172,24 @@ def project_to_job(attributes: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+BILLING_SCHEDULE = "billingSchedule"
+
+
+def billing_schedule_to_ns(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A contract version's billing schedule (orchestration) as a billingSchedule record of its sales order."""
+    schedule = attributes.get("schedule") or {}
+    fields: dict[str, Any] = {"name": f"{schedule.get('contract_number') or attributes.get('contract')} "
+                                      f"v{attributes.get('version')}",
+                              "custrecord_contract_version": attributes.get("version"),
+                              "frequency": schedule.get("frequency"), "billingType": BILLING_OUT.get(
+                                  schedule.get("billing_type") or "", schedule.get("billing_type")),
+                              "recurrence": schedule.get("lines") or [],
+                              "rateCard": [{"role": role, "rate": rate} for role, rate in (schedule.get("rates") or {}).items()],
+                              "status": attributes.get("status") or "active"}
+    if attributes.get("contract"):
+        fields["salesOrder"] = {"externalId": str(attributes["contract"])}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 FROM_GOLDEN = {"customer": (CUSTOMER, customer_to_ns_customer), "contract": (SALES_ORDER, contract_to_sales_order),
-               "project": (JOB, project_to_job)}
+               "project": (JOB, project_to_job), "billing": (BILLING_SCHEDULE, billing_schedule_to_ns)}

@@ -1,6 +1,7 @@
 """A NetSuite account in memory, served over SuiteTalk REST.
 
-Endpoints: OAuth2 client-credentials token, SuiteQL (`POST /services/rest/query/v1/suiteql`,
+Endpoints: OAuth 2.0 client-credentials token (a JWT client assertion signed with the mapped
+certificate's key, checked as NetSuite does), SuiteQL (`POST /services/rest/query/v1/suiteql`,
 `Prefer: transient`, limit/offset paging with the real 100,000-row cap, configurable), record
 GET / DELETE and upsert by external id (`PUT /services/rest/record/v1/<type>/eid:<id>`).
 Errors are RFC 9457-style bodies with `o:errorDetails`; more concurrent requests than the
@@ -9,16 +10,16 @@ account's limit answer 429 CONCURRENCY_LIMIT_EXCEEDED. See docs/simulators.md.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import random
 import re
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from connectors.simulators import data, query
+from connectors.simulators import data, m2m, query
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
 
 IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
@@ -36,21 +37,35 @@ SCHEMA: dict[str, list[str]] = {
     "salesorder": SYSTEM + ["tranid", "entity", "memo", "status", "startdate", "enddate", "total", "currency",
                             "custbody_billing_type", "trandate", "subsidiary"],
     "invoice": SYSTEM + ["tranid", "entity", "createdfrom", "total", "currency", "trandate", "duedate", "status"],
+    # Billing schedules of sales orders (written by orchestration flows, one per contract).
+    "billingschedule": SYSTEM + ["name", "salesorder", "custrecord_contract_version", "frequency", "billingtype",
+                                 "recurrence", "ratecard", "status"],
     "deletedrecord": ["id", "recordid", "recordtype", "deleteddate", "name"],
 }
 # REST record type -> SuiteQL table
-RECORD_TYPES = {"customer": "customer", "job": "job", "salesOrder": "salesorder", "invoice": "invoice"}
+RECORD_TYPES = {"customer": "customer", "job": "job", "salesOrder": "salesorder", "invoice": "invoice",
+                "billingSchedule": "billingschedule"}
 DATE_COLUMNS = {"startdate", "enddate", "projectedenddate", "trandate", "duedate"}
-UPSERTABLE = {"customer", "job", "salesOrder"}
+UPSERTABLE = {"customer", "job", "salesOrder", "billingSchedule"}
+# Simulator-only faults (beyond the shared ones): billing_refused makes the account refuse every
+# billing schedule write (a validation error, permanent), until cleared.
+OWN_FAULTS = ("billing_refused",)
+ADMIN_FAULTS_PATH = "/simulator/faults"
 REFERENCES = {"parent": "customer", "entity": "customer", "custentity_sales_order": "salesorder",
-              "createdfrom": "salesorder"}
+              "createdfrom": "salesorder", "salesorder": "salesorder"}
 REQUIRED = {"customer": [("companyname", "Company Name")],
             "job": [("companyname", "Project Name"), ("parent", "Customer")],
-            "salesorder": [("entity", "Customer")]}
+            "salesorder": [("entity", "Customer")], "billingschedule": [("salesorder", "Sales Order")]}
 NS_BILLING = ["T&M", "TM", "Fixed Price", "FBM", "Retainer", "Time and Materials"]
 SO_STATUSES = ["Pending Approval", "Pending Fulfillment", "Pending Billing", "Billed", "Closed"]
 JOB_STATUSES = ["In Progress", "In Progress", "Not Started", "Closed", "On Hold", "Awarded"]
 TERMS = ["Net 30", "Net 45", "Net 60", "Due on receipt", "1% 10 Net 30"]
+
+
+def _own_faults(spec: str) -> tuple[set[str], str]:
+    """Split this simulator's own faults off a fault spec; the rest goes to the shared Faults."""
+    parts = [part.strip() for part in (spec or "").split(",") if part.strip()]
+    return {p for p in parts if p in OWN_FAULTS}, ",".join(p for p in parts if p not in OWN_FAULTS)
 
 
 def ns_datetime(moment: datetime) -> str:
@@ -70,15 +85,35 @@ class NetSuiteSimulator(SimulatorServer):
 
     def __init__(self, *, seed: int = 1, records: int = 50, faults: str = "", offset_cap: int = 100_000,
                  concurrency_limit: int = 5, credentials: dict[str, str] | None = None, verbose: bool = False):
+        own, faults = _own_faults(faults)
         super().__init__(seed=seed, records=records, faults=faults, verbose=verbose)
+        self.billing_refused = "billing_refused" in own
+        # How many records each upsert created, per (table, external id): a re-run must add none.
+        self.created_by_external_id: Counter[tuple[str, str]] = Counter()
         self.offset_cap = offset_cap
         self.concurrency_limit = concurrency_limit
-        self.credentials = credentials or {"client_id": "concord", "client_secret": "concord-secret"}
+        # The integration Concord logs in as: client id, certificate id and the private key whose
+        # public half is mapped here (as an admin uploads it under OAuth 2.0 Client Credentials Setup).
+        private, public = m2m.key_pair()
+        self.credentials = credentials or {"client_id": "concord", "certificate_id": "concord-cert-1",
+                                           "private_key": private}
+        self.certificates: dict[tuple[str, str], str] = {}
+        if "private_key" in self.credentials:
+            self.certificate_map(self.credentials["client_id"], self.credentials["certificate_id"],
+                                 public if self.credentials["private_key"] == private
+                                 else m2m.public_key_of(self.credentials["private_key"]))
+        self.token_seconds = 3600  # NetSuite's access tokens last 60 minutes
+        self.token_expiry: dict[str, float] = {}
         self.store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SCHEMA}
         self._ids = itertools.count(1001)
         self.query_pages: Counter[str] = Counter()
         self.clock = Clock()
         self._seed_data()
+
+    def set_faults(self, spec: str) -> None:
+        own, spec = _own_faults(spec)
+        super().set_faults(spec)
+        self.billing_refused = "billing_refused" in own
 
     # -- data -------------------------------------------------------------------------------
     def _put(self, table: str, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -217,6 +252,8 @@ class NetSuiteSimulator(SimulatorServer):
     def route(self, request: Request) -> Response:
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
+        if request.path == ADMIN_FAULTS_PATH and request.method == "POST":
+            return self._admin_faults(request)
         if not self.bearer_ok(request):
             return self.error(401, "INVALID_LOGIN", "Invalid login attempt. For more details, see the Login "
                                                     "Audit Trail in the NetSuite UI.")
@@ -229,19 +266,47 @@ class NetSuiteSimulator(SimulatorServer):
             return self.error(404, "NONEXISTENT_ID", "Record type or id does not exist.")
         return self.error(404, "NOT_FOUND", "The requested resource does not exist.")
 
+    def _admin_faults(self, request: Request) -> Response:
+        """The simulator's own control (no NetSuite API): {"faults": "billing_refused"}; "" clears."""
+        try:
+            spec = request.json()["faults"]
+            if not isinstance(spec, str):
+                raise TypeError
+            self.set_faults(spec)
+        except (ValueError, KeyError, TypeError) as error:
+            return self.error(400, "INVALID_CONTENT", f"send {{\"faults\": \"<spec>\"}}: {error}")
+        return Response(200, {"faults": spec, "billing_refused": self.billing_refused})
+
+    def certificate_map(self, client_id: str, certificate_id: str, public_pem: str) -> None:
+        """Map a certificate (its public key) to an integration, as Setup > Integration > OAuth 2.0
+        Client Credentials (M2M) Setup does."""
+        self.certificates[(client_id, certificate_id)] = public_pem
+
     def _token(self, request: Request) -> Response:
+        """OAuth 2.0 client credentials with a JWT client assertion (the only M2M login NetSuite
+        has): a bad, expired or foreign assertion is 401 invalid_grant, the reason as the Login
+        Audit Trail words it."""
         form = request.form()
-        client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        basic = request.headers.get("Authorization") or ""
-        if basic.startswith("Basic "):
-            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
         if form.get("grant_type") != "client_credentials":
             return Response(400, {"error": "unsupported_grant_type"})
-        assertion_ok = bool(form.get("client_assertion")) and form.get("client_assertion_type", "").endswith("jwt-bearer")
-        if not assertion_ok and (client_id != self.credentials["client_id"]
-                                 or client_secret != self.credentials["client_secret"]):
-            return Response(400, {"error": "invalid_client"})
-        return Response(200, {"access_token": self.issue_token(), "expires_in": "3600", "token_type": "bearer"})
+        if form.get("client_assertion_type") != m2m.ASSERTION_TYPE or not form.get("client_assertion"):
+            return Response(400, {"error": "invalid_request",
+                                  "error_description": f"client_assertion_type must be {m2m.ASSERTION_TYPE} "
+                                                       "and client_assertion a signed JWT"})
+        client_id, reason = m2m.assertion_check(form["client_assertion"], certificates=self.certificates,
+                                                audience=f"{self.base_url}{TOKEN_PATH}")
+        if client_id is None:
+            return Response(401, {"error": "invalid_grant", "error_description": reason})
+        token = self.issue_token()
+        with self.lock:
+            self.token_expiry[token] = time.time() + self.token_seconds
+        return Response(200, {"access_token": token, "expires_in": str(self.token_seconds), "token_type": "bearer"})
+
+    def bearer_ok(self, request: Request) -> bool:
+        if not super().bearer_ok(request):
+            return False
+        token = (request.headers.get("Authorization") or "")[7:].strip()
+        return self.token_expiry.get(token, float("inf")) > time.time()
 
     def _suiteql(self, request: Request) -> Response:
         if "transient" not in (request.headers.get("Prefer") or ""):
@@ -363,6 +428,9 @@ class NetSuiteSimulator(SimulatorServer):
         values, refused = self._values(record_type, table, request, external_id_allowed=False)
         if refused:
             return refused
+        if table == "billingschedule" and self.billing_refused:
+            return self.error(400, "USER_ERROR", "The billing schedule was refused: its recurrence does not match "
+                                                 "the sales order terms (injected billing_refused).")
         with self.lock:
             record = self.find(table, external_id=external_id)
             if record is None:
@@ -370,6 +438,7 @@ class NetSuiteSimulator(SimulatorServer):
                 if missing:
                     return self.error(400, "USER_ERROR", f"Please enter value(s) for: {', '.join(missing)}.")
                 record = self.create(table, origin=self._origin(request), externalid=external_id, **values)
+                self.created_by_external_id[(table, external_id)] += 1
             else:
                 changed = {k: v for k, v in values.items() if record.get(k) != v}
                 if changed:

@@ -5,7 +5,9 @@ the hub every few seconds (--emit-to URL --secret S). See docs/simulators.md.
 """
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from connectors.simulators import SIMULATORS
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--emit-to", default="", help="post change events to this URL (the hub's events endpoint)")
         parser.add_argument("--secret", default="", help="HMAC secret for X-Concord-Signature")
         parser.add_argument("--emit-every", type=float, default=5.0, help="seconds between event posts")
+        parser.add_argument("--key-file", default="", help="NetSuite: where to write the integration's private key "
+                                                           "(default var/simulators/netsuite-integration.pem)")
 
     def handle(self, *args, system, port, seed, records, faults, emit_to, secret, emit_every, **options):
         if emit_to and not secret:
@@ -40,8 +44,15 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         simulator.start(port)
         counts = ", ".join(f"{len(rows)} {name}" for name, rows in simulator.store.items())
+        credentials = dict(simulator.credentials)
+        if "private_key" in credentials:  # NetSuite's M2M key: handed over as a file, not printed
+            key_file = Path(options["key_file"] or Path(settings.VAR_DIR) / "simulators" / "netsuite-integration.pem")
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(credentials.pop("private_key"))
+            key_file.chmod(0o600)
+            credentials["private_key_path"] = str(key_file)
         self.stdout.write(f"{system} simulator on {simulator.base_url} ({counts}); credentials: "
-                          f"{simulator.credentials}; faults: {faults or 'none'}. Ctrl-C stops it.")
+                          f"{credentials}; faults: {faults or 'none'}. Ctrl-C stops it.")
         try:
             while True:
                 time.sleep(emit_every if emit_to else 3600)

@@ -165,3 +165,29 @@ def test_the_command_serves_a_simulator_until_stopped():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_run_simulator_hands_the_netsuite_key_over_as_a_file_the_hub_logs_in_with(tmp_path):
+    import subprocess
+    import sys
+    from ast import literal_eval
+    from pathlib import Path
+
+    from connectors.netsuite.client import NetSuiteClient
+
+    root = Path(__file__).resolve().parents[3]
+    key_file = tmp_path / "ns.pem"
+    process = subprocess.Popen([sys.executable, "manage.py", "run_simulator", "netsuite", "--records", "3",
+                                "--key-file", str(key_file)],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        credentials = literal_eval(line.split("credentials: ", 1)[1].split("; faults", 1)[0])
+        assert "private_key" not in credentials and credentials["private_key_path"] == str(key_file)
+        assert "PRIVATE KEY" not in line and key_file.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+        client = NetSuiteClient(url, credentials=credentials, timeout=5)
+        assert client.suiteql("SELECT id FROM customer", limit=1)["items"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
