@@ -104,3 +104,27 @@ def test_metrics_figures_and_dashboard_section_show_the_same_numbers(customers):
     section = next(s for s in sections() if s.key == "quality")
     html = render_to_string(section.template, section.context(None))
     assert "83.3%" in html and "salesforce" in html and "stewards" in html
+
+
+def test_a_rule_edited_in_the_admin_is_checked_before_it_is_saved():
+    from django.core.exceptions import ValidationError
+
+    rule = QualityRule.objects.get(code="customer.email_format")
+    rule.params = {"pattern": "[unclosed"}
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert "is not a regular expression" in str(error.value)
+
+
+def test_loading_a_rules_file_with_a_bad_rule_changes_nothing(tmp_path, settings):
+    bad = tmp_path / "rules.toml"
+    bad.write_text('version = 2\n[customer.fine]\nkind = "required"\nattribute = "city"\n'
+                   '[customer.broken]\nkind = "reference"\nattribute = "currency"\n')
+    settings.CONCORD_QUALITY_RULES_FILE = bad
+    before = QualityRule.objects.count()
+    with pytest.raises(CommandError, match="customer.broken: a reference rule needs"):
+        call_command("load_quality_rules", stdout=StringIO())
+    assert QualityRule.objects.count() == before
+    bad.write_text('version = 2\n[customer.fine]\nkind = "required"\nattribute = "city"\n')
+    call_command("load_quality_rules", stdout=StringIO())
+    assert QualityRule.objects.get(code="customer.fine").rules_version == 2
