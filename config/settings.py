@@ -117,6 +117,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = []
 CONCORD_PERMISSION_CACHE_SECONDS = env_int("CONCORD_PERMISSION_CACHE_SECONDS", 30)
+CONCORD_TOKEN_CACHE_SECONDS = env_int("CONCORD_TOKEN_CACHE_SECONDS", 30)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -139,7 +140,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(CONCORD_API_MAX_BODY_BYTES * 2, 2_621_440)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "mdm.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -187,17 +188,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
+# Data quality (docs/quality.md): the rules file seeded into the database, and whether every
+# golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
+CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",
+                                                 BASE_DIR / "config" / "quality_rules.toml"))
+CONCORD_QUALITY_ON_INGEST = env_bool("CONCORD_QUALITY_ON_INGEST", default=True)
 
 # Operations (docs/operations.md): the bearer token Prometheus sends to /metrics (unset: only staff
 # sessions and direct localhost requests may read it), and the KPI time series' slot and retention.
 CONCORD_METRICS_TOKEN = os.environ.get("CONCORD_METRICS_TOKEN", "")
 CONCORD_KPI_SNAPSHOT_MINUTES = env_int("CONCORD_KPI_SNAPSHOT_MINUTES", 15)
 CONCORD_KPI_RETENTION_DAYS = env_int("CONCORD_KPI_RETENTION_DAYS", 90)
-# Data quality (docs/quality.md): the rules file seeded into the database, and whether every
-# golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
-CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",
-                                                 BASE_DIR / "config" / "quality_rules.toml"))
-CONCORD_QUALITY_ON_INGEST = env_bool("CONCORD_QUALITY_ON_INGEST", default=True)
 
 LOGGING = {
     "version": 1,

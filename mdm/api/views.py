@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import django_filters
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 from mdm.api import serializers as s
 from mdm.api.permissions import DomainPermission, has_domain_permission
 from mdm.choices import Domain, GoldenStatus
-from mdm.models import Contract, CrossReference, Customer, Project, SourceRecord, golden_model
-from mdm.selectors import golden_history, golden_match_check, sources_of
+from mdm.models import Contract, CrossReference, Customer, Project, golden_model
+from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, sources_of
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
 
 
@@ -62,6 +62,10 @@ class ProjectFilter(django_filters.FilterSet):
 
 SERIALIZERS = {Domain.CUSTOMER: s.CustomerSerializer, Domain.CONTRACT: s.ContractSerializer,
                Domain.PROJECT: s.ProjectSerializer}
+# One instance each, reused: a DRF serializer builds its fields on first use, which cost more than
+# the rest of a lookup. Representing a record does not change the serializer.
+_DETAIL = {domain: serializer() for domain, serializer in SERIALIZERS.items()}
+_SOURCE = s.SourceSerializer()
 
 
 def golden_detail(record, as_of: datetime | None = None) -> dict:
@@ -71,30 +75,14 @@ def golden_detail(record, as_of: datetime | None = None) -> dict:
         if historical is None:
             raise NotFound(f"{record.id} did not exist at {as_of.isoformat()}")
         record = historical.instance
-    data = SERIALIZERS[record.domain](record).data
+    data = _DETAIL[record.domain].to_representation(record)
     data["lineage"] = record.lineage
-    data["sources"] = s.SourceSerializer(sources_of(record.id), many=True).data
+    data["sources"] = [_SOURCE.to_representation(xref) for xref in sources_of(record.id)]
     if as_of is not None:
         data["as_of"] = as_of.isoformat()
     if record.domain == Domain.CUSTOMER:
         data.update(customer_relations(record.id))
     return data
-
-
-def customer_relations(customer_id: str) -> dict[str, list[str]]:
-    """A customer's children, contracts and projects, in one query (lookups are a hot path)."""
-    related = (Customer.objects.filter(parent_id=customer_id).order_by().annotate(kind=Value("children"))
-               .values_list("kind", "id")
-               .union(Contract.objects.filter(customer_id=customer_id).order_by().annotate(kind=Value("contracts"))
-                      .values_list("kind", "id"),
-                      Project.objects.filter(customer_id=customer_id).order_by().annotate(kind=Value("projects"))
-                      .values_list("kind", "id"), all=True))
-    relations: dict[str, list[str]] = {"children": [], "contracts": [], "projects": []}
-    for kind, golden_id in related:
-        relations[kind].append(golden_id)
-    for ids in relations.values():
-        ids.sort()
-    return relations
 
 
 class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
@@ -174,14 +162,13 @@ class LookupView(APIView):
 
     @extend_schema(responses=dict)
     def get(self, request, system: str, object_type: str, source_id: str):
-        source = (SourceRecord.objects.select_related("system", "xref")
-                  .filter(system__name=system, object_type=object_type, source_id=source_id).first())
-        xref = getattr(source, "xref", None) if source else None
-        if source is None or xref is None:
+        found = golden_key_of(system, object_type, source_id)
+        if found is None:
             raise NotFound(f"no golden record holds {system}/{object_type}/{source_id}")
-        if not has_domain_permission(request.user, "view", source.domain):
+        domain, golden_id = found
+        if not has_domain_permission(request.user, "view", domain):
             raise PermissionDenied("You do not have permission for this domain.")
-        record = golden_model(source.domain).objects.get(pk=xref.golden_id)
+        record = golden_model(domain).objects.get(pk=golden_id)
         return Response(golden_detail(record, _as_of(request)))
 
 
