@@ -148,7 +148,7 @@ def test_evaluating_a_batch_costs_the_same_queries_whatever_its_size():
     user.groups.add(steward)
     StewardScope.objects.create(user=user, domain="customer", countries=["DE"])
     source_records_ingest(system="salesforce", domain="customer", records=_customers("S", 5))
-    source_records_ingest(system="salesforce", domain="customer", records=_customers("L", 60))
+    source_records_ingest(system="salesforce", domain="customer", records=_customers("L", 40))
 
     def queries(prefix, n):
         ids = [golden("salesforce", f"{prefix}{i}") for i in range(n)]
@@ -159,7 +159,7 @@ def test_evaluating_a_batch_costs_the_same_queries_whatever_its_size():
         assert result.opened == 2 * n
         return len(captured)
 
-    assert queries("S", 5) == queries("L", 60)
+    assert queries("S", 5) == queries("L", 40)  # SQLite splits inserts past ~90 rows
 
 
 def test_resolution_time_is_measured_from_opening_to_closing():
