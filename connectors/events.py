@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -103,7 +104,20 @@ def signature_verify(*, system: str, body: bytes, header: str | None) -> None:
         raise SignatureError("missing or wrong X-Concord-Signature")
 
 
+# Object types that are no golden data but that another room acts on (orchestration: Salesforce
+# opportunities reaching Closed Won, NetSuite invoice statuses): (system, object type) -> handler,
+# called as handler(event=ParsedEvent, correlation_id=str) inside the receiving transaction.
+_event_handlers: dict[tuple[str, str], Callable[..., Any]] = {}
+HANDLED = "handled"  # the pseudo-domain of such events
+
+
+def event_handler_register(system: str, object_type: str, handler: Callable[..., Any]) -> None:
+    _event_handlers[(system, object_type)] = handler
+
+
 def _domain_of(connector: Connector, object_type: str) -> str | None:
+    if (connector.system, object_type) in _event_handlers:
+        return HANDLED
     return next((domain for domain, types in connector.object_types.items() if object_type in types), None)
 
 
@@ -300,6 +314,17 @@ def events_receive(*, system: str, body: bytes, signature: str | None,
                 row.status, row.processed_at, row.error = EventStatus.PROCESSED, timezone.now(), ECHO_NOTE
                 row.save(update_fields=["status", "processed_at", "error"])
                 continue
+            if event.domain == HANDLED:
+                try:
+                    with transaction.atomic():
+                        _event_handlers[(system, event.object_type)](event=event, correlation_id=cid)
+                    row.status, row.error = EventStatus.PROCESSED, ""
+                except ValueError as error:  # the handler refused the payload: kept, failed, with why
+                    row.status, row.error = EventStatus.FAILED, f"{type(error).__name__}: {error}"[:2000]
+                    result.unreadable += 1
+                row.processed_at = timezone.now()
+                row.save(update_fields=["status", "processed_at", "error"])
+                continue
             try:
                 with transaction.atomic():
                     records = _records_of(connector, source, event)
@@ -328,6 +353,11 @@ def inbound_event_process(*, event_id: int, connector: Connector | None = None) 
         InboundEvent.objects.filter(pk=row.pk).update(status=EventStatus.FAILED, error="; ".join(errors))
         return EventStatus.FAILED
     with correlation(row.correlation_id or None) as cid, transaction.atomic():
+        if event.domain == HANDLED:
+            _event_handlers[(row.system.name, event.object_type)](event=event, correlation_id=cid)
+            InboundEvent.objects.filter(pk=row.pk).update(status=EventStatus.PROCESSED, processed_at=timezone.now(),
+                                                          error="")
+            return EventStatus.PROCESSED
         records = _records_of(connector, row.system, event)
         if records:
             source_records_ingest(system=row.system.name, domain=event.domain, records=records, correlation_id=cid)

@@ -76,4 +76,7 @@ class ChangeRequest(models.Model):
             return f"set {p.get('attribute')} to {p.get('value')!r} ({p.get('mode')})"
         if p.get("action") == "merge":
             return f"merge {p.get('merged_id')} into {p.get('survivor_id')}"
-        return str(p)
+        from stewardship.extensions import council_action
+
+        extra = council_action(p.get("action"))
+        return extra.summary(p) if extra is not None else str(p)

@@ -19,6 +19,7 @@ from mdm.models import OutboxMessage, domain_of_golden_id
 from mdm.services.merge import golden_record_merge
 from mdm.services.overrides import override_set
 from stewardship import policy
+from stewardship.extensions import council_action
 from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ def change_request_approve(*, request_id: int, acting_user, comment: str = "") -
         else:
             golden_record_merge(survivor_id=p["survivor_id"], merged_id=p["merged_id"], acting_user=acting_user,
                                 reason=reason)
+    elif council_action(p.get("action")) is not None:  # a kind another room registered (stewardship.extensions)
+        council_action(p["action"]).apply(request=request, acting_user=acting_user, reason=reason)
     else:
         raise ValidationError({"payload": [f"unknown action {p.get('action')!r}"]})
     request.status, request.decided_by, request.decided_at, request.comment = (
@@ -160,6 +163,9 @@ def change_request_reject(*, request_id: int, acting_user, comment: str) -> Chan
     request._history_user = acting_user
     request._change_reason = f"rejected: {comment}"
     request.save()
+    extra = council_action(request.payload.get("action"))
+    if extra is not None and extra.reject is not None:
+        extra.reject(request=request, acting_user=acting_user, comment=comment)
     return request
 
 

@@ -134,6 +134,12 @@ def customer_to_account(attributes: dict[str, Any]) -> dict[str, Any]:
         _set(fields, field, attributes.get(canonical))
     if attributes.get("parent"):
         fields["Parent"] = {EXTERNAL_ID: str(attributes["parent"])}
+    # The ERP's newest invoice status for the account (orchestration sends these with the customer).
+    for canonical, field in (("last_invoice_number", "Last_Invoice_Number__c"),
+                             ("last_invoice_status", "Last_Invoice_Status__c"),
+                             ("last_invoice_total", "Last_Invoice_Total__c"),
+                             ("last_invoice_date", "Last_Invoice_Date__c")):
+        _set(fields, field, attributes.get(canonical))
     return fields
 
 

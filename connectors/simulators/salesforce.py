@@ -28,6 +28,8 @@ SCHEMA: dict[str, list[str]] = {
         "Name", "Type", "ParentId", "BillingStreet", "BillingCity", "BillingPostalCode", "BillingState",
         "BillingCountry", "Phone", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "CurrencyIsoCode",
         "Description", "Tax_Id__c", "Legal_Entity__c", "Email__c", "Payment_Terms__c", "Credit_Status__c",
+        # The ERP's newest invoice status, written back by Concord (orchestration).
+        "Last_Invoice_Number__c", "Last_Invoice_Status__c", "Last_Invoice_Total__c", "Last_Invoice_Date__c",
         EXTERNAL_ID],
     "Contact": SYSTEM_FIELDS + ["AccountId", "FirstName", "LastName", "Email", "Phone", "Title", EXTERNAL_ID],
     "Opportunity": SYSTEM_FIELDS + [
@@ -49,6 +51,12 @@ STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quot
 BILLING = ["Time and Materials", "Fixed Fee", "Retainer", "Time & Materials", "Fixed Price"]
 CONTRACT_STATUSES = ["Activated", "Activated", "Activated", "Draft", "In Approval Process", "Expired"]
 PROJECT_STATUSES = ["In Progress", "In Progress", "Not Started", "Completed", "On Hold"]
+
+
+def stage_fields(stage: str) -> dict[str, Any]:
+    """What an Opportunity's stage implies: IsClosed, IsWon and the default probability."""
+    won, closed = stage == "Closed Won", str(stage).startswith("Closed")
+    return {"IsClosed": closed, "IsWon": won, "Probability": 100 if won else 0 if closed else 40}
 
 
 def sf_datetime(moment: datetime) -> str:
@@ -176,6 +184,8 @@ class SalesforceSimulator(SimulatorServer):
         return record
 
     def update(self, object_name: str, record_id: str, origin: str = "", **fields: Any) -> dict[str, Any]:
+        if object_name == "Opportunity" and "StageName" in fields:
+            fields = {**fields, **stage_fields(fields["StageName"])}  # as the org's stage settings derive them
         at = self.clock.tick()
         with self.lock:
             record = self.store[object_name][record_id]
