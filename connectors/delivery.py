@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, PushItem, registered_systems
@@ -280,4 +280,5 @@ def outbox_replay(*, system: str | None = None, ids: list[int] | None = None, al
     if system:
         query = query.filter(system__name=system)
     # last_error stays: it says why the message died until the next attempt says otherwise.
-    return query.update(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+    return query.update(status=OutboxStatus.PENDING, attempts=0, replays=F("replays") + 1,
+                        next_attempt_at=timezone.now())

@@ -355,6 +355,7 @@ class OutboxMessage(models.Model):
     correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    replays = models.PositiveIntegerField(default=0)  # times a steward sent it again after it died
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=120, blank=True)
@@ -363,4 +364,7 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+                   # messages per system and status, for /metrics and the dashboard
+                   models.Index(fields=["status", "system"], name="outbox_status_system"),
+                   models.Index(fields=["system"], condition=models.Q(replays__gt=0), name="outbox_replayed")]

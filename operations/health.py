@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
@@ -66,6 +66,10 @@ def outbox_figures(now: datetime | None = None) -> list[Figure]:
                  .annotate(n=Count("id")))
     for row in delivered:
         by_status[(row["system_id"], OutboxStatus.DELIVERED)] = row["n"]
+    replays = dict.fromkeys(systems, 0)
+    for row in (OutboxMessage.objects.filter(replays__gt=0).values("system_id").order_by()
+                .annotate(n=Sum("replays"))):
+        replays[row["system_id"]] = row["n"]
 
     latencies: dict[int, list[float]] = defaultdict(list)
     newest = (OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
@@ -83,6 +87,8 @@ def outbox_figures(now: datetime | None = None) -> list[Figure]:
                samples=[({"system": systems[s]}, float(n)) for s, n in retrying.items()]),
         Figure("concord_outbox_replayed_waiting", "Dead letters a steward replayed, waiting to be delivered again.",
                samples=[({"system": systems[s]}, float(n)) for s, n in replayed.items()]),
+        Figure("concord_outbox_replays", "Times stewards replayed dead letters (each replay of each message).",
+               kind="counter", samples=[({"system": systems[s]}, float(n)) for s, n in replays.items()]),
         Figure("concord_outbox_oldest_pending_age_seconds", "Age of the oldest pending outbox message "
                "(0 when nothing is pending).", unit="seconds",
                samples=[({"system": systems[s]}, max(0.0, (now - oldest[s]).total_seconds()) if s in oldest else 0.0)

@@ -46,7 +46,7 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord]) -> int:
     now = timezone.now()
     # Plain rows rather than model instances: the initial load writes one per system and record.
     columns = ["system_id", "domain", "golden_id", "operation", "payload", "idempotency_key", "correlation_id",
-               "status", "attempts", "next_attempt_at", "last_error", "external_id", "created_at"]
+               "status", "attempts", "replays", "next_attempt_at", "last_error", "external_id", "created_at"]
     convert = {name: column_converter(OutboxMessage, name) for name in ("payload", "next_attempt_at", "created_at")}
     stamp = convert["created_at"](now)
     rows = []
@@ -58,6 +58,6 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord]) -> int:
         for system in systems:
             rows.append([system.id, domain, record.id, operation, payload,
                          f"{system.name}:{record.id}:r{record.revision}", correlation_id, OutboxStatus.PENDING, 0,
-                         stamp, "", "", stamp])
+                         0, stamp, "", "", stamp])
     insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
     return len(rows)

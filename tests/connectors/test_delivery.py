@@ -107,7 +107,7 @@ def test_after_max_attempts_a_message_is_dead_and_replay_brings_it_back(remote, 
 
     call_command("replay", "--all-dead", "--system", "fakecrm")
     message.refresh_from_db()
-    assert (message.status, message.attempts) == ("pending", 0)
+    assert (message.status, message.attempts, message.replays) == ("pending", 0, 1)
     assert deliver(connector).delivered == [message.id]
     assert len(remote.effects()) == 1
 
