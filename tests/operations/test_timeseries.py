@@ -19,7 +19,7 @@ def cycle_time():
     """A test app's charted figure, whose value the test moves."""
     state = {"value": 86400.0}
     register_figures("test.cycle", lambda: [
-        Figure("concord_quote_to_project_seconds", "Quote-to-project cycle time.", unit="seconds", chart=True,
+        Figure("concord_test_cycle_seconds", "A test cycle time.", unit="seconds", chart=True,
                samples=[({"service_line": "consulting"}, state["value"])]),
         Figure("concord_not_charted", "A gauge nobody charts.", samples=[({}, 1.0)]),
     ])
@@ -30,9 +30,9 @@ def test_the_task_snapshots_only_charted_figures(cycle_time, crm):
     result = kpi_snapshot.apply().get()
     assert result["written"] > 0 and result["failures"] == {}
     names = set(KpiSample.objects.values_list("name", flat=True))
-    assert "concord_quote_to_project_seconds" in names
+    assert "concord_test_cycle_seconds" in names
     assert "concord_not_charted" not in names and "concord_outbox_messages" not in names
-    sample = KpiSample.objects.get(name="concord_quote_to_project_seconds")
+    sample = KpiSample.objects.get(name="concord_test_cycle_seconds")
     assert sample.labels == {"service_line": "consulting"} and sample.series == "service_line=consulting"
     assert sample.value == 86400.0
 
@@ -43,7 +43,7 @@ def test_a_second_snapshot_in_the_same_slot_writes_nothing(cycle_time):
     cycle_time["value"] = 1.0
     again = kpi_snapshot_take(now=moment + timedelta(minutes=5))
     assert again.written == 0
-    assert KpiSample.objects.get(name="concord_quote_to_project_seconds").value == 86400.0
+    assert KpiSample.objects.get(name="concord_test_cycle_seconds").value == 86400.0
     assert slot_of(moment) == datetime(2026, 6, 3, 10, 0, tzinfo=UTC)
 
 
@@ -54,7 +54,7 @@ def test_samples_past_the_retention_are_pruned(cycle_time, settings):
     kpi_snapshot_take(now=start + timedelta(days=20))
     result = kpi_snapshot_take(now=start + timedelta(days=40))
     assert result.pruned >= 1
-    kept = KpiSample.objects.filter(name="concord_quote_to_project_seconds").values_list("taken_at", flat=True)
+    kept = KpiSample.objects.filter(name="concord_test_cycle_seconds").values_list("taken_at", flat=True)
     assert sorted(kept) == [start + timedelta(days=20), start + timedelta(days=40)]
 
 
@@ -63,7 +63,7 @@ def test_series_come_back_in_time_order_per_label_set(cycle_time):
     for hours, value in ((2, 30.0), (0, 10.0), (1, 20.0)):
         cycle_time["value"] = value
         kpi_snapshot_take(now=start + timedelta(hours=hours))
-    [series] = kpi_series("concord_quote_to_project_seconds", since=start)
+    [series] = kpi_series("concord_test_cycle_seconds", since=start)
     assert series.labels == {"service_line": "consulting"}
     assert [v for _, v in series.points] == [10.0, 20.0, 30.0]
 
