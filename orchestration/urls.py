@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from orchestration import views
 
 app_name = "orchestration"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("flows/", views.flows, name="flows"),
+    path("flows/<int:flow_id>/", views.flow, name="flow"),
+    path("flows/<int:flow_id>/replay/", views.flow_replay, name="flow_replay"),
+    path("flows/<int:flow_id>/cancel/", views.flow_cancel, name="flow_cancel"),
+]

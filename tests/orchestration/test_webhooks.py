@@ -1,0 +1,83 @@
+"""Domain events reach their subscribers signed, once per subscription, with the outbox's retry rules."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from connectors.events import signature_of
+from orchestration.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from orchestration.webhooks import domain_event_publish, webhooks_deliver, webhooks_replay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Consumer:
+    """A downstream consumer on 127.0.0.1 answering with the statuses it is told to, in turn."""
+
+    def __init__(self, statuses):
+        self.statuses, self.received = list(statuses), []
+        consumer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                consumer.received.append((dict(self.headers), body))
+                status = consumer.statuses.pop(0) if consumer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+@pytest.fixture
+def consumer(settings):
+    settings.CONCORD_OUTBOX_BACKOFF_BASE = 0.0
+    settings.CONCORD_OUTBOX_MAX_ATTEMPTS = 3
+    made = []
+
+    def make(statuses=()):
+        made.append(Consumer(statuses))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.server.shutdown()
+
+
+def test_signed_delivery_retries_then_succeeds_and_publishing_twice_sends_once(consumer):
+    target = consumer([503])
+    WebhookSubscription.objects.create(name="billing-bi", url=target.url, secret="s3cret",
+                                       event_types=["project.activated"])
+    WebhookSubscription.objects.create(name="other", url=target.url, secret="x", event_types=["contract.amended"])
+    event = domain_event_publish(event_type="project.activated", key="flow:1:project.activated",
+                                 payload={"project": {"golden_id": "PRJ-0000000001"}})
+    domain_event_publish(event_type="project.activated", key="flow:1:project.activated", payload={})
+    assert WebhookDelivery.objects.count() == 1
+
+    assert webhooks_deliver() == {"delivered": 0, "retried": 1, "dead": 0}
+    assert webhooks_deliver() == {"delivered": 1, "retried": 0, "dead": 0}
+    headers, body = target.received[-1]
+    assert headers["X-Concord-Signature"] == signature_of("s3cret", body)
+    assert headers["X-Concord-Event"] == "project.activated"
+    assert json.loads(body)["data"]["project"]["golden_id"] == "PRJ-0000000001"
+    assert json.loads(body)["id"] == event.pk
+    assert webhooks_deliver() == {"delivered": 0, "retried": 0, "dead": 0}
+
+
+def test_a_refusing_consumer_is_dead_at_once_and_replay_sends_again(consumer):
+    target = consumer([410])
+    WebhookSubscription.objects.create(name="gone", url=target.url, secret="s", event_types=["*"])
+    domain_event_publish(event_type="project.activated", key="k-1", payload={})
+    assert webhooks_deliver()["dead"] == 1
+    row = WebhookDelivery.objects.get()
+    assert row.status == DeliveryStatus.DEAD and row.response_status == 410
+    assert webhooks_replay(ids=[row.pk]) == 1
+    assert webhooks_deliver()["delivered"] == 1
