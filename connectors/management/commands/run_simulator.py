@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--emit-to", default="", help="post change events to this URL (the hub's events endpoint)")
         parser.add_argument("--secret", default="", help="HMAC secret for X-Concord-Signature")
         parser.add_argument("--emit-every", type=float, default=5.0, help="seconds between event posts")
+        parser.add_argument("--skip-seed-events", action="store_true",
+                            help="emit only changes made after start, not the seeded records' history "
+                                 "(the hub pulls those)")
         parser.add_argument("--key-file", default="", help="NetSuite: where to write the integration's private key "
                                                            "(default var/simulators/netsuite-integration.pem)")
 
@@ -42,6 +45,8 @@ class Command(BaseCommand):
                                            verbose=options["verbosity"] > 1, **extra)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        if options["skip_seed_events"]:
+            simulator.emitted = len(simulator.changes)
         simulator.start(port)
         counts = ", ".join(f"{len(rows)} {name}" for name, rows in simulator.store.items())
         credentials = dict(simulator.credentials)
