@@ -81,3 +81,12 @@ def test_replay_from_the_console_needs_permission(systems, dave, bob, client):
     assert response.status_code == 302
     flow = settle(flow)
     assert flow.state == machine.FLOW_DONE
+
+
+def test_the_dashboard_shows_the_failed_flow(systems, dave, client):
+    systems["netsuite"].set_faults("billing_refused")
+    flow = settle(_closed_flow(systems, dave))
+    client.force_login(dave)
+    page = client.get(reverse("operations:dashboard")).content.decode()
+    assert "Opportunity to project" in page and reverse("orchestration:flow", args=[flow.pk]) in page
+    assert client.get(reverse("orchestration:flows") + "?state=failed").content.decode().count(f'id="flow-{flow.pk}"') == 1
