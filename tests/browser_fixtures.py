@@ -1,3 +1,8 @@
+"""The console's browser fixtures: Debian's Chromium through Playwright, one per test session.
+
+Defined once for the whole suite (tests/conftest.py imports them): Playwright's sync API allows
+one running instance per process, so two session fixtures in two packages would collide."""
+
 import os
 
 import pytest

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from mdm.records import IncomingRecord
+from tests.browser_fixtures import browser_page, chromium  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
