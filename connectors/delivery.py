@@ -37,6 +37,7 @@ from connectors.models import connection_for, connection_settings, is_connected,
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord, SourceSystem
+from mdm.services.outbox import outbox_statistics_refresh
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
@@ -239,6 +240,7 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
     report = DeliveryReport()
     connectors = dict(connectors or {})
     handled = 0
+    outbox_statistics_refresh()
     while handled < limit:
         # Claim again after each batch: a delivered revision frees the next one of its record.
         # Small claims: a message claimed is pushed well within its lease even when calls are slow.

@@ -367,4 +367,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
                    # messages per system and status, for /metrics and the dashboard
                    models.Index(fields=["status", "system"], name="outbox_status_system"),
-                   models.Index(fields=["system"], condition=models.Q(replays__gt=0), name="outbox_replayed")]
+                   models.Index(fields=["system"], condition=models.Q(replays__gt=0), name="outbox_replayed"),
+                   # "is an earlier revision of this golden record still on its way?", asked for every
+                   # claim: without it, a freshly loaded outbox (no statistics yet) made claims quadratic
+                   models.Index(fields=["golden_id", "system", "id"], name="outbox_in_flight",
+                                condition=models.Q(status__in=["pending", "delivering"]))]
