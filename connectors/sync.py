@@ -14,14 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
+from psycopg import errors as psycopg_errors
 
 from connectors.base import Connector, Page
 from connectors.models import SyncKind, SyncRun, SyncStatus, Watermark, connection_for
@@ -139,8 +141,33 @@ def _deletions(system: SourceSystem, object_type: str, source_ids: list[str]) ->
     return tombstones
 
 
+_PAGE_ATTEMPTS = 4
+
+
+def _transient(error: OperationalError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock victim or could not serialize it: running
+    the page again is the documented answer (nothing of it was committed)."""
+    return isinstance(error.__cause__, (psycopg_errors.DeadlockDetected, psycopg_errors.SerializationFailure))
+
+
 def _page_commit(*, system: SourceSystem, domain: str, page: Page, correlation_id: str,
                  advance: bool) -> tuple[IngestSummary, int, float, float]:
+    attempt = 1
+    while True:
+        try:
+            return _page_commit_once(system=system, domain=domain, page=page, correlation_id=correlation_id,
+                                     advance=advance)
+        except OperationalError as error:
+            if not _transient(error) or attempt == _PAGE_ATTEMPTS:
+                raise
+            attempt += 1
+            log.warning("%s %s page rolled back (%s); running it again, attempt %d",
+                        system.name, page.object_type, type(error.__cause__).__name__, attempt)
+            time.sleep(random.uniform(0.05, 0.3) * attempt)  # let the other writer finish first
+
+
+def _page_commit_once(*, system: SourceSystem, domain: str, page: Page, correlation_id: str,
+                      advance: bool) -> tuple[IngestSummary, int, float, float]:
     """Ingest one page, quarantine its rejects and move the watermark, all or nothing. Returns
     what ingest did, how many rejects were quarantined, and the seconds spent ingesting and
     committing."""

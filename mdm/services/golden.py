@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -97,7 +98,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     new_records = new_records or {}
     now = now or timezone.now()
     ids = list(dict.fromkeys(golden_ids))
-    existing = {record.id: record for record in _chunked_fetch(model, [i for i in ids if i not in new_records])}
+    existing = {record.id: record for record in _locked_fetch(model, [i for i in ids if i not in new_records])}
     default_rule, attribute_rules = rules_for(domain)
     now_iso = now.isoformat()
 
@@ -231,8 +232,18 @@ def _field_names(domain: str) -> list[str]:
     return attribute_names(domain)
 
 
-def _chunked_fetch(model, ids: list[str]):
-    yield from model.objects.filter(pk__any=ids) if ids else ()
+def _locked_fetch(model, ids: list[str]):
+    """The golden records, row-locked in id order until the transaction ends (PostgreSQL).
+
+    Two workers recomputing the same golden record (a CRM page and an ERP page describing the same
+    firm) must not both read it, each miss the other's new contributor, and write over each other;
+    locking in one global order also means they queue rather than deadlock."""
+    if not ids:
+        return []
+    query = model.objects.filter(pk__any=ids).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        query = query.select_for_update()
+    return query
 
 
 

@@ -162,7 +162,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
     source_ids = [a.incoming.source_id for a in accepted]
     if source_ids:
         query = SourceRecord.objects.filter(system=source, domain=domain, source_id__any=source_ids)
-        for row in query.select_for_update():
+        for row in query.order_by("pk").select_for_update():  # one lock order for every writer
             existing[(row.object_type, row.source_id)] = row
     for item in accepted:
         item.existing = existing.get((item.incoming.object_type, item.incoming.source_id))
