@@ -84,9 +84,12 @@ def flow_start(*, crm_system: str, opportunity_id: str, closed_won_at: datetime 
     opportunity_id = (opportunity_id or "").strip()
     if not opportunity_id or len(opportunity_id) > 120:
         raise FlowError("an opportunity id (at most 120 characters) is required")
+    now = timezone.now()
+    # A CRM clock ahead of ours must not make a deal closed in our future (negative cycle times).
+    closed_won_at = min(closed_won_at, now) if closed_won_at else now
     flow, created = Flow.objects.get_or_create(
         crm_system=crm_system, opportunity_id=opportunity_id,
-        defaults={"correlation_id": correlation_id or new_correlation_id(), "closed_won_at": closed_won_at or timezone.now(),
+        defaults={"correlation_id": correlation_id or new_correlation_id(), "closed_won_at": closed_won_at,
                   "current_step": machine.STEPS[0]})
     if created:
         FlowStep.objects.bulk_create([FlowStep(flow=flow, name=name, position=index)

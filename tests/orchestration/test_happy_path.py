@@ -75,3 +75,17 @@ def test_a_second_closed_won_event_starts_nothing_and_a_rerun_creates_nothing_tw
     assert ns.created_by_external_id and set(ns.created_by_external_id.values()) == {1}
     assert len(ns.created_by_external_id) == 4  # customer, sales order, job, billing schedule
 
+
+
+@pytest.mark.django_db
+def test_a_closed_won_time_ahead_of_our_clock_is_taken_as_now():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    before = timezone.now()
+    flow, _ = flow_start(crm_system="salesforce", opportunity_id="006FUTURE",
+                         closed_won_at=before + timedelta(minutes=5))
+    assert before <= flow.closed_won_at <= timezone.now()  # never a negative quote-to-project time
+    earlier = before - timedelta(days=2)
+    assert flow_start(crm_system="salesforce", opportunity_id="006PAST", closed_won_at=earlier)[0].closed_won_at == earlier
