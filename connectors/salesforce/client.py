@@ -64,8 +64,10 @@ class SalesforceClient:
 
     def __init__(self, base_url: str, *, credentials: dict[str, Any], api_version: str = API_VERSION,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
-                 near_limit: float = 0.9, near_limit_pause: float = 2.0, session: requests.Session | None = None):
+                 near_limit: float = 0.9, near_limit_pause: float = 2.0, session: requests.Session | None = None,
+                 call_options: str = CALL_OPTIONS):
         self.login_url = base_url.rstrip("/")
+        self.call_options = call_options  # another client name: its changes are not our echoes
         self.instance_url = self.login_url
         self.credentials = credentials
         self.api_version = api_version
@@ -108,7 +110,7 @@ class SalesforceClient:
     def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
               **kwargs: Any) -> requests.Response:
         """One HTTP exchange; network failures become retryable ConnectorErrors."""
-        all_headers = {"Sforce-Call-Options": CALL_OPTIONS, **(headers or {})}
+        all_headers = {"Sforce-Call-Options": self.call_options, **(headers or {})}
         if auth and self.access_token:
             all_headers["Authorization"] = f"Bearer {self.access_token}"
         try:

@@ -22,6 +22,8 @@ def test_demo_close_fail_replay_amend(systems, dave, capsys):
     call_command("simulator_close_opportunity", netsuite_url=ns.base_url, faults="billing_refused")
     call_command("simulator_close_opportunity", url=sf.base_url)
     assert "is Closed Won" in capsys.readouterr().out
+    # A salesperson's change, as the hub's event endpoint will see it: not an echo of our own write.
+    assert sf.changes and all("client=concord" not in change["origin"] for change in sf.changes[-2:])
 
     assert closed_won_poll()["started"] == 1
     flow = Flow.objects.get()

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(f"NetSuite simulator faults: {faults or 'none'}")
         if not url:
             return
-        client = SalesforceClient(url, credentials=SalesforceSimulator(records=0).credentials)
+        # A salesperson's change, not Concord's: the change events it causes must not look like echoes.
+        client = SalesforceClient(url, credentials=SalesforceSimulator(records=0).credentials,
+                                  call_options="client=sales-demo")
         try:
             self._act(client, opportunity, amend, total, end_date)
         except ConnectorError as error:
