@@ -24,8 +24,7 @@ class AnyOf(Lookup):
         if not values:
             return "1 = 0", list(lhs_params)
         if connection.vendor == "postgresql":
-            sql_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
-            return f"{lhs} = ANY(%s::{sql_type}[])", [*lhs_params, values]
+            return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*lhs_params, values]
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, orjson.dumps(values).decode()]
 
 
