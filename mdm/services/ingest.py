@@ -8,11 +8,13 @@ never half applied, while the rest of the batch lands.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,8 +109,32 @@ def _rounds(records: list[IncomingRecord]) -> list[list[IncomingRecord]]:
     return rounds
 
 
+@contextmanager
+def _cyclic_gc_paused():
+    """No cyclic garbage collection while a batch runs; it runs once afterwards.
+
+    A batch allocates a few million objects that live until it commits. Python's collector kept
+    re-walking them (and the matchers' caches) in full collections as they aged: a third of a
+    batch's time at 60,000 customers held. Reference counting still frees everything acyclic at
+    once; the cycles a batch leaves go in the first collection after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
                   reason: str) -> IngestSummary:
+    with _cyclic_gc_paused():
+        return _ingest_batch_rounds(source, domain, records, acting_user, reason)
+
+
+def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+                         reason: str) -> IngestSummary:
     summary = IngestSummary()
     for part in _rounds(records):
         try:
