@@ -160,7 +160,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery. Without CELERY_BROKER_URL the broker is a folder on disk: same tasks, no broker to install.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# ("localhost" only names the machine: kombu warns on every connection when the URL has no host.)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery-queue"
     (_queue_dir / "processed").mkdir(parents=True, exist_ok=True)
