@@ -1,40 +1,15 @@
 """Domain events reach their subscribers signed, once per subscription, with the outbox's retry rules."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from connectors.events import signature_of
 from orchestration.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from orchestration.webhooks import domain_event_publish, webhooks_deliver, webhooks_replay
+from tests.http_receiver import RecordingEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Consumer:
-    """A downstream consumer on 127.0.0.1 answering with the statuses it is told to, in turn."""
-
-    def __init__(self, statuses):
-        self.statuses, self.received = list(statuses), []
-        consumer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                consumer.received.append((dict(self.headers), body))
-                status = consumer.statuses.pop(0) if consumer.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
 
 @pytest.fixture
@@ -44,12 +19,12 @@ def consumer(settings):
     made = []
 
     def make(statuses=()):
-        made.append(Consumer(statuses))
+        made.append(RecordingEndpoint("/hook", statuses))
         return made[-1]
 
     yield make
-    for c in made:
-        c.server.shutdown()
+    for endpoint in made:
+        endpoint.close()
 
 
 def test_signed_delivery_retries_then_succeeds_and_publishing_twice_sends_once(consumer):

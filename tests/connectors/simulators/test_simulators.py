@@ -3,14 +3,13 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from connectors.simulators import Faults, NetSuiteSimulator, SalesforceSimulator, emit_change_events
 from connectors.simulators import query as soql
+from tests.http_receiver import RecordingEndpoint
 
 
 def test_a_fault_spec_parses_every_kind_of_fault():
@@ -64,31 +63,8 @@ def test_seeded_data_is_messy_like_real_systems():
     assert len(stamps) - len(set(stamps)) > 10  # a mass update left many equal timestamps
 
 
-class _Receiver:
-    """A tiny stand-in for the hub's events endpoint: remembers bodies and signatures."""
-
-    def __init__(self):
-        self.bodies = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.bodies.append((body, self.headers["X-Concord-Signature"]))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/events/salesforce/"
-
-
 def test_change_events_are_cdc_shaped_and_signed():
-    receiver = _Receiver()
+    receiver = RecordingEndpoint("/api/v1/events/salesforce/")
     try:
         sim = SalesforceSimulator(seed=1, records=5)
         account = next(iter(sim.store["Account"]))
@@ -97,8 +73,9 @@ def test_change_events_are_cdc_shaped_and_signed():
         assert emit_change_events(sim, receiver.url, "s3cret") == [200]
         assert sim.emit_change_events(receiver.url, "s3cret") == []  # nothing new
     finally:
-        receiver.server.shutdown()
-    ((body, signature),) = receiver.bodies
+        receiver.close()
+    ((headers, body),) = receiver.received
+    signature = headers["X-Concord-Signature"]
     assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     update, delete = json.loads(body)
     header = update["data"]["payload"]["ChangeEventHeader"]
