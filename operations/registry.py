@@ -76,13 +76,6 @@ def register_section(section: Section) -> None:
     _sections[section.key] = section
 
 
-def figures() -> list[Figure]:
-    collected: list[Figure] = []
-    for collect in _figures.values():
-        collected.extend(collect())
-    return collected
-
-
 @dataclass
 class Collected:
     """Every figure the registered collectors gave, and the collectors that failed (key -> error).

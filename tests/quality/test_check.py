@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from mdm.services.ingest import source_records_ingest
-from operations.registry import figures, sections
+from operations.registry import collect_all, sections
 from quality.models import QualityRule, QualityScore, Violation, ViolationStatus
 from quality.tasks import CHECK_SCHEDULE
 from tests.conftest import record
@@ -90,7 +90,9 @@ def test_metrics_figures_and_dashboard_section_show_the_same_numbers(customers):
     run()
     Violation.objects.filter(rule__code="customer.billing_currency").update(
         status=ViolationStatus.RESOLVED, resolved_at=timezone.now())
-    by_name = {f.name: f for f in figures()}
+    collected = collect_all()
+    assert "quality" not in collected.failures
+    by_name = {f.name: f for f in collected.figures}
     open_by_rule = {tuple(sorted(labels.items())): value
                     for labels, value in by_name["concord_quality_open_violations"].samples}
     assert open_by_rule == {(("domain", "customer"), ("rule", "customer.email_format"), ("severity", "warning")): 1.0}
