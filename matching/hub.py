@@ -46,12 +46,13 @@ def standardized_record(domain: str, record_id: str, attributes: dict[str, Any])
     return standardize_record(SCHEMAS[domain], engine_record(domain, record_id, attributes))
 
 
-# Blocking keys by a record's engine values. Ingestion computes the keys of each new source record
-# to match it, then indexes the golden record it created, whose values are most often the same:
-# the second time they are looked up here, not standardized again. Keys are a pure function of
-# the values, so a hit is always right; the memo is bounded and simply cleared when full.
-_KEYS_MEMO: dict[tuple, list[str]] = {}
-_KEYS_MEMO_SIZE = 50_000
+# Standard forms and blocking keys by a record's engine values. Ingestion works them out for each
+# new source record to match it (maybe in a reading process), then indexes the golden record it
+# created, whose values are most often the same, and meets that golden record again as a match
+# candidate: those later times they are found here. Both are pure functions of the values, so a
+# hit is always right; the memo is bounded and simply cleared when full.
+_FORMS_MEMO: dict[tuple, tuple[dict[str, Any], list[str]]] = {}
+_FORMS_MEMO_SIZE = 100_000
 _FIELD_NAMES = {domain: tuple(field.name for field in schema.fields) for domain, schema in SCHEMAS.items()}
 
 
@@ -60,18 +61,27 @@ def _values_key(domain: str, record: dict[str, Any]) -> tuple:
     return (domain, *[None if value == "" else value for value in map(record.get, _FIELD_NAMES[domain])])
 
 
-def keys_of(domain: str, raw: dict[str, Any], standardized: dict[str, Any] | None = None) -> list[str]:
-    """Blocking keys of one record given in engine field names (`raw`, before standardizing)."""
+def _remember(memo_key: tuple, standardized: dict[str, Any], keys: list[str]) -> None:
+    if len(_FORMS_MEMO) >= _FORMS_MEMO_SIZE:
+        _FORMS_MEMO.clear()
+    _FORMS_MEMO[memo_key] = (standardized, keys)
+
+
+def forms_of(domain: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Standardized values (the id as given) and blocking keys of one record in engine field names."""
     memo_key = _values_key(domain, raw)
-    keys = _KEYS_MEMO.get(memo_key)
-    if keys is None:
-        if standardized is None:
-            standardized = standardize_record(SCHEMAS[domain], raw)
-        keys = blocking_keys(domain, standardized, standardized=True)
-        if len(_KEYS_MEMO) >= _KEYS_MEMO_SIZE:
-            _KEYS_MEMO.clear()
-        _KEYS_MEMO[memo_key] = keys
-    return keys
+    found = _FORMS_MEMO.get(memo_key)
+    if found is not None:
+        return {**found[0], "id": raw.get("id")}, found[1]
+    standardized = standardize_record(SCHEMAS[domain], raw)
+    keys = blocking_keys(domain, standardized, standardized=True)
+    _remember(memo_key, standardized, keys)
+    return standardized, keys
+
+
+def keys_of(domain: str, raw: dict[str, Any]) -> list[str]:
+    """Blocking keys of one record given in engine field names (`raw`, before standardizing)."""
+    return forms_of(domain, raw)[1]
 
 
 def _columns(domain: str, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -105,8 +115,7 @@ def domain_model(domain: str) -> FellegiSunterModel:
 
 def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
     """Active golden records as standardized engine records."""
-    return {golden_id: standardize_record(SCHEMAS[domain], raw)
-            for golden_id, raw in _golden_engine_records(domain, golden_ids).items()}
+    return {golden_id: forms_of(domain, raw)[0] for golden_id, raw in _golden_engine_records(domain, golden_ids).items()}
 
 
 def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
@@ -150,14 +159,37 @@ def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
     return verdicts
 
 
+def _batch_forms(domain: str, record: MatchInput) -> tuple[dict[str, Any], list[str]]:
+    """A batch record's standardized engine values and blocking keys: from its preparation when
+    the values it was prepared from are still its values (a contract's customer reference,
+    resolved since, changes them), else worked out here."""
+    raw = engine_record(domain, f"new:{record.ref}", record.attributes)
+    if record.prepared is not None:
+        prepared_raw, standardized, keys = record.prepared
+        memo_key = _values_key(domain, raw)
+        if memo_key == _values_key(domain, prepared_raw):
+            _remember(memo_key, standardized, keys)
+            return {**standardized, "id": raw["id"]}, keys
+    return forms_of(domain, raw)
+
+
 class HubMatcher:
     """Implements mdm.matchers.Matcher with the Fellegi–Sunter engine."""
 
+    def prepare(self, domain: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """Engine values, standard forms and blocking keys of standardized canonical values, before
+        references are resolved: pure, so a CSV import works it out in its reading process."""
+        raw = engine_record(domain, "", values)
+        standardized = standardize_record(SCHEMAS[domain], raw)
+        return raw, standardized, blocking_keys(domain, standardized, standardized=True)
+
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         model = domain_model(domain)
-        raw = [engine_record(domain, f"new:{r.ref}", r.attributes) for r in records]
-        left = [standardize_record(SCHEMAS[domain], record) for record in raw]
-        keys = [keys_of(domain, r, s) for r, s in zip(raw, left, strict=True)]
+        left, keys = [], []
+        for record in records:
+            standardized, record_keys = _batch_forms(domain, record)
+            left.append(standardized)
+            keys.append(record_keys)
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
         for key, golden_id in _indexed(domain, sorted({key for record_keys in keys for key in record_keys})):

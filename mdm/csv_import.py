@@ -11,8 +11,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from mdm.records import IncomingRecord  # noqa: F401 - the type read_csv yields
+from mdm.reader_process import batches_from_child
+from mdm.records import IncomingRecord, PreparedRecord
 from mdm.services.api_ingest import incoming_from_row
+from mdm.services.ingest import source_records_prepare
 
 
 def read_csv(path: Path, domain: str) -> Iterator[IncomingRecord]:
@@ -24,6 +26,23 @@ def read_csv(path: Path, domain: str) -> Iterator[IncomingRecord]:
             # A row with problems (a bad timestamp) still goes in: ingestion quarantines it with its reason.
             record, _problems = incoming_from_row(domain, cleaned, default_object_type=domain)
             yield record
+
+
+def prepared_batches(path: Path, domain: str, batch_size: int) -> Iterator[list[PreparedRecord]]:
+    """read_csv in batches, each record prepared for ingestion (everything that needs no database)."""
+    batch: list[IncomingRecord] = []
+    for record in read_csv(path, domain):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield source_records_prepare(domain, batch)
+            batch = []
+    if batch:
+        yield source_records_prepare(domain, batch)
+
+
+def read_csv_ahead(path: Path, domain: str, batch_size: int) -> Iterator[list[PreparedRecord]]:
+    """prepared_batches, worked out in a second process a few batches ahead of the caller."""
+    return batches_from_child(prepared_batches, path, domain, batch_size)
 
 
 def count_rows(path: Path) -> int:

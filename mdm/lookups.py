@@ -13,6 +13,11 @@ import orjson
 from django.db.models import Field, ForeignObject, Lookup
 
 
+_TEXT_TYPES = {"CharField", "TextField", "SlugField"}
+_INT_TYPES = {"IntegerField", "BigIntegerField", "AutoField", "BigAutoField", "SmallIntegerField",
+              "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
+
+
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False
@@ -20,7 +25,13 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(value, connection, prepared=False) for value in self.rhs]
+        values = list(self.rhs)
+        # Text ids against a text column, whole numbers against an integer one: nothing to convert
+        # (a batch's tens of thousands of values each went through the field's conversion).
+        plain = str if field.get_internal_type() in _TEXT_TYPES else int if field.get_internal_type() in _INT_TYPES \
+            else None
+        if plain is None or not all(type(value) is plain for value in values):
+            values = [field.get_db_prep_value(value, connection, prepared=False) for value in values]
         if not values:
             return "1 = 0", list(lhs_params)
         if connection.vendor == "postgresql":

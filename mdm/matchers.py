@@ -26,6 +26,9 @@ class MatchInput:
     source_id: str
     attributes: dict[str, Any]  # standardized canonical values; references already resolved to golden ids
     object_type: str = ""
+    # The matcher's own `prepare(domain, values)` result for this record, made before references
+    # were resolved (possibly in another process); None when there is none.
+    prepared: Any = None
 
     @property
     def source_key(self) -> str:
@@ -51,6 +54,10 @@ class MatchOutcome:
 
 
 class Matcher(Protocol):
+    """Besides these, a matcher may offer `prepare(domain, values) -> picklable`: what it can work
+    out from a record's own standardized values with no database (standard forms, keys). The
+    pipeline calls it ahead of time and hands the result back in MatchInput.prepared."""
+
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 
     def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:

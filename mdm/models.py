@@ -18,6 +18,7 @@ from mdm.choices import (
     RuleKind,
     SystemKind,
 )
+from mdm.lineage import lineage_unpack
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 
@@ -140,7 +141,8 @@ class GoldenRecord(models.Model):
                                      db_index=True, help_text="The record's life in the hub (merged, retired).")
     merged_into = models.CharField(max_length=24, blank=True, db_index=True)
     lineage = models.JSONField(default=dict, blank=True,
-                               help_text="Per attribute: system, source record, rule and time that gave the value.")
+                               help_text="Per attribute: system, source record, rule and time that gave the value "
+                                         "(packed: read it through lineage_entries / mdm.lineage.lineage_unpack).")
     revision = models.PositiveIntegerField(default=1, help_text="Raised on every change; keys outbound messages.")
     match_key = models.CharField(max_length=255, blank=True, db_index=True)
     alt_match_key = models.CharField(max_length=255, blank=True, db_index=True)
@@ -155,6 +157,11 @@ class GoldenRecord(models.Model):
         if not self.id:
             self.id = new_golden_id(self.ID_PREFIX)
         super().save(*args, **kwargs)
+
+    @property
+    def lineage_entries(self) -> dict[str, dict]:
+        """The lineage of each attribute: value, rule, system, source record, source id, when."""
+        return lineage_unpack(self.lineage)
 
 
 class Customer(GoldenRecord):

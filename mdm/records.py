@@ -35,6 +35,20 @@ class IncomingRecord:
 
 
 @dataclass
+class PreparedRecord:
+    """An IncomingRecord with the work that needs no database already done: its standardized
+    values and validation errors, its content hash, and what the matcher worked out from the
+    values alone. Plain, picklable data, so a CSV import can prepare records in a second process
+    while the first writes (mdm.services.ingest.source_record_prepare makes them)."""
+
+    incoming: IncomingRecord
+    values: dict[str, Any]
+    errors: dict[str, list[str]]
+    content_hash: str
+    match_material: Any = None
+
+
+@dataclass
 class Rejection:
     """A record that could not be used, and why (field -> messages)."""
 

@@ -8,5 +8,6 @@
 from django.dispatch import Signal
 
 # kwargs: domain (str), created (list[str] golden ids), changed (list[str] golden ids),
-#         records (list[GoldenRecord], the saved instances of created + changed)
+#         records (list[GoldenRecord], the saved instances of created + changed),
+#         values (dict golden id -> golden_values(record), already worked out for these records)
 golden_records_changed = Signal()

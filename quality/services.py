@@ -94,7 +94,8 @@ def _owners(domain: str, countries: dict[str, str]) -> dict[str, int | None]:
 
 
 def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: dict[str, list[Rule]] | None = None,
-                            now: datetime | None = None, follow: bool = True) -> EvaluationResult:
+                            now: datetime | None = None, follow: bool = True,
+                            values: dict[str, dict[str, Any]] | None = None) -> EvaluationResult:
     """Evaluate `records` (golden records of `domain`) and make their violations say so: open one
     per failing rule (never a second open one), close those that no longer fail, leave waived ones.
 
@@ -107,7 +108,8 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
         return result
     domain_rules = rules.get(domain, [])
     live = [record for record in records if record.record_status == GoldenStatus.ACTIVE]
-    values = [(record.pk, golden_values(record)) for record in live]
+    known = values or {}
+    values = [(record.pk, known.get(record.pk) or golden_values(record)) for record in live]
     findings = evaluate(domain_rules, values, _related(domain_rules, (v for _, v in values))) if domain_rules else []
     result.failing = len({finding.record for finding in findings})
     failing = {(finding.rule, finding.record): finding for finding in findings}
@@ -165,12 +167,12 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
 
 
 def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord], changed: list[str] | None = None,
-                            **kwargs) -> None:
+                            values: dict[str, dict[str, Any]] | None = None, **kwargs) -> None:
     """mdm.signals.golden_records_changed: evaluate the batch inside the same transaction."""
     if not settings.CONCORD_QUALITY_ON_INGEST:
         return
     now = timezone.now()
-    golden_records_evaluate(domain, records, now=now)
+    golden_records_evaluate(domain, records, now=now, values=values)
     if changed:
         # A merge saves the merged record without a signal and recomputes the survivor: the
         # merged record's violations close with it (one UPDATE; never for brand-new records).

@@ -26,6 +26,7 @@ from mdm.models import (
     golden_model,
 )
 from mdm.selectors import sources_of
+from mdm.lineage import lineage_unpack
 from stewardship.conf import sla_hours
 from stewardship.models import ChangeRequest, ChangeStatus
 from stewardship.permissions import access_of, restrict
@@ -102,11 +103,12 @@ def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
     from mdm.services.golden import golden_values
 
     values = golden_values(record)
+    entries = lineage_unpack(record.lineage)
     references = {golden: (ref, target) for ref, golden, target in REFERENCES[record.domain]}
     resolved = _references_resolved(record.domain, xrefs)
     rows = []
     for name in attribute_names(record.domain):
-        lineage = (record.lineage or {}).get(name, {})
+        lineage = entries.get(name, {})
         sources = []
         for xref in xrefs:
             canonical = xref.source_record.canonical

@@ -62,7 +62,7 @@ def generate(path: Path, rows: int, seed: int = 42) -> None:
                              f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:00:00Z"])
 
 
-def run_child(backend: str, csv_path: Path, batch_size: int) -> None:
+def run_child(backend: str, csv_path: Path, batch_size: int, reader: str) -> None:
     """In a fresh process: migrate an empty database, then time the import."""
     import django
     from django.core.management import call_command
@@ -71,25 +71,22 @@ def run_child(backend: str, csv_path: Path, batch_size: int) -> None:
     sys.path.insert(0, str(ROOT))
     django.setup()
     call_command("migrate", verbosity=0)
-    from mdm.csv_import import read_csv
+    from mdm.csv_import import prepared_batches, read_csv_ahead
     from mdm.models import Customer
     from mdm.records import IngestSummary
     from mdm.services.ingest import source_records_ingest
 
     summary = IngestSummary()
     started = time.perf_counter()
-    batch = []
-    for record in read_csv(csv_path, "customer"):
-        batch.append(record)
-        if len(batch) >= batch_size:
-            summary.merge(source_records_ingest(system="salesforce", domain="customer", records=batch))
-            batch = []
-    if batch:
+    # As `manage.py import_records` runs it: rows read and prepared in a second process ("child"),
+    # or, for comparison, in this one ("same").
+    batches = read_csv_ahead if reader == "child" else prepared_batches
+    for batch in batches(csv_path, "customer", batch_size):
         summary.merge(source_records_ingest(system="salesforce", domain="customer", records=batch))
     elapsed = time.perf_counter() - started
     rows = summary.created + summary.unchanged + len(summary.quarantined)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| {backend} | {rows:,} | {elapsed:.1f} s | {rows / elapsed:,.0f} rows/s | "
+    print(f"| {backend} | {reader} | {rows:,} | {elapsed:.1f} s | {rows / elapsed:,.0f} rows/s | "
           f"{Customer.objects.count():,} | {len(summary.quarantined)} | {peak_mb:,.0f} MB |")
 
 
@@ -98,19 +95,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--reader", choices=["child", "same"], action="append",
+                        help="where rows are read and prepared: a second process (child, as import_records "
+                             "does) or the writing one (same); default both")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_child(args.child, args.csv, args.batch_size)
+        run_child(args.child, args.csv, args.batch_size, (args.reader or ["child"])[0])
         return
 
     csv_path = DATA / f"customers_{args.rows}.csv"
     if not csv_path.exists():
         generate(csv_path, args.rows)
-    print("| backend | rows | wall time | rate | golden records | quarantined | peak RSS |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for backend in args.backend or ["sqlite", "postgres"]:
+    print("| backend | reader | rows | wall time | rate | golden records | quarantined | peak RSS |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for backend, reader in [(b, r) for b in args.backend or ["sqlite", "postgres"] for r in args.reader or ["same", "child"]]:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with tempfile.TemporaryDirectory() as var_dir:
             env["CONCORD_VAR_DIR"] = var_dir
@@ -120,7 +120,7 @@ def main() -> None:
                     subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True)
                 env["DATABASE_URL"] = PG_BENCH
             subprocess.run([sys.executable, __file__, "--child", backend, "--csv", str(csv_path),
-                            "--batch-size", str(args.batch_size)], env=env, check=True)
+                            "--batch-size", str(args.batch_size), "--reader", reader], env=env, check=True)
 
 
 if __name__ == "__main__":

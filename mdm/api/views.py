@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from mdm.api import serializers as s
 from mdm.api.permissions import DomainPermission, has_domain_permission
 from mdm.choices import Domain, GoldenStatus
+from mdm.lineage import lineage_unpack
 from mdm.models import Contract, CrossReference, Customer, Project, golden_model
 from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, sources_of
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
@@ -76,7 +77,7 @@ def golden_detail(record, as_of: datetime | None = None) -> dict:
             raise NotFound(f"{record.id} did not exist at {as_of.isoformat()}")
         record = historical.instance
     data = _DETAIL[record.domain].to_representation(record)
-    data["lineage"] = record.lineage
+    data["lineage"] = lineage_unpack(record.lineage)
     data["sources"] = [_SOURCE.to_representation(xref) for xref in sources_of(record.id)]
     if as_of is not None:
         data["as_of"] = as_of.isoformat()

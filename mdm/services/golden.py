@@ -20,6 +20,7 @@ from mdm.bulk import insert_history, insert_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
 from mdm.correlation import current_correlation_id
+from mdm.lineage import lineage_pack, lineage_pack_one_source, lineage_unpack
 from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.policy import rules_for
@@ -127,8 +128,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
             continue
         rows = contributors.get(golden_id, [])
         before = golden_values(record) if golden_id not in new_records else {}
-        lineage_before = record.lineage or {}
-        values, lineage = {}, {}
+        lineage_before = lineage_unpack(record.lineage) if golden_id not in new_records else {}
         # Per contributor, once: its timestamp, completeness and resolved references.
         prepared = []
         for row in rows:
@@ -137,31 +137,32 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                 canonical[golden] = ref_targets.get((row["system_id"], target_domain, canonical.get(ref) or ""))
             updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
             prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
-        # A new golden record with one contributor and no override (most of an initial load): every
-        # rule picks that contributor's value, so the decisions are written down directly.
-        sole = prepared[0] if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id] else None
-        for name in attribute_names(domain):
-            rule = attribute_rules.get(name, default_rule)
-            if sole is not None:
-                row, canonical, updated_at, _ = sole
-                value = canonical.get(name)
-                present = value not in (None, "")
-                decision = Decision(value if present else None, rule.kind, row["system__name"] if present else None,
-                                    row["id"] if present else None, updated_at if present else None)
-            else:
+        if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id]:
+            # A new golden record with one contributor and no override (most of an initial load):
+            # every rule picks that contributor's value, so the decisions are written down directly.
+            row, canonical, updated_at, _ = prepared[0]
+            decided = {name: (attribute_rules.get(name, default_rule).kind,
+                              None if canonical.get(name) in (None, "") else canonical[name])
+                       for name in attribute_names(domain)}
+            values = {name: value for name, (_rule, value) in decided.items()}
+            packed = lineage_pack_one_source(decided, row["id"], [row["system__name"], row["source_id"], updated_at],
+                                             now_iso)
+        else:
+            values, lineage, packed = {}, {}, None
+            for name in attribute_names(domain):
                 candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
                               for row, canonical, updated_at, completeness in prepared]
                 override = _live_override(overrides[golden_id].get(name), candidates, now)
-                decision = decide(candidates, rule, override, now)
-            values[name] = decision.value
-            source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
-            entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
-                     "source_record_id": decision.source_record_id, "source_id": source_id,
-                     "source_updated_at": decision.source_updated_at, **decision.details}
-            previous = lineage_before.get(name, {})
-            same = {k: v for k, v in previous.items() if k != "decided_at"} == entry
-            entry["decided_at"] = previous.get("decided_at") if same and previous else now_iso
-            lineage[name] = entry
+                decision = decide(candidates, attribute_rules.get(name, default_rule), override, now)
+                values[name] = decision.value
+                source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
+                entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
+                         "source_record_id": decision.source_record_id, "source_id": source_id,
+                         "source_updated_at": decision.source_updated_at, **decision.details}
+                previous = lineage_before.get(name, {})
+                same = {k: v for k, v in previous.items() if k != "decided_at"} == entry
+                entry["decided_at"] = previous.get("decided_at") if same and previous else now_iso
+                lineage[name] = entry
         if not rows and golden_id not in new_records:
             # No contributor left: keep the record (its id stays valid) but mark it retired.
             if record.record_status == GoldenStatus.ACTIVE:
@@ -172,11 +173,13 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                 update_fields |= {"record_status", "revision"}
                 changed.append(golden_id)
             continue
-        if values == before and lineage == lineage_before and golden_id not in new_records and not force:
-            continue
+        if packed is None:
+            if values == before and lineage == lineage_before and golden_id not in new_records and not force:
+                continue
+            packed = lineage_pack(lineage, now_iso)
         for name, value in values.items():
             _assign(record, name, value)
-        record.lineage = lineage
+        record.lineage = packed
         record.correlation_id = current_correlation_id()
         if record.record_status == GoldenStatus.RETIRED and rows:
             record.record_status = GoldenStatus.ACTIVE
@@ -204,10 +207,12 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                                  default_change_reason=history_reason, default_date=now)
     touched = created + changed
     if touched:
-        outbox_enqueue(domain, [*to_create, *to_update])
+        records = [*to_create, *to_update]
+        plain = {record.pk: golden_values(record) for record in records}  # outbox and receivers share them
+        outbox_enqueue(domain, records, values=plain)
         current_matcher().golden_changed(domain, touched, created=created)
         golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
-                                    records=[*to_create, *to_update])
+                                    records=records, values=plain)
     return RecomputeResult(created=created, changed=changed)
 
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mdm.bulk import insert_history, insert_objects
+from mdm.bulk import insert_history, insert_objects, new_rows
 from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
 from mdm.correlation import correlation
@@ -36,7 +36,7 @@ from mdm.models import (
     SourceSystem,
     golden_model,
 )
-from mdm.records import IncomingRecord, IngestSummary, Rejection
+from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
 from mdm.services.golden import golden_records_recompute, reference_targets
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,20 @@ _MIN = datetime.min.isoformat()
 
 @dataclass
 class _Accepted:
-    incoming: IncomingRecord
-    values: dict[str, Any]
-    content_hash: str
-    existing: SourceRecord | None = None
+    prepared: PreparedRecord
+    existing: Any = None  # the SourceRecord held, or the new row written for it
+
+    @property
+    def incoming(self) -> IncomingRecord:
+        return self.prepared.incoming
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.prepared.values
+
+    @property
+    def content_hash(self) -> str:
+        return self.prepared.content_hash
 
 
 def content_hash(record: IncomingRecord) -> str:
@@ -73,18 +83,38 @@ def source_system(name: str) -> SourceSystem:
         raise LookupError(f"unknown system {name!r}; known systems: {known}") from None
 
 
-def source_records_ingest(*, system: str, domain: str, records: Iterable[IncomingRecord], acting_user=None,
-                          correlation_id: str | None = None, batch_size: int | None = None,
+def source_record_prepare(domain: str, record: IncomingRecord, matcher=None) -> PreparedRecord:
+    """Everything ingestion does to one record that needs no database: standardize, validate,
+    hash, and the matcher's own preparation (`prepare`, when the matcher has one) of valid values."""
+    values, errors = _validate(domain, record)
+    prepare = getattr(matcher, "prepare", None)
+    material = prepare(domain, values) if prepare is not None and not errors else None
+    return PreparedRecord(record, values, errors, content_hash(record), material)
+
+
+def source_records_prepare(domain: str, records: Iterable[IncomingRecord]) -> list[PreparedRecord]:
+    matcher = current_matcher()
+    return [source_record_prepare(domain, record, matcher) for record in records]
+
+
+def source_records_ingest(*, system: str, domain: str, records: Iterable[IncomingRecord | PreparedRecord],
+                          acting_user=None, correlation_id: str | None = None, batch_size: int | None = None,
                           reason: str = "") -> IngestSummary:
-    """Ingest what `system` says about `domain` objects. Returns counts and the quarantined."""
+    """Ingest what `system` says about `domain` objects. Returns counts and the quarantined.
+
+    Records may come prepared already (source_records_prepare, e.g. in another process); the
+    others are prepared here."""
     if domain not in Domain.values:
         raise LookupError(f"unknown domain {domain!r}; expected one of {', '.join(Domain.values)}")
     source = source_system(system)
     batch_size = batch_size or settings.CONCORD_INGEST_BATCH_SIZE
     summary = IngestSummary()
+    matcher = current_matcher()
     with correlation(correlation_id):
-        batch: list[IncomingRecord] = []
+        batch: list[PreparedRecord] = []
         for record in records:
+            if not isinstance(record, PreparedRecord):
+                record = source_record_prepare(domain, record, matcher)
             batch.append(record)
             if len(batch) >= batch_size:
                 summary.merge(_ingest_batch(source, domain, batch, acting_user, reason))
@@ -94,14 +124,16 @@ def source_records_ingest(*, system: str, domain: str, records: Iterable[Incomin
     return summary
 
 
-def _rounds(records: list[IncomingRecord]) -> list[list[IncomingRecord]]:
+def _rounds(records: list[PreparedRecord]) -> list[list[PreparedRecord]]:
     """Split a batch so each part holds a source key once; versions of one key go oldest first."""
-    by_key: dict[tuple[str, str], list[IncomingRecord]] = defaultdict(list)
+    by_key: dict[tuple[str, str], list[PreparedRecord]] = defaultdict(list)
     for record in records:
-        by_key[(str(record.object_type), str(record.source_id))].append(record)
-    rounds: list[list[IncomingRecord]] = []
+        by_key[(str(record.incoming.object_type), str(record.incoming.source_id))].append(record)
+    rounds: list[list[PreparedRecord]] = []
     for versions in by_key.values():
-        versions.sort(key=lambda r: _order_key(r.source_updated_at, r.source_version, content_hash(r)))
+        if len(versions) > 1:
+            versions.sort(key=lambda r: _order_key(r.incoming.source_updated_at, r.incoming.source_version,
+                                                   r.content_hash))
         for index, record in enumerate(versions):
             if len(rounds) <= index:
                 rounds.append([])
@@ -127,13 +159,13 @@ def _cyclic_gc_paused():
         gc.enable()
 
 
-def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+def _ingest_batch(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
     with _cyclic_gc_paused():
         return _ingest_batch_rounds(source, domain, records, acting_user, reason)
 
 
-def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
                          reason: str) -> IngestSummary:
     summary = IngestSummary()
     for part in _rounds(records):
@@ -166,7 +198,7 @@ def _validate(domain: str, record: IncomingRecord) -> tuple[dict[str, Any], dict
     return values, errors
 
 
-def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecord], acting_user,
+def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
     summary = IngestSummary()
     now = timezone.now()
@@ -177,11 +209,10 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
     accepted: list[_Accepted] = []
     rejected: list[tuple[IncomingRecord, dict[str, list[str]]]] = []
     for record in records:
-        values, errors = _validate(domain, record)
-        if errors:
-            rejected.append((record, errors))
+        if record.errors:
+            rejected.append((record.incoming, record.errors))
         else:
-            accepted.append(_Accepted(record, values, content_hash(record)))
+            accepted.append(_Accepted(record))
 
     # Known versions of these source keys, in one query.
     existing: dict[tuple[str, str], SourceRecord] = {}
@@ -242,15 +273,16 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
             changed_items.append(item)
 
     # New source records.
-    fresh = []
-    for item in new_items:
-        item.existing = SourceRecord(
-            system=source, domain=domain, object_type=item.incoming.object_type, source_id=item.incoming.source_id,
-            payload=item.incoming.payload, canonical=item.values, source_updated_at=item.incoming.source_updated_at,
-            source_version=item.incoming.source_version or "", content_hash=item.content_hash, received_at=now,
-            is_deleted=item.incoming.deleted, correlation_id=correlation_id)
-        fresh.append(item.existing)
-    insert_objects(fresh)
+    fresh = new_rows(SourceRecord, [
+        {"system_id": source.id, "domain": domain, "object_type": item.incoming.object_type,
+         "source_id": item.incoming.source_id, "payload": item.incoming.payload, "canonical": item.values,
+         "source_updated_at": item.incoming.source_updated_at, "source_version": item.incoming.source_version or "",
+         "content_hash": item.content_hash, "received_at": now, "is_deleted": item.incoming.deleted,
+         "correlation_id": correlation_id}
+        for item in new_items])
+    for item, row in zip(new_items, fresh, strict=True):
+        item.existing = row  # a plain row (mdm.bulk.new_rows): only its id is read from here on
+    insert_objects(fresh, model=SourceRecord)
     summary.created += len(fresh)
 
     # Newer versions of known source records.
@@ -283,7 +315,8 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
         matcher = current_matcher()
         outcomes = matcher.match(domain, [
             MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
-                       object_type=item.incoming.object_type, attributes=resolved[id(item)])
+                       object_type=item.incoming.object_type, attributes=resolved[id(item)],
+                       prepared=item.prepared.match_material)
             for index, item in enumerate(to_link)])
         group_golden: dict[str, str] = {}
         xrefs = []
@@ -299,9 +332,9 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[IncomingRecor
                     group_golden[group] = record.id
                     new_golden[record.id] = record
                 golden_id = group_golden[group]
-            xrefs.append(CrossReference(source_record=item.existing, domain=domain, golden_id=golden_id,
-                                        original_golden_id=golden_id,
-                                        linked_by=outcome.rule or "new", score=outcome.score or None))
+            xrefs.append({"source_record_id": item.existing.id, "domain": domain, "golden_id": golden_id,
+                          "original_golden_id": golden_id, "linked_by": outcome.rule or "new",
+                          "score": outcome.score or None})
             link_results.append((outcome, golden_id, item.existing.id))
             summary.review_candidates += len(outcome.review)
             touched.append(golden_id)
@@ -328,9 +361,10 @@ def _new_id(model) -> str:
     return new_golden_id(model.ID_PREFIX)
 
 
-def _bulk_create_xrefs(xrefs: list[CrossReference], acting_user, reason: str) -> None:
-    insert_objects(xrefs)
-    insert_history(CrossReference, xrefs, user=acting_user, reason=reason)
+def _bulk_create_xrefs(xrefs: list[dict[str, Any]], acting_user, reason: str) -> None:
+    rows = new_rows(CrossReference, xrefs)
+    insert_objects(rows, model=CrossReference)
+    insert_history(CrossReference, rows, user=acting_user, reason=reason)
 
 
 def _quarantine(source: SourceSystem, domain: str, rejected, correlation_id: str) -> None:

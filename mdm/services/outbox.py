@@ -27,19 +27,22 @@ def _plain(value):
     return value
 
 
-def outbound_payload(record: GoldenRecord) -> dict:
+def outbound_payload(record: GoldenRecord, values: dict | None = None) -> dict:
+    """What goes out for a golden record; `values`: its golden_values, when already at hand."""
     from mdm.services.golden import golden_values
 
+    values = golden_values(record) if values is None else values
     payload = {"golden_id": record.id, "domain": record.domain, "revision": record.revision,
                "record_status": record.record_status,
-               "attributes": {name: _plain(value) for name, value in golden_values(record).items()}}
+               "attributes": {name: _plain(value) for name, value in values.items()}}
     if record.domain == "contract":
         payload["version"] = record.version
     return payload
 
 
-def outbox_enqueue(domain: str, records: list[GoldenRecord]) -> int:
-    """Write one outbound message per subscribed system for each changed golden record."""
+def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, dict] | None = None) -> int:
+    """Write one outbound message per subscribed system for each changed golden record
+    (`values`: golden_values by golden id, when the caller has them)."""
     systems = [system for system in SourceSystem.objects.filter(is_active=True) if domain in system.sync_back_domains]
     if not systems or not records:
         return 0
@@ -54,7 +57,7 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord]) -> int:
     for record in records:
         if record.record_status == GoldenStatus.MERGED:
             continue  # the survivor carries the data now; its own message goes out
-        payload = convert["payload"](outbound_payload(record))
+        payload = convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))
         operation = "retire" if record.record_status == GoldenStatus.RETIRED else "upsert"
         for system in systems:
             rows.append([system.id, domain, record.id, operation, payload,

@@ -71,7 +71,7 @@ def test_two_systems_pages_about_the_same_customers_queue_instead_of_deadlocking
 
     assert Customer.objects.count() == FIRMS  # every record linked to its firm
     for customer in Customer.objects.all():
-        systems = {entry["system"] for entry in customer.lineage.values() if entry.get("system")}
+        systems = {entry["system"] for entry in customer.lineage_entries.values() if entry.get("system")}
         assert "netsuite" in systems or "salesforce" in systems
     # Nothing was lost between the two writers: survivorship from scratch changes no golden record.
     result = golden_records_recompute("customer", list(Customer.objects.values_list("id", flat=True)))

@@ -25,7 +25,7 @@ def test_the_same_company_written_differently_in_two_systems_becomes_one_golden_
     erp(record("42", object_type="customer", name="MUELLER CONSULTING", country="DE", city="Berlin",
                postal_code="10115", phone="+49 30 1234567", tax_id="DE123456789"))
     assert Customer.objects.count() == 1
-    assert Customer.objects.get().lineage["tax_id"]["system"] == "netsuite"
+    assert Customer.objects.get().lineage_entries["tax_id"]["system"] == "netsuite"
 
 
 def test_a_subsidiary_with_its_own_tax_id_in_another_country_stays_apart():

@@ -20,9 +20,9 @@ def test_a_new_source_record_creates_a_golden_record_with_lineage_and_cross_refe
     assert (summary.created, summary.golden_created) == (1, 1)
     golden = Customer.objects.get()
     assert (golden.name, golden.country, golden.phone) == ("Acme GmbH", "DE", "+49301234567")
-    assert golden.lineage["name"]["system"] == "salesforce"
-    assert golden.lineage["name"]["source_id"] == "001A"
-    assert golden.lineage["name"]["rule"] == "trust"
+    assert golden.lineage_entries["name"]["system"] == "salesforce"
+    assert golden.lineage_entries["name"]["source_id"] == "001A"
+    assert golden.lineage_entries["name"]["rule"] == "trust"
     assert CrossReference.objects.get().golden_id == golden.id
 
 
@@ -89,7 +89,7 @@ def test_two_systems_saying_the_same_customer_meet_in_one_golden_record_and_trus
                               phone="+49 30 1234567", tax_id="DE123456789", currency="EUR"))
     golden = Customer.objects.get()
     assert golden.name == "ACME G.m.b.H."  # netsuite is trusted first for customers
-    assert golden.lineage["name"]["system"] == "netsuite"
+    assert golden.lineage_entries["name"]["system"] == "netsuite"
     assert golden.tax_id == "123456789" and golden.currency == "EUR"
     assert CrossReference.objects.filter(golden_id=golden.id).count() == 2
 
@@ -174,7 +174,7 @@ def test_a_rule_change_takes_effect_when_golden_records_are_recomputed():
         trust_order=["salesforce", "netsuite", "tryton", "psa", "csv"])
     assert golden_records_recompute_all("customer") == 1
     golden = Customer.objects.get()
-    assert golden.name == "Acme Corporation" and golden.lineage["name"]["system"] == "salesforce"
+    assert golden.name == "Acme Corporation" and golden.lineage_entries["name"]["system"] == "salesforce"
 
 
 def test_a_new_golden_record_of_one_source_reads_as_full_survivorship_would_decide_it():
@@ -184,6 +184,6 @@ def test_a_new_golden_record_of_one_source_reads_as_full_survivorship_would_deci
     golden = Customer.objects.get()
     # Recomputing through every rule changes nothing: the shortcut taken at creation is exact.
     assert golden_records_recompute("customer", [golden.id]).changed == []
-    assert golden.lineage["tax_id"] == {"value": None, "rule": "trust", "system": None, "source_record_id": None,
+    assert golden.lineage_entries["tax_id"] == {"value": None, "rule": "trust", "system": None, "source_record_id": None,
                                         "source_id": None, "source_updated_at": None,
-                                        "decided_at": golden.lineage["tax_id"]["decided_at"]}
+                                        "decided_at": golden.lineage_entries["tax_id"]["decided_at"]}

@@ -24,7 +24,7 @@ def test_a_pinned_override_beats_the_sources_until_removed(acme, alice):
                             acting_user=alice)
     acme.refresh_from_db()
     assert acme.name == "Acme Corporation"
-    assert acme.lineage["name"]["rule"] == "steward override"
+    assert acme.lineage_entries["name"]["rule"] == "steward override"
     source_records_ingest(system="salesforce", domain="customer", records=[
         record("001A", updated=at(2), name="Acme Inc", country="US")])
     acme.refresh_from_db()

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from mdm.csv_import import count_rows, read_csv
+from mdm.csv_import import count_rows, read_csv_ahead
 from mdm.records import DOMAINS, IngestSummary
 from mdm.services.ingest import source_records_ingest, source_system
 
@@ -33,15 +33,8 @@ class Command(BaseCommand):
         summary = IngestSummary()
         progress = tqdm(total=count_rows(file), unit="rows", desc=f"{system} {domain}",
                         disable=options.get("verbosity", 1) == 0, file=self.stderr)
-        batch = []
-        for record in read_csv(file, domain):
-            batch.append(record)
-            if len(batch) >= batch_size:
-                summary.merge(source_records_ingest(system=system, domain=domain, records=batch,
-                                                    reason=f"CSV import of {file.name}"))
-                progress.update(len(batch))
-                batch = []
-        if batch:
+        # Rows are read and prepared in a second process, a few batches ahead of the writing.
+        for batch in read_csv_ahead(file, domain, batch_size):
             summary.merge(source_records_ingest(system=system, domain=domain, records=batch,
                                                 reason=f"CSV import of {file.name}"))
             progress.update(len(batch))
