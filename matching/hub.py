@@ -133,9 +133,10 @@ def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]
     return rows
 
 
-def _indexed(domain: str, keys: list[str]) -> list[tuple[str, str]]:
+def _indexed(domain: str, keys: Collection[str]) -> list[tuple[str, str]]:
     """(key, golden id) rows of the blocking index for these keys."""
-    # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan.
+    # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan. A set, because
+    # Django walks a list's items one by one to resolve expressions before the lookup sees it.
     return list(BlockingKey.objects.filter(domain=domain, key__any=keys).values_list("key", "golden_id"))
 
 
@@ -192,7 +193,7 @@ class HubMatcher:
             keys.append(record_keys)
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
-        for key, golden_id in _indexed(domain, sorted({key for record_keys in keys for key in record_keys})):
+        for key, golden_id in _indexed(domain, {key for record_keys in keys for key in record_keys}):
             golden_by_key[key].append(golden_id)
         candidate_ids = {g for ids in golden_by_key.values() if len(ids) <= MAX_BLOCK_SIZE for g in ids}
         golden_rows = _golden_values(domain, candidate_ids)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import orjson
 from django.db.models import Field, ForeignObject, Lookup
 
-
 _TEXT_TYPES = {"CharField", "TextField", "SlugField"}
 _INT_TYPES = {"IntegerField", "BigIntegerField", "AutoField", "BigAutoField", "SmallIntegerField",
               "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from matching.models import CandidateStatus, MatchCandidate
 from mdm.canonical import REFERENCES, attribute_names
 from mdm.choices import Domain, GoldenStatus, OutboxStatus, QuarantineStatus
+from mdm.lineage import lineage_unpack
 from mdm.models import (
     AttributeOverride,
     Contract,
@@ -26,7 +27,6 @@ from mdm.models import (
     golden_model,
 )
 from mdm.selectors import sources_of
-from mdm.lineage import lineage_unpack
 from stewardship.conf import sla_hours
 from stewardship.models import ChangeRequest, ChangeStatus
 from stewardship.permissions import access_of, restrict

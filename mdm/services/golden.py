@@ -26,7 +26,7 @@ from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRe
 from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
 from mdm.signals import golden_records_changed
-from mdm.survivorship import Candidate, Decision, Override, decide, fingerprint, override_alive
+from mdm.survivorship import Candidate, Override, decide, fingerprint, override_alive
 
 _DATE_FIELDS = {"start_date", "end_date"}
 _DECIMAL_FIELDS = {"total_value", "budget"}
@@ -209,7 +209,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     if touched:
         records = [*to_create, *to_update]
         plain = {record.pk: golden_values(record) for record in records}  # outbox and receivers share them
-        outbox_enqueue(domain, records, values=plain)
+        outbox_enqueue(domain, records, values=plain, created=created)
         current_matcher().golden_changed(domain, touched, created=created)
         golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
                                     records=records, values=plain)

@@ -7,6 +7,7 @@ revision twice — a retried transaction, a re-run — adds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -40,9 +41,11 @@ def outbound_payload(record: GoldenRecord, values: dict | None = None) -> dict:
     return payload
 
 
-def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, dict] | None = None) -> int:
+def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, dict] | None = None,
+                   created: Collection[str] = ()) -> int:
     """Write one outbound message per subscribed system for each changed golden record
-    (`values`: golden_values by golden id, when the caller has them)."""
+    (`values`: golden_values by golden id, when the caller has them; `created`: those of the
+    records this transaction created)."""
     systems = [system for system in SourceSystem.objects.filter(is_active=True) if domain in system.sync_back_domains]
     if not systems or not records:
         return 0
@@ -53,18 +56,23 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
                "status", "attempts", "replays", "next_attempt_at", "last_error", "external_id", "created_at"]
     convert = {name: column_converter(OutboxMessage, name) for name in ("payload", "next_attempt_at", "created_at")}
     stamp = convert["created_at"](now)
-    rows = []
+    rows, first_rows = [], []
+    created = set(created)
     for record in records:
         if record.record_status == GoldenStatus.MERGED:
             continue  # the survivor carries the data now; its own message goes out
         payload = convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))
         operation = "retire" if record.record_status == GoldenStatus.RETIRED else "upsert"
+        into = first_rows if record.pk in created else rows
         for system in systems:
-            rows.append([system.id, domain, record.id, operation, payload,
+            into.append([system.id, domain, record.id, operation, payload,
                          f"{system.name}:{record.id}:r{record.revision}", correlation_id, OutboxStatus.PENDING, 0,
                          0, stamp, "", "", stamp])
+    # A golden record created in this transaction has no message yet: its rows go straight in. A
+    # changed one's revision may have been written already (a re-run): its key is then skipped.
+    insert_rows(OutboxMessage._meta.db_table, columns, first_rows)
     insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
-    return len(rows)
+    return len(rows) + len(first_rows)
 
 
 def statistics_stale(changed_since_analyze: int, estimated_rows: float) -> bool:
