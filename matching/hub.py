@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -133,11 +134,18 @@ def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]
     return rows
 
 
+def key_hash(domain: str, key: str) -> int:
+    """What the blocking index stores for a key: 64 bits of BLAKE2b over 'domain|key', signed."""
+    return int.from_bytes(blake2b(f"{domain}|{key}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def _indexed(domain: str, keys: Collection[str]) -> list[tuple[str, str]]:
     """(key, golden id) rows of the blocking index for these keys."""
+    by_hash = {key_hash(domain, key): key for key in keys}
     # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan. A set, because
     # Django walks a list's items one by one to resolve expressions before the lookup sees it.
-    return list(BlockingKey.objects.filter(domain=domain, key__any=keys).values_list("key", "golden_id"))
+    rows = BlockingKey.objects.filter(key_hash__any=set(by_hash)).values_list("key_hash", "golden_id")
+    return [(by_hash[hashed], golden_id) for hashed, golden_id in rows]
 
 
 def _source_keys_of(golden_ids) -> dict[str, set[str]]:
@@ -293,6 +301,6 @@ def index_golden_records(domain: str, golden_ids: list[str], created: Collection
         BlockingKey.objects.filter(golden_id__any=known).delete()
     rows = []
     for golden_id, record in _golden_engine_records(domain, ids).items():
-        rows.extend([domain, key, golden_id] for key in keys_of(domain, record))
-    insert_rows(BlockingKey._meta.db_table, ["domain", "key", "golden_id"], rows)
+        rows.extend([domain, key_hash(domain, key), golden_id] for key in keys_of(domain, record))
+    insert_rows(BlockingKey._meta.db_table, ["domain", "key_hash", "golden_id"], rows)
     return len(rows)

@@ -70,13 +70,15 @@ class BlockingKey(models.Model):
     its candidates with one indexed lookup instead of a scan."""
 
     domain = models.CharField(max_length=10, choices=Domain.choices)
-    key = models.CharField(max_length=255)
+    # 64 bits of BLAKE2b over "domain|key" (matching.hub.key_hash), not the key's text: an initial
+    # load writes eight keys per record, and an integer index takes them in and answers lookups in
+    # a fraction of the time and space of a text one. Two keys sharing a hash only add a candidate
+    # pair, which scoring then judges like any other.
+    key_hash = models.BigIntegerField()
     golden_id = models.CharField(max_length=24, db_index=True)
 
     class Meta:
-        # The key leads: it is what lookups select on, and the planner must see that even when a bulk
-        # load has left its statistics behind.
-        indexes = [models.Index(fields=["key", "domain"], name="blocking_key_by_key")]
+        indexes = [models.Index(fields=["key_hash"], name="blocking_key_by_hash")]
 
 
 class MatchModel(models.Model):

@@ -9,7 +9,6 @@ a "not a match" pair is never merged or proposed again.
 
 from __future__ import annotations
 
-import zlib
 from collections import defaultdict
 from itertools import combinations
 
@@ -25,8 +24,9 @@ from mdm.models import golden_model
 from mdm.services.merge import golden_record_merge
 
 
-def shard_of(key: str, shards: int) -> int:
-    return zlib.crc32(key.encode()) % shards
+def shard_of(key_hash: int, shards: int) -> int:
+    """The shard of a blocking key, by its stored hash (already uniformly spread)."""
+    return key_hash % shards
 
 
 def rematch_start(domain: str, *, shards: int = 8) -> RematchRun:
@@ -55,8 +55,8 @@ def _pairs_with_verdicts(domain: str, pairs: list[tuple[str, str]]):
 def rematch_shard(run_id: int, shard: int) -> int:
     """Score this shard's pairs and, if it was the last shard, apply the run. Returns pairs kept."""
     run = RematchRun.objects.get(pk=run_id)
-    members: dict[str, list[str]] = defaultdict(list)
-    for key, golden_id in BlockingKey.objects.filter(domain=run.domain).values_list("key", "golden_id").iterator(
+    members: dict[int, list[str]] = defaultdict(list)
+    for key, golden_id in BlockingKey.objects.filter(domain=run.domain).values_list("key_hash", "golden_id").iterator(
             chunk_size=10_000):
         if shard_of(key, run.shards) == shard:
             members[key].append(golden_id)

@@ -33,7 +33,7 @@ def build(n: int) -> None:
 
     from benchmarks.hub.ingest import DATA, generate
     from matching.engine import blocking_keys
-    from matching.hub import standardized_record
+    from matching.hub import key_hash, standardized_record
     from mdm.canonical import standardize_record
     from mdm.models import new_golden_id
 
@@ -59,9 +59,9 @@ def build(n: int) -> None:
                                            "payment_terms", "credit_status")]])
                 keys.extend((key, golden_id) for key in blocking_keys(
                     "customer", standardized_record("customer", golden_id, values), standardized=True))
-        with cursor.cursor.copy("COPY matching_blockingkey (domain, key, golden_id) FROM STDIN") as key_copy:
+        with cursor.cursor.copy("COPY matching_blockingkey (domain, key_hash, golden_id) FROM STDIN") as key_copy:
             for key, golden_id in keys:
-                key_copy.write_row(["customer", key, golden_id])
+                key_copy.write_row(["customer", key_hash("customer", key), golden_id])
         cursor.execute("ANALYZE mdm_customer; ANALYZE matching_blockingkey")
     print(f"built {n:,} golden customers and their blocking keys in {time.perf_counter() - started:.0f} s")
 
