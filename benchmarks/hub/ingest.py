@@ -2,9 +2,11 @@
 validate, match, link or create, survivorship, history, outbox), on SQLite and on PostgreSQL.
 
     .venv/bin/python benchmarks/hub/ingest.py --rows 100000 --backend sqlite
-    .venv/bin/python benchmarks/hub/ingest.py --rows 100000 --backend postgres
+    .venv/bin/python benchmarks/hub/ingest.py --rows 100000 --backend postgres --reader child
 
-Each run starts from an empty database. Prints one Markdown table row.
+Each run starts from an empty database and prints one Markdown table row. `--reader child` reads
+and prepares rows in a second process, as `import_records` does; `--reader same` does it in the
+writing process, the way it ran before, side by side for comparison (default: both).
 """
 
 from __future__ import annotations
