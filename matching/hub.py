@@ -74,10 +74,14 @@ def forms_of(domain: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str
     found = _FORMS_MEMO.get(memo_key)
     if found is not None:
         return {**found[0], "id": raw.get("id")}, found[1]
-    standardized = standardize_record(SCHEMAS[domain], raw)
-    keys = blocking_keys(domain, standardized, standardized=True)
+    standardized, keys = _worked_out(domain, raw)
     _remember(memo_key, standardized, keys)
     return standardized, keys
+
+
+def _worked_out(domain: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    standardized = standardize_record(SCHEMAS[domain], raw)
+    return standardized, blocking_keys(domain, standardized, standardized=True)
 
 
 def keys_of(domain: str, raw: dict[str, Any]) -> list[str]:
@@ -189,8 +193,7 @@ class HubMatcher:
         """Engine values, standard forms and blocking keys of standardized canonical values, before
         references are resolved: pure, so a CSV import works it out in its reading process."""
         raw = engine_record(domain, "", values)
-        standardized = standardize_record(SCHEMAS[domain], raw)
-        return raw, standardized, blocking_keys(domain, standardized, standardized=True)
+        return raw, *_worked_out(domain, raw)
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         model = domain_model(domain)

@@ -2,9 +2,10 @@
 
 import pytest
 
-from matching.hub import key_hash
+from matching.hub import HubMatcher, _batch_forms, key_hash
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate
 from matching.services import match_candidate_reject
+from mdm.matchers import MatchInput
 from mdm.models import Customer
 from mdm.services.ingest import source_records_ingest
 from tests.conftest import record
@@ -61,8 +62,6 @@ def test_a_rejected_pair_never_comes_back(alice):
     match_candidate_reject(candidate_id=candidate.id, acting_user=alice, reason="different firms")
     # Matched again (as a re-match after a rule change does), the CRM record finds only its own
     # golden record: the rejected one is neither linked nor proposed.
-    from matching.hub import HubMatcher
-    from mdm.matchers import MatchInput
     from mdm.models import SourceRecord
 
     again = SourceRecord.objects.get(source_id="001")
@@ -107,3 +106,20 @@ def test_the_same_project_from_two_systems_meets_in_one_golden_record():
     from mdm.models import Project
 
     assert Project.objects.count() == 1
+
+
+def test_a_record_prepared_ahead_matches_as_one_worked_out_in_the_batch():
+    values = {"name": "Hooli Inc.", "country": "US", "tax_id": "111111111", "phone": "+12125550100"}
+    prepared = HubMatcher().prepare("customer", values)
+    ahead = _batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account", prepared=prepared))
+    here = _batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account"))
+    assert ahead == here and ahead[1]
+
+
+def test_a_preparation_made_before_a_reference_resolved_is_not_used():
+    before = {"number": "C-1", "title": "Support", "customer": None}
+    prepared = HubMatcher().prepare("contract", before)
+    resolved = {**before, "customer": "CUS-0000000001"}
+    forms = _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder", prepared=prepared))
+    assert forms == _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder"))
+    assert forms[0]["customer_id"] == "CUS-0000000001"
