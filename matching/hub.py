@@ -23,7 +23,7 @@ from matching.engine.scoring import Decision, score_arrays
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
 from mdm.bulk import insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
-from mdm.models import CrossReference, golden_model
+from mdm.models import CrossReference, GoldenRecord, golden_model
 
 # A key shared by more golden records than this tells little (a switchboard number, a generic city
 # and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
@@ -125,17 +125,24 @@ def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
 
 def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
     """Active golden records in the engine's field names, not yet standardized."""
-    fields = ["id"] + [("customer_id" if f.name == "customer_id" else f.name) for f in SCHEMAS[domain].fields]
     model = golden_model(domain)
     rows = {}
     # Status is checked here, not in SQL: a status condition can lure the planner off the primary key.
-    for row in model.objects.filter(pk__any=list(golden_ids)).values(*fields, "record_status"):
-        if row.pop("record_status") != "active":
-            continue
-        values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-        values["customer"] = values.pop("customer_id", None)
-        rows[row["id"]] = engine_record(domain, row["id"], values)
+    for row in model.objects.filter(pk__any=list(golden_ids)).values(*_COLUMNS[domain], "record_status"):
+        if row.pop("record_status") == "active":
+            rows[row["id"]] = _engine_values(domain, row)
     return rows
+
+
+def _engine_values(domain: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A golden record's columns (_COLUMNS) as an engine record."""
+    values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+    values["customer"] = values.pop("customer_id", None)
+    return engine_record(domain, row["id"], values)
+
+
+# The golden record columns the engine reads: its fields, a customer reference by its column.
+_COLUMNS = {domain: ["id", *[field.name for field in schema.fields]] for domain, schema in SCHEMAS.items()}
 
 
 def key_hash(domain: str, key: str) -> int:
@@ -290,20 +297,31 @@ class HubMatcher:
             if review.golden_id != golden_id]
         MatchCandidate.objects.bulk_create(candidates, ignore_conflicts=True)
 
-    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = (),
+                       records: Collection[GoldenRecord] | None = None) -> None:
         """Keep the blocking index equal to the golden records' current values."""
-        index_golden_records(domain, golden_ids, created=created)
+        index_golden_records(domain, golden_ids, created=created, records=records)
 
 
-def index_golden_records(domain: str, golden_ids: list[str], created: Collection[str] = ()) -> int:
+def index_golden_records(domain: str, golden_ids: list[str], created: Collection[str] = (),
+                         records: Collection[GoldenRecord] | None = None) -> int:
+    """Replace the blocking keys of these golden records. `records`: their saved instances, when the
+    caller holds them all (ingestion does), so they are not read back."""
     ids = list(dict.fromkeys(golden_ids))
     created = set(created)
     # A golden record created in this transaction has no keys yet: nothing to delete for it.
     known = [golden_id for golden_id in ids if golden_id not in created]
     if known:
         BlockingKey.objects.filter(golden_id__any=known).delete()
+    held = {record.pk: record for record in records or ()}
+    if held.keys() >= set(ids):
+        engine_records = {golden_id: _engine_values(domain, {column: getattr(held[golden_id], column)
+                                                             for column in _COLUMNS[domain]})
+                          for golden_id in ids if held[golden_id].record_status == "active"}
+    else:
+        engine_records = _golden_engine_records(domain, ids)
     rows = []
-    for golden_id, record in _golden_engine_records(domain, ids).items():
+    for golden_id, record in engine_records.items():
         rows.extend([domain, key_hash(domain, key), golden_id] for key in keys_of(domain, record))
     insert_rows(BlockingKey._meta.db_table, ["domain", "key_hash", "golden_id"], rows)
     return len(rows)

@@ -60,9 +60,11 @@ class Matcher(Protocol):
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 
-    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = (),
+                       records: Collection[Any] | None = None) -> None:
         """Called after golden records were created or changed, inside the same transaction;
-        `created` are those of `golden_ids` that are new."""
+        `created` are those of `golden_ids` that are new; `records` the saved instances, when the
+        caller holds them."""
 
 
 _LEGAL_SUFFIXES = re.compile(
@@ -132,7 +134,8 @@ class ExactKeyMatcher:
             outcomes.append(outcome)
         return outcomes
 
-    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = ()) -> None:
+    def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = (),
+                       records: Collection[Any] | None = None) -> None:
         """Keep this matcher's keys on the golden rows (match_key, alt_match_key). Only this matcher
         pays for them: the hub matcher keeps its own blocking index."""
         from mdm.models import golden_model

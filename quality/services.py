@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,12 +95,15 @@ def _owners(domain: str, countries: dict[str, str]) -> dict[str, int | None]:
 
 def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: dict[str, list[Rule]] | None = None,
                             now: datetime | None = None, follow: bool = True,
-                            values: dict[str, dict[str, Any]] | None = None) -> EvaluationResult:
+                            values: dict[str, dict[str, Any]] | None = None,
+                            created: Collection[str] = ()) -> EvaluationResult:
     """Evaluate `records` (golden records of `domain`) and make their violations say so: open one
     per failing rule (never a second open one), close those that no longer fail, leave waived ones.
 
     `follow`: also re-evaluate records of other domains whose cross-domain rules point at these
-    (a contract expiring opens the violation of the active project that relies on it)."""
+    (a contract expiring opens the violation of the active project that relies on it).
+    `values`: golden_values by id, when at hand. `created`: those of `records` created in this
+    transaction: they hold no violations yet and nothing points at them yet, so neither is looked up."""
     rules = active_rules() if rules is None else rules
     now = now or timezone.now()
     result = EvaluationResult(evaluated=len(records))
@@ -114,7 +117,8 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
     result.failing = len({finding.record for finding in findings})
     failing = {(finding.rule, finding.record): finding for finding in findings}
 
-    ids = [record.pk for record in records]
+    created = set(created)
+    ids = [record.pk for record in records if record.pk not in created]
     held: set[tuple[int, str]] = set()
     active_keys = {rule.key for rule in domain_rules}
     statuses = {record.pk: record.record_status for record in records}
@@ -167,12 +171,13 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
 
 
 def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord], changed: list[str] | None = None,
-                            values: dict[str, dict[str, Any]] | None = None, **kwargs) -> None:
+                            created: list[str] | None = None, values: dict[str, dict[str, Any]] | None = None,
+                            **kwargs) -> None:
     """mdm.signals.golden_records_changed: evaluate the batch inside the same transaction."""
     if not settings.CONCORD_QUALITY_ON_INGEST:
         return
     now = timezone.now()
-    golden_records_evaluate(domain, records, now=now, values=values)
+    golden_records_evaluate(domain, records, now=now, values=values, created=created or ())
     if changed:
         # A merge saves the merged record without a signal and recomputes the survivor: the
         # merged record's violations close with it (one UPDATE; never for brand-new records).

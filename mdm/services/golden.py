@@ -210,7 +210,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
         records = [*to_create, *to_update]
         plain = {record.pk: golden_values(record) for record in records}  # outbox and receivers share them
         outbox_enqueue(domain, records, values=plain, created=created)
-        current_matcher().golden_changed(domain, touched, created=created)
+        current_matcher().golden_changed(domain, touched, created=created, records=records)
         golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
                                     records=records, values=plain)
     return RecomputeResult(created=created, changed=changed)

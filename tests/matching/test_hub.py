@@ -123,3 +123,19 @@ def test_a_preparation_made_before_a_reference_resolved_is_not_used():
     forms = _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder", prepared=prepared))
     assert forms == _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder"))
     assert forms[0]["customer_id"] == "CUS-0000000001"
+
+
+def test_indexing_from_held_records_writes_the_keys_reading_them_back_would():
+    from matching.hub import index_golden_records
+
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111",
+               phone="212 555 0100", city="New York", postal_code="10001"))
+    golden = Customer.objects.get()
+
+    def indexed():
+        return sorted(BlockingKey.objects.filter(golden_id=golden.id).values_list("key_hash", flat=True))
+
+    index_golden_records("customer", [golden.id])
+    read_back = indexed()
+    index_golden_records("customer", [golden.id], records=[golden])
+    assert indexed() == read_back and len(read_back) >= 4
