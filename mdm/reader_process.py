@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import queue
 import traceback
 from collections.abc import Callable, Iterator
@@ -32,12 +33,34 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
     # What the child inherited stays out of its garbage collections: they would walk the parent's
     # whole heap (and copy its pages) for objects this process never frees.
     gc.freeze()
+    parent = os.getppid()
     try:
         for batch in produce(*args):
-            out.put((_BATCH, batch))
-        out.put((_DONE, None))
+            _send(out, (_BATCH, batch), parent)
+        _send(out, (_DONE, None), parent)
+    except _ParentGone:
+        return
     except BaseException:  # noqa: BLE001 - everything is reported to the parent, which raises it
-        out.put((_FAILED, traceback.format_exc()))
+        try:
+            _send(out, (_FAILED, traceback.format_exc()), parent)
+        except _ParentGone:
+            return
+
+
+class _ParentGone(Exception):
+    pass
+
+
+def _send(out, message: tuple[str, Any], parent: int) -> None:
+    """Put, waiting while the queue is full, but not for a parent that died (killed outright, it
+    could not terminate this child, which would otherwise wait on a full queue forever)."""
+    while True:
+        try:
+            out.put(message, timeout=_POLL_SECONDS)
+            return
+        except queue.Full:
+            if os.getppid() != parent:
+                raise _ParentGone from None
 
 
 def _receive(out) -> tuple[str, Any]:
