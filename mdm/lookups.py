@@ -12,9 +12,10 @@ from __future__ import annotations
 import orjson
 from django.db.models import Field, ForeignObject, Lookup
 
-_TEXT_TYPES = {"CharField", "TextField", "SlugField"}
-_INT_TYPES = {"IntegerField", "BigIntegerField", "AutoField", "BigAutoField", "SmallIntegerField",
-              "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
+# Column types whose values need no conversion when already of this Python type.
+_PLAIN = {**dict.fromkeys(("CharField", "TextField", "SlugField"), str),
+          **dict.fromkeys(("IntegerField", "BigIntegerField", "AutoField", "BigAutoField", "SmallIntegerField",
+                           "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"), int)}
 
 
 class AnyOf(Lookup):
@@ -27,8 +28,7 @@ class AnyOf(Lookup):
         values = list(self.rhs)
         # Text ids against a text column, whole numbers against an integer one: nothing to convert
         # (a batch's tens of thousands of values each went through the field's conversion).
-        plain = str if field.get_internal_type() in _TEXT_TYPES else int if field.get_internal_type() in _INT_TYPES \
-            else None
+        plain = _PLAIN.get(field.get_internal_type())
         if plain is None or not all(type(value) is plain for value in values):
             values = [field.get_db_prep_value(value, connection, prepared=False) for value in values]
         if not values:
