@@ -4,6 +4,7 @@ quarantine and the outbox. Services in mdm.services are the only writers."""
 from __future__ import annotations
 
 import secrets
+import time
 
 from django.conf import settings
 from django.db import models
@@ -23,9 +24,21 @@ from mdm.lineage import lineage_unpack
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 
 
-def new_golden_id(prefix: str) -> str:
-    # 50 random bits, written as ten base32 characters (one system-random draw, not ten).
-    bits = secrets.randbits(50)
+# The first two of an id's ten characters follow the clock: a tick of 4 seconds, wrapping after
+# 1,024 ticks (68 minutes). Ids issued together then sit together in every index keyed by golden id
+# (the record's own, history, cross-references, blocking keys, outbox), so a bulk load writes to a
+# few index pages instead of to random places all over them; with fully random ids the pages a
+# batch dirtied grew with the hub and ingestion slowed by a third between 10,000 and 100,000
+# records held. The other 40 bits are random; over a hub's life all ticks fill alike, so ids are as
+# unlikely to collide as 50 random bits, and ingestion checks a batch's new ids anyway
+# (`unused_golden_ids`).
+_TICK_SECONDS = 4
+_TICKS = 1024
+
+
+def new_golden_id(prefix: str, now: float | None = None) -> str:
+    tick = int((time.time() if now is None else now) // _TICK_SECONDS) % _TICKS
+    bits = tick << 40 | secrets.randbits(40)  # one system-random draw, not ten
     return prefix + "-" + "".join(_ID_ALPHABET[(bits >> shift) & 31] for shift in range(45, -5, -5))
 
 
