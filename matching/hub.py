@@ -24,6 +24,7 @@ from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchD
 from mdm.bulk import insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
 from mdm.models import CrossReference, GoldenRecord, golden_model
+from mdm.planner_statistics import statistics_refresh
 
 # A key shared by more golden records than this tells little (a switchboard number, a generic city
 # and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
@@ -204,6 +205,7 @@ class HubMatcher:
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         model = domain_model(domain)
+        statistics_refresh([BlockingKey], fraction=1.0)  # grows ~8 rows a record in a bulk load
         left, keys = [], []
         for record in records:
             standardized, record_keys = _batch_forms(domain, record)

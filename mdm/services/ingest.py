@@ -35,7 +35,9 @@ from mdm.models import (
     SourceRecordVersion,
     SourceSystem,
     golden_model,
+    new_golden_id,
 )
+from mdm.planner_statistics import statistics_refresh
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
 from mdm.services.golden import golden_records_recompute, reference_targets
 
@@ -161,6 +163,8 @@ def _cyclic_gc_paused():
 
 def _ingest_batch(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
+    # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
+    statistics_refresh([SourceRecord, CrossReference, golden_model(domain)], fraction=1.0)
     with _cyclic_gc_paused():
         return _ingest_batch_rounds(source, domain, records, acting_user, reason)
 
@@ -318,20 +322,18 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
                        object_type=item.incoming.object_type, attributes=resolved[id(item)],
                        prepared=item.prepared.match_material)
             for index, item in enumerate(to_link)])
-        group_golden: dict[str, str] = {}
+        new_groups = list(dict.fromkeys(outcome.group or f"solo:{outcome.ref}"
+                                        for outcome in outcomes if outcome.golden_id is None))
+        group_golden = dict(zip(new_groups, unused_golden_ids(model, len(new_groups)), strict=True))
         xrefs = []
         link_results = []
         for outcome in outcomes:
             item = to_link[outcome.ref]
             golden_id = outcome.golden_id
             if golden_id is None:
-                group = outcome.group or f"solo:{outcome.ref}"
-                if group not in group_golden:
-                    record = model()
-                    record.id = record.id or _new_id(model)
-                    group_golden[group] = record.id
-                    new_golden[record.id] = record
-                golden_id = group_golden[group]
+                golden_id = group_golden[outcome.group or f"solo:{outcome.ref}"]
+                if golden_id not in new_golden:
+                    new_golden[golden_id] = model(id=golden_id)
             xrefs.append({"source_record_id": item.existing.id, "domain": domain, "golden_id": golden_id,
                           "original_golden_id": golden_id, "linked_by": outcome.rule or "new",
                           "score": outcome.score or None})
@@ -355,10 +357,14 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
     return summary
 
 
-def _new_id(model) -> str:
-    from mdm.models import new_golden_id
-
-    return new_golden_id(model.ID_PREFIX)
+def unused_golden_ids(model, count: int) -> list[str]:
+    """`count` new golden ids, distinct and not yet issued: ids are drawn at random within a clock
+    tick (mdm.models.new_golden_id), so the draw is checked rather than trusted, in one query."""
+    ids: set[str] = set()
+    while len(ids) < count:
+        drawn = {new_golden_id(model.ID_PREFIX) for _ in range(count - len(ids))} - ids
+        ids |= drawn - set(model.objects.filter(pk__any=drawn).values_list("pk", flat=True))
+    return list(ids)
 
 
 def _bulk_create_xrefs(xrefs: list[dict[str, Any]], acting_user, reason: str) -> None:

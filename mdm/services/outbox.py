@@ -11,13 +11,13 @@ from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connection
 from django.utils import timezone
 
 from mdm.bulk import column_converter, insert_rows
 from mdm.choices import GoldenStatus, OutboxStatus
 from mdm.correlation import current_correlation_id
 from mdm.models import GoldenRecord, OutboxMessage, SourceSystem
+from mdm.planner_statistics import statistics_refresh
 
 
 def _plain(value):
@@ -75,11 +75,6 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
     return len(rows) + len(first_rows)
 
 
-def statistics_stale(changed_since_analyze: int, estimated_rows: float) -> bool:
-    """Never analyzed (PostgreSQL says -1 rows), or a fifth of the table changed since."""
-    return estimated_rows < 0 or changed_since_analyze > max(1000, 0.2 * estimated_rows)
-
-
 def outbox_statistics_refresh() -> bool:
     """ANALYZE the outbox on PostgreSQL when its planner statistics are missing or stale.
 
@@ -87,16 +82,4 @@ def outbox_statistics_refresh() -> bool:
     table the planner believes it nearly empty and picks nested loops that make every claim scan
     the whole backlog (minutes per claim at 60,000 messages, 0.1 s once analyzed). Delivery calls
     this before claiming: one catalog read, and an ANALYZE only when a fifth of the table changed."""
-    if connection.vendor != "postgresql":
-        return False
-    table = OutboxMessage._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
-                       "JOIN pg_class c ON c.oid = s.relid WHERE s.relid = %s::regclass", [table])
-        row = cursor.fetchone()
-        if row is None:
-            return False
-        if not statistics_stale(*row):
-            return False
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-    return True
+    return bool(statistics_refresh([OutboxMessage], fraction=0.2))

@@ -1,0 +1,54 @@
+"""Bulk writers keep PostgreSQL's planner informed: a freshly loaded table must not turn a batch's
+index lookups into scans of the whole table."""
+
+import pytest
+from django.db import connection
+
+from mdm.planner_statistics import statistics_refresh, statistics_stale
+from mdm.records import IncomingRecord
+from mdm.services.ingest import source_records_ingest
+from mdm.services.outbox import outbox_statistics_refresh
+
+
+def test_a_table_never_analyzed_is_stale():
+    assert statistics_stale(0, -1)
+    assert statistics_stale(60_000, -1)
+
+
+def test_a_fifth_of_the_table_changed_is_stale_small_changes_are_not():
+    assert not statistics_stale(500, 100)  # under the floor of 1,000 changes
+    assert not statistics_stale(19_000, 100_000)
+    assert statistics_stale(21_000, 100_000)
+
+
+def test_a_writer_may_wait_until_its_table_doubled():
+    assert not statistics_stale(90_000, 100_000, fraction=1.0)
+    assert statistics_stale(110_000, 100_000, fraction=1.0)
+
+
+def _analyzed(table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0] >= 0
+
+
+@pytest.mark.django_db
+def test_the_outbox_refresh_analyzes_on_postgresql_and_then_rests():
+    outbox_statistics_refresh()
+    if connection.vendor != "postgresql":
+        assert outbox_statistics_refresh() is False  # SQLite's planner needs nothing from us
+        return
+    assert _analyzed("mdm_outboxmessage")
+    assert outbox_statistics_refresh() is False  # nothing changed since
+
+
+@pytest.mark.django_db
+def test_ingestion_analyzes_the_tables_its_lookups_read():
+    records = [IncomingRecord(source_id=f"A{i}", object_type="Account", canonical={"name": f"Firm {i}"})
+               for i in range(3)]
+    source_records_ingest(system="salesforce", domain="customer", records=records)
+    tables = ("mdm_sourcerecord", "mdm_crossreference", "mdm_customer", "matching_blockingkey")
+    if connection.vendor == "postgresql":
+        assert all(_analyzed(table) for table in tables)
+    else:
+        assert statistics_refresh(list(tables)) == []  # SQLite plans from its indexes alone
