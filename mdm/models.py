@@ -80,7 +80,8 @@ class SurvivorshipRule(models.Model):
 class SourceRecord(models.Model):
     """What one system currently says about one object: the newest version we hold."""
 
-    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="source_records")
+    # Found by system through the source_record_key constraint, which leads with it.
+    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="source_records", db_index=False)
     domain = models.CharField(max_length=10, choices=Domain.choices)
     object_type = models.CharField(max_length=60)
     source_id = models.CharField(max_length=120)
@@ -137,10 +138,18 @@ class CrossReference(models.Model):
     linked_at = models.DateTimeField(auto_now=True)
     original_golden_id = models.CharField(max_length=24, blank=True,
                                           help_text="The golden record this source first created or joined.")
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["golden_id", "source_record"])  # read by id and time only
 
     def __str__(self) -> str:
         return f"{self.source_record_id} -> {self.golden_id}"
+
+
+# A golden record's history is read by record (id) and time, never searched by attribute: the
+# indexes the live table is searched by (status, tax id, number, references) are left off its
+# history, where each cost every bulk-loaded row another index entry for no reader. The matcher's
+# keys are its own bookkeeping, not the record's history.
+HISTORY_UNINDEXED = ["record_status", "merged_into"]
+HISTORY_EXCLUDED = ["match_key", "alt_match_key"]
 
 
 class GoldenRecord(models.Model):
@@ -198,7 +207,7 @@ class Customer(GoldenRecord):
     payment_terms = models.CharField(max_length=60, blank=True)
     credit_status = models.CharField(max_length=12, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
-    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED, no_db_index=[*HISTORY_UNINDEXED, "tax_id", "parent"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -226,7 +235,7 @@ class Contract(GoldenRecord):
     currency = models.CharField(max_length=3, blank=True)
     billing_type = models.CharField(max_length=20, blank=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED, no_db_index=[*HISTORY_UNINDEXED, "number", "customer"])
 
     class Meta:
         ordering = ["number", "id"]
@@ -256,7 +265,8 @@ class Project(GoldenRecord):
     service_line = models.CharField(max_length=120, blank=True)
     billing_type = models.CharField(max_length=20, blank=True)
     budget = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["match_key", "alt_match_key"])
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED,
+                                no_db_index=[*HISTORY_UNINDEXED, "code", "customer", "contract"])
 
     class Meta:
         ordering = ["code", "name", "id"]
@@ -366,7 +376,9 @@ class OutboxMessage(models.Model):
     """A golden-record change to write back to a system, written in the same transaction as the
     change. Delivered in order per golden record; `idempotency_key` makes re-delivery harmless."""
 
-    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="outbox")
+    # Found by system together with a status (outbox_status_system, outbox_replayed); an index on
+    # the system alone would cost each message an entry and serve no query.
+    system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="outbox", db_index=False)
     domain = models.CharField(max_length=10, choices=Domain.choices)
     golden_id = models.CharField(max_length=24, db_index=True)
     operation = models.CharField(max_length=10, default="upsert")
