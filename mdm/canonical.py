@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from mdm import standardize as std
@@ -132,9 +133,10 @@ def attribute_names(domain: str) -> list[str]:
     return [attribute.name for attribute in ATTRIBUTES[domain]] + [golden for _, golden, _ in REFERENCES[domain]]
 
 
-def known_fields(domain: str) -> set[str]:
+@cache
+def known_fields(domain: str) -> frozenset[str]:
     """Field names a caller may send for a domain (attributes plus reference source ids)."""
-    return {attribute.name for attribute in ATTRIBUTES[domain]} | {ref for ref, _, _ in REFERENCES[domain]}
+    return frozenset({attribute.name for attribute in ATTRIBUTES[domain]} | {ref for ref, _, _ in REFERENCES[domain]})
 
 
 def standardize_record(domain: str, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:

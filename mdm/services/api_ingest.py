@@ -31,7 +31,8 @@ def incoming_from_row(domain: str, row: dict[str, Any], default_object_type: str
             errors["source_updated_at"] = [f"{raw_updated!r} is not an ISO 8601 datetime"]
         elif is_naive(updated_at):
             updated_at = make_aware(updated_at)
-    canonical = {k: v for k, v in row.items() if k in known_fields(domain)}
+    known = known_fields(domain)
+    canonical = {k: v for k, v in row.items() if k in known}
     record = IncomingRecord(
         source_id=str(row.get("source_id") or "").strip(), object_type=str(row.get("object_type") or default_object_type),
         canonical=canonical, payload=row, source_updated_at=updated_at,

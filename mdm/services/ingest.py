@@ -37,7 +37,7 @@ from mdm.models import (
     golden_model,
     new_golden_id,
 )
-from mdm.planner_statistics import statistics_refresh
+from mdm.planner_statistics import serial_plans, statistics_refresh
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
 from mdm.services.golden import golden_records_recompute, reference_targets
 
@@ -164,7 +164,8 @@ def _cyclic_gc_paused():
 def _ingest_batch(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
     # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
-    statistics_refresh([SourceRecord, CrossReference, golden_model(domain)], fraction=1.0)
+    statistics_refresh({SourceRecord: ["source_id", "system", "domain", "object_type"],
+                        CrossReference: ["golden_id", "source_record"], golden_model(domain): ["id"]}, fraction=1.0)
     with _cyclic_gc_paused():
         return _ingest_batch_rounds(source, domain, records, acting_user, reason)
 
@@ -175,6 +176,7 @@ def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[Prepar
     for part in _rounds(records):
         try:
             with transaction.atomic():
+                serial_plans()
                 summary.merge(_ingest_round(source, domain, part, acting_user, reason))
         except IntegrityError:
             # A concurrent writer took one of these keys first: redo record by record, so each

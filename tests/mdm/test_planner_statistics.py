@@ -2,9 +2,10 @@
 index lookups into scans of the whole table."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from mdm.planner_statistics import statistics_refresh, statistics_stale
+from mdm.models import CrossReference, SourceRecord
+from mdm.planner_statistics import serial_plans, statistics_refresh, statistics_stale
 from mdm.records import IncomingRecord
 from mdm.services.ingest import source_records_ingest
 from mdm.services.outbox import outbox_statistics_refresh
@@ -42,13 +43,48 @@ def test_the_outbox_refresh_analyzes_on_postgresql_and_then_rests():
     assert outbox_statistics_refresh() is False  # nothing changed since
 
 
-@pytest.mark.django_db
-def test_ingestion_analyzes_the_tables_its_lookups_read():
+def _ingest_three():
     records = [IncomingRecord(source_id=f"A{i}", object_type="Account", canonical={"name": f"Firm {i}"})
                for i in range(3)]
     source_records_ingest(system="salesforce", domain="customer", records=records)
-    tables = ("mdm_sourcerecord", "mdm_crossreference", "mdm_customer", "matching_blockingkey")
-    if connection.vendor == "postgresql":
-        assert all(_analyzed(table) for table in tables)
-    else:
-        assert statistics_refresh(list(tables)) == []  # SQLite plans from its indexes alone
+
+
+@pytest.mark.django_db
+def test_ingestion_analyzes_the_tables_its_lookups_read():
+    _ingest_three()
+    if connection.vendor != "postgresql":
+        assert statistics_refresh([SourceRecord, CrossReference]) == []  # SQLite plans from its indexes alone
+        return
+    for table in ("mdm_sourcerecord", "mdm_crossreference", "mdm_customer", "matching_blockingkey"):
+        assert _analyzed(table), table
+
+
+@pytest.mark.django_db
+def test_only_the_columns_lookups_select_on_are_analyzed(monkeypatch):
+    _ingest_three()
+    monkeypatch.setattr("mdm.planner_statistics.statistics_stale", lambda *args: True)
+    analyzed_tables = statistics_refresh({SourceRecord: ["source_id", "system"]})
+    if connection.vendor != "postgresql":
+        assert analyzed_tables == []
+        return
+    assert analyzed_tables == ["mdm_sourcerecord"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname FROM pg_stats WHERE tablename = 'mdm_sourcerecord'")
+        analyzed = {name for (name,) in cursor.fetchall()}
+    assert analyzed == {"source_id", "system_id"}  # not a sample of JSON payloads sorted for nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_plans_without_parallel_workers_and_only_for_itself():
+    if connection.vendor != "postgresql":
+        serial_plans()  # nothing to set on SQLite
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        default = cursor.fetchone()[0]
+        with transaction.atomic():
+            serial_plans()
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == default
