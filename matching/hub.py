@@ -25,6 +25,7 @@ from mdm.bulk import insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
 from mdm.models import CrossReference, GoldenRecord, golden_model
 from mdm.planner_statistics import statistics_refresh
+from mdm.read_ahead import read_once
 
 # A key shared by more golden records than this tells little (a switchboard number, a generic city
 # and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
@@ -109,6 +110,7 @@ def shipped_model(domain: str) -> FellegiSunterModel | None:
     return FellegiSunterModel.from_dict(json.loads(path.read_text())) if path.exists() else None
 
 
+@read_once
 def domain_model(domain: str) -> FellegiSunterModel:
     """The model fitted on this hub's records; before any fit, the one Concord ships; else untrained defaults."""
     row = MatchModel.objects.filter(domain=domain).first()
@@ -146,6 +148,7 @@ def _engine_values(domain: str, row: dict[str, Any]) -> dict[str, Any]:
 _COLUMNS = {domain: ["id", *[field.name for field in schema.fields]] for domain, schema in SCHEMAS.items()}
 
 
+@lru_cache(maxsize=1 << 16)  # a batch's keys are hashed to look them up, then again to index them
 def key_hash(domain: str, key: str) -> int:
     """What the blocking index stores for a key: 64 bits of BLAKE2b over 'domain|key', signed."""
     return int.from_bytes(blake2b(f"{domain}|{key}".encode(), digest_size=8).digest(), "big", signed=True)
@@ -304,13 +307,19 @@ class HubMatcher:
         index_golden_records(domain, golden_ids, created=created, records=records)
 
 
+@read_once
+def blocking_index_statistics(domain: str) -> None:
+    """The writer keeps the planner informed: the index grows ~8 rows a record in a bulk load and
+    the next batch's lookups read it (see mdm.planner_statistics); a read-only match check does not.
+    Read once per ingestion batch, before it writes (mdm.read_ahead)."""
+    statistics_refresh({BlockingKey: ["key_hash", "golden_id"]}, fraction=1.0)
+
+
 def index_golden_records(domain: str, golden_ids: list[str], created: Collection[str] = (),
                          records: Collection[GoldenRecord] | None = None) -> int:
     """Replace the blocking keys of these golden records. `records`: their saved instances, when the
     caller holds them all (ingestion does), so they are not read back."""
-    # The writer keeps the planner informed: the index grows ~8 rows a record in a bulk load and
-    # the next batch's lookups read it (see mdm.planner_statistics); a read-only match check does not.
-    statistics_refresh({BlockingKey: ["key_hash", "golden_id"]}, fraction=1.0)
+    blocking_index_statistics(domain)
     ids = list(dict.fromkeys(golden_ids))
     created = set(created)
     # A golden record created in this transaction has no keys yet: nothing to delete for it.

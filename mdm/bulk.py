@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -88,7 +92,8 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
             if returning:
                 sql += f" RETURNING {quote(returning)}"
             started = time.monotonic()
-            cursor.execute(sql, [value for row in chunk for value in row])
+            with connection.wrap_database_errors:  # Django's error types, as its own cursor raises them
+                cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())
             _log(f"{verb} {quote(table)} ({column_sql}) VALUES ... [{len(chunk)} rows]", started)
@@ -107,54 +112,153 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
                on_conflict_ignore: bool) -> list[Any]:
     quote = connection.ops.quote_name
     ids: list[Any] = []
-    with connection.cursor() as cursor:
-        if returning:
+    if returning:
+        with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [quote(table), returning, len(rows)])
             ids = [row[0] for row in cursor.fetchall()]
-            columns = [returning, *columns]
-            rows = [[pk, *row] for pk, row in zip(ids, rows, strict=True)]
-        target = quote(table)
-        if on_conflict_ignore:
-            # COPY cannot skip conflicts: stage the rows, then insert what does not collide.
-            column_sql = ", ".join(quote(c) for c in columns)
-            target = quote(f"staging_{table}_{zlib.crc32(column_sql.encode()):x}")
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "
-                           f"SELECT {column_sql} FROM {quote(table)} WITH NO DATA")
-        column_sql = ", ".join(quote(c) for c in columns)
-        started = time.monotonic()
-        with cursor.cursor.copy(f"COPY {target} ({column_sql}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        _log(f"COPY {target} ({column_sql}) FROM STDIN [{len(rows)} rows]", started)
-        if on_conflict_ignore:
-            cursor.execute(f"INSERT INTO {quote(table)} ({column_sql}) SELECT {column_sql} FROM {target} "
-                           "ON CONFLICT DO NOTHING")
-            cursor.execute(f"TRUNCATE {target}")
+        columns = [returning, *columns]
+        rows = [[pk, *row] for pk, row in zip(ids, rows, strict=True)]
+    column_sql = ", ".join(quote(c) for c in columns)
+    # Staging for conflicts: COPY cannot skip them, so rows are staged and what does not collide inserted.
+    staging = quote(f"staging_{table}_{zlib.crc32(column_sql.encode()):x}") if on_conflict_ignore else None
+    line = _copy_line.get()
+    if line is not None and line.wrapper is connections[DEFAULT_DB_ALIAS]:
+        line.submit(partial(_copy, quote(table), staging, column_sql, rows, line.wrapper))
+    else:
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            _copy(quote(table), staging, column_sql, rows, connections[DEFAULT_DB_ALIAS], connection.connection)
     return ids
 
 
-def new_rows(model: type[models.Model], values: Sequence[dict[str, Any]]) -> list[SimpleNamespace]:
+def _copy(table_sql: str, staging_sql: str | None, column_sql: str, rows: Sequence[Sequence[Any]], wrapper,
+          raw) -> None:
+    """COPY rows into a table over `raw`, the driver's connection of Django's `wrapper`. Runs on
+    the writer's thread or a helper thread: the driver's own lock keeps each statement whole."""
+    started = time.monotonic()
+    with raw.cursor() as cursor:
+        if staging_sql:
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging_sql} ON COMMIT DELETE ROWS AS "
+                           f"SELECT {column_sql} FROM {table_sql} WITH NO DATA")
+        with cursor.copy(f"COPY {staging_sql or table_sql} ({column_sql}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if staging_sql:
+            cursor.execute(f"INSERT INTO {table_sql} ({column_sql}) SELECT {column_sql} FROM {staging_sql} "
+                           "ON CONFLICT DO NOTHING")
+            cursor.execute(f"TRUNCATE {staging_sql}")
+    if wrapper.queries_logged:
+        wrapper.queries_log.append({"sql": f"COPY {staging_sql or table_sql} ({column_sql}) FROM STDIN "
+                                           f"[{len(rows)} rows]", "time": f"{time.monotonic() - started:.3f}"})
+
+
+class _CopyLine:
+    """COPYs run in order on a helper thread, over the writer's own connection, while the writer
+    goes on working out its next rows. Every other statement of the writer waits for them first
+    (an execute wrapper), so what it reads and the order of its writes are as if run inline."""
+
+    def __init__(self, wrapper) -> None:
+        self.wrapper = wrapper  # Django's connection of the writing thread
+        self.raw = wrapper.connection
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="concord-copy")
+        self.pending: list[Future] = []
+        self.failure: BaseException | None = None
+
+    def submit(self, copy: Callable[[Any], None]) -> None:
+        self.pending.append(self.worker.submit(self._run, copy))
+
+    def _run(self, copy: Callable[[Any], None]) -> None:
+        if self.failure is None:  # after a failure the transaction is aborted: nothing more can land
+            try:
+                copy(self.raw)
+            except BaseException as error:  # handed to the writer by drain(), which raises it
+                self.failure = error
+
+    def drain(self) -> None:
+        """Wait for every COPY handed over; raise the first failure as Django's error type."""
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            with self.wrapper.wrap_database_errors:
+                raise failure
+
+    def before_statement(self, execute, sql, params, many, context):
+        self.drain()
+        return execute(sql, params, many, context)
+
+
+_copy_line: ContextVar[_CopyLine | None] = ContextVar("concord_copy_line", default=None)
+
+
+@contextmanager
+def copies_overlapped() -> Iterator[None]:
+    """Within this block (inside a transaction, PostgreSQL only), insert_rows' COPYs go to a
+    helper thread and return at once: the server inserts and updates indexes while this thread
+    builds the next rows, instead of the two taking turns. Leaving the block waits for them, so a
+    failed COPY raises here, inside the transaction, which then rolls back."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    if wrapper.vendor != "postgresql" or _copy_line.get() is not None:
+        yield
+        return
+    wrapper.ensure_connection()
+    line = _CopyLine(wrapper)
+    token = _copy_line.set(line)
+    try:
+        with wrapper.execute_wrapper(line.before_statement):
+            try:
+                yield
+            except BaseException:
+                line.drain()  # a failed COPY is the cause of what failed after it: report that
+                raise
+            line.drain()
+    finally:
+        _copy_line.reset(token)
+        line.worker.shutdown(wait=True)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """`count` values of the model's id sequence, drawn now (PostgreSQL), so rows can be written
+    later without reading their ids back: a round draws them before its first COPY (see
+    copies_overlapped). None where ids come only from the insert itself (SQLite)."""
+    if connection.vendor != "postgresql" or count == 0:
+        return None
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [connection.ops.quote_name(meta.db_table), meta.pk.column, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def new_rows(model: type[models.Model], values: Sequence[dict[str, Any]],
+             ids: Sequence[int] | None = None) -> list[SimpleNamespace]:
     """Unsaved rows of `model` as plain objects — one attribute per column (`attname`: `system_id`,
     not `system`), defaults filled in — for insert_objects and insert_history. A model instance
-    costs tens of microseconds to build; an initial load builds two per source record."""
+    costs tens of microseconds to build; an initial load builds two per source record. `ids`:
+    primary keys drawn ahead (reserve_ids); without them insert_objects reads them back."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     given = set().union(*(row.keys() for row in values)) if values else set()
     defaults = {f.attname: f.get_default() for f in fields if f.attname not in given}
-    return [SimpleNamespace(**defaults, **row) for row in values]
+    pk = model._meta.pk.attname
+    if ids is None:
+        return [SimpleNamespace(**defaults, **row) for row in values]
+    return [SimpleNamespace(**defaults, **row, **{pk: row_id}) for row, row_id in zip(values, ids, strict=True)]
 
 
 def insert_objects(objs: Sequence[models.Model | SimpleNamespace], *, model: type[models.Model] | None = None,
                    on_conflict_ignore: bool = False) -> None:
-    """Insert unsaved model instances (or new_rows of `model`); auto primary keys are read back
-    and set on them."""
+    """Insert unsaved model instances (or new_rows of `model`); auto primary keys not given are
+    read back and set on them."""
     if not objs:
         return
     model = model or type(objs[0])
     meta = model._meta
     auto_pk = isinstance(meta.pk, models.AutoField)
+    drawn = auto_pk and all(getattr(obj, meta.pk.attname, None) is not None for obj in objs)
     now = timezone.now()
-    fields = [f for f in meta.concrete_fields if not (auto_pk and f.primary_key)]
+    fields = [f for f in meta.concrete_fields if not (auto_pk and f.primary_key and not drawn)]
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objs:
@@ -164,7 +268,7 @@ def insert_objects(objs: Sequence[models.Model | SimpleNamespace], *, model: typ
     converters = [_converter(f, memo) for f in fields]
     rows = [[convert(getattr(obj, f.attname)) for f, convert in zip(fields, converters, strict=True)] for obj in objs]
     ids = insert_rows(meta.db_table, [f.column for f in fields], rows,
-                      returning=meta.pk.column if auto_pk and not on_conflict_ignore else None,
+                      returning=meta.pk.column if auto_pk and not drawn and not on_conflict_ignore else None,
                       on_conflict_ignore=on_conflict_ignore)
     if ids:
         for obj, pk in zip(objs, ids, strict=True):

@@ -34,8 +34,20 @@ class AnyOf(Lookup):
         if not values:
             return "1 = 0", list(lhs_params)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*lhs_params, values]
+            return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*lhs_params, _array_literal(values)]
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, orjson.dumps(values).decode()]
+
+
+def _array_literal(values: list) -> str | list:
+    """PostgreSQL's text form of an array of whole numbers or strings, built here in one pass: the
+    driver dumps a list element by element in Python (a few microseconds each, ~16,000 a batch)."""
+    kinds = {type(value) for value in values}
+    if kinds == {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if kinds == {str}:
+        return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                              for value in values) + "}"
+    return values  # anything else (None, dates, …): the driver's own dumping
 
 
 def register() -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from mdm.canonical import REFERENCES
 from mdm.choices import Domain, GoldenStatus
 from mdm.models import GoldenRecord, SourceRecord, golden_model
+from mdm.read_ahead import read_once
 from mdm.services.golden import golden_values, reference_targets
 from quality.models import QualityRule, QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.rules import Related, Rule, RuleError, cross_domain_targets, evaluate
@@ -32,6 +33,7 @@ CHUNK = 900  # ids per IN (...) list: under SQLite's parameter limit
 NOTE_MAX = 500
 
 
+@read_once
 def active_rules() -> dict[str, list[Rule]]:
     """Active rules by domain, compiled. A rule that no longer compiles (edited badly outside the
     admin form) is left out and logged, so one bad row does not stop ingestion."""

@@ -87,37 +87,50 @@ def reference_targets(pairs: set[tuple[int, str, str]]) -> dict[tuple[int, str, 
 
 
 def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records: dict[str, GoldenRecord] | None = None,
+                             new_contributors: dict[str, list[dict[str, Any]]] | None = None,
+                             known_references: dict[tuple[int, str, str], str] | None = None,
                              acting_user=None, reason: str = "", now: datetime | None = None,
                              force: bool = False) -> RecomputeResult:
     """Apply survivorship to the given golden records from all their live contributors.
 
-    `new_records` are unsaved golden records (made by ingestion) to be created with history.
+    `new_records` are unsaved golden records (made by ingestion) to be created with history;
+    `new_contributors` their contributors, when the caller holds them all (shaped as the rows
+    read below), and `known_references` references it resolved already (reference_targets).
     `force` writes a new revision even when no value changed (a merge: history must show it).
     Golden records left without contributors are retired; their ids stay valid.
     """
     model = golden_model(domain)
     new_records = new_records or {}
+    new_contributors = new_contributors or {}
     now = now or timezone.now()
     ids = list(dict.fromkeys(golden_ids))
     existing = {record.id: record for record in _locked_fetch(model, [i for i in ids if i not in new_records])}
     default_rule, attribute_rules = rules_for(domain)
     now_iso = now.isoformat()
 
-    # Contributors of every record, in one query per chunk.
+    # Contributors of every record, in one query per chunk (those of new records, when given, are not read).
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    rows = (SourceRecord.objects.filter(xref__golden_id__any=ids, is_deleted=False)
-            .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
-                    "xref__golden_id"))
-    for row in rows:
-        contributors[row["xref__golden_id"]].append(row)
+    unread = [i for i in ids if not (i in new_records and i in new_contributors)]
+    contributors.update({i: new_contributors[i] for i in ids if i not in unread})
+    if unread:
+        rows = (SourceRecord.objects.filter(xref__golden_id__any=unread, is_deleted=False)
+                .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
+                        "xref__golden_id"))
+        for row in rows:
+            contributors[row["xref__golden_id"]].append(row)
     references = REFERENCES[domain]
     wanted_refs = {(row["system_id"], target_domain, row["canonical"][ref])
                    for rows in contributors.values() for row in rows
                    for ref, _golden, target_domain in references if row["canonical"].get(ref)}
-    ref_targets = reference_targets(wanted_refs) if wanted_refs else {}
+    ref_targets = {key: known_references[key] for key in wanted_refs & known_references.keys()} \
+        if known_references else {}
+    if wanted_refs - ref_targets.keys():
+        ref_targets.update(reference_targets(wanted_refs - ref_targets.keys()))
 
+    # A golden record created in this transaction has no override yet.
     overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
-    for override in AttributeOverride.objects.filter(golden_id__any=ids, is_active=True):
+    held = [i for i in ids if i not in new_records]
+    for override in AttributeOverride.objects.filter(golden_id__any=held, is_active=True) if held else ():
         overrides[override.golden_id][override.attribute] = override
 
     created, changed, to_create, to_update = [], [], [], []

@@ -16,14 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mdm.bulk import insert_history, insert_objects, new_rows
+from mdm.bulk import copies_overlapped, insert_history, insert_objects, new_rows, reserve_ids
 from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
 from mdm.correlation import correlation
@@ -38,6 +38,7 @@ from mdm.models import (
     new_golden_id,
 )
 from mdm.planner_statistics import serial_plans, statistics_refresh
+from mdm.read_ahead import reads_ahead
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
 from mdm.services.golden import golden_records_recompute, reference_targets
 
@@ -166,7 +167,7 @@ def _ingest_batch(source: SourceSystem, domain: str, records: list[PreparedRecor
     # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
     statistics_refresh({SourceRecord: ["source_id", "system", "domain", "object_type"],
                         CrossReference: ["golden_id", "source_record"], golden_model(domain): ["id"]}, fraction=1.0)
-    with _cyclic_gc_paused():
+    with _cyclic_gc_paused(), reads_ahead(domain):
         return _ingest_batch_rounds(source, domain, records, acting_user, reason)
 
 
@@ -175,7 +176,8 @@ def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[Prepar
     summary = IngestSummary()
     for part in _rounds(records):
         try:
-            with transaction.atomic():
+            # COPYs overlap the Python that follows them (mdm.bulk.copies_overlapped).
+            with transaction.atomic(), copies_overlapped():
                 serial_plans()
                 summary.merge(_ingest_round(source, domain, part, acting_user, reason))
         except IntegrityError:
@@ -184,7 +186,7 @@ def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[Prepar
             log.warning("batch of %d %s records from %s hit a concurrent write; retrying per record",
                         len(part), domain, source.name)
             for record in part:
-                with transaction.atomic():
+                with transaction.atomic(), copies_overlapped():
                     summary.merge(_ingest_round(source, domain, [record], acting_user, reason))
     return summary
 
@@ -278,6 +280,30 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
                 correlation_id=current.correlation_id))
             changed_items.append(item)
 
+    # Everything this round reads comes before what it writes: its COPYs then run on while the
+    # rest of the round is worked out (mdm.bulk.copies_overlapped), instead of each read waiting.
+    to_link = [item for item in new_items if not item.incoming.deleted]
+    model = golden_model(domain)
+    matcher = current_matcher()
+    outcomes, group_golden = [], {}
+    if to_link:
+        outcomes = matcher.match(domain, [
+            MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
+                       object_type=item.incoming.object_type,
+                       attributes=_with_references(domain, source, item.values, targets),
+                       prepared=item.prepared.match_material)
+            for index, item in enumerate(to_link)])
+        new_groups = list(dict.fromkeys(outcome.group or f"solo:{outcome.ref}"
+                                        for outcome in outcomes if outcome.golden_id is None))
+        group_golden = dict(zip(new_groups, unused_golden_ids(model, len(new_groups)), strict=True))
+    touched: list[str] = []
+    if changed_items:
+        changed_ids = [item.existing.id for item in changed_items]
+        touched.extend(CrossReference.objects.filter(source_record_id__any=changed_ids)
+                       .values_list("golden_id", flat=True))
+    source_record_ids = reserve_ids(SourceRecord, len(new_items))
+    xref_ids = reserve_ids(CrossReference, len(to_link))
+
     # New source records.
     fresh = new_rows(SourceRecord, [
         {"system_id": source.id, "domain": domain, "object_type": item.incoming.object_type,
@@ -285,7 +311,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
          "source_updated_at": item.incoming.source_updated_at, "source_version": item.incoming.source_version or "",
          "content_hash": item.content_hash, "received_at": now, "is_deleted": item.incoming.deleted,
          "correlation_id": correlation_id}
-        for item in new_items])
+        for item in new_items], ids=source_record_ids)
     for item, row in zip(new_items, fresh, strict=True):
         item.existing = row  # a plain row (mdm.bulk.new_rows): only its id is read from here on
     insert_objects(fresh, model=SourceRecord)
@@ -307,26 +333,9 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
     insert_objects(versions, on_conflict_ignore=True)
 
     # Link new source records: to an existing golden record, or to a new one.
-    touched: list[str] = []
-    new_golden = {}
-    to_link = [item for item in new_items if not item.incoming.deleted]
+    new_golden: dict[str, Any] = {}
+    contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)  # of the new golden records
     if to_link:
-        model = golden_model(domain)
-        resolved = {}
-        for item in to_link:
-            attributes = dict(item.values)
-            for ref, golden, target in REFERENCES[domain]:
-                attributes[golden] = targets.get((source.id, target, item.values.get(ref) or ""))
-            resolved[id(item)] = attributes
-        matcher = current_matcher()
-        outcomes = matcher.match(domain, [
-            MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
-                       object_type=item.incoming.object_type, attributes=resolved[id(item)],
-                       prepared=item.prepared.match_material)
-            for index, item in enumerate(to_link)])
-        new_groups = list(dict.fromkeys(outcome.group or f"solo:{outcome.ref}"
-                                        for outcome in outcomes if outcome.golden_id is None))
-        group_golden = dict(zip(new_groups, unused_golden_ids(model, len(new_groups)), strict=True))
         xrefs = []
         link_results = []
         for outcome in outcomes:
@@ -336,27 +345,48 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
                 golden_id = group_golden[outcome.group or f"solo:{outcome.ref}"]
                 if golden_id not in new_golden:
                     new_golden[golden_id] = model(id=golden_id)
+            if golden_id in new_golden:
+                # All a new golden record's contributors are in this round: survivorship need not read them back.
+                contributors[golden_id].append(
+                    {"id": item.existing.id, "system_id": source.id, "system__name": source.name,
+                     "source_id": item.incoming.source_id, "canonical": item.values,
+                     "source_updated_at": _as_stored(item.incoming.source_updated_at), "xref__golden_id": golden_id})
             xrefs.append({"source_record_id": item.existing.id, "domain": domain, "golden_id": golden_id,
                           "original_golden_id": golden_id, "linked_by": outcome.rule or "new",
                           "score": outcome.score or None})
             link_results.append((outcome, golden_id, item.existing.id))
             summary.review_candidates += len(outcome.review)
             touched.append(golden_id)
-        _bulk_create_xrefs(xrefs, acting_user, reason or f"linked from {source.name}")
+        _bulk_create_xrefs(xrefs, acting_user, reason or f"linked from {source.name}", ids=xref_ids)
         recorder = getattr(matcher, "linked", None)
         if recorder:
             recorder(domain, link_results)
 
-    if changed_items:
-        changed_ids = [item.existing.id for item in changed_items]
-        touched.extend(CrossReference.objects.filter(source_record_id__any=changed_ids)
-                       .values_list("golden_id", flat=True))
     if touched:
-        result = golden_records_recompute(domain, touched, new_records=new_golden, acting_user=acting_user,
+        result = golden_records_recompute(domain, touched, new_records=new_golden, new_contributors=contributors,
+                                          known_references=targets, acting_user=acting_user,
                                           reason=reason or f"ingest from {source.name}", now=now)
         summary.golden_created += len(result.created)
         summary.golden_updated += len(result.changed)
     return summary
+
+
+def _with_references(domain: str, source: SourceSystem, values: dict[str, Any],
+                     targets: dict[tuple[int, str, str], str]) -> dict[str, Any]:
+    """Canonical values with their references (customer_source_id …) resolved to golden ids."""
+    attributes = dict(values)
+    for ref, golden, target in REFERENCES[domain]:
+        attributes[golden] = targets.get((source.id, target, values.get(ref) or ""))
+    return attributes
+
+
+def _as_stored(moment: datetime | None) -> datetime | None:
+    """A timestamp as the database gives it back: aware, in UTC."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment.astimezone(UTC)
 
 
 def unused_golden_ids(model, count: int) -> list[str]:
@@ -369,8 +399,8 @@ def unused_golden_ids(model, count: int) -> list[str]:
     return list(ids)
 
 
-def _bulk_create_xrefs(xrefs: list[dict[str, Any]], acting_user, reason: str) -> None:
-    rows = new_rows(CrossReference, xrefs)
+def _bulk_create_xrefs(xrefs: list[dict[str, Any]], acting_user, reason: str, ids: list[int] | None = None) -> None:
+    rows = new_rows(CrossReference, xrefs, ids=ids)
     insert_objects(rows, model=CrossReference)
     insert_history(CrossReference, rows, user=acting_user, reason=reason)
 

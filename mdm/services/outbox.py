@@ -8,8 +8,6 @@ revision twice — a retried transaction, a re-run — adds nothing.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -18,27 +16,26 @@ from mdm.choices import GoldenStatus, OutboxStatus
 from mdm.correlation import current_correlation_id
 from mdm.models import GoldenRecord, OutboxMessage, SourceSystem
 from mdm.planner_statistics import statistics_refresh
-
-
-def _plain(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+from mdm.read_ahead import read_once
 
 
 def outbound_payload(record: GoldenRecord, values: dict | None = None) -> dict:
     """What goes out for a golden record; `values`: its golden_values, when already at hand."""
     from mdm.services.golden import golden_values
 
-    values = golden_values(record) if values is None else values
+    # golden_values are plain JSON values already (dates as ISO text, amounts as decimal text).
+    attributes = golden_values(record) if values is None else values
     payload = {"golden_id": record.id, "domain": record.domain, "revision": record.revision,
-               "record_status": record.record_status,
-               "attributes": {name: _plain(value) for name, value in values.items()}}
+               "record_status": record.record_status, "attributes": attributes}
     if record.domain == "contract":
         payload["version"] = record.version
     return payload
+
+
+@read_once
+def sync_back_systems(domain: str) -> list[SourceSystem]:
+    """The active systems golden records of `domain` are written back to."""
+    return [system for system in SourceSystem.objects.filter(is_active=True) if domain in system.sync_back_domains]
 
 
 def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, dict] | None = None,
@@ -46,7 +43,7 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
     """Write one outbound message per subscribed system for each changed golden record
     (`values`: golden_values by golden id, when the caller has them; `created`: those of the
     records this transaction created)."""
-    systems = [system for system in SourceSystem.objects.filter(is_active=True) if domain in system.sync_back_domains]
+    systems = sync_back_systems(domain)
     if not systems or not records:
         return 0
     correlation_id = current_correlation_id()

@@ -187,3 +187,18 @@ def test_a_new_golden_record_of_one_source_reads_as_full_survivorship_would_deci
     assert golden.lineage_entries["tax_id"] == {"value": None, "rule": "trust", "system": None, "source_record_id": None,
                                         "source_id": None, "source_updated_at": None,
                                         "decided_at": golden.lineage_entries["tax_id"]["decided_at"]}
+
+
+def test_a_new_golden_record_is_decided_from_its_contributors_without_reading_them_back():
+    from datetime import datetime, timedelta, timezone
+
+    from mdm.services.golden import golden_records_recompute
+
+    berlin = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with CaptureQueriesContext(connection) as queries:
+        ingest("salesforce", record("001A", updated=berlin, name="Acme GmbH", country="DE"))
+    assert not [q for q in queries if q["sql"].startswith("SELECT") and 'FROM "mdm_sourcerecord" INNER JOIN' in q["sql"]]
+    golden = Customer.objects.get()
+    assert golden.lineage_entries["name"]["source_updated_at"] == "2026-03-01T10:00:00+00:00"
+    # What survivorship decides from the stored contributors is what it decided from those in hand.
+    assert golden_records_recompute("customer", [golden.id]).changed == []

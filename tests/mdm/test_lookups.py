@@ -27,3 +27,13 @@ def test_it_works_across_relations_and_on_integer_keys(customers):
     ids = list(SourceRecord.objects.values_list("id", flat=True)[:3])
     assert CrossReference.objects.filter(source_record_id__any=ids).count() == 3
     assert CrossReference.objects.filter(source_record__source_id__any=["A1", "A2", "B9"]).count() == 2
+
+
+def test_text_values_are_matched_whatever_characters_they_hold(db):
+    awkward = ['O"Brien, Ltd', "back\\slash", "{braces}", "  spaced  ", "Zürich ümlaut", "NULL", "", "a,b"]
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(source_id, "Account", name=f"Firm {i}", country="DE") for i, source_id in enumerate(awkward)
+        if source_id.strip()])
+    stored = set(SourceRecord.objects.values_list("source_id", flat=True))
+    assert set(SourceRecord.objects.filter(source_id__any=awkward).values_list("source_id", flat=True)) == stored
+    assert SourceRecord.objects.filter(source_id__any=['O"Brien', "back", "slash"]).count() == 0
