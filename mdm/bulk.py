@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,8 +28,9 @@ _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | or
 _SQLITE_MAX_PARAMS = 32_000  # SQLite >= 3.32 allows 32,766 host parameters
 
 
-def _converter(field: models.Field, memo: dict[int, Any]) -> Callable[[Any], Any]:
-    """A function turning a Python value into what the driver takes for this column. Values shared
+def _converter(field: models.Field, memo: dict[int, Any]) -> Callable[[Any], Any] | None:
+    """A function turning a Python value into what the driver takes for this column, or None when
+    the driver takes the value as it is (most columns). Values shared
     by many rows (one payload dict for three outbox rows, one `now`) are converted once: `memo`
     is keyed by object identity and lives only as long as the rows being inserted."""
     vendor = connection.vendor
@@ -57,7 +59,23 @@ def _converter(field: models.Field, memo: dict[int, Any]) -> Callable[[Any], Any
             return lambda value: None if value is None else value.isoformat() if isinstance(value, date) else value
         if isinstance(field, models.DecimalField):
             return lambda value: None if value is None else str(value)
-    return lambda value: value
+    return None
+
+
+def _rows_of(objs: Sequence[Any], attnames: Sequence[str], converters: Sequence[Callable[[Any], Any] | None]
+             ) -> list[list[Any]]:
+    """Each object's attributes, converted for the driver where a column needs it. All attributes
+    are read in one call (attrgetter) and only converting columns touched: per-column Python for
+    ~15 columns of ~10 rows per source record was a tenth of the writer's time."""
+    get = attrgetter(*attnames) if len(attnames) > 1 else (lambda obj: (getattr(obj, attnames[0]),))
+    converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+    rows = []
+    for obj in objs:
+        row = list(get(obj))
+        for index, convert in converting:
+            row[index] = convert(row[index])
+        rows.append(row)
+    return rows
 
 
 def _max_params() -> int:
@@ -160,7 +178,7 @@ class _CopyLine:
 
     def __init__(self, wrapper) -> None:
         self.wrapper = wrapper  # Django's connection of the writing thread
-        self.raw = wrapper.connection
+        self.raw = None  # its driver connection, once open
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="concord-copy")
         self.pending: list[Future] = []
         self.failure: BaseException | None = None
@@ -196,15 +214,19 @@ _copy_line: ContextVar[_CopyLine | None] = ContextVar("concord_copy_line", defau
 @contextmanager
 def copies_overlapped() -> Iterator[None]:
     """Within this block (inside a transaction, PostgreSQL only), insert_rows' COPYs go to a
-    helper thread and return at once: the server inserts and updates indexes while this thread
-    builds the next rows, instead of the two taking turns. Leaving the block waits for them, so a
-    failed COPY raises here, inside the transaction, which then rolls back."""
+    helper thread and return at once: the server inserts, updates indexes and checks foreign keys
+    while this thread builds the next rows, instead of the two taking turns. Leaving the block
+    waits for them, so a failed COPY raises here, inside the transaction, which then rolls back."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     if wrapper.vendor != "postgresql" or _copy_line.get() is not None:
         yield
         return
-    wrapper.ensure_connection()
     line = _CopyLine(wrapper)
+    # Foreign keys (deferred to commit by Django) are checked as each COPY ends, on the helper
+    # thread, while this one works: at commit nothing overlaps them (a tenth of the server's work).
+    with wrapper.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    line.raw = wrapper.connection
     token = _copy_line.set(line)
     try:
         with wrapper.execute_wrapper(line.before_statement):
@@ -214,6 +236,8 @@ def copies_overlapped() -> Iterator[None]:
                 line.drain()  # a failed COPY is the cause of what failed after it: report that
                 raise
             line.drain()
+        with wrapper.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares them, for the rest of the transaction
     finally:
         _copy_line.reset(token)
         line.worker.shutdown(wait=True)
@@ -266,7 +290,7 @@ def insert_objects(objs: Sequence[models.Model | SimpleNamespace], *, model: typ
                     setattr(obj, field.attname, now)
     memo: dict[int, Any] = {}
     converters = [_converter(f, memo) for f in fields]
-    rows = [[convert(getattr(obj, f.attname)) for f, convert in zip(fields, converters, strict=True)] for obj in objs]
+    rows = _rows_of(objs, [f.attname for f in fields], converters)
     ids = insert_rows(meta.db_table, [f.column for f in fields], rows,
                       returning=meta.pk.column if auto_pk and not drawn and not on_conflict_ignore else None,
                       on_conflict_ignore=on_conflict_ignore)
@@ -280,7 +304,7 @@ def insert_objects(objs: Sequence[models.Model | SimpleNamespace], *, model: typ
 
 def column_converter(model: type[models.Model], field_name: str) -> Callable[[Any], Any]:
     """The driver-side converter of one column, for callers that build rows themselves."""
-    return _converter(model._meta.get_field(field_name), {})
+    return _converter(model._meta.get_field(field_name), {}) or (lambda value: value)
 
 
 def insert_history(model: type[models.Model], objs: Sequence[models.Model], *, user=None, reason: str = "",
@@ -298,10 +322,9 @@ def insert_history(model: type[models.Model], objs: Sequence[models.Model], *, u
     memo: dict[int, Any] = {}
     converters = [_converter(f, memo) for f in history_fields]
     date_converter = _converter(historical._meta.get_field("history_date"), memo)
-    rows = []
-    for obj in objs:
-        row = [convert(getattr(obj, f.attname)) for f, convert in zip(tracked, converters, strict=True)]
-        row += [date_converter(when), user_id, getattr(obj, "_change_reason", None) or reason, history_type]
-        rows.append(row)
+    stamp = date_converter(when) if date_converter else when
+    rows = _rows_of(objs, [f.attname for f in tracked], converters)
+    for obj, row in zip(objs, rows, strict=True):
+        row += [stamp, user_id, getattr(obj, "_change_reason", None) or reason, history_type]
     insert_rows(historical._meta.db_table, columns, rows)
 

@@ -65,3 +65,23 @@ def test_ids_drawn_ahead_are_the_ids_the_rows_get():
         assert [row.id for row in rows] == ids
     else:
         assert ids is None  # SQLite hands ids out only as it inserts: they are read back
+
+
+def test_a_broken_foreign_key_fails_the_block_itself_not_a_later_commit():
+    system = SourceSystem.objects.get(name="csv")
+    columns = ["system_id", "domain", "object_type", "source_id", "payload", "canonical", "source_version",
+               "content_hash", "received_at", "is_deleted", "correlation_id"]
+    row = ["customer", "customer", "K1", "{}", "{}", "", "h", timezone.now(), False, ""]
+    table = SourceRecord._meta.db_table
+    if connection.vendor != "postgresql":
+        # SQLite has no COPY to overlap: the broken key stands until the commit's check.
+        with pytest.raises(IntegrityError), transaction.atomic(), copies_overlapped():
+            insert_rows(table, columns, [[system.id + 1000, *row]])
+            connection.check_constraints(table_names=[table])
+        return
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(), copies_overlapped():
+            insert_rows(table, columns, [[system.id + 1000, *row]])
+        # The transaction goes on: what it writes next is checked at commit, as Django declares it.
+        insert_rows(table, columns, [[system.id, *row]])
+    assert list(SourceRecord.objects.values_list("source_id", flat=True)) == ["K1"]
