@@ -112,12 +112,9 @@ def source_records_ingest(*, system: str, domain: str, records: Iterable[Incomin
     source = source_system(system)
     batch_size = batch_size or settings.CONCORD_INGEST_BATCH_SIZE
     summary = IngestSummary()
-    matcher = current_matcher()
     with correlation(correlation_id):
-        batch: list[PreparedRecord] = []
+        batch: list[IncomingRecord | PreparedRecord] = []
         for record in records:
-            if not isinstance(record, PreparedRecord):
-                record = source_record_prepare(domain, record, matcher)
             batch.append(record)
             if len(batch) >= batch_size:
                 summary.merge(_ingest_batch(source, domain, batch, acting_user, reason))
@@ -162,13 +159,18 @@ def _cyclic_gc_paused():
         gc.enable()
 
 
-def _ingest_batch(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
+def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord | PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
     # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
     statistics_refresh({SourceRecord: ["source_id", "system", "domain", "object_type"],
                         CrossReference: ["golden_id", "source_record"], golden_model(domain): ["id"]}, fraction=1.0)
     with _cyclic_gc_paused(), reads_ahead(domain):
-        return _ingest_batch_rounds(source, domain, records, acting_user, reason)
+        # Records not prepared yet (connectors, the API) are prepared here, with the collector
+        # paused too: in a long-lived worker its full collections re-walked the matchers' caches.
+        matcher = current_matcher()
+        prepared = [record if isinstance(record, PreparedRecord) else source_record_prepare(domain, record, matcher)
+                    for record in records]
+        return _ingest_batch_rounds(source, domain, prepared, acting_user, reason)
 
 
 def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
