@@ -131,10 +131,7 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     quote = connection.ops.quote_name
     ids: list[Any] = []
     if returning:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [quote(table), returning, len(rows)])
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = _draw_ids(table, returning, len(rows))
         columns = [returning, *columns]
         rows = [[pk, *row] for pk, row in zip(ids, rows, strict=True)]
     column_sql = ", ".join(quote(c) for c in columns)
@@ -249,10 +246,13 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
     copies_overlapped). None where ids come only from the insert itself (SQLite)."""
     if connection.vendor != "postgresql" or count == 0:
         return None
-    meta = model._meta
+    return _draw_ids(model._meta.db_table, model._meta.pk.column, count)
+
+
+def _draw_ids(table: str, column: str, count: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [connection.ops.quote_name(meta.db_table), meta.pk.column, count])
+                       [connection.ops.quote_name(table), column, count])
         return [row[0] for row in cursor.fetchall()]
 
 
