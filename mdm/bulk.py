@@ -174,8 +174,8 @@ class _CopyLine:
     (an execute wrapper), so what it reads and the order of its writes are as if run inline."""
 
     def __init__(self, wrapper) -> None:
-        self.wrapper = wrapper  # Django's connection of the writing thread
-        self.raw = None  # its driver connection, once open
+        self.wrapper = wrapper  # Django's connection of the writing thread (open)
+        self.raw = wrapper.connection
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="concord-copy")
         self.pending: list[Future] = []
         self.failure: BaseException | None = None
@@ -218,12 +218,11 @@ def copies_overlapped() -> Iterator[None]:
     if wrapper.vendor != "postgresql" or _copy_line.get() is not None:
         yield
         return
-    line = _CopyLine(wrapper)
     # Foreign keys (deferred to commit by Django) are checked as each COPY ends, on the helper
     # thread, while this one works: at commit nothing overlaps them (a tenth of the server's work).
     with wrapper.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    line.raw = wrapper.connection
+    line = _CopyLine(wrapper)
     token = _copy_line.set(line)
     try:
         with wrapper.execute_wrapper(line.before_statement):

@@ -86,6 +86,16 @@ def reference_targets(pairs: set[tuple[int, str, str]]) -> dict[tuple[int, str, 
     return found
 
 
+def with_references(domain: str, system_id: int, values: dict[str, Any],
+                    targets: dict[tuple[int, str, str], str]) -> dict[str, Any]:
+    """Canonical values plus their references (customer_source_id …) resolved to golden ids
+    (customer …), as `targets` (reference_targets) maps them; an unresolved one is None."""
+    resolved = dict(values)
+    for ref, golden, target_domain in REFERENCES[domain]:
+        resolved[golden] = targets.get((system_id, target_domain, values.get(ref) or ""))
+    return resolved
+
+
 def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records: dict[str, GoldenRecord] | None = None,
                              new_contributors: dict[str, list[dict[str, Any]]] | None = None,
                              known_references: dict[tuple[int, str, str], str] | None = None,
@@ -122,10 +132,10 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     wanted_refs = {(row["system_id"], target_domain, row["canonical"][ref])
                    for rows in contributors.values() for row in rows
                    for ref, _golden, target_domain in references if row["canonical"].get(ref)}
-    ref_targets = {key: known_references[key] for key in wanted_refs & known_references.keys()} \
-        if known_references else {}
-    if wanted_refs - ref_targets.keys():
-        ref_targets.update(reference_targets(wanted_refs - ref_targets.keys()))
+    known_references = known_references or {}
+    ref_targets = {key: known_references[key] for key in wanted_refs if key in known_references}
+    if unresolved := wanted_refs - ref_targets.keys():
+        ref_targets.update(reference_targets(unresolved))
 
     # A golden record created in this transaction has no override yet.
     overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
@@ -145,9 +155,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
         # Per contributor, once: its timestamp, completeness and resolved references.
         prepared = []
         for row in rows:
-            canonical = dict(row["canonical"])
-            for ref, golden, target_domain in references:
-                canonical[golden] = ref_targets.get((row["system_id"], target_domain, canonical.get(ref) or ""))
+            canonical = with_references(domain, row["system_id"], row["canonical"], ref_targets)
             updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
             prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
         if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id]:

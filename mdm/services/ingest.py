@@ -40,7 +40,7 @@ from mdm.models import (
 from mdm.planner_statistics import serial_plans, statistics_refresh
 from mdm.read_ahead import reads_ahead
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
-from mdm.services.golden import golden_records_recompute, reference_targets
+from mdm.services.golden import golden_records_recompute, reference_targets, with_references
 
 log = logging.getLogger(__name__)
 _MIN = datetime.min.isoformat()
@@ -292,7 +292,7 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
         outcomes = matcher.match(domain, [
             MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
                        object_type=item.incoming.object_type,
-                       attributes=_with_references(domain, source, item.values, targets),
+                       attributes=with_references(domain, source.id, item.values, targets),
                        prepared=item.prepared.match_material)
             for index, item in enumerate(to_link)])
         new_groups = list(dict.fromkeys(outcome.group or f"solo:{outcome.ref}"
@@ -371,15 +371,6 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
         summary.golden_created += len(result.created)
         summary.golden_updated += len(result.changed)
     return summary
-
-
-def _with_references(domain: str, source: SourceSystem, values: dict[str, Any],
-                     targets: dict[tuple[int, str, str], str]) -> dict[str, Any]:
-    """Canonical values with their references (customer_source_id …) resolved to golden ids."""
-    attributes = dict(values)
-    for ref, golden, target in REFERENCES[domain]:
-        attributes[golden] = targets.get((source.id, target, values.get(ref) or ""))
-    return attributes
 
 
 def _as_stored(moment: datetime | None) -> datetime | None:
