@@ -5,8 +5,9 @@ Reading, standardizing, validating and hashing rows and working out their match 
 database: a forked child does that for the next batches while this process writes the current
 one. Batches cross through a bounded queue (the reader is never more than a few batches ahead).
 
-Failure is loud on both sides: an exception in the child is raised here with its traceback; if
-this side stops (an error, Ctrl-C), the child is terminated.
+Failure is loud on both sides: an exception in the child is raised here (as itself when it can be
+rebuilt here, else as ReaderFailed) with the child's traceback; if this side stops (an error,
+Ctrl-C), the child is terminated.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,17 +43,28 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
     parent = os.getppid()
     try:
         for batch in produce(*args):
-            _send(out, (_BATCH, batch), parent)
+            _send(out, (_BATCH, _pickled(batch)), parent)
             gc.collect()
             gc.freeze()
         _send(out, (_DONE, None), parent)
     except _ParentGone:
         return
-    except BaseException:  # noqa: BLE001 - everything is reported to the parent, which raises it
+    except BaseException as error:  # noqa: BLE001 - everything is reported to the parent, which raises it
         try:
-            _send(out, (_FAILED, traceback.format_exc()), parent)
+            sent = _pickled(error)
+            pickle.loads(sent)  # what cannot be rebuilt there goes as its traceback only
+        except Exception:  # noqa: BLE001 - the traceback below still says what failed
+            sent = None
+        try:
+            _send(out, (_FAILED, (sent, traceback.format_exc())), parent)
         except _ParentGone:
             return
+
+
+def _pickled(value: Any) -> bytes:
+    """Pickled here, before the queue sees it: a multiprocessing queue pickles on a feeder thread,
+    where a failure is printed and the message dropped (a batch would silently go missing)."""
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 class _ParentGone(Exception):
@@ -76,17 +90,78 @@ def _receive(out) -> tuple[str, Any]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return out.get(timeout=_POLL_SECONDS)
+        kind, value = out.get(timeout=_POLL_SECONDS)
+        return kind, pickle.loads(value) if kind == _BATCH else value
     finally:
         if enabled:
             gc.enable()
+
+
+def _raise_failure(sent: bytes | None, child_traceback: str):
+    """The reader's exception, as itself where it could be rebuilt here (a connector's error keeps
+    its type and retry advice), with the reader's traceback attached; else ReaderFailed."""
+    if sent is not None:
+        error = pickle.loads(sent)
+        error.add_note(f"raised in the reading process:\n{child_traceback}")
+        raise error
+    raise ReaderFailed(f"reading failed in the reading process:\n{child_traceback}")
+
+
+class _Child:
+    """A forked child process, started with os.fork rather than multiprocessing.Process: a Celery
+    worker's pool processes are daemonic to multiprocessing, which forbids them children, and a
+    sync task reads ahead in one like a CSV import does."""
+
+    def __init__(self, target: Callable[..., None], args: tuple) -> None:
+        self.exitcode: int | None = None
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            code = 1
+            try:
+                # Its parent's handlers (a Celery worker's warm shutdown on SIGTERM) are not its own.
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops it
+                target(*args)
+                code = 0
+            finally:
+                os._exit(code)  # no parent's finalizer or atexit handler runs here
+
+    def is_alive(self) -> bool:
+        if self.exitcode is None:
+            self._wait(os.WNOHANG)
+        return self.exitcode is None
+
+    def join(self) -> None:
+        if self.exitcode is None:
+            self._wait(0)
+
+    def _wait(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, options)
+        except ChildProcessError:  # reaped by someone else's SIGCHLD handler: gone, code unknown
+            self.exitcode = -1
+            return
+        if pid:
+            self.exitcode = os.waitstatus_to_exitcode(status)
+
+    def terminate(self) -> None:
+        if self.is_alive():
+            os.kill(self.pid, signal.SIGTERM)
+
+
+def _run_and_flush(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
+    try:
+        _run(produce, args, out)
+    finally:
+        out.close()
+        out.join_thread()  # what is still in the queue's buffer goes out before the child exits
 
 
 def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead: int = 4) -> Iterator[Any]:
     """Yield what `produce(*args)` yields, produced in a forked child process.
 
     Where fork is unavailable (Windows), `produce` simply runs here."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         yield from produce(*args)
         return
     context = multiprocessing.get_context("fork")
@@ -94,8 +169,7 @@ def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead:
     # close them: that would end this side's session). `produce` needs no database; the child
     # leaves through os._exit, so no finalizer runs on them either.
     out = context.Queue(maxsize=ahead)
-    child = context.Process(target=_run, args=(produce, args, out), name="concord-reader", daemon=True)
-    child.start()
+    child = _Child(_run_and_flush, (produce, args, out))
     try:
         while True:
             try:
@@ -110,7 +184,7 @@ def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead:
             if kind == _BATCH:
                 yield value
             elif kind == _FAILED:
-                raise ReaderFailed(f"reading failed in the reading process:\n{value}")
+                _raise_failure(*value)
             else:
                 break
         child.join()

@@ -11,6 +11,7 @@ TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS'). Field names are ca
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,9 @@ class Query:
     order: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     limit: int | None = None
     offset: int = 0
+    # Instants some field must reach for a row to match (from `field > / >= / = <timestamp>` the
+    # WHERE requires): a keyset page starts reading its sorted rows there, as an index would.
+    lower_bounds: dict[str, Any] = field(default_factory=dict)
 
 
 def lookup(record: dict[str, Any], name: str) -> Any:
@@ -194,28 +198,56 @@ class _Parser:
             return True
         return False
 
-    def parse(self) -> Callable[[dict[str, Any]], bool]:
-        predicate = self.disjunction()
+    def parse(self) -> tuple[Callable[[dict[str, Any]], bool], dict[str, Any]]:
+        predicate, bounds = self.disjunction()
         if self.peek() is not None:
             raise QueryError(f"unexpected {self.peek()[1]!r} in WHERE clause")
-        return predicate
+        return predicate, bounds
 
+    # Each rule answers (predicate, lower bounds): {field: instant} that every matching row reaches.
     def disjunction(self):
         parts = [self.conjunction()]
         while self.keyword("OR"):
             parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else (lambda r: any(p(r) for p in parts))
+        if len(parts) == 1:
+            return parts[0]
+        predicates = [p for p, _ in parts]
+        # A bound holds for an OR only where every branch has one: the lowest of them.
+        shared = set.intersection(*(set(b) for _, b in parts))
+        bounds = {name: min(b[name] for _, b in parts) for name in shared}
+
+        def either(row: dict[str, Any]) -> bool:
+            for predicate in predicates:
+                if predicate(row):
+                    return True
+            return False
+
+        return either, bounds
 
     def conjunction(self):
         parts = [self.negation()]
         while self.keyword("AND"):
             parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else (lambda r: all(p(r) for p in parts))
+        if len(parts) == 1:
+            return parts[0]
+        predicates = [p for p, _ in parts]
+        bounds: dict[str, Any] = {}
+        for _, each in parts:  # every branch must hold: the highest bound applies
+            for name, instant in each.items():
+                bounds[name] = max(bounds.get(name, instant), instant)
+
+        def every(row: dict[str, Any]) -> bool:
+            for predicate in predicates:
+                if not predicate(row):
+                    return False
+            return True
+
+        return every, bounds
 
     def negation(self):
         if self.keyword("NOT"):
-            inner = self.negation()
-            return lambda r: not inner(r)
+            inner, _ = self.negation()
+            return (lambda r: not inner(r)), {}
         kind, value = self.take()
         if kind == "lp":
             inner = self.disjunction()
@@ -237,18 +269,30 @@ class _Parser:
                     break
                 if kind != "comma":
                     raise QueryError(f"unexpected {token!r} in IN list")
-            return lambda r: any(_OPS["="](*_comparable(lookup(r, name), v)) for v in values)
+            return (lambda r: any(_OPS["="](*_comparable(lookup(r, name), v)) for v in values)), {}
         if self.keyword("IS"):
             negate = self.keyword("NOT")
             if not self.keyword("NULL"):
                 raise QueryError("IS [NOT] NULL expected")
-            return (lambda r: lookup(r, name) is not None) if negate else (lambda r: lookup(r, name) is None)
+            return ((lambda r: lookup(r, name) is not None) if negate else (lambda r: lookup(r, name) is None)), {}
         kind, op = self.take()
         if kind != "op":
             raise QueryError(f"expected a comparison after {name}, got {op!r}")
         literal = self.literal()
         compare = _OPS[op]
-        return lambda r: compare(*_comparable(lookup(r, name), literal))
+        # Compared with a timestamp, only values read as instants can match (others compare as
+        # None), so `> / >= / =` bound the field from below.
+        if not isinstance(literal, _DateLiteral):
+            return (lambda r: compare(*_comparable(lookup(r, name), literal))), {}
+        # Against a timestamp both sides compare as instants (as _comparable would): the literal
+        # is read once, not per row (keyset pages test every row after the last one read).
+        instant = parse_datetime(str(literal))
+
+        def against_instant(row: dict[str, Any]) -> bool:
+            value = lookup(row, name)
+            return compare(None if value is None else parse_datetime(str(value)), instant)
+
+        return against_instant, {name.lower(): instant} if op in (">", ">=", "=") else {}
 
     def literal(self) -> Any:
         kind, value = self.take()
@@ -273,16 +317,18 @@ def parse(text: str) -> Query:
     fields = _split_top_level(match["fields"])
     where: Callable[[dict[str, Any]], bool] = lambda r: True  # noqa: E731
     where_fields: set[str] = set()
+    bounds: dict[str, Any] = {}
     if match["where"]:
         parser = _Parser(match["where"])
-        where, where_fields = parser.parse(), parser.fields
+        (where, bounds), where_fields = parser.parse(), parser.fields
     order = []
     for part in (match["order"] or "").split(","):
         words = part.split()
         if words:
             order.append((words[0], len(words) > 1 and words[1].upper() == "DESC"))
     return Query(fields=fields, object=match["object"], where=where, where_fields=where_fields, order=order,
-                 limit=int(match["limit"]) if match["limit"] else None, offset=int(match["offset"] or 0))
+                 limit=int(match["limit"]) if match["limit"] else None, offset=int(match["offset"] or 0),
+                 lower_bounds={name: instant for name, instant in bounds.items() if instant is not None})
 
 
 def _sort_key(value: Any) -> tuple:
@@ -301,18 +347,48 @@ def _sort_key(value: Any) -> tuple:
     return (2, 0, text)
 
 
-def run(query: Query, rows: list[dict[str, Any]], columns: set[str], *, window: slice | None = None,
+class SortedRows:
+    """A table's rows sorted by an ORDER BY once, for the queries of that order that follow (the
+    keyset pages of one read each ask for the rows after the last one seen): what an index on the
+    sort columns gives a real database."""
+
+    def __init__(self, rows: list[dict[str, Any]], order: list[tuple[str, bool]]):
+        self.order = list(order)
+        self.rows = rows
+        for name, descending in reversed(self.order):
+            self.rows.sort(key=lambda r, n=name: _sort_key(lookup(r, n)), reverse=descending)
+        self._leading: list[tuple] | None = None
+
+    def start(self, query: Query) -> int:
+        """Where rows that can match `query` begin: past those below its lower bound on the leading
+        sort column (ascending); 0 when it has none."""
+        if not self.order or self.order[0][1]:
+            return 0
+        leading = self.order[0][0]
+        bound = query.lower_bounds.get(leading.lower())
+        if bound is None:
+            return 0
+        if self._leading is None:
+            self._leading = [_sort_key(lookup(r, leading)) for r in self.rows]
+        return bisect.bisect_left(self._leading, (1, bound.timestamp(), ""))
+
+
+def run(query: Query, rows: list[dict[str, Any]] | SortedRows, columns: set[str], *, window: slice | None = None,
         total: list[int] | None = None) -> list[dict[str, Any]]:
     """Filter, sort and project `rows`; unknown fields raise QueryError(code="INVALID_FIELD").
-    `window` cuts the sorted result before projection (a page); `total` receives the full count."""
+    `window` cuts the sorted result before projection (a page); `total` receives the full count.
+    Rows already sorted by the query's ORDER BY (`SortedRows`) are read from its lower bound on."""
     known = {c.lower() for c in columns}
     wanted = [Column(c, c) for c in columns] if query.fields == ["*"] else [_column(f) for f in query.fields]
     for name in [*query.where_fields, *(f for f, _ in query.order), *(c.source for c in wanted)]:
         if name.lower() not in known:
             raise QueryError(f"No such column '{name}' on entity '{query.object}'", code="INVALID_FIELD")
-    selected = [row for row in rows if query.where(row)]
-    for name, descending in reversed(query.order):
-        selected.sort(key=lambda r, n=name: _sort_key(lookup(r, n)), reverse=descending)
+    if isinstance(rows, SortedRows) and rows.order == query.order:
+        selected = [row for row in rows.rows[rows.start(query):] if query.where(row)]
+    else:
+        selected = [row for row in (rows.rows if isinstance(rows, SortedRows) else rows) if query.where(row)]
+        for name, descending in reversed(query.order):
+            selected.sort(key=lambda r, n=name: _sort_key(lookup(r, n)), reverse=descending)
     if query.offset:
         selected = selected[query.offset:]
     if query.limit is not None:

@@ -14,9 +14,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from mdm.bulk import insert_history, insert_objects
+from mdm.bulk import insert_history, insert_objects, update_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
 from mdm.correlation import current_correlation_id
@@ -224,8 +223,8 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
         insert_objects(to_create)
         insert_history(model, to_create, user=acting_user, reason=history_reason, when=now)
     if to_update:
-        bulk_update_with_history(to_update, model, sorted(update_fields), batch_size=500, default_user=acting_user,
-                                 default_change_reason=history_reason, default_date=now)
+        update_objects(to_update, sorted(update_fields), model=model)
+        insert_history(model, to_update, user=acting_user, reason=history_reason, when=now, history_type="~")
     touched = created + changed
     if touched:
         records = [*to_create, *to_update]

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mdm.bulk import copies_overlapped, insert_history, insert_objects, new_rows, reserve_ids
+from mdm.bulk import copies_overlapped, insert_history, insert_objects, new_rows, reserve_ids, update_objects
 from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
 from mdm.correlation import correlation
@@ -326,10 +326,9 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
         row.source_updated_at, row.source_version = item.incoming.source_updated_at, item.incoming.source_version or ""
         row.content_hash, row.received_at, row.is_deleted = item.content_hash, now, item.incoming.deleted
         row.correlation_id = correlation_id
-    SourceRecord.objects.bulk_update(
-        [item.existing for item in changed_items],
-        ["payload", "canonical", "source_updated_at", "source_version", "content_hash", "received_at",
-         "is_deleted", "correlation_id"], batch_size=1000)
+    update_objects([item.existing for item in changed_items],
+                   ["payload", "canonical", "source_updated_at", "source_version", "content_hash", "received_at",
+                    "is_deleted", "correlation_id"], model=SourceRecord)
     summary.updated += sum(1 for item in changed_items if not item.incoming.deleted)
     summary.deleted += sum(1 for item in changed_items + new_items if item.incoming.deleted)
     insert_objects(versions, on_conflict_ignore=True)

@@ -46,13 +46,15 @@ def _database_url() -> str:
 
 
 class Worker:
-    """A `celery -A config worker --pool=solo` subprocess against the test database."""
+    """A `celery -A config worker` subprocess against the test database: one solo process, or
+    prefork with one pool process (how production runs it: tasks run in a daemonic child)."""
 
-    def __init__(self, broker: str, env: dict[str, str], log: Path):
-        self.broker, self.env, self.log, self.process = broker, env, log, None
+    def __init__(self, broker: str, env: dict[str, str], log: Path, pool: str = "solo"):
+        self.broker, self.env, self.log, self.pool, self.process = broker, env, log, pool, None
 
     def start(self) -> Worker:
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "WARNING",
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={self.pool}", "-c", "1",
+                   "-l", "WARNING",
                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"t{uuid.uuid4().hex[:6]}@%h"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log.open("ab"),
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -88,8 +90,8 @@ def worker_env(remote, tmp_path, settings):
 def workers(worker_env, tmp_path):
     started: list[Worker] = []
 
-    def start(broker: str = BROKER) -> Worker:
-        worker = Worker(broker, {**worker_env, "CELERY_BROKER_URL": broker}, tmp_path / "worker.log").start()
+    def start(broker: str = BROKER, pool: str = "solo") -> Worker:
+        worker = Worker(broker, {**worker_env, "CELERY_BROKER_URL": broker}, tmp_path / "worker.log", pool).start()
         started.append(worker)
         return worker
 
@@ -135,12 +137,15 @@ def _customers_to_push(count: int) -> list[OutboxMessage]:
     return messages
 
 
-def test_a_worker_killed_mid_pull_loses_nothing_and_duplicates_nothing(remote, fakecrm, broker, workers):
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
+def test_a_worker_killed_mid_pull_loses_nothing_and_duplicates_nothing(remote, fakecrm, broker, workers, pool):
+    # Pages are read ahead in a child of the process running the task (connectors.sync): under
+    # prefork that process is itself a daemonic pool child, which multiprocessing refuses children.
     Connection.objects.create(system=fakecrm, page_size=3)
     for n in range(12):
         remote.put("Account", f"A{n:02}", name=f"Account {n}", country="DE")
     remote.set_fault("pull_sleep", 1.0)
-    worker = workers()
+    worker = workers(pool=pool)
     broker.send_task("connectors.sync_system", args=["fakecrm", "customer"])
 
     def first_page_committed():
@@ -151,7 +156,7 @@ def test_a_worker_killed_mid_pull_loses_nothing_and_duplicates_nothing(remote, f
     assert 3 <= landed < 12
 
     remote.set_fault("pull_sleep", 0)
-    workers()
+    workers(pool=pool)
     broker.send_task("connectors.sync_system", args=["fakecrm", "customer"])  # the next scheduled run
 
     def a_run_succeeded():
