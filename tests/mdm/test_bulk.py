@@ -85,3 +85,36 @@ def test_a_broken_foreign_key_fails_the_block_itself_not_a_later_commit():
         # The transaction goes on: what it writes next is checked at commit, as Django declares it.
         insert_rows(table, columns, [[system.id, *row]])
     assert list(SourceRecord.objects.values_list("source_id", flat=True)) == ["K1"]
+
+
+def test_update_objects_writes_the_named_fields_of_each_row_by_its_id_and_nothing_else():
+    from mdm.bulk import update_objects
+
+    systems = [SourceSystem.objects.create(name=f"upd-{i}", display_name=f"Upd {i}", kind="crm",
+                                           sync_back_domains=["customer"]) for i in range(3)]
+    for i, system in enumerate(systems[:2]):
+        system.display_name, system.sync_back_domains = f"Renamed {i}", ["customer", f"it's {i} \"quoted\""]
+        system.kind = "erp"  # changed on the object, not named: stays as stored
+    with transaction.atomic(), copies_overlapped():
+        update_objects(systems[:2], ["display_name", "sync_back_domains"])
+        # Read after the update, inside the block: it waited for the staged COPY and its UPDATE.
+        stored = {s.name: s for s in SourceSystem.objects.filter(name__startswith="upd-")}
+    assert stored["upd-0"].display_name == "Renamed 0" and stored["upd-1"].display_name == "Renamed 1"
+    assert stored["upd-1"].sync_back_domains == ["customer", "it's 1 \"quoted\""]
+    assert stored["upd-0"].kind == stored["upd-1"].kind == "crm"
+    assert stored["upd-2"].display_name == "Upd 2"  # not handed over: untouched
+
+
+def test_a_golden_record_changed_by_ingestion_is_updated_with_a_history_row_of_the_change():
+    from mdm.models import Customer
+    from mdm.services.ingest import source_records_ingest
+    from tests.conftest import at, record
+
+    source_records_ingest(system="salesforce", domain="customer",
+                          records=[record("S1", updated=at(1), name="Acme GmbH", country="DE", city="Berlin")])
+    source_records_ingest(system="salesforce", domain="customer",
+                          records=[record("S1", updated=at(2), name="Acme GmbH", country="DE", city="Hamburg")])
+    customer = Customer.objects.get()
+    assert customer.city == "Hamburg" and customer.revision == 2
+    assert [(h.history_type, h.city, h.revision) for h in customer.history.order_by("history_date", "history_id")] \
+        == [("+", "Berlin", 1), ("~", "Hamburg", 2)]

@@ -43,6 +43,35 @@ def test_the_query_dialect_handles_and_or_parentheses_order_and_limit():
         soql.parse("DELETE FROM Thing")
 
 
+def test_rows_sorted_once_answer_every_query_as_a_fresh_sort_does():
+    # Keyset pages read a table kept sorted by their ORDER BY from their lower bound on; any query,
+    # bound or not, must answer exactly what filtering and sorting the rows afresh answers.
+    stamps = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z", None, "not a date"]
+    rows = [{"id": str(100 + i), "stamp": stamps[i % len(stamps)], "n": i % 4} for i in range(40)]
+    table = soql.SortedRows([dict(r) for r in rows], [("stamp", False), ("id", False)])
+    for where in ["stamp > TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS') OR "
+                  "(stamp = TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS') AND id > 120)",
+                  "stamp >= 2026-01-02T00:00:00Z AND n = 1", "stamp = 2026-01-02T00:00:00Z OR n = 3",
+                  "NOT stamp > 2026-01-01T00:00:00Z", "stamp IS NULL", "n >= 2"]:
+        parsed = soql.parse(f"SELECT id FROM thing WHERE {where} ORDER BY stamp, id")
+        fresh, kept = [], []
+        assert soql.run(parsed, table, {"id", "stamp", "n"}, total=kept) == \
+            soql.run(parsed, rows, {"id", "stamp", "n"}, total=fresh), where
+        assert kept == fresh
+    bounded = soql.parse("SELECT id FROM thing WHERE stamp > 2026-01-01T00:00:00Z ORDER BY stamp, id")
+    assert table.start(bounded) > 0  # rows below the bound are not even looked at
+
+
+def test_netsuite_finds_records_by_external_id_after_creates_changes_and_deletes():
+    sim = NetSuiteSimulator(seed=3, records=5)
+    made = sim.create("customer", externalid="G-1", companyname="Acme")
+    assert sim.find("customer", external_id="G-1") is made
+    sim.update("customer", made["id"], externalid="G-2")
+    assert sim.find("customer", external_id="G-1") is None and sim.find("customer", external_id="G-2") is made
+    sim.delete("customer", made["id"])
+    assert sim.find("customer", external_id="G-2") is None
+
+
 def test_the_same_seed_gives_the_same_data():
     one, two = SalesforceSimulator(seed=9, records=30), SalesforceSimulator(seed=9, records=30)
     assert one.store == two.store
