@@ -32,7 +32,8 @@ class ReaderFailed(RuntimeError):
     """The reading process raised; the message carries its traceback."""
 
 
-def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
+def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> bool:
+    """Send what `produce` yields, then done or its failure; False if the parent went away."""
     # What the child inherited stays out of its garbage collections: they would walk the parent's
     # whole heap (and copy its pages) for objects this process never frees.
     gc.freeze()
@@ -48,7 +49,7 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
             gc.freeze()
         _send(out, (_DONE, None), parent)
     except _ParentGone:
-        return
+        return False
     except BaseException as error:  # noqa: BLE001 - everything is reported to the parent, which raises it
         try:
             sent = _pickled(error)
@@ -58,7 +59,8 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
         try:
             _send(out, (_FAILED, (sent, traceback.format_exc())), parent)
         except _ParentGone:
-            return
+            return False
+    return True
 
 
 def _pickled(value: Any) -> bytes:
@@ -150,11 +152,11 @@ class _Child:
 
 
 def _run_and_flush(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
-    try:
-        _run(produce, args, out)
-    finally:
+    if _run(produce, args, out):
         out.close()
         out.join_thread()  # what is still in the queue's buffer goes out before the child exits
+    else:
+        out.cancel_join_thread()  # nobody reads the pipe any more: flushing it would wait forever
 
 
 def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead: int = 4) -> Iterator[Any]:

@@ -69,7 +69,7 @@ def test_the_reader_does_not_outlive_a_writer_killed_outright(tmp_path):
         "import itertools, os, sys\n"
         "from mdm.reader_process import batches_from_child\n"
         "def endless():\n"
-        "    yield from ([n] for n in itertools.count())\n"
+        "    yield from ([n, 'x' * 200_000] for n in itertools.count())  # more than a pipe holds\n"
         "batches = batches_from_child(endless, ahead=1)\n"
         "next(batches)\n"
         "print(open(f'/proc/{os.getpid()}/task/{os.getpid()}/children').read().split()[0], flush=True)\n"
