@@ -262,12 +262,16 @@ def _locked_fetch(model, ids: list[str]):
 
     Two workers recomputing the same golden record (a CRM page and an ERP page describing the same
     firm) must not both read it, each miss the other's new contributor, and write over each other;
-    locking in one global order also means they queue rather than deadlock."""
+    locking in one global order also means they queue rather than deadlock. The lock is FOR NO KEY
+    UPDATE, as an UPDATE of these columns takes anyway: it still queues the other recomputation but
+    not another writer's foreign-key checks (its new records naming one of these as parent or
+    customer), which FOR UPDATE blocked until this transaction ended — two connector loads stalled
+    on each other that way and now and then deadlocked."""
     if not ids:
         return []
     query = model.objects.filter(pk__any=ids).order_by("pk")
     if transaction.get_connection().in_atomic_block:
-        query = query.select_for_update()
+        query = query.select_for_update(no_key=True)
     return query
 
 

@@ -229,7 +229,8 @@ def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecor
     source_ids = [a.incoming.source_id for a in accepted]
     if source_ids:
         query = SourceRecord.objects.filter(system=source, domain=domain, source_id__any=source_ids)
-        for row in query.order_by("pk").select_for_update():  # one lock order for every writer
+        # One lock order for every writer; NO KEY: a version row's foreign-key check need not wait.
+        for row in query.order_by("pk").select_for_update(no_key=True):
             existing[(row.object_type, row.source_id)] = row
     for item in accepted:
         item.existing = existing.get((item.incoming.object_type, item.incoming.source_id))

@@ -90,3 +90,45 @@ def test_deadlocks_and_serialization_failures_are_worth_a_second_run_other_error
     assert _transient(wrapped(errors.DeadlockDetected("deadlock detected")))
     assert _transient(wrapped(errors.SerializationFailure("could not serialize")))
     assert not _transient(wrapped(errors.UndefinedTable("no such table")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_golden_record_held_for_recomputation_does_not_stall_another_writers_new_children():
+    # One writer holds a golden customer while it recomputes it (a NetSuite page linking to it);
+    # another writer's new customer names that customer as its parent: the new row's foreign-key
+    # check must not wait for the first writer's commit (FOR UPDATE made it wait, and two loads
+    # that did this to each other deadlocked).
+    from mdm.services.golden import _locked_fetch
+
+    source_records_ingest(system="salesforce", domain="customer",
+                          records=[record("parent", "customer", at(1), **_firm(1, "salesforce"))])
+    parent = Customer.objects.get()
+    held, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                list(_locked_fetch(Customer, [parent.id]))
+                held.set()
+                release.wait(30)
+        except BaseException as error:  # reported to the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail here, not hang
+            source_records_ingest(system="salesforce", domain="customer", records=[
+                record("child", "customer", at(1), parent_source_id="parent", **_firm(2, "salesforce"))])
+    finally:
+        release.set()
+        thread.join(30)
+    assert errors == []
+    child = Customer.objects.exclude(pk=parent.pk).get()
+    assert child.parent_id == parent.id
