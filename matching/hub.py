@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
 from hashlib import blake2b
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -129,23 +130,21 @@ def _golden_values(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
 def _golden_engine_records(domain: str, golden_ids) -> dict[str, dict[str, Any]]:
     """Active golden records in the engine's field names, not yet standardized."""
     model = golden_model(domain)
-    names = _COLUMNS[domain]
     rows = {}
     # Status is checked here, not in SQL: a status condition can lure the planner off the primary key.
     # Tuples, not dicts, and the engine record made in one step: a load matching against a filled
     # hub reads ~30 candidates per record. A set: Django walks a list's items one by one.
-    for row in model.objects.filter(pk__any=set(golden_ids)).values_list(*names, "record_status"):
-        if row[-1] == "active":
-            rows[row[0]] = {name: value.isoformat() if hasattr(value, "isoformat") else value
-                            for name, value in zip(names, row[:-1], strict=True)}  # the status is last
+    for row in model.objects.filter(pk__any=set(golden_ids)).values_list(*_COLUMNS[domain], "record_status"):
+        if row[-1] == "active":  # the status is last
+            rows[row[0]] = _engine_row(domain, row[:-1])
     return rows
 
 
-def _engine_values(domain: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A golden record's columns (_COLUMNS) as an engine record."""
-    values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-    values["customer"] = values.pop("customer_id", None)
-    return engine_record(domain, row["id"], values)
+def _engine_row(domain: str, values) -> dict[str, Any]:
+    """A golden record's _COLUMNS values, in that order, as an engine record (the engine's field
+    names are the columns: `customer_id` holds the customer reference)."""
+    return {name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in zip(_COLUMNS[domain], values, strict=True)}
 
 
 # The golden record columns the engine reads: its fields, a customer reference by its column.
@@ -167,33 +166,29 @@ def _indexed(domain: str, keys: Collection[str]) -> list[tuple[str, str]]:
     return [(by_hash[hashed], golden_id) for hashed, golden_id in rows]
 
 
-def _source_keys_of(golden_ids) -> dict[str, set[str]]:
-    keys: dict[str, set[str]] = defaultdict(set)
-    rows = CrossReference.objects.filter(golden_id__any=set(golden_ids)).values_list(
-        "golden_id", "source_record__system__name", "source_record__object_type", "source_record__source_id")
-    for golden_id, system, object_type, source_id in rows:
-        keys[golden_id].add(f"{system}:{object_type}:{source_id}")
-    return keys
+def _source_keys_of(golden_ids, among: set[str] | None = None) -> dict[str, set[str]]:
+    """The source keys (system:object_type:source_id) each golden record holds: all of them, or
+    only those `among` the given keys.
 
-
-def _keys_held(golden_ids, keys: set[str]) -> dict[str, set[str]]:
-    """Which of `keys` (system:object_type:source_id) each of these golden records holds.
-
-    All a customer match needs to know of its candidates' contributors: whether one is the record
-    itself (a re-match) or one a steward ruled on. Reading every contributor of every candidate
-    (~30 per record in a load against a filled hub) cost a tenth of matching."""
+    A customer match needs only the latter — is a candidate the record itself (a re-match), or one
+    a steward ruled on? — and reading them by source id is a handful of rows, where every
+    contributor of every candidate (~30 per record in a load against a filled hub) cost a tenth
+    of matching."""
     wanted = set(golden_ids)
-    held: dict[str, set[str]] = defaultdict(set)
-    source_ids = {key.split(":", 2)[-1] for key in keys}
-    if not wanted or not source_ids:
-        return held
-    rows = CrossReference.objects.filter(source_record__source_id__any=source_ids).values_list(
-        "golden_id", "source_record__system__name", "source_record__object_type", "source_record__source_id")
+    keys: dict[str, set[str]] = defaultdict(set)
+    if among is None:
+        query = CrossReference.objects.filter(golden_id__any=wanted)
+    elif wanted and among:
+        query = CrossReference.objects.filter(source_record__source_id__any={k.split(":", 2)[-1] for k in among})
+    else:
+        return keys
+    rows = query.values_list("golden_id", "source_record__system__name", "source_record__object_type",
+                             "source_record__source_id")
     for golden_id, system, object_type, source_id in rows:
         key = f"{system}:{object_type}:{source_id}"
-        if golden_id in wanted and key in keys:
-            held[golden_id].add(key)
-    return held
+        if golden_id in wanted and (among is None or key in among):
+            keys[golden_id].add(key)
+    return keys
 
 
 def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
@@ -246,8 +241,8 @@ class HubMatcher:
         verdicts = _remembered({r.source_key for r in records})
         # What is read of the candidates' contributors (below): for contracts and projects every
         # contributor's system; otherwise only the batch's own keys and the stewards' verdicts.
-        golden_keys = _source_keys_of(golden_rows) if domain in SYSTEM_UNIQUE_DOMAINS else \
-            _keys_held(golden_rows, {r.source_key for r in records} | {other for _, other in verdicts})
+        golden_keys = _source_keys_of(golden_rows, among=None if domain in SYSTEM_UNIQUE_DOMAINS else
+                                      {r.source_key for r in records} | {other for _, other in verdicts})
 
         # Candidate pairs: each record against the golden records and the earlier batch records it
         # shares a key with. ("g", golden id) or ("b", index in batch).
@@ -355,8 +350,8 @@ def index_golden_records(domain: str, golden_ids: list[str], created: Collection
         BlockingKey.objects.filter(golden_id__any=known).delete()
     held = {record.pk: record for record in records or ()}
     if held.keys() >= set(ids):
-        engine_records = {golden_id: _engine_values(domain, {column: getattr(held[golden_id], column)
-                                                             for column in _COLUMNS[domain]})
+        columns = attrgetter(*_COLUMNS[domain])
+        engine_records = {golden_id: _engine_row(domain, columns(held[golden_id]))
                           for golden_id in ids if held[golden_id].record_status == "active"}
     else:
         engine_records = _golden_engine_records(domain, ids)

@@ -101,23 +101,31 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     placeholder = "(" + ", ".join(["?"] * len(columns)) + ")"
     verb = "INSERT OR IGNORE INTO" if on_conflict_ignore else "INSERT INTO"
     ids: list[Any] = []
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
+    with _driver_cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start:start + per_statement]
             sql = f"{verb} {quote(table)} ({column_sql}) VALUES " + ", ".join([placeholder] * len(chunk))
             if returning:
                 sql += f" RETURNING {quote(returning)}"
             started = time.monotonic()
-            with connection.wrap_database_errors:  # Django's error types, as its own cursor raises them
-                cursor.execute(sql, [value for row in chunk for value in row])
+            cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())
             _log(f"{verb} {quote(table)} ({column_sql}) VALUES ... [{len(chunk)} rows]", started)
+    return ids
+
+
+@contextmanager
+def _driver_cursor() -> Iterator[Any]:
+    """The driver's own cursor (SQLite's takes `?` placeholders as they are), raising Django's
+    error types as Django's cursor would."""
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        with connection.wrap_database_errors:
+            yield cursor
     finally:
         cursor.close()
-    return ids
 
 
 def _log(summary: str, started: float) -> None:
@@ -205,14 +213,9 @@ def update_rows(table: str, key: str, columns: Sequence[str], rows: Sequence[Seq
         return
     sql = (f"UPDATE {quote(table)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} "
            f"WHERE {quote(key)} = ?")
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
     started = time.monotonic()
-    try:
-        with connection.wrap_database_errors:
-            cursor.executemany(sql, [[*row[1:], row[0]] for row in rows])
-    finally:
-        cursor.close()
+    with _driver_cursor() as cursor:
+        cursor.executemany(sql, [[*row[1:], row[0]] for row in rows])
     _log(f"{sql} [{len(rows)} rows]", started)
 
 
