@@ -24,7 +24,7 @@ from mdm.canonical import REFERENCES
 from mdm.choices import Domain, GoldenStatus
 from mdm.models import GoldenRecord, SourceRecord, golden_model
 from mdm.read_ahead import read_once
-from mdm.services.golden import golden_values, reference_targets
+from mdm.services.golden import golden_values, golden_values_read, reference_targets
 from quality.models import QualityRule, QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.rules import Related, Rule, RuleError, cross_domain_targets, evaluate
 
@@ -55,10 +55,7 @@ def _related(rules: list[Rule], values: Iterable[dict[str, Any]]) -> Related:
     """The live golden records cross-domain rules point at: one query per target domain."""
     related = Related()
     for target, ids in cross_domain_targets(rules, values).items():
-        found = related.records.setdefault(target, {})
-        for chunk in _chunks(sorted(ids)):
-            for record in golden_model(target).objects.filter(pk__in=chunk, record_status=GoldenStatus.ACTIVE):
-                found[record.pk] = golden_values(record)
+        related.records[target] = golden_values_read(target, ids)
     return related
 
 

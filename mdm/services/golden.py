@@ -7,6 +7,7 @@ and steward overrides all end here, so every change writes history and outbound 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,18 +35,32 @@ _REFERENCE_FIELDS = {"customer", "contract", "parent"}
 
 def golden_values(record: GoldenRecord) -> dict[str, Any]:
     """A golden record's canonical attributes as plain JSON values."""
-    values = {}
-    for name in attribute_names(record.domain):
-        if name in _REFERENCE_FIELDS:
-            values[name] = getattr(record, f"{name}_id") or None
-            continue
-        value = getattr(record, name)
-        if isinstance(value, (date, datetime)):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = str(value.quantize(Decimal("0.01")))
-        values[name] = value if value not in ("",) else None
-    return values
+    return {name: _plain(getattr(record, column)) for name, column in _attribute_columns(record.domain)}
+
+
+def golden_values_read(domain: str, golden_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """golden_values of the active records among `golden_ids`, by id, reading only the attribute
+    columns: a model instance also parses its lineage document, which a quality check of a page
+    of projects (each reading its contract) spent a third of the page's time on."""
+    columns = _attribute_columns(domain)
+    rows = (golden_model(domain).objects.filter(pk__any=set(golden_ids))
+            .values_list("pk", "record_status", *(column for _name, column in columns)))
+    return {row[0]: {name: _plain(value) for (name, _column), value in zip(columns, row[2:], strict=True)}
+            for row in rows if row[1] == GoldenStatus.ACTIVE}
+
+
+def _attribute_columns(domain: str) -> list[tuple[str, str]]:
+    """(attribute, the model attribute holding it): a reference is held by its id (`customer_id`)."""
+    return [(name, f"{name}_id" if name in _REFERENCE_FIELDS else name) for name in attribute_names(domain)]
+
+
+def _plain(value: Any) -> Any:
+    """One attribute value as plain JSON: dates as ISO text, amounts as decimal text, blank as None."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return None if value == "" else value
 
 
 def _assign(record: GoldenRecord, name: str, value: Any) -> None:
