@@ -71,6 +71,40 @@ def _remember(memo_key: tuple, standardized: dict[str, Any], keys: list[str]) ->
     _FORMS_MEMO[memo_key] = (standardized, keys)
 
 
+def values_hash(domain: str, raw: dict[str, Any]) -> int:
+    """64 bits of BLAKE2b over a record's engine values (as _values_key sees them), signed: stored
+    with the blocking keys made from them, it names the standard forms a candidate would have."""
+    return int.from_bytes(blake2b(repr(_values_key(domain, raw)).encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+# Standard forms of golden records met as candidates, by values_hash. A load against a filled hub
+# meets the same candidates page after page (~30 per record; a page of customers reads half the
+# golden records of a firm-sized hub): the index tells each one's values hash, and a known hash
+# needs neither the record's row nor standardizing. Pure like the memo above: a hit is always
+# right, whichever process wrote the index; bounded, cleared when full.
+_CANDIDATE_FORMS: dict[int, dict[str, Any]] = {}
+_CANDIDATE_FORMS_SIZE = 200_000
+
+
+def _candidate_forms(domain: str, hashes: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Standard forms of candidate golden records (id -> values hash from the index): from memory
+    where the hash is known, the rest read (active records only) and remembered."""
+    forms, unknown = {}, []
+    for golden_id, hashed in hashes.items():
+        known = _CANDIDATE_FORMS.get(hashed) if hashed else None
+        if known is None:
+            unknown.append(golden_id)
+        else:
+            forms[golden_id] = {**known, "id": golden_id}
+    for golden_id, raw in (_golden_engine_records(domain, unknown) if unknown else {}).items():
+        forms[golden_id] = standardized = forms_of(domain, raw)[0]
+        if len(_CANDIDATE_FORMS) >= _CANDIDATE_FORMS_SIZE:
+            _CANDIDATE_FORMS.clear()
+        _CANDIDATE_FORMS[values_hash(domain, raw)] = standardized
+    return forms
+
+
 def forms_of(domain: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Standardized values (the id as given) and blocking keys of one record in engine field names."""
     memo_key = _values_key(domain, raw)
@@ -157,13 +191,13 @@ def key_hash(domain: str, key: str) -> int:
     return int.from_bytes(blake2b(f"{domain}|{key}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def _indexed(domain: str, keys: Collection[str]) -> list[tuple[str, str]]:
-    """(key, golden id) rows of the blocking index for these keys."""
+def _indexed(domain: str, keys: Collection[str]) -> list[tuple[str, str, int]]:
+    """(key, golden id, values hash) rows of the blocking index for these keys."""
     by_hash = {key_hash(domain, key): key for key in keys}
     # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan. A set, because
     # Django walks a list's items one by one to resolve expressions before the lookup sees it.
-    rows = BlockingKey.objects.filter(key_hash__any=set(by_hash)).values_list("key_hash", "golden_id")
-    return [(by_hash[hashed], golden_id) for hashed, golden_id in rows]
+    rows = BlockingKey.objects.filter(key_hash__any=set(by_hash)).values_list("key_hash", "golden_id", "values_hash")
+    return [(by_hash[hashed], golden_id, values) for hashed, golden_id, values in rows]
 
 
 def _source_keys_of(golden_ids, among: set[str] | None = None) -> dict[str, set[str]]:
@@ -234,10 +268,12 @@ class HubMatcher:
             keys.append(record_keys)
 
         golden_by_key: dict[str, list[str]] = defaultdict(list)
-        for key, golden_id in _indexed(domain, {key for record_keys in keys for key in record_keys}):
+        hashes: dict[str, int] = {}
+        for key, golden_id, hashed in _indexed(domain, {key for record_keys in keys for key in record_keys}):
             golden_by_key[key].append(golden_id)
-        candidate_ids = {g for ids in golden_by_key.values() if len(ids) <= MAX_BLOCK_SIZE for g in ids}
-        golden_rows = _golden_values(domain, candidate_ids)
+            hashes[golden_id] = hashed
+        golden_rows = _candidate_forms(domain, {g: hashes[g] for ids in golden_by_key.values()
+                                                if len(ids) <= MAX_BLOCK_SIZE for g in ids})
         verdicts = _remembered({r.source_key for r in records})
         # What is read of the candidates' contributors (below): for contracts and projects every
         # contributor's system; otherwise only the batch's own keys and the stewards' verdicts.
@@ -357,6 +393,7 @@ def index_golden_records(domain: str, golden_ids: list[str], created: Collection
         engine_records = _golden_engine_records(domain, ids)
     rows = []
     for golden_id, record in engine_records.items():
-        rows.extend([domain, key_hash(domain, key), golden_id] for key in keys_of(domain, record))
-    insert_rows(BlockingKey._meta.db_table, ["domain", "key_hash", "golden_id"], rows)
+        hashed = values_hash(domain, record)
+        rows.extend([domain, key_hash(domain, key), golden_id, hashed] for key in keys_of(domain, record))
+    insert_rows(BlockingKey._meta.db_table, ["domain", "key_hash", "golden_id", "values_hash"], rows)
     return len(rows)

@@ -76,6 +76,11 @@ class BlockingKey(models.Model):
     # pair, which scoring then judges like any other.
     key_hash = models.BigIntegerField()
     golden_id = models.CharField(max_length=24, db_index=True)
+    # 64 bits of BLAKE2b over the golden record's values the keys were made from
+    # (matching.hub.values_hash): a matcher that has met these values standardizes them once and
+    # then takes a candidate's standard forms from memory instead of reading the record again.
+    # 0: not known (rows written before the column existed) — the record is read.
+    values_hash = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["key_hash"], name="blocking_key_by_hash")]

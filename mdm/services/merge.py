@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from mdm.choices import GoldenStatus
+from mdm.matchers import current_matcher
 from mdm.models import Contract, CrossReference, Customer, MergeEvent, Project, domain_of_golden_id, golden_model
 from mdm.services.golden import golden_records_recompute
 
@@ -58,11 +59,13 @@ def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason
             bulk_update_with_history(rows, related, [field, "revision"], default_user=acting_user,
                                      default_change_reason=f"re-pointed: {merged_id} merged into {survivor_id}")
             repointed[f"{related.domain}.{field}"] = [row.pk for row in rows]
+            _reindex(related.domain, [row.pk for row in rows])
 
     merged.record_status, merged.merged_into = GoldenStatus.MERGED, survivor_id
     merged.revision += 1
     merged._change_reason = f"merged into {survivor_id}: {reason}"
     merged.save()
+    _reindex(domain, [merged_id])  # a merged record is no one's match candidate any more
     event = MergeEvent.objects.create(domain=domain, survivor_id=survivor_id, merged_id=merged_id,
                                       moved_xrefs=[x.id for x in xrefs], repointed=repointed, reason=reason,
                                       acting_user=acting_user)
@@ -100,6 +103,7 @@ def golden_record_unmerge(*, merged_id: str, acting_user, reason: str) -> MergeE
         if rows:
             bulk_update_with_history(rows, related, [field, "revision"], default_user=acting_user,
                                      default_change_reason=f"restored: {merged_id} unmerged from {survivor_id}")
+            _reindex(related.domain, [row.pk for row in rows])
 
     merged.record_status, merged.merged_into = GoldenStatus.ACTIVE, ""
     merged.revision += 1
@@ -111,4 +115,11 @@ def golden_record_unmerge(*, merged_id: str, acting_user, reason: str) -> MergeE
                              reason=f"unmerged {merged_id} from {survivor_id}: {reason}")
     golden_records_recompute(domain, [merged_id], acting_user=acting_user,
                              reason=f"unmerged {merged_id} from {survivor_id}: {reason}")
+    _reindex(domain, [merged_id])  # a candidate again, even where recomputing changed nothing
     return event
+
+
+def _reindex(domain: str, golden_ids: list[str]) -> None:
+    """Tell the matcher of golden records changed here outside survivorship (status, re-pointed
+    references), so its index holds their current values, and none for a merged record."""
+    current_matcher().golden_changed(domain, golden_ids)

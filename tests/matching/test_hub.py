@@ -139,3 +139,57 @@ def test_indexing_from_held_records_writes_the_keys_reading_them_back_would():
     read_back = indexed()
     index_golden_records("customer", [golden.id], records=[golden])
     assert indexed() == read_back and len(read_back) >= 4
+
+
+def golden_reads(queries):
+    return [q["sql"] for q in queries if 'FROM "mdm_customer"' in q["sql"]]
+
+
+def test_a_candidate_met_before_is_scored_from_memory_without_reading_it_again():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matching import hub
+
+    hub._CANDIDATE_FORMS.clear()
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111", phone="212 555 0100"))
+    golden = Customer.objects.get()
+    incoming = MatchInput(0, "salesforce", "001", {"name": "Hooli Inc.", "country": "US", "tax_id": "111111111",
+                                                   "phone": "+12125550100"}, "Account")
+    with CaptureQueriesContext(connection) as first:
+        outcome = HubMatcher().match("customer", [incoming])[0]
+    with CaptureQueriesContext(connection) as second:
+        again = HubMatcher().match("customer", [incoming])[0]
+    assert outcome.golden_id == again.golden_id == golden.id and again.score == outcome.score
+    assert golden_reads(first.captured_queries) and not golden_reads(second.captured_queries)
+
+
+def test_a_candidate_whose_values_changed_is_scored_on_its_new_values():
+    from matching import hub
+
+    hub._CANDIDATE_FORMS.clear()
+    erp(record("1", object_type="customer", name="Hooli", country="US", phone="212 555 0100"))
+    golden = Customer.objects.get()
+    incoming = MatchInput(0, "salesforce", "001", {"name": "Hooli Inc.", "country": "US", "phone": "+12125550100"},
+                          "Account")
+    before = HubMatcher().match("customer", [incoming])[0]  # the candidate's forms are remembered
+    # The firm is renamed at the source; the shared phone keeps it a candidate.
+    erp(record("1", object_type="customer", name="Nucleus Systems", country="US", phone="212 555 0100",
+               updated=golden.created_at.replace(year=2027)))
+    after = HubMatcher().match("customer", [incoming])[0]
+    hub._CANDIDATE_FORMS.clear()
+    assert after == HubMatcher().match("customer", [incoming])[0]  # as if nothing were remembered
+    assert after.score != before.score
+
+
+def test_a_merged_record_is_no_longer_a_match_candidate(alice):
+    from mdm.services.merge import golden_record_merge, golden_record_unmerge
+
+    erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111"),
+        record("2", object_type="customer", name="Pied Piper", country="US", tax_id="33-3333333"))
+    hooli, piper = Customer.objects.get(name="Hooli"), Customer.objects.get(name="Pied Piper")
+    golden_record_merge(survivor_id=hooli.id, merged_id=piper.id, acting_user=alice, reason="acquired")
+    assert not BlockingKey.objects.filter(golden_id=piper.id).exists()
+    golden_record_unmerge(merged_id=piper.id, acting_user=alice, reason="not acquired after all")
+    assert key_hash("customer", "tax:US|333333333") in set(
+        BlockingKey.objects.filter(golden_id=piper.id).values_list("key_hash", flat=True))
