@@ -189,6 +189,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
+# Pages of one sync written at once, where pages cannot depend on each other (contracts, projects;
+# PostgreSQL only): while one page waits for the server, another's Python runs (docs/connectors.md).
+CONCORD_SYNC_WRITERS = env_int("CONCORD_SYNC_WRITERS", 2)
 # Data quality (docs/quality.md): the rules file seeded into the database, and whether every
 # golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
 CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",

@@ -11,17 +11,21 @@ and marks as deleted what the system reports deleted or no longer returns.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import OperationalError, transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
@@ -31,7 +35,7 @@ from mdm.correlation import correlation
 from mdm.models import QuarantinedRecord, SourceRecord, SourceSystem
 from mdm.reader_process import batches_from_child
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord
-from mdm.services.ingest import source_records_ingest, source_records_prepare
+from mdm.services.ingest import batches_independent, source_records_ingest, source_records_prepare
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +203,70 @@ def pages_prepared(connector: Connector, domain: str, object_type: str, watermar
         yield page
 
 
+def page_writers(domain: str) -> int:
+    """How many pages of a `domain` sync are written at once.
+
+    One page waits for the server (its reads, its COPYs, its commit) about as long as its Python
+    runs; with a second page on another thread and connection, the two overlap. Only where pages
+    cannot depend on each other (mdm.services.ingest.batches_independent: contracts, projects), on
+    PostgreSQL (SQLite writes one transaction at a time), and not inside a caller's transaction
+    (another connection would not see what it holds)."""
+    if (connection.vendor != "postgresql" or connection.in_atomic_block
+            or not batches_independent(domain)):
+        return 1
+    return max(1, settings.CONCORD_SYNC_WRITERS)
+
+
+def _pages_written(pages: Iterator[Page], counts: ObjectTypeCounts, *, system: SourceSystem, domain: str,
+                   correlation_id: str, advance: bool) -> Iterator[tuple[Page, tuple[IngestSummary, int, float, float]]]:
+    """Write each page (`_page_commit`) and yield it with its result, in page order.
+
+    With more than one writer (page_writers) pages are written on threads, each committing on its
+    own; a watermark then moves here, once the page and every page before it have committed — a
+    crash in between re-reads pages already landed (harmless: ingestion is idempotent), never skips
+    one that has not."""
+    writers = page_writers(domain)
+
+    def pulled() -> Page | None:
+        asked = time.perf_counter()
+        page = next(pages, None)
+        counts.pull_seconds += time.perf_counter() - asked
+        return page
+
+    if writers == 1:
+        while (page := pulled()) is not None:
+            yield page, _page_commit(system=system, domain=domain, page=page, correlation_id=correlation_id,
+                                     advance=advance)
+        return
+
+    def written(page: Page) -> tuple[IngestSummary, int, float, float]:
+        try:
+            return _page_commit(system=system, domain=domain, page=page, correlation_id=correlation_id,
+                                advance=False)
+        finally:
+            connection.close()  # this thread's own connection
+
+    in_flight: deque[tuple[Page, Future]] = deque()
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="concord-page") as pool:
+        try:
+            while True:
+                page = pulled()
+                if page is not None:
+                    in_flight.append((page, pool.submit(contextvars.copy_context().run, written, page)))
+                while in_flight and (page is None or len(in_flight) >= writers):
+                    done, future = in_flight.popleft()
+                    outcome = future.result()
+                    if advance and done.next_watermark:
+                        with transaction.atomic():
+                            _watermark_advance(system, done.object_type, str(done.next_watermark))
+                    yield done, outcome
+                if page is None:
+                    return
+        finally:
+            for _page, future in in_flight:  # after a failure: pages not started are not written
+                future.cancel()
+
+
 def sync_run(*, system: str, domain: str, full: bool = False, connector: Connector | None = None,
              correlation_id: str | None = None, progress: ProgressCallback | None = None) -> SyncResult:
     """Pull `domain` from `system` (since the watermarks, or everything when `full`) into the hub."""
@@ -220,14 +288,8 @@ def sync_run(*, system: str, domain: str, full: bool = False, connector: Connect
                 watermark = None if full else watermark_get(source, object_type)
                 seen: set[str] = set()
                 pages = batches_from_child(pages_prepared, connector, domain, object_type, watermark)
-                while True:
-                    asked = time.perf_counter()
-                    page = next(pages, None)
-                    counts.pull_seconds += time.perf_counter() - asked
-                    if page is None:
-                        break
-                    summary, rejected, ingest_seconds, commit_seconds = _page_commit(
-                        system=source, domain=domain, page=page, correlation_id=cid, advance=not full)
+                for page, (summary, rejected, ingest_seconds, commit_seconds) in _pages_written(
+                        pages, counts, system=source, domain=domain, correlation_id=cid, advance=not full):
                     counts.ingest_seconds += ingest_seconds
                     counts.commit_seconds += commit_seconds
                     counts.add(summary, rejected)

@@ -350,6 +350,9 @@ class HubMatcher:
             outcomes.append(outcome)
         return outcomes
 
+    def matches_within_a_system(self, domain: str) -> bool:
+        return domain not in SYSTEM_UNIQUE_DOMAINS
+
     def linked(self, domain: str, results) -> None:
         """Open review candidates for doubtful pairs, between the existing and the new golden record."""
         candidates = [

@@ -56,7 +56,9 @@ class MatchOutcome:
 class Matcher(Protocol):
     """Besides these, a matcher may offer `prepare(domain, values) -> picklable`: what it can work
     out from a record's own standardized values with no database (standard forms, keys). The
-    pipeline calls it ahead of time and hands the result back in MatchInput.prepared."""
+    pipeline calls it ahead of time and hands the result back in MatchInput.prepared. And it may
+    offer `matches_within_a_system(domain) -> bool`: False where it never links two records of one
+    system (taken as True when absent)."""
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -141,6 +142,22 @@ def _rounds(records: list[PreparedRecord]) -> list[list[PreparedRecord]]:
     return rounds
 
 
+def batches_independent(domain: str) -> bool:
+    """Whether two batches of one system's `domain` records may be ingested at once, each in its
+    own transaction, blind to the other's uncommitted records (connectors.sync writes pages so):
+    true where no record of the domain refers to another of its kind (a customer's parent does)
+    and the matcher never links two records of one system (contracts and projects, which each
+    system numbers apart). Otherwise a record could miss its duplicate or its parent in the other."""
+    if any(target == domain for _ref, _golden, target in REFERENCES[domain]):
+        return False
+    within = getattr(current_matcher(), "matches_within_a_system", None)
+    return within is not None and not within(domain)
+
+
+_gc_pauses = 0
+_gc_pauses_lock = threading.Lock()
+
+
 @contextmanager
 def _cyclic_gc_paused():
     """No cyclic garbage collection while a batch runs; it runs once afterwards.
@@ -148,15 +165,24 @@ def _cyclic_gc_paused():
     A batch allocates a few million objects that live until it commits. Python's collector kept
     re-walking them (and the matchers' caches) in full collections as they aged: a third of a
     batch's time at 60,000 customers held. Reference counting still frees everything acyclic at
-    once; the cycles a batch leaves go in the first collection after it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    once; the cycles a batch leaves go in the first collection after it. Counted: batches running
+    on two threads at once (connectors.sync) turn it back on when the last one ends."""
+    global _gc_pauses
+    with _gc_pauses_lock:
+        if _gc_pauses == 0 and not gc.isenabled():  # switched off by someone else: leave it so
+            paused = False
+        else:
+            paused = True
+            _gc_pauses += 1
+            gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if paused:
+            with _gc_pauses_lock:
+                _gc_pauses -= 1
+                if _gc_pauses == 0:
+                    gc.enable()
 
 
 def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord | PreparedRecord], acting_user,
