@@ -22,7 +22,7 @@ import numpy as np
 from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_record
 from matching.engine.scoring import Decision, score_arrays
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
-from mdm.bulk import insert_rows
+from mdm.bulk import delete_rows, insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
 from mdm.models import CrossReference, GoldenRecord, golden_model
 from mdm.planner_statistics import statistics_refresh
@@ -397,8 +397,7 @@ def index_golden_records(domain: str, golden_ids: list[str], created: Collection
     created = set(created)
     # A golden record created in this transaction has no keys yet: nothing to delete for it.
     known = [golden_id for golden_id in ids if golden_id not in created]
-    if known:
-        BlockingKey.objects.filter(golden_id__any=known).delete()
+    delete_rows(BlockingKey, "golden_id", known)
     held = {record.pk: record for record in records or ()}
     if held.keys() >= set(ids):
         columns = attrgetter(*_COLUMNS[domain])

@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 RULES = ("trust", "recent", "complete", "frequent")
@@ -115,6 +116,7 @@ def decide(candidates: list[Candidate], rule: Rule, override: Override | None = 
     return Decision(winner.value, rule.kind, winner.system, winner.source_record_id, winner.source_updated_at)
 
 
+@lru_cache(maxsize=1 << 16)  # one contributor's timestamp, for each of a record's attributes
 def _invert(timestamp: str) -> tuple[int, ...]:
     """Sort key that puts later ISO timestamps first."""
     return tuple(-ord(ch) for ch in timestamp)

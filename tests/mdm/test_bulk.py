@@ -105,6 +105,19 @@ def test_update_objects_writes_the_named_fields_of_each_row_by_its_id_and_nothin
     assert stored["upd-2"].display_name == "Upd 2"  # not handed over: untouched
 
 
+def test_rows_deleted_in_line_with_the_copies_are_gone_for_every_later_statement_and_only_they():
+    from mdm.bulk import delete_rows
+
+    with transaction.atomic(), copies_overlapped():
+        insert_rows(SourceSystem._meta.db_table, COLUMNS, [_system_row(f"del-{i}") for i in range(5)])
+        delete_rows(SourceSystem, "name", ["del-1", "del-3", "no-such-system"])  # after the COPY, in order
+        insert_rows(SourceSystem._meta.db_table, COLUMNS, [_system_row("del-1")])  # no conflict: gone already
+        assert sorted(SourceSystem.objects.filter(name__startswith="del-").values_list("name", flat=True)) == [
+            "del-0", "del-1", "del-2", "del-4"]
+    delete_rows(SourceSystem, "name", {"del-0"})  # outside a block: at once
+    assert _count("del-") == 3
+
+
 def test_a_golden_record_changed_by_ingestion_is_updated_with_a_history_row_of_the_change():
     from mdm.models import Customer
     from mdm.services.ingest import source_records_ingest
