@@ -180,10 +180,13 @@ def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord],
     if changed:
         # A merge saves the merged record without a signal and recomputes the survivor: the
         # merged record's violations close with it (one UPDATE; never for brand-new records).
+        # Looked up first: almost always none (an ingestion page changes hundreds of records), and an
+        # UPDATE joining violations to that lookup was planned per page on a growing table.
         for chunk in _chunks(changed):
-            merged = golden_model(domain).objects.filter(merged_into__in=chunk).values("pk")
-            Violation.objects.filter(domain=domain, status=ViolationStatus.OPEN, golden_id__in=merged).update(
-                status=ViolationStatus.RESOLVED, resolved_at=now, note="merged into another golden record")
+            merged = list(golden_model(domain).objects.filter(merged_into__in=chunk).values_list("pk", flat=True))
+            if merged:
+                Violation.objects.filter(domain=domain, status=ViolationStatus.OPEN, golden_id__in=merged).update(
+                    status=ViolationStatus.RESOLVED, resolved_at=now, note="merged into another golden record")
 
 
 # --- On demand: every record, and the scores ---------------------------------------------------
