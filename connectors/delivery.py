@@ -110,7 +110,7 @@ def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxM
     if system:
         query = query.filter(system__name=system)
     claimed = []
-    for message in query.select_related("system").order_by("id")[:limit]:
+    for message in query.select_related("system", "shared").order_by("id")[:limit]:
         lease_until = timezone.now() + timedelta(seconds=lease_seconds())
         won = (OutboxMessage.objects
                .filter(pk=message.pk, status=message.status, attempts=message.attempts)
@@ -142,17 +142,17 @@ def _skip_reason(message: OutboxMessage) -> str:
         return "superseded: a later revision is waiting and carries the newest values"
     last = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
                                          id__lt=message.id, status=OutboxStatus.DELIVERED)
-            .order_by("-id").first())
+            .select_related("shared").order_by("-id").first())
     if (last is not None and last.operation == message.operation
-            and last.payload.get("attributes") == message.payload.get("attributes")
-            and last.payload.get("record_status") == message.payload.get("record_status")):
+            and last.document.get("attributes") == message.document.get("attributes")
+            and last.document.get("record_status") == message.document.get("record_status")):
         return f"unchanged since message {last.id}: nothing to write (echo suppressed)"
     return ""
 
 
 def _attributes(message: OutboxMessage) -> dict:
-    attributes = dict(message.payload.get("attributes") or {})
-    attributes.setdefault("record_status", message.payload.get("record_status"))
+    attributes = dict(message.document.get("attributes") or {})
+    attributes.setdefault("record_status", message.document.get("record_status"))
     # The system's own ids for this golden record (it may have contributed it): the connector
     # updates that record instead of creating a twin.
     attributes["_source_ids"] = list(SourceRecord.objects.filter(

@@ -23,4 +23,4 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("id", "system", "domain", "golden_id", "status", "attempts", "next_attempt_at", "created_at")
     list_filter = ("status", "system", "domain")
     search_fields = ("golden_id", "idempotency_key", "correlation_id")
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    readonly_fields = [*(f.name for f in OutboxMessage._meta.fields), "document"]

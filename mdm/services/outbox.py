@@ -14,7 +14,7 @@ from django.utils import timezone
 from mdm.bulk import column_converter, insert_rows
 from mdm.choices import GoldenStatus, OutboxStatus
 from mdm.correlation import current_correlation_id
-from mdm.models import GoldenRecord, OutboxMessage, SourceSystem
+from mdm.models import GoldenRecord, OutboxMessage, OutboxPayload, SourceSystem
 from mdm.planner_statistics import statistics_refresh
 from mdm.read_ahead import read_once
 
@@ -49,24 +49,29 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
     correlation_id = current_correlation_id()
     now = timezone.now()
     # Plain rows rather than model instances: the initial load writes one per system and record.
-    columns = ["system_id", "domain", "golden_id", "operation", "payload", "idempotency_key", "correlation_id",
-               "status", "attempts", "replays", "next_attempt_at", "last_error", "external_id", "created_at"]
+    columns = ["system_id", "domain", "golden_id", "operation", "payload", "shared_id", "idempotency_key",
+               "correlation_id", "status", "attempts", "replays", "next_attempt_at", "last_error", "external_id",
+               "created_at"]
     convert = {name: column_converter(OutboxMessage, name) for name in ("payload", "next_attempt_at", "created_at")}
-    stamp = convert["created_at"](now)
-    rows, first_rows = [], []
+    stamp, empty = convert["created_at"](now), convert["payload"]({})
+    rows, first_rows, documents, first_documents = [], [], [], []
     created = set(created)
     for record in records:
         if record.record_status == GoldenStatus.MERGED:
             continue  # the survivor carries the data now; its own message goes out
-        payload = convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))
         operation = "retire" if record.record_status == GoldenStatus.RETIRED else "upsert"
+        revision = f"{record.id}:r{record.revision}"
+        # One document per golden revision, shared by its messages to each system.
+        (first_documents if record.pk in created else documents).append(
+            [revision, convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))])
         into = first_rows if record.pk in created else rows
         for system in systems:
-            into.append([system.id, domain, record.id, operation, payload,
-                         f"{system.name}:{record.id}:r{record.revision}", correlation_id, OutboxStatus.PENDING, 0,
-                         0, stamp, "", "", stamp])
+            into.append([system.id, domain, record.id, operation, empty, revision, f"{system.name}:{revision}",
+                         correlation_id, OutboxStatus.PENDING, 0, 0, stamp, "", "", stamp])
     # A golden record created in this transaction has no message yet: its rows go straight in. A
     # changed one's revision may have been written already (a re-run): its key is then skipped.
+    insert_rows(OutboxPayload._meta.db_table, ["revision", "payload"], first_documents)
+    insert_rows(OutboxPayload._meta.db_table, ["revision", "payload"], documents, on_conflict_ignore=True)
     insert_rows(OutboxMessage._meta.db_table, columns, first_rows)
     insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
     return len(rows) + len(first_rows)

@@ -157,7 +157,7 @@ def test_content_equal_to_the_last_delivery_is_not_written_again(remote, connect
     golden = Customer.objects.get()
     first = OutboxMessage.objects.get()
     OutboxMessage.objects.create(system=first.system, domain="customer", golden_id=golden.id,
-                                 payload=first.payload, idempotency_key=f"fakecrm:{golden.id}:r99")
+                                 payload=first.document, idempotency_key=f"fakecrm:{golden.id}:r99")
     report = deliver(connector)
     assert len(report.skipped) == 1
     assert len(remote.calls()) == 1

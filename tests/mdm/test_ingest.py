@@ -135,6 +135,24 @@ def test_a_golden_change_writes_one_outbox_message_per_subscribed_system():
     assert OutboxMessage.objects.filter(idempotency_key=f"netsuite:{golden.id}:r1").exists()
 
 
+def test_the_messages_of_one_golden_revision_share_one_document():
+    from mdm.models import OutboxPayload
+    from mdm.services.outbox import outbox_enqueue
+
+    ingest("salesforce", record("001A", name="Acme", country="US"))
+    golden = Customer.objects.get()
+    messages = list(OutboxMessage.objects.select_related("shared"))
+    assert len(messages) == 3 and OutboxPayload.objects.count() == 1
+    assert {m.shared_id for m in messages} == {f"{golden.id}:r1"}
+    assert all(m.document["attributes"]["name"] == "Acme" and m.document["revision"] == 1 for m in messages)
+    outbox_enqueue("customer", [golden])  # the same revision again, as a re-run writes it: nothing added
+    assert OutboxPayload.objects.count() == 1 and OutboxMessage.objects.count() == 3
+    ingest("salesforce", record("001A", updated=at(2), name="Acme Corp", country="US"))
+    assert OutboxPayload.objects.count() == 2 and OutboxMessage.objects.count() == 6
+    assert {m.document["attributes"]["name"] for m in OutboxMessage.objects.filter(idempotency_key__endswith=":r2")} \
+        == {"Acme Corp"}
+
+
 def test_a_deleted_source_record_stops_contributing_and_an_orphan_golden_record_is_retired():
     ingest("salesforce", record("001A", updated=at(1), name="Acme", country="US"))
     gone = record("001A", updated=at(2), name="Acme", country="US")

@@ -59,7 +59,7 @@ def test_a_golden_customer_is_pushed_as_a_party_keyed_by_its_golden_id(tryton, t
                email=f"hello@{tag}.test")])
     outbox_deliver(connectors={"tryton": tryton})
     message = OutboxMessage.objects.filter(golden_id=golden.id).order_by("-id").first()
-    again = tryton.push(domain="customer", golden_id=golden.id, attributes=message.payload["attributes"],
+    again = tryton.push(domain="customer", golden_id=golden.id, attributes=message.document["attributes"],
                         idempotency_key=message.idempotency_key, correlation_id="")
     assert again.external_id == str(party_id) and not again.created
     assert len(tryton.client.search_read(mapping.PARTY, [("identifiers.code", "=", golden.id)], fields=["id"])) == 1
@@ -168,7 +168,7 @@ def test_a_golden_project_goes_to_tryton_as_a_project_work_of_its_customer_and_c
     _psa_project(tag, updated=at(2), name=f"Harbour rollout phase 2 {tag}", status="completed")
     outbox_deliver(connectors={"tryton": tryton})
     message = OutboxMessage.objects.filter(golden_id=project.id).order_by("-id").first()
-    again = tryton.push(domain="project", golden_id=project.id, attributes=message.payload["attributes"],
+    again = tryton.push(domain="project", golden_id=project.id, attributes=message.document["attributes"],
                         idempotency_key=message.idempotency_key, correlation_id="")
     assert again.external_id == str(work["id"]) and not again.created
     works = tryton.client.search_read(mapping.WORK, [("comment", "ilike", f"%{project.id}%")],
