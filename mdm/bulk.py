@@ -128,10 +128,12 @@ def _driver_cursor() -> Iterator[Any]:
         cursor.close()
 
 
-def _log(summary: str, started: float) -> None:
-    """Statements sent past Django's cursor still show where queries are counted (DEBUG, tests)."""
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": summary, "time": f"{time.monotonic() - started:.3f}"})
+def _log(summary: str, started: float, wrapper=None) -> None:
+    """Statements sent past Django's cursor still show where queries are counted (DEBUG, tests).
+    `wrapper`: the Django connection they went over, when not this thread's (the COPY line's)."""
+    wrapper = wrapper or connection
+    if wrapper.queries_logged:
+        wrapper.queries_log.append({"sql": summary, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def _copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: str | None,
@@ -190,10 +192,8 @@ def _copy(target_sql: str, column_sql: str, rows: Sequence[Sequence[Any]], stage
         if staged:
             cursor.execute(staged[1])
             cursor.execute(staged[2])
-    if wrapper.queries_logged:
-        wrapper.queries_log.append({"sql": f"COPY {target_sql} ({column_sql}) FROM STDIN [{len(rows)} rows]"
-                                           + (f"; {staged[1]}" if staged else ""),
-                                    "time": f"{time.monotonic() - started:.3f}"})
+    _log(f"COPY {target_sql} ({column_sql}) FROM STDIN [{len(rows)} rows]" + (f"; {staged[1]}" if staged else ""),
+         started, wrapper)
 
 
 def update_rows(table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -238,8 +238,7 @@ def _execute(sql: str, params: Sequence[Any], wrapper, raw) -> None:
     started = time.monotonic()
     with raw.cursor() as cursor:
         cursor.execute(sql, params)
-    if wrapper.queries_logged:
-        wrapper.queries_log.append({"sql": f"{sql} [{len(params[0])} values]", "time": f"{time.monotonic() - started:.3f}"})
+    _log(f"{sql} [{len(params[0])} values]", started, wrapper)
 
 
 class _CopyLine:

@@ -61,12 +61,12 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
             continue  # the survivor carries the data now; its own message goes out
         operation = "retire" if record.record_status == GoldenStatus.RETIRED else "upsert"
         revision = f"{record.id}:r{record.revision}"
+        new = record.pk in created
         # One document per golden revision, shared by its messages to each system.
-        (first_documents if record.pk in created else documents).append(
+        (first_documents if new else documents).append(
             [revision, convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))])
-        into = first_rows if record.pk in created else rows
         for system in systems:
-            into.append([system.id, domain, record.id, operation, empty, revision, f"{system.name}:{revision}",
+            (first_rows if new else rows).append([system.id, domain, record.id, operation, empty, revision, f"{system.name}:{revision}",
                          correlation_id, OutboxStatus.PENDING, 0, 0, stamp, "", "", stamp])
     # A golden record created in this transaction has no message yet: its rows go straight in. A
     # changed one's revision may have been written already (a re-run): its key is then skipped.
