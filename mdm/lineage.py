@@ -55,15 +55,60 @@ def lineage_unpack(stored: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         return {}
     if "attributes" not in stored:
         return stored  # written before lineage was packed: entries as they are
-    decided_at, sources = stored.get("decided_at"), stored.get("sources", {})
-    entries = {}
-    for name, packed in stored["attributes"].items():
-        rule, source_record_id, value, *rest = packed
-        said = sources.get(str(source_record_id), (None, None, None)) if source_record_id is not None \
-            else (None, None, None)
-        entry = {"value": value, "rule": rule, "system": said[0], "source_record_id": source_record_id,
-                 "source_id": said[1], "source_updated_at": said[2], "decided_at": decided_at}
-        if rest:
-            entry.update(rest[0])
-        entries[name] = entry
-    return entries
+    return {name: _entry(packed, stored) for name, packed in stored["attributes"].items()}
+
+
+_NO_SOURCE = (None, None, None)
+
+
+def _entry(packed: list[Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """One attribute's entry unpacked from `stored` (a packed lineage)."""
+    rule, source_record_id, value, *rest = packed
+    said = stored.get("sources", {}).get(str(source_record_id), _NO_SOURCE) if source_record_id is not None \
+        else _NO_SOURCE
+    entry = {"value": value, "rule": rule, "system": said[0], "source_record_id": source_record_id,
+             "source_id": said[1], "source_updated_at": said[2], "decided_at": stored.get("decided_at")}
+    if rest:
+        entry.update(rest[0])
+    return entry
+
+
+def lineage_repack(decided: dict[str, tuple[str, int | None, Any]], sources: dict[int, list[Any]],
+                   previous: dict[str, Any] | None, decided_at: str) -> tuple[dict[str, Any], bool]:
+    """The packed lineage of decisions made by rule, and whether it says what `previous` said.
+
+    `decided`: attribute -> (rule, source record id or None, value); `sources`: source record id ->
+    [system, source id, source updated at]; `previous`: the stored (packed) lineage or None.
+    An attribute whose decision is unchanged keeps its decision time. What
+    `lineage_pack` makes of the unpacked entries, compared without unpacking `previous`."""
+    before = previous["attributes"] if previous else {}
+    unchanged = len(before) == len(decided)
+    out_sources: dict[str, list[Any]] = {}
+    attributes: dict[str, list[Any]] = {}
+    for name, (rule, source_record_id, value) in decided.items():
+        said = sources[source_record_id] if source_record_id is not None else None
+        when = decided_at
+        packed = before.get(name)
+        if packed is None:
+            unchanged = False
+        else:
+            extras = packed[3] if len(packed) > 3 else {}
+            if extras.keys() <= {"decided_at"}:
+                was = (previous["sources"].get(str(packed[1]), _NO_SOURCE) if packed[1] is not None else _NO_SOURCE)
+                same = (packed[0] == rule and packed[1] == source_record_id and packed[2] == value
+                        and tuple(was) == (tuple(said) if said is not None else _NO_SOURCE))
+                previously = extras.get("decided_at", previous.get("decided_at"))
+            else:  # an entry with more to say (a steward override's): compared whole
+                entry = _entry(packed, previous)
+                previously = entry.pop("decided_at")
+                system, source_id, updated_at = said if said is not None else _NO_SOURCE
+                same = entry == {"value": value, "rule": rule, "system": system, "source_record_id": source_record_id,
+                                 "source_id": source_id, "source_updated_at": updated_at}
+            if same:
+                when = previously
+            else:
+                unchanged = False
+        if said is not None:
+            out_sources.setdefault(str(source_record_id), said)
+        attributes[name] = [rule, source_record_id, value] + ([{"decided_at": when}] if when != decided_at else [])
+    return {"decided_at": decided_at, "sources": out_sources, "attributes": attributes}, unchanged

@@ -95,25 +95,70 @@ def decide(candidates: list[Candidate], rule: Rule, override: Override | None = 
     present = [c for c in candidates if c.value not in (None, "")]
     if not present:
         return Decision(None, rule.kind)
-
-    # Stable ordering for ties: trust order, then newest, then lowest source record id.
-    def tie_break(c: Candidate):
-        return (_trust_rank(rule, c.system), _invert(_newest_first(c)), c.source_record_id)
-
     if len(present) == 1:
         winner = present[0]
-    elif rule.kind == "recent":
-        winner = min(present, key=lambda c: (_invert(_newest_first(c)), _trust_rank(rule, c.system),
-                                             c.source_record_id))
-    elif rule.kind == "complete":
-        winner = min(present, key=lambda c: (-c.completeness, *tie_break(c)))
     elif rule.kind == "frequent":
-        counts = Counter(json.dumps(c.value, sort_keys=True, default=str) for c in present)
-        winner = min(present, key=lambda c: (-counts[json.dumps(c.value, sort_keys=True, default=str)],
-                                             *tie_break(c)))
+        winner = present[_most_frequent(present, [c.value for c in present], rule)]
     else:
-        winner = min(present, key=tie_break)
+        winner = min(present, key=_ranking(rule))
     return Decision(winner.value, rule.kind, winner.system, winner.source_record_id, winner.source_updated_at)
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One source record as survivorship weighs it for all attributes at once."""
+
+    values: dict[str, Any]
+    system: str
+    source_record_id: int
+    source_updated_at: str | None
+    completeness: int = 0
+
+
+def decide_attributes(contributors: list[Contributor], rules: dict[str, Rule]) -> dict[str, int | None]:
+    """For each attribute of `rules` (attribute -> its rule), the index of the contributor whose value
+    survives, or None when none has one: what `decide` answers attribute by attribute when no
+    override applies. A rule's order of the contributors does not depend on the attribute, so the
+    contributors are ranked once per rule rather than once per attribute."""
+    orders: dict[Rule, list[int]] = {}
+    winners: dict[str, int | None] = {}
+    for name, rule in rules.items():
+        present = [i for i, c in enumerate(contributors) if c.values.get(name) not in (None, "")]
+        if len(present) <= 1:
+            winners[name] = present[0] if present else None
+        elif rule.kind == "frequent":
+            winners[name] = present[_most_frequent([contributors[i] for i in present],
+                                                   [contributors[i].values[name] for i in present], rule)]
+        else:
+            order = orders.get(rule)
+            if order is None:
+                key = _ranking(rule)
+                order = orders[rule] = sorted(range(len(contributors)), key=lambda i: key(contributors[i]))
+            has_value = set(present)
+            winners[name] = next(i for i in order if i in has_value)
+    return winners
+
+
+def _ranking(rule: Rule):
+    """Sort key of a candidate (or contributor) under a `trust`, `recent` or `complete` rule: the
+    first wins. Ties fall through to trust order, newest, lowest source record id, so keys are unique."""
+    def tie_break(c):
+        return (_trust_rank(rule, c.system), _invert(_newest_first(c)), c.source_record_id)
+
+    if rule.kind == "recent":
+        return lambda c: (_invert(_newest_first(c)), _trust_rank(rule, c.system), c.source_record_id)
+    if rule.kind == "complete":
+        return lambda c: (-c.completeness, *tie_break(c))
+    return tie_break
+
+
+def _most_frequent(present: list, values: list[Any], rule: Rule) -> int:
+    """Which of `present` (each with its value in `values`) says what most of them say; ties by
+    trust order, newest, lowest source record id."""
+    said = [json.dumps(value, sort_keys=True, default=str) for value in values]
+    counts = Counter(said)
+    tie_break = _ranking(rule)  # a `frequent` rule ranks as `trust` does
+    return min(range(len(present)), key=lambda i: (-counts[said[i]], *tie_break(present[i])))
 
 
 @lru_cache(maxsize=1 << 16)  # one contributor's timestamp, for each of a record's attributes

@@ -20,13 +20,13 @@ from mdm.bulk import insert_history, insert_objects, update_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
 from mdm.correlation import current_correlation_id
-from mdm.lineage import lineage_pack, lineage_pack_one_source, lineage_unpack
+from mdm.lineage import lineage_pack, lineage_pack_one_source, lineage_repack, lineage_unpack
 from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
 from mdm.signals import golden_records_changed
-from mdm.survivorship import Candidate, Override, decide, fingerprint, override_alive
+from mdm.survivorship import Candidate, Contributor, Override, decide, decide_attributes, fingerprint, override_alive
 
 _DATE_FIELDS = {"start_date", "end_date"}
 _DECIMAL_FIELDS = {"total_value", "budget"}
@@ -130,6 +130,7 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
     ids = list(dict.fromkeys(golden_ids))
     existing = {record.id: record for record in _locked_fetch(model, [i for i in ids if i not in new_records])}
     default_rule, attribute_rules = rules_for(domain)
+    domain_rules = {name: attribute_rules.get(name, default_rule) for name in attribute_names(domain)}
     now_iso = now.isoformat()
 
     # Contributors of every record, in one query per chunk (those of new records, when given, are not read).
@@ -165,39 +166,57 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
             continue
         rows = contributors.get(golden_id, [])
         before = golden_values(record) if golden_id not in new_records else {}
-        lineage_before = lineage_unpack(record.lineage) if golden_id not in new_records else {}
         # Per contributor, once: its timestamp, completeness and resolved references.
         prepared = []
         for row in rows:
             canonical = with_references(domain, row["system_id"], row["canonical"], ref_targets)
             updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
             prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
+        previous = None if golden_id in new_records else record.lineage
+        lineage_same = False
         if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id]:
             # A new golden record with one contributor and no override (most of an initial load):
             # every rule picks that contributor's value, so the decisions are written down directly.
             row, canonical, updated_at, _ = prepared[0]
-            decided = {name: (attribute_rules.get(name, default_rule).kind,
-                              None if canonical.get(name) in (None, "") else canonical[name])
-                       for name in attribute_names(domain)}
+            decided = {name: (rule.kind, None if canonical.get(name) in (None, "") else canonical[name])
+                       for name, rule in domain_rules.items()}
             values = {name: value for name, (_rule, value) in decided.items()}
             packed = lineage_pack_one_source(decided, row["id"], [row["system__name"], row["source_id"], updated_at],
                                              now_iso)
+        elif not overrides[golden_id] and (not previous or "attributes" in previous):
+            # Decided by rule alone (no steward override; lineage packed or none yet): each rule
+            # ranks the contributors once, and the stored lineage is compared packed.
+            weighed = [Contributor(canonical, row["system__name"], row["id"], updated_at, completeness)
+                       for row, canonical, updated_at, completeness in prepared]
+            winners = decide_attributes(weighed, domain_rules)
+            values, decided = {}, {}
+            for name, index in winners.items():
+                winner = None if index is None else weighed[index]
+                values[name] = None if winner is None else winner.values[name]
+                decided[name] = (domain_rules[name].kind, None if winner is None else winner.source_record_id,
+                                 values[name])
+            said = {row["id"]: [row["system__name"], row["source_id"], updated_at]
+                    for row, _canonical, updated_at, _completeness in prepared}
+            packed, lineage_same = lineage_repack(decided, said, previous, now_iso)
         else:
-            values, lineage, packed = {}, {}, None
-            for name in attribute_names(domain):
+            values, lineage = {}, {}
+            lineage_before = lineage_unpack(previous)
+            for name, rule in domain_rules.items():
                 candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
                               for row, canonical, updated_at, completeness in prepared]
                 override = _live_override(overrides[golden_id].get(name), candidates, now)
-                decision = decide(candidates, attribute_rules.get(name, default_rule), override, now)
+                decision = decide(candidates, rule, override, now)
                 values[name] = decision.value
                 source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
                 entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
                          "source_record_id": decision.source_record_id, "source_id": source_id,
                          "source_updated_at": decision.source_updated_at, **decision.details}
-                previous = lineage_before.get(name, {})
-                same = {k: v for k, v in previous.items() if k != "decided_at"} == entry
-                entry["decided_at"] = previous.get("decided_at") if same and previous else now_iso
+                previous_entry = lineage_before.get(name, {})
+                same = {k: v for k, v in previous_entry.items() if k != "decided_at"} == entry
+                entry["decided_at"] = previous_entry.get("decided_at") if same and previous_entry else now_iso
                 lineage[name] = entry
+            lineage_same = lineage == lineage_before
+            packed = lineage_pack(lineage, now_iso)
         if not rows and golden_id not in new_records:
             # No contributor left: keep the record (its id stays valid) but mark it retired.
             if record.record_status == GoldenStatus.ACTIVE:
@@ -208,10 +227,8 @@ def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records:
                 update_fields |= {"record_status", "revision"}
                 changed.append(golden_id)
             continue
-        if packed is None:
-            if values == before and lineage == lineage_before and golden_id not in new_records and not force:
-                continue
-            packed = lineage_pack(lineage, now_iso)
+        if values == before and lineage_same and golden_id not in new_records and not force:
+            continue
         for name, value in values.items():
             _assign(record, name, value)
         record.lineage = packed

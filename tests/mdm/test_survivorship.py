@@ -1,6 +1,9 @@
 from datetime import datetime, timedelta
 
-from mdm.survivorship import Candidate, Override, Rule, decide, fingerprint
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mdm.survivorship import Candidate, Contributor, Override, Rule, decide, decide_attributes, fingerprint
 
 TRUST = Rule("trust", ("netsuite", "salesforce"))
 
@@ -55,3 +58,30 @@ def test_an_override_until_the_source_changes_ends_when_it_does():
     override = Override("Z", "until_source_change", source_fingerprint=fingerprint(before))
     assert decide(before, TRUST, override).value == "Z"
     assert decide([c("B2", "netsuite", 2)], TRUST, override).value == "B2"
+
+
+# --- All attributes at once: the same answers as attribute by attribute ------------------------
+
+SYSTEMS = ("salesforce", "netsuite", "tryton", "csv")
+ATTRIBUTES = ("name", "phone", "city", "country")
+rules = st.builds(Rule, st.sampled_from(("trust", "recent", "complete", "frequent")),
+                  st.lists(st.sampled_from(SYSTEMS), unique=True, max_size=3).map(tuple))
+contributors = st.lists(st.builds(
+    Contributor,
+    st.fixed_dictionaries({name: st.sampled_from((None, "", "A", "B", 0, 7)) for name in ATTRIBUTES}),
+    st.sampled_from(SYSTEMS),
+    st.integers(1, 10_000),
+    st.sampled_from((None, "2026-01-01T00:00:00+00:00", "2026-05-01T00:00:00+00:00")),
+    st.integers(0, 4),
+), max_size=5, unique_by=lambda c: c.source_record_id)
+
+
+@given(contributors, st.fixed_dictionaries({name: rules for name in ATTRIBUTES}))
+def test_deciding_all_attributes_at_once_picks_what_each_attribute_would(contributors, rules):
+    winners = decide_attributes(contributors, rules)
+    for name, rule in rules.items():
+        decision = decide([Candidate(c.values[name], c.system, c.source_record_id, c.source_updated_at,
+                                     c.completeness) for c in contributors], rule)
+        index = winners[name]
+        assert (None if index is None else contributors[index].source_record_id) == decision.source_record_id
+        assert (None if index is None else contributors[index].values[name]) == decision.value
