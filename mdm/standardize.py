@@ -103,7 +103,22 @@ def date_value(value: Any) -> str | None:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value).strip()
+    found = _date_text(str(value).strip())
+    if found is None:
+        raise InvalidValue(f"unparseable date {value!r}")
+    return found
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@lru_cache(maxsize=1 << 14)  # a load meets the same few thousand days again and again
+def _date_text(text: str) -> str | None:
+    if _ISO_DATE.fullmatch(text):  # the common case, without trying formats one by one
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass  # not a real day (2026-02-30): refused below
     if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
@@ -114,7 +129,7 @@ def date_value(value: Any) -> str | None:
             return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise InvalidValue(f"unparseable date {value!r}")
+    return None
 
 
 def amount(value: Any) -> str | None:

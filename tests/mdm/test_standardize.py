@@ -71,3 +71,12 @@ def test_websites_are_reduced_to_their_host():
 def test_tax_ids_lose_formatting_and_country_prefix():
     assert std.tax_id("DE 123 456 789", "DE") == "123456789"
     assert std.tax_id("123-45-6789", "US") == "123456789"
+
+
+def test_iso_dates_read_directly_and_impossible_days_are_still_refused():
+    assert std.date_value("2026-03-09") == "2026-03-09"
+    assert std.date_value(" 2026-03-09 ") == "2026-03-09"
+    with pytest.raises(std.InvalidValue, match="unparseable date '2026-02-30'"):
+        std.date_value("2026-02-30")
+    with pytest.raises(std.InvalidValue, match="unparseable date '2026-W10-1'"):
+        std.date_value("2026-W10-1")  # an ISO week date: no source sends one for a calendar date
