@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_record
+from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_fields, standardize_record
 from matching.engine.scoring import Decision, score_arrays
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
 from mdm.bulk import delete_rows, insert_rows
@@ -237,17 +237,26 @@ def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
 
 
 def _batch_forms(domain: str, record: MatchInput) -> tuple[dict[str, Any], list[str]]:
-    """A batch record's standardized engine values and blocking keys: from its preparation when
-    the values it was prepared from are still its values (a contract's customer reference,
-    resolved since, changes them), else worked out here."""
+    """A batch record's standardized engine values and blocking keys: from its preparation, with
+    the fields whose values changed since (a contract's customer reference, resolved since)
+    standardized again, and its keys worked out again if any did."""
     raw = engine_record(domain, f"new:{record.ref}", record.attributes)
-    if record.prepared is not None:
-        prepared_raw, standardized, keys = record.prepared
-        memo_key = _values_key(domain, raw)
-        if memo_key == _values_key(domain, prepared_raw):
-            _remember(memo_key, standardized, keys)
-            return {**standardized, "id": raw["id"]}, keys
-    return forms_of(domain, raw)
+    if record.prepared is None:
+        return forms_of(domain, raw)
+    prepared_raw, standardized, keys = record.prepared
+    memo_key, prepared_key = _values_key(domain, raw), _values_key(domain, prepared_raw)
+    if memo_key != prepared_key:
+        found = _FORMS_MEMO.get(memo_key)
+        if found is not None:
+            return {**found[0], "id": raw["id"]}, found[1]
+        changed = [name for name, now, then in zip(_FIELD_NAMES[domain], memo_key[1:], prepared_key[1:], strict=True)
+                   if now != then]
+        standardized = standardize_fields(SCHEMAS[domain], standardized, raw, changed)
+        if standardized is None:
+            return forms_of(domain, raw)
+        keys = blocking_keys(domain, standardized, standardized=True)
+    _remember(memo_key, standardized, keys)
+    return {**standardized, "id": raw["id"]}, keys
 
 
 class HubMatcher:

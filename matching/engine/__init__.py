@@ -14,7 +14,18 @@ from .batch import MatchResult, deduplicate, link, train
 from .blocking import blocking_keys, pair_completeness, reduction_ratio
 from .clustering import cluster
 from .model import FellegiSunterModel, fit, fit_per_rule
-from .schema import CONTRACT, CUSTOMER, PROJECT, SCHEMAS, BlockingRule, Field, IdentityRule, Schema, standardize_record
+from .schema import (
+                     CONTRACT,
+                     CUSTOMER,
+                     PROJECT,
+                     SCHEMAS,
+                     BlockingRule,
+                     Field,
+                     IdentityRule,
+                     Schema,
+                     standardize_fields,
+                     standardize_record,
+)
 from .scoring import Decision, PairScore, decide, score_arrays, score_candidates, score_pairs
 
 __all__ = [
@@ -22,5 +33,5 @@ __all__ = [
     "MatchResult", "PROJECT", "PairScore", "SCHEMAS", "Schema", "blocking_keys", "cluster", "decide",
     "deduplicate", "fit", "fit_per_rule", "link", "pair_completeness", "reduction_ratio", "score_arrays",
     "score_candidates", "score_pairs",
-    "standardize_record", "train",
+    "standardize_fields", "standardize_record", "train",
 ]

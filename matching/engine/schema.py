@@ -76,6 +76,20 @@ def standardize_record(schema: Schema, record: dict) -> dict:
     return out
 
 
+def standardize_fields(schema: Schema, standardized: dict, record: dict, names) -> dict | None:
+    """standardize_record(schema, record) for a record whose fields other than `names` are
+    `standardized` already (a contract once its customer reference is resolved); None when the
+    country is among `names`: every field may read it."""
+    if schema.country_field in names:
+        return None
+    country = standardized.get(schema.country_field) if schema.country_field else None
+    out = dict(standardized)
+    out[schema.id_field] = record.get(schema.id_field)
+    for name in names:
+        out[name] = KINDS[schema.field(name).kind].standardize(record.get(name), country)
+    return out
+
+
 def standardize_columns(schema: Schema, columns: dict[str, list]) -> dict[str, np.ndarray]:
     """Column-wise standardization of many records (same result as standardize_record per row)."""
     n = len(next(iter(columns.values()))) if columns else 0
