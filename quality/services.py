@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mdm.bulk import insert_objects
 from mdm.canonical import REFERENCES
 from mdm.choices import Domain, GoldenStatus
 from mdm.models import GoldenRecord, SourceRecord, golden_model
@@ -144,11 +145,13 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
     if new:
         countries = {record.pk: getattr(record, "country", "") or "" for record in live}
         owners = _owners(domain, {finding.record: countries.get(finding.record, "") for finding in new})
-        Violation.objects.bulk_create([
+        # The bulk writer (one COPY and INSERT ... ON CONFLICT DO NOTHING): a load opens a violation
+        # for many records, and bulk_create's value preparation was a few per cent of a page.
+        insert_objects([
             Violation(rule_id=finding.rule, domain=domain, golden_id=finding.record, attribute=finding.attribute,
                       message=finding.message[:500], severity=codes[finding.rule].severity,
                       owner_id=owners.get(finding.record), opened_at=now)
-            for finding in new], batch_size=1000, ignore_conflicts=True)
+            for finding in new], on_conflict_ignore=True)
         result.opened = len(new)
     for finding in findings:
         code = codes[finding.rule].code
