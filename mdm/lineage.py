@@ -94,7 +94,7 @@ def lineage_repack(decided: dict[str, tuple[str, int | None, Any]], sources: dic
         else:
             extras = packed[3] if len(packed) > 3 else {}
             if extras.keys() <= {"decided_at"}:
-                was = (previous["sources"].get(str(packed[1]), _NO_SOURCE) if packed[1] is not None else _NO_SOURCE)
+                was = previous.get("sources", {}).get(str(packed[1]), _NO_SOURCE) if packed[1] is not None else _NO_SOURCE
                 same = (packed[0] == rule and packed[1] == source_record_id and packed[2] == value
                         and tuple(was) == (tuple(said) if said is not None else _NO_SOURCE))
                 previously = extras.get("decided_at", previous.get("decided_at"))
