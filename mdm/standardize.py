@@ -118,7 +118,7 @@ def _date_text(text: str) -> str | None:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            pass  # not a real day (2026-02-30): refused below
+            return None  # not a real day (2026-02-30); no other format reads YYYY-MM-DD
     if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
