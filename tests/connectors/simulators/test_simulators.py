@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.simulators import Faults, NetSuiteSimulator, SalesforceSimulator, emit_change_events
 from connectors.simulators import query as soql
@@ -46,13 +48,18 @@ def test_the_query_dialect_handles_and_or_parentheses_order_and_limit():
 def test_rows_sorted_once_answer_every_query_as_a_fresh_sort_does():
     # Keyset pages read a table kept sorted by their ORDER BY from their lower bound on; any query,
     # bound or not, must answer exactly what filtering and sorting the rows afresh answers.
-    stamps = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z", None, "not a date"]
-    rows = [{"id": str(100 + i), "stamp": stamps[i % len(stamps)], "n": i % 4} for i in range(40)]
+    stamps = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z", None, "not a date",
+              "2026-01-03T00:00:00+01:00", 7, "2026-01-02T12:00:00Z", "1770000000"]
+    rows = [{"id": str(100 + i), "stamp": stamps[i % len(stamps)], "n": i % 4} for i in range(60)]
     table = soql.SortedRows([dict(r) for r in rows], [("stamp", False), ("id", False)])
     for where in ["stamp > TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS') OR "
                   "(stamp = TO_TIMESTAMP('2026-01-01 00:00:00', 'YYYY-MM-DD HH24:MI:SS') AND id > 120)",
                   "stamp >= 2026-01-02T00:00:00Z AND n = 1", "stamp = 2026-01-02T00:00:00Z OR n = 3",
-                  "NOT stamp > 2026-01-01T00:00:00Z", "stamp IS NULL", "n >= 2"]:
+                  "NOT stamp > 2026-01-01T00:00:00Z", "stamp IS NULL", "n >= 2",
+                  "stamp > 2026-01-02T00:00:00Z OR n = 1", "stamp >= 2026-01-02T00:00:00Z",
+                  "(stamp > 2026-01-01T00:00:00Z OR n = 0) AND stamp > 2026-01-02T00:00:00Z",
+                  "stamp > 2026-01-02T06:00:00Z AND n < 3", "NOT (stamp > 2026-01-02T00:00:00Z OR n = 2)",
+                  "stamp > 2026-01-01T00:00:00Z AND stamp > 2026-01-02T00:00:00Z"]:
         parsed = soql.parse(f"SELECT id FROM thing WHERE {where} ORDER BY stamp, id")
         fresh, kept = [], []
         assert soql.run(parsed, table, {"id", "stamp", "n"}, total=kept) == \
@@ -60,6 +67,26 @@ def test_rows_sorted_once_answer_every_query_as_a_fresh_sort_does():
         assert kept == fresh
     bounded = soql.parse("SELECT id FROM thing WHERE stamp > 2026-01-01T00:00:00Z ORDER BY stamp, id")
     assert table.start(bounded) > 0  # rows below the bound are not even looked at
+
+
+def test_a_keyset_page_tests_only_the_rows_at_its_own_timestamp():
+    # Counting a keyset page's matches (totalResults, hasMore) must not test every later row: the
+    # rows past its timestamp all match. Only rows at the timestamp itself, and values that are no
+    # timestamp at all, are tested.
+    rows = [{"id": str(1000 + i), "stamp": f"2026-01-{1 + i // 100:02d}T00:00:00Z"} for i in range(3000)]
+    rows += [{"id": "9000", "stamp": "someday"}, {"id": "9001", "stamp": None}]
+    table = soql.SortedRows([dict(r) for r in rows], [("stamp", False), ("id", False)])
+    parsed = soql.parse("SELECT id FROM thing WHERE stamp > TO_TIMESTAMP('2026-01-10 00:00:00', "
+                        "'YYYY-MM-DD HH24:MI:SS') OR (stamp = TO_TIMESTAMP('2026-01-10 00:00:00', "
+                        "'YYYY-MM-DD HH24:MI:SS') AND id > 1950) ORDER BY stamp, id")
+    tested = []
+    where = parsed.where
+    parsed.where = lambda row: tested.append(row["id"]) or where(row)
+    total: list[int] = []
+    page = soql.run(parsed, table, {"id", "stamp"}, window=slice(0, 10), total=total)
+    assert [r["id"] for r in page] == [str(i) for i in range(1951, 1961)]
+    assert total == [2049]  # 1951..1999 at the timestamp, then 2000 rows after it
+    assert len(tested) == 100 + 1  # the timestamp's own rows, and the one that is no timestamp
 
 
 def test_netsuite_finds_records_by_external_id_after_creates_changes_and_deletes():
@@ -197,3 +224,22 @@ def test_run_simulator_hands_the_netsuite_key_over_as_a_file_the_hub_logs_in_wit
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+_STAMPS = st.one_of(st.none(), st.just("not a date"), st.integers(0, 9).map(str),
+                    st.builds(lambda day, hour: f"2026-01-{day:02d}T{hour:02d}:00:00Z", st.integers(1, 4), st.integers(0, 2)))
+
+
+@given(stamps=st.lists(_STAMPS, min_size=1, max_size=40), day=st.integers(1, 4), hour=st.integers(0, 2),
+       after_id=st.integers(99, 140), extra=st.sampled_from(["", " AND n = 1", " OR n = 2"]))
+@settings(max_examples=200, deadline=None)
+def test_keyset_pages_over_sorted_rows_answer_as_a_fresh_filter_does(stamps, day, hour, after_id, extra):
+    rows = [{"id": str(100 + i), "stamp": stamp, "n": i % 3} for i, stamp in enumerate(stamps)]
+    table = soql.SortedRows([dict(r) for r in rows], [("stamp", False), ("id", False)])
+    at = f"TO_TIMESTAMP('2026-01-{day:02d} {hour:02d}:00:00', 'YYYY-MM-DD HH24:MI:SS')"
+    parsed = soql.parse(f"SELECT id FROM thing WHERE (stamp > {at} OR (stamp = {at} AND id > {after_id})){extra} "
+                        "ORDER BY stamp, id")
+    kept, fresh = [], []
+    assert soql.run(parsed, table, {"id", "stamp", "n"}, total=kept) == \
+        soql.run(parsed, rows, {"id", "stamp", "n"}, total=fresh)
+    assert kept == fresh
