@@ -8,14 +8,11 @@ never half applied, while the rest of the batch lands.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mdm import collector
 from mdm.bulk import copies_overlapped, insert_history, insert_objects, new_rows, reserve_ids, update_objects
 from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
@@ -154,43 +152,12 @@ def batches_independent(domain: str) -> bool:
     return within is not None and not within(domain)
 
 
-_gc_pauses = 0
-_gc_pauses_lock = threading.Lock()
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """No cyclic garbage collection while a batch runs; it runs once afterwards.
-
-    A batch allocates a few million objects that live until it commits. Python's collector kept
-    re-walking them (and the matchers' caches) in full collections as they aged: a third of a
-    batch's time at 60,000 customers held. Reference counting still frees everything acyclic at
-    once; the cycles a batch leaves go in the first collection after it. Counted: batches running
-    on two threads at once (connectors.sync) turn it back on when the last one ends."""
-    global _gc_pauses
-    with _gc_pauses_lock:
-        if _gc_pauses == 0 and not gc.isenabled():  # switched off by someone else: leave it so
-            paused = False
-        else:
-            paused = True
-            _gc_pauses += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            with _gc_pauses_lock:
-                _gc_pauses -= 1
-                if _gc_pauses == 0:
-                    gc.enable()
-
-
 def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord | PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
     # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
     statistics_refresh({SourceRecord: ["source_id", "system", "domain", "object_type"],
                         CrossReference: ["golden_id", "source_record"], golden_model(domain): ["id"]}, fraction=1.0)
-    with _cyclic_gc_paused(), reads_ahead(domain):
+    with collector.paused(), reads_ahead(domain):
         # Records not prepared yet (connectors, the API) are prepared here, with the collector
         # paused too: in a long-lived worker its full collections re-walked the matchers' caches.
         matcher = current_matcher()
