@@ -11,15 +11,19 @@ of the writers' time went to those walks.
 So instead of walking them, what is alive when a pause ends is frozen (`gc.freeze`): moved where
 the collector never looks. Reference counting still frees all of it the moment it is dropped;
 only garbage in reference cycles waits, until a sweep every `SWEEP_EVERY` batches unfreezes and
-collects — at the start of a batch, when the pages before it are gone.
+collects — at the start of a batch, when the pages before it are gone. (That sweep also thaws
+what a Celery worker process froze at fork, config/celery_app.py; the batch's end freezes it again.)
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Batches between two sweeps of what was frozen: cycles left by a batch (few; an exception's
 # traceback, say) are freed this late at worst. A sweep walks only what is still alive then.
@@ -59,7 +63,7 @@ def paused() -> Iterator[None]:
                     gc.enable()
 
 
-def frozen_after(build):
+def frozen_after(build: Callable[[], T]) -> T:
     """`build()` with the collector off, its result frozen: for a burst of allocation that lives on
     (a batch unpickled from the reading process), which the next collection would otherwise walk."""
     enabled = gc.isenabled()
