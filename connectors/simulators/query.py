@@ -363,6 +363,11 @@ def parse(text: str) -> Query:
                  past_bounds=past)
 
 
+def _stamp_of(value: Any) -> datetime | None:
+    """The instant a value sorts as (_sort_key), and compares as in a WHERE; None if it is none."""
+    return parse_datetime(value) if isinstance(value, str) and value[:1].isdigit() and "-" in value else None
+
+
 def _sort_key(value: Any) -> tuple:
     if value is None:
         return (0, 0, "")
@@ -370,7 +375,7 @@ def _sort_key(value: Any) -> tuple:
         return (1, int(value), "")
     if isinstance(value, (int, float)):
         return (1, value, "")
-    stamp = parse_datetime(value) if isinstance(value, str) and value[:1].isdigit() and "-" in value else None
+    stamp = _stamp_of(value)
     if stamp is not None:
         return (1, stamp.timestamp(), "")
     text = str(value)
@@ -419,7 +424,7 @@ class SortedRows:
         others = self._not_instants
         if others is None:
             leading = self.order[0][0]
-            others = self._not_instants = [i for i, row in enumerate(self.rows) if not _instant(lookup(row, leading))]
+            others = self._not_instants = [i for i, row in enumerate(self.rows) if _stamp_of(lookup(row, leading)) is None]
         after = bisect.bisect_left(others, first)
         stop = others[after] if after < len(others) else len(self.rows)
         return ([row for row in self.rows[begin:first] if where(row)] + self.rows[first:stop]
@@ -432,9 +437,6 @@ class SortedRows:
         return self._leading
 
 
-def _instant(value: Any) -> bool:
-    """Whether `value` sorts as a timestamp (_sort_key) and compares as that same instant."""
-    return isinstance(value, str) and value[:1].isdigit() and "-" in value and parse_datetime(value) is not None
 
 
 def run(query: Query, rows: list[dict[str, Any]] | SortedRows, columns: set[str], *, window: slice | None = None,
