@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Matching seam: the pipeline asks this class which golden record a source record belongs to.
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
+# A domain's match model is fitted on its own source records once it holds this many, and fitted
+# again whenever it grew by this share since (docs/matching.md, "Resolution").
+CONCORD_MATCH_FIT_MIN_RECORDS = env_int("CONCORD_MATCH_FIT_MIN_RECORDS", 100)
+CONCORD_MATCH_REFIT_GROWTH = float(os.environ.get("CONCORD_MATCH_REFIT_GROWTH", "0.25"))
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
 # Pages of one sync written at once, where pages cannot depend on each other (contracts, projects;

@@ -35,7 +35,12 @@ from mdm.correlation import correlation
 from mdm.models import QuarantinedRecord, SourceRecord, SourceSystem
 from mdm.reader_process import batches_from_child
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord
-from mdm.services.ingest import batches_independent, source_records_ingest, source_records_prepare
+from mdm.services.ingest import (
+    batches_independent,
+    source_records_ingest,
+    source_records_load_finished,
+    source_records_prepare,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,7 @@ class ObjectTypeCounts:
 class SyncResult:
     run_id: int
     counts: dict[str, ObjectTypeCounts] = field(default_factory=dict)
+    settled: str = ""  # what the batch re-match after the run did (mdm source_records_load_finished)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {object_type: vars(counts).copy() for object_type, counts in self.counts.items()}
@@ -307,6 +313,8 @@ def sync_run(*, system: str, domain: str, full: bool = False, connector: Connect
                 if full:
                     summary = _reconcile(connector, source, domain, object_type, seen, previous_full, cid)
                     counts.add(summary)
+            if any(counts.created for counts in result.counts.values()):
+                result.settled = source_records_load_finished(domain)
         except Exception as error:
             run.status, run.error, run.finished_at = SyncStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
             run.counts = result.as_dict()

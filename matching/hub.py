@@ -40,8 +40,8 @@ SYSTEM_UNIQUE_DOMAINS = {"contract", "project"}
 def engine_record(domain: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
     """Golden or source attributes in the engine's field names."""
     record = {"id": record_id}
-    for field in SCHEMAS[domain].fields:
-        record[field.name] = attributes.get("customer" if field.name == "customer_id" else field.name)
+    for name in SCHEMAS[domain].inputs:
+        record[name] = attributes.get("customer" if name == "customer_id" else name)
     return record
 
 
@@ -57,7 +57,7 @@ def standardized_record(domain: str, record_id: str, attributes: dict[str, Any])
 # hit is always right; the memo is bounded and simply cleared when full.
 _FORMS_MEMO: dict[tuple, tuple[dict[str, Any], list[str]]] = {}
 _FORMS_MEMO_SIZE = 100_000
-_FIELD_NAMES = {domain: tuple(field.name for field in schema.fields) for domain, schema in SCHEMAS.items()}
+_FIELD_NAMES = {domain: schema.inputs for domain, schema in SCHEMAS.items()}
 
 
 def _values_key(domain: str, record: dict[str, Any]) -> tuple:
@@ -147,11 +147,14 @@ def shipped_model(domain: str) -> FellegiSunterModel | None:
 
 @read_once
 def domain_model(domain: str) -> FellegiSunterModel:
-    """The model fitted on this hub's records; before any fit, the one Concord ships; else untrained defaults."""
+    """The model fitted on this hub's records; before any fit (or when the stored one no longer
+    fits the schema), the one Concord ships; else untrained defaults."""
     row = MatchModel.objects.filter(domain=domain).first()
-    if row is None:
-        return shipped_model(domain) or FellegiSunterModel.untrained(SCHEMAS[domain])
-    model = FellegiSunterModel.from_dict(row.parameters)
+    model = FellegiSunterModel.from_dict(row.parameters) if row is not None else None
+    if model is None or not model.fits(SCHEMAS[domain]):
+        shipped = shipped_model(domain)
+        return shipped if shipped is not None and shipped.fits(SCHEMAS[domain]) else \
+            FellegiSunterModel.untrained(SCHEMAS[domain])
     model.upper, model.lower = row.upper_threshold, row.lower_threshold
     return model
 
@@ -182,7 +185,7 @@ def _engine_row(domain: str, values) -> dict[str, Any]:
 
 
 # The golden record columns the engine reads: its fields, a customer reference by its column.
-_COLUMNS = {domain: ["id", *[field.name for field in schema.fields]] for domain, schema in SCHEMAS.items()}
+_COLUMNS = {domain: ["id", *schema.inputs] for domain, schema in SCHEMAS.items()}
 
 
 @lru_cache(maxsize=1 << 16)  # a batch's keys are hashed to look them up, then again to index them
@@ -387,6 +390,23 @@ class HubMatcher:
                        records: Collection[GoldenRecord] | None = None) -> None:
         """Keep the blocking index equal to the golden records' current values."""
         index_golden_records(domain, golden_ids, created=created, records=records)
+
+    def load_finished(self, domain: str, *, acting_user=None) -> str:
+        """After a load: when the domain's model is due a fit on its data (matching.resolution
+        .refit_due), fit it and re-match the whole domain in batch with it."""
+        # Imported here: resolution builds on this module (engine records, the domain's model).
+        from matching.resolution import domain_resolve, refit_due, source_record_count
+
+        if not refit_due(domain, source_record_count(domain)):
+            return ""
+        return domain_resolve(domain, refit=True, acting_user=acting_user).describe()
+
+    def golden_merged(self, domain: str, survivor_id: str, *, acting_user=None) -> None:
+        """After a merge: a customer's contracts and projects are matched again (they follow it)."""
+        from matching.resolution import customer_merged
+
+        if domain == "customer":
+            customer_merged(survivor_id, acting_user=acting_user)
 
 
 @read_once

@@ -51,15 +51,17 @@ def _text(max_length: int = 255):
     return lambda value, _record: std.text(value, max_length)
 
 
-def _lenient(standardizer):
+def _lenient(standardizer, max_length: int):
     """For attributes whose bad values do not make a record unusable (phone, email, web, tax id):
-    the standardized value when there is one, else the cleaned raw text, kept for a steward to see."""
+    the standardized value when there is one, else the cleaned raw text (cut to what the golden
+    record holds), kept for a steward to see."""
 
     def standardize(value, record):
         try:
             return standardizer(value, record)
         except std.InvalidValue:
-            return std.text(value)
+            cleaned = std.text(value, max_length=10**6)
+            return cleaned[:max_length] if cleaned else cleaned
 
     return standardize
 
@@ -77,14 +79,15 @@ def _choice(choices):
 
 CUSTOMER = (
     Attribute("name", _text()),
-    Attribute("tax_id", _lenient(lambda value, record: std.tax_id(value, _country_of(record)))),
+    Attribute("trading_name", _text()),
+    Attribute("tax_id", _lenient(lambda value, record: std.tax_id(value, _country_of(record)), 40)),
     Attribute("country", lambda value, _record: std.country(value)),
     Attribute("city", _text(120)),
     Attribute("postal_code", lambda value, _record: (std.text(value, 20) or "").upper() or None),
     Attribute("address_line1", _text()),
-    Attribute("phone", _lenient(lambda value, record: std.phone(value, _country_of(record)))),
-    Attribute("email", _lenient(lambda value, _record: std.email(value))),
-    Attribute("website", _lenient(lambda value, _record: std.website(value))),
+    Attribute("phone", _lenient(lambda value, record: std.phone(value, _country_of(record)), 100)),
+    Attribute("email", _lenient(lambda value, _record: std.email(value), 254)),
+    Attribute("website", _lenient(lambda value, _record: std.website(value), 255)),
     Attribute("industry", _text(120)),
     Attribute("legal_entity", _text(120)),
     Attribute("currency", lambda value, _record: std.currency(value)),

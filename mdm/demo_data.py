@@ -83,6 +83,13 @@ def _companies(rng: random.Random, count: int) -> list[Company]:
     return companies
 
 
+def _slip(name: str) -> str:
+    """A key held down too long: the last word's first consonant after its first letter, doubled."""
+    *head, last = name.split()
+    at = next((i for i, c in enumerate(last) if i and c.lower() not in "aeiou"), len(last) - 1)
+    return " ".join([*head, last[:at + 1] + last[at] + last[at + 1:]])
+
+
 def _crm_phone(company: Company, rng: random.Random) -> str:
     d = company.phone_digits
     return rng.choice([f"{company.prefix} {d[:3]} {d[3:6]} {d[6:]}", f"({d[:3]}) {d[3:6]}-{d[6:]}"
@@ -123,6 +130,13 @@ def demo_records(seed: int = 7, customers: int = 400) -> dict[tuple[str, str], l
                 dup_id = f"001{company.index + 5_000_000:07d}"
                 out[("salesforce", "customer")].append(IncomingRecord(
                     dup_id, "Account", duplicate, {"Id": dup_id, **duplicate}, stamp()))
+            elif rng.random() < 0.08:  # a prospect typed in a hurry: a slip in the name, a mobile phone
+                prospect = {"name": _slip(company.name), "country": company.crm_country, "city": company.city,
+                            "postal_code": company.postal_code,
+                            "phone": f"{company.prefix} 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}"}
+                prospect_id = f"001{company.index + 6_000_000:07d}"
+                out[("salesforce", "customer")].append(IncomingRecord(
+                    prospect_id, "Account", prospect, {"Id": prospect_id, **prospect}, stamp()))
         if in_erp:
             customer = {"name": f"{company.name} {company.suffix}", "country": company.country,
                         "city": company.city, "postal_code": company.postal_code,

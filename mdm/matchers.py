@@ -56,9 +56,11 @@ class MatchOutcome:
 class Matcher(Protocol):
     """Besides these, a matcher may offer `prepare(domain, values) -> picklable`: what it can work
     out from a record's own standardized values with no database (standard forms, keys). The
-    pipeline calls it ahead of time and hands the result back in MatchInput.prepared. And it may
-    offer `matches_within_a_system(domain) -> bool`: False where it never links two records of one
-    system (taken as True when absent)."""
+    pipeline calls it ahead of time and hands the result back in MatchInput.prepared. It may offer
+    `matches_within_a_system(domain) -> bool`: False where it never links two records of one
+    system (taken as True when absent); `load_finished(domain, acting_user=) -> str`, called when
+    a load (a file, a sync run) is over, to settle it (what it did, to report); and
+    `golden_merged(domain, survivor_id, acting_user=)`, called after two golden records became one."""
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 

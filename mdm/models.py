@@ -193,12 +193,14 @@ class Customer(GoldenRecord):
     domain = Domain.CUSTOMER
 
     name = models.CharField(max_length=255)
+    trading_name = models.CharField(max_length=255, blank=True, help_text="The name it trades under (DBA, t/a), "
+                                    "where a system keeps it apart from the legal name.")
     tax_id = models.CharField(max_length=40, blank=True, db_index=True)
     country = models.CharField(max_length=2, blank=True)
     city = models.CharField(max_length=120, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     address_line1 = models.CharField(max_length=255, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    phone = models.CharField(max_length=100, blank=True, help_text="E.164; several numbers separated by ' / '.")
     email = models.CharField(max_length=254, blank=True)
     website = models.CharField(max_length=255, blank=True)
     industry = models.CharField(max_length=120, blank=True)

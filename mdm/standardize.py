@@ -6,8 +6,8 @@ message a steward can act on. Blank input is None: a blank optional attribute is
 
 from __future__ import annotations
 
+import gettext
 import re
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -15,6 +15,7 @@ from typing import Any
 
 import phonenumbers
 import pycountry
+from anyascii import anyascii
 
 
 class InvalidValue(ValueError):
@@ -26,7 +27,7 @@ def blank(value: Any) -> bool:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = anyascii(text) if not text.isascii() else text
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
@@ -46,16 +47,35 @@ _COUNTRY_ALIASES = {
 }
 
 
+# Languages whose country names CRM and ERP users type: pycountry carries their translations.
+_COUNTRY_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs", "tr", "ca", "el",
+                      "hu", "ro", "id", "ja", "zh_CN", "ko", "ru")
+
+
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
+    """Folded name or code -> ISO alpha-2: English names and codes first, then the names in
+    _COUNTRY_LANGUAGES ("République française", "Allemagne"), leaving out a name two countries
+    share in some language, then the aliases users type."""
     index: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            value = getattr(country, attr, None)
-            if value:
-                index[_fold(value)] = country.alpha_2
+    names = [(country, getattr(country, attr, None)) for country in pycountry.countries
+             for attr in ("name", "official_name", "common_name")]
+    for country, value in names:
+        if value:
+            index[_fold(value)] = country.alpha_2
         index[country.alpha_3.lower()] = country.alpha_2
         index[country.alpha_2.lower()] = country.alpha_2
+    translated: dict[str, set[str]] = {}
+    for language in _COUNTRY_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country, value in names:
+            if value:
+                translated.setdefault(_fold(translation.gettext(value)), set()).add(country.alpha_2)
+    index.update({name: codes.pop() for name, codes in translated.items()
+                  if name and len(codes) == 1 and name not in index})
     index.update(_COUNTRY_ALIASES)
     return index
 
@@ -158,11 +178,22 @@ def amount(value: Any) -> str | None:
     return str(number.quantize(Decimal("0.01")))
 
 
+# Between two numbers in one cell; a lone "/" inside a number ("030/123 456") is not one.
+_PHONE_SEPARATORS = re.compile(r"\s*(?:;|,|\||\n|\s/\s|\s+or\s+)\s*", re.IGNORECASE)
+_PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extn\.?|extension)\s*\.?\s*\d{1,6}\s*$", re.IGNORECASE)
+
+
 def phone(value: Any, country_code: str | None) -> str | None:
-    """Phone -> E.164 ("+4930123456"), read in the record's country when it has no prefix."""
+    """Phone -> E.164 ("+4930123456"), read in the record's country when it has no prefix;
+    several numbers in one value -> each in E.164, separated by " / "; an extension is dropped."""
     if blank(value):
         return None
-    text = str(value).strip()
+    numbers = [part for part in _PHONE_SEPARATORS.split(str(value).strip()) if part.strip()]
+    return " / ".join(dict.fromkeys(_one_phone(part, country_code, value) for part in numbers))
+
+
+def _one_phone(text: str, country_code: str | None, value: Any) -> str:
+    text = _PHONE_EXTENSION.sub("", text.strip())
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

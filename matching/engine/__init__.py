@@ -10,7 +10,7 @@ rest of the project. The hub calls, per new record:
 and for whole data sets `deduplicate(df, schema, model)` / `link(left, right, schema, model)`.
 """
 
-from .batch import MatchResult, deduplicate, link, train
+from .batch import MatchResult, TooFewPairs, deduplicate, link, train
 from .blocking import blocking_keys, pair_completeness, reduction_ratio
 from .clustering import cluster
 from .model import FellegiSunterModel, fit, fit_per_rule
@@ -30,7 +30,7 @@ from .scoring import Decision, PairScore, decide, score_arrays, score_candidates
 
 __all__ = [
     "BlockingRule", "CONTRACT", "CUSTOMER", "Decision", "FellegiSunterModel", "Field", "IdentityRule",
-    "MatchResult", "PROJECT", "PairScore", "SCHEMAS", "Schema", "blocking_keys", "cluster", "decide",
+    "MatchResult", "PROJECT", "TooFewPairs", "PairScore", "SCHEMAS", "Schema", "blocking_keys", "cluster", "decide",
     "deduplicate", "fit", "fit_per_rule", "link", "pair_completeness", "reduction_ratio", "score_arrays",
     "score_candidates", "score_pairs",
     "standardize_fields", "standardize_record", "train",

@@ -13,9 +13,10 @@ import pandas as pd
 
 from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
-from .model import FellegiSunterModel, fit, fit_per_rule
+from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms
 from .schema import Schema, schema_for
 from .scoring import comparison_vectors, decisions, score_arrays, score_levels
+from .terms import Terms
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
 
@@ -58,12 +59,12 @@ def _score_all(schema, model, columns, li, ri):
     return parts
 
 
-def _levels_all(schema, columns, li, ri):
+def _levels_all(schema, columns, li, ri, terms):
     presence = {f.name: np.not_equal(columns[f.name], None) for f in schema.fields}
     levels = np.empty((len(li), len(schema.compared)), np.int8)
     for s in range(0, len(li), _CHUNK):
         levels[s:s + _CHUNK] = comparison_vectors(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
-                                                  presence)
+                                                  presence, terms)
     return levels
 
 
@@ -74,31 +75,40 @@ def _candidates(schema, columns, sources):
     return code // n, code % n, by_rule
 
 
-def _fit(schema, columns, li, ri, levels, by_rule, sources, *, method, random_pairs, seed, fix_u, thresholds):
+class TooFewPairs(ValueError):
+    """The records give no candidate pair to fit a model on (one system's contracts alone)."""
+
+
+def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, random_pairs, seed, fix_u, thresholds):
     n = len(columns[schema.id_field])
+    if not len(li):
+        raise TooFewPairs(f"no candidate pairs among {n} records: nothing to learn how matches agree from")
     rl, rr = _random_pairs(n, random_pairs, seed, sources)
-    random_levels = _levels_all(schema, columns, rl, rr)
+    random_levels = _levels_all(schema, columns, rl, rr, terms)
     if method == "candidates":
-        return fit(schema, levels, random_levels, fix_u=fix_u, **thresholds)
-    if sources is None:
-        total = n * (n - 1) / 2
-    else:
-        n_left = int((sources == 0).sum())
-        total = n_left * (n - n_left)
+        return fit(schema, levels, random_levels, fix_u=fix_u, terms=terms, **thresholds)
+    total = n * (n - 1) / 2
+    if sources is not None:  # pairs only across sources: less the pairs within each
+        total -= float((np.bincount(sources) ** 2 - np.bincount(sources)).sum() / 2)
     union = li * n + ri  # sorted: candidate pairs come out of np.unique
     rule_levels = (levels[np.searchsorted(union, a * n + b)] for a, b in by_rule)  # one rule at a time
-    return fit_per_rule(schema, rule_levels, levels, random_levels, total, **thresholds)
+    return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, **thresholds)
 
 
 def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,
           method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-          **thresholds) -> FellegiSunterModel:
-    """Fit a model on unlabelled records (one frame to deduplicate, or two to link)."""
+          apart=None, terms: Terms | None = None, **thresholds) -> FellegiSunterModel:
+    """Fit a model on unlabelled records (one frame to deduplicate, or two to link; `apart` as
+    in deduplicate). `terms`: the term frequencies to weigh evidence by, when not the data's own
+    (Terms() weighs every value and word alike: a model meant for other data)."""
     schema = schema_for(domain_or_schema)
     columns, sources = _prepared(schema, df, df_right)
+    if apart is not None:
+        sources = np.asarray(apart, dtype=np.int64)
     li, ri, by_rule = _candidates(schema, columns, sources)
-    return _fit(schema, columns, li, ri, _levels_all(schema, columns, li, ri), by_rule, sources, method=method, random_pairs=random_pairs, seed=seed,
-                fix_u=fix_u, thresholds=thresholds)
+    terms = measure_terms(schema, columns) if terms is None else terms
+    return _fit(schema, columns, li, ri, _levels_all(schema, columns, li, ri, terms), by_rule, sources, terms,
+                method=method, random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds)
 
 
 def _prepared(schema, df, df_right):
@@ -110,14 +120,18 @@ def _prepared(schema, df, df_right):
     return _combine(columns, right), sources
 
 
-def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, thresholds) -> MatchResult:
+def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, thresholds, apart=None,
+           decided=None) -> MatchResult:
     columns, sources = _prepared(schema, df, df_right)
+    if apart is not None:
+        sources = np.asarray(apart, dtype=np.int64)
     n = len(columns[schema.id_field])
     li, ri, by_rule = _candidates(schema, columns, sources)
-    levels = _levels_all(schema, columns, li, ri)  # compared once, for fitting and for scoring
+    terms = model.terms if model is not None else measure_terms(schema, columns)
+    levels = _levels_all(schema, columns, li, ri, terms)  # compared once, for fitting and for scoring
     if model is None:
-        model = _fit(schema, columns, li, ri, levels, by_rule, sources, method=method, random_pairs=random_pairs,
-                     seed=seed, fix_u=fix_u, thresholds=thresholds)
+        model = _fit(schema, columns, li, ri, levels, by_rule, sources, terms, method=method,
+                     random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds)
     del by_rule
     prob = np.empty(len(li))
     kept = {"weight": [], "rule": [], "contributions": []}  # only for pairs reported (>= lower)
@@ -134,10 +148,18 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     rule = np.concatenate(kept["rule"]) if len(li) else np.zeros(0, object)
     contributions = np.concatenate(kept["contributions"]) if len(li) else np.zeros((0, len(schema.compared)))
 
-    def score_missing(a, b):
-        return np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
+    # Decided pairs change what is clustered; `pairs` below reports the model's own scores.
+    forced = _decided_pairs(decided, n)
+    cl, cr, cprob = _with_decided(forced, li, ri, prob) if forced else (li, ri, prob)
 
-    labels = cluster(n, li, ri, prob, upper=model.upper, lower=model.lower, score_missing=score_missing)
+    def score_missing(a, b):
+        scored = np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
+        for k, pair in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            if pair in forced:
+                scored[k] = forced[pair]
+        return scored
+
+    labels = cluster(n, cl, cr, cprob, upper=model.upper, lower=model.lower, score_missing=score_missing)
     ids = columns[schema.id_field]
     keep = prob >= model.lower
     pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight,
@@ -150,13 +172,38 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     return MatchResult(pairs=pairs, clusters=clusters, model=model, candidates=int(len(li)))
 
 
+def _decided_pairs(decided, n: int) -> dict[tuple[int, int], float]:
+    """(row, row) -> probability, smaller row first, for pairs decided outside the model."""
+    return {(min(a, b), max(a, b)): float(p) for a, b, p in (decided or ()) if a != b and 0 <= a < n and 0 <= b < n}
+
+
+def _with_decided(forced, li, ri, prob):
+    """Candidate pairs with the decided pairs' probabilities; decided pairs blocking did not find
+    are added."""
+    prob = prob.copy()
+    position = {pair: k for k, pair in enumerate(zip(li.tolist(), ri.tolist(), strict=True))}
+    extra = [pair for pair in forced if pair not in position]
+    for pair, p in forced.items():
+        if pair in position:
+            prob[position[pair]] = p
+    if extra:
+        li = np.concatenate([li, np.array([a for a, _ in extra], dtype=np.int64)])
+        ri = np.concatenate([ri, np.array([b for _, b in extra], dtype=np.int64)])
+        prob = np.concatenate([prob, np.array([forced[pair] for pair in extra])])
+    return li, ri, prob
+
+
 def deduplicate(df: pd.DataFrame, domain_or_schema: str | Schema, model: FellegiSunterModel | None = None, *,
                 method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-                **thresholds) -> MatchResult:
+                apart=None, decided=None, **thresholds) -> MatchResult:
     """Find the records of one frame that are the same entity. Without a model, one is fitted
-    on the frame itself (EM, no labels)."""
+    on the frame itself (EM, no labels).
+
+    `apart`: a group number per row (a source system); two rows of one group are never paired.
+    `decided`: (row, row, probability) triples decided outside the model (a steward's verdict: 1
+    same, 0 not the same); they override the model's score and clustering honours them."""
     return _match(schema_for(domain_or_schema), df, None, model, method=method, random_pairs=random_pairs, seed=seed,
-                  fix_u=fix_u, thresholds=thresholds)
+                  fix_u=fix_u, thresholds=thresholds, apart=apart, decided=decided)
 
 
 def link(df_left: pd.DataFrame, df_right: pd.DataFrame, domain_or_schema: str | Schema,

@@ -9,12 +9,14 @@ when it looks a new record's keys up in its index table. Keys held by more than
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import product
 
 import jellyfish
 import numpy as np
 import pandas as pd
 
 from .schema import Schema, schema_for, standardize_columns, standardize_record
+from .standardize import ITEM_SEPARATOR, items
 
 
 @lru_cache(maxsize=200_000)
@@ -46,30 +48,47 @@ def _transform(name: str, value) -> str | None:
     return result or None
 
 
+def _parts(transform: str, value) -> list[str]:
+    """A rule part's key pieces: one per item of the value (a name's variants, a record's phones)."""
+    if value is None:
+        return []
+    if ITEM_SEPARATOR not in value:
+        piece = _transform(transform, value)
+        return [piece] if piece else []
+    return list(dict.fromkeys(piece for item in items(value) if (piece := _transform(transform, item))))
+
+
 def blocking_keys(domain_or_schema: str | Schema, record: dict, *, standardized: bool = False) -> list[str]:
-    """Stable keys for one record, e.g. 'tax:DE|123456789'. Store them keyed by golden id."""
+    """Stable keys for one record, e.g. 'tax:DE|123456789'. Store them keyed by golden id. A
+    value with several items gives a key per item."""
     schema = schema_for(domain_or_schema)
     values = record if standardized else standardize_record(schema, record)
     keys = []
     for rule in schema.blocking:
-        parts = [_transform(transform, values.get(field)) for field, transform in rule.parts]
+        parts = [_parts(transform, values.get(field)) for field, transform in rule.parts]
         if all(parts):
-            keys.append(f"{rule.name}:{'|'.join(parts)}")
+            keys.extend(f"{rule.name}:{'|'.join(combination)}" for combination in product(*parts))
     return keys
 
 
 def key_table(schema: Schema, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """Long table (row, key) of every record's blocking keys, from standardized columns."""
-    n = len(columns[schema.id_field])
     frames = []
     for number, rule in enumerate(schema.blocking):
-        key = pd.Series([f"{rule.name}:"] * n, dtype=object)
-        ok = np.ones(n, dtype=bool)
-        for i, (field, transform) in enumerate(rule.parts):
-            part = pd.Series([_transform(transform, v) for v in columns[field]], dtype=object)
-            ok &= part.notna().to_numpy()
-            key = key + ("|" if i else "") + part.fillna("")
-        frames.append(pd.DataFrame({"row": np.flatnonzero(ok), "key": key[ok].to_numpy(), "rule": number}))
+        rows, keys = [], []
+        pieces = [[_parts(transform, value) for value in columns[field]] for field, transform in rule.parts]
+        for row, parts in enumerate(zip(*pieces, strict=True)):
+            if not all(parts):
+                continue
+            if all(len(part) == 1 for part in parts):
+                rows.append(row)
+                keys.append(f"{rule.name}:{'|'.join(part[0] for part in parts)}")
+            else:
+                for key in dict.fromkeys(f"{rule.name}:{'|'.join(c)}" for c in product(*parts)):
+                    rows.append(row)
+                    keys.append(key)
+        frames.append(pd.DataFrame({"row": np.asarray(rows, dtype=np.int64), "key": np.asarray(keys, dtype=object),
+                                    "rule": number}))
     if not frames:
         return pd.DataFrame({"row": np.zeros(0, np.int64), "key": np.zeros(0, object), "rule": np.zeros(0, int)})
     return pd.concat(frames, ignore_index=True)
@@ -111,7 +130,7 @@ def candidate_pairs_by_rule(schema: Schema, columns: dict[str, np.ndarray], *, s
 
 def prepare(schema: Schema, df: pd.DataFrame) -> dict[str, np.ndarray]:
     """Standardized columns of a frame (the batch twin of standardize_record)."""
-    columns = {c: df[c].tolist() for c in df.columns if c in {f.name for f in schema.fields} | {schema.id_field}}
+    columns = {c: df[c].tolist() for c in df.columns if c in {*schema.inputs, schema.id_field}}
     if schema.id_field not in columns:
         columns[schema.id_field] = df.index.tolist()
     return standardize_columns(schema, columns)

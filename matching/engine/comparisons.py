@@ -15,19 +15,28 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from . import names
 from . import standardize as std
+from .terms import TermFrequencies
 
 MISSING = -1
 
 
 @dataclass(frozen=True)
 class ComparisonKind:
-    """One kind of attribute: its standardizer, its level function and the levels' names."""
+    """One kind of attribute: its standardizer, its level function and the levels' names.
+
+    `levels(left, right)` takes two object arrays of single standardized values (no nulls, no
+    several items: comparison_levels takes the best pair of items) and gives int8 levels; a kind
+    that weighs name words (`weighs_words`) takes the field's word frequencies as a third argument.
+    `term_frequency`: whether agreeing exactly on a value is weighed by that value's frequency."""
 
     name: str
     standardize: Callable  # (value, country) -> str | None
-    levels: Callable  # (left: object array, right: object array, workers) -> int8 array, no nulls inside
+    levels: Callable
     labels: tuple[str, ...]  # one per level, 0 first
+    weighs_words: bool = False
+    term_frequency: bool = False
 
     @property
     def n_levels(self) -> int:
@@ -79,6 +88,24 @@ def _edits(max_edits: tuple[int, ...]):
             result[distance <= allowance] = level
         result[left == right] = len(max_edits) + 1
         return result
+    return levels
+
+
+_COVERED = 0.85  # a name whose words found partners to this weighted share is covered by the other
+
+
+def _company_name_levels(left, right, words: TermFrequencies | None = None):
+    """By the two names' word coverages (names.coverage): 3 both covered (the same words, give or
+    take typos and cuts), 2 one covered by the other (the same firm with more words, often), 1 a
+    weighty word in common while each keeps words of its own (two firms sharing a word, often),
+    0 little or nothing in common. Equal names are the top level, set by comparison_levels."""
+    covered = np.array([names.coverage(a, b, words) for a, b in zip(left, right, strict=True)],
+                       dtype=np.float64).reshape(len(left), 3)
+    lower, higher, mean = covered[:, 0], covered[:, 1], covered[:, 2]
+    levels = np.zeros(len(left), dtype=np.int8)
+    levels[mean >= 0.5] = 1
+    levels[higher >= _COVERED] = 2
+    levels[lower >= _COVERED] = 3
     return levels
 
 
@@ -145,16 +172,20 @@ def _no_country(fn):
 _NAME = ("different", "similar", "very similar", "exact")
 KINDS: dict[str, ComparisonKind] = {
     kind.name: kind for kind in (
-        ComparisonKind("company_name", _cached(std.company_name), _fuzzy((0.80, 0.92), with_token_sort=True), _NAME),
+        ComparisonKind("company_name", _cached(std.company_name), _company_name_levels,
+                       ("different", "words in common, others apart", "one within the other", "very similar", "exact"),
+                       weighs_words=True, term_frequency=True),
         ComparisonKind("person_name", _no_country(std.person_name), _fuzzy((0.80, 0.92)), _NAME),
         ComparisonKind("address", _no_country(std.street_address), _fuzzy((0.80, 0.92), with_token_sort=True),
                        _NAME),
-        ComparisonKind("city", _no_country(std.city), _fuzzy((0.85, 0.94)), _NAME),
+        ComparisonKind("city", _cached(std.city), _fuzzy((0.85, 0.94)), _NAME, term_frequency=True),
         ComparisonKind("text", _no_country(std.text), _fuzzy((0.80, 0.92), with_token_set=True), _NAME),
-        ComparisonKind("postal_code", _cached(std.postal_code), _edits((1,)), ("different", "one edit", "exact")),
-        ComparisonKind("phone", _cached(std.phone), _phone_levels, ("different", "close", "exact")),
+        ComparisonKind("postal_code", _cached(std.postal_code), _edits((1,)), ("different", "one edit", "exact"),
+                       term_frequency=True),
+        ComparisonKind("phone", _cached(std.phone), _phone_levels, ("different", "close", "exact"),
+                       term_frequency=True),
         ComparisonKind("email", _no_country(std.email), _email_levels, ("different", "same mailbox", "exact")),
-        ComparisonKind("domain", _no_country(std.web_domain), _exact, ("different", "exact")),
+        ComparisonKind("domain", _no_country(std.domains), _exact, ("different", "exact"), term_frequency=True),
         ComparisonKind("tax_id", _cached(std.tax_id), _edits((1,)), ("different", "one edit", "exact")),
         ComparisonKind("identifier", _no_country(std.code), _edits((2, 1)),
                        ("different", "two edits", "one edit", "exact")),
@@ -166,10 +197,12 @@ KINDS: dict[str, ComparisonKind] = {
 }
 
 
-def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray, present: np.ndarray | None = None
-                      ) -> np.ndarray:
+def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray, present: np.ndarray | None = None,
+                      words: TermFrequencies | None = None) -> np.ndarray:
     """Agreement levels of aligned value arrays (object dtype, None for missing). `present` may
-    give the pairs where both values exist, when the caller knows it already."""
+    give the pairs where both values exist, when the caller knows it already. Values holding
+    several items (std.ITEM_SEPARATOR) reach the level of their best pair of items. `words`: the
+    field's word frequencies, for kinds that weigh words."""
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     if present is None:
@@ -179,10 +212,43 @@ def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray, present: n
     equal = present.copy()
     equal[present] = left[present] == right[present]
     levels[equal] = KINDS[kind].n_levels - 1
-    unequal = present & ~equal
-    if unequal.any():
-        levels[unequal] = KINDS[kind].levels(left[unequal], right[unequal])
+    unequal = np.flatnonzero(present & ~equal)
+    if len(unequal):
+        levels[unequal] = _best_item_levels(KINDS[kind], left[unequal], right[unequal], words)
     return levels
+
+
+def _best_item_levels(kind: ComparisonKind, left: np.ndarray, right: np.ndarray, words) -> np.ndarray:
+    """Levels of unequal present values, each pair at the level of its best pair of items."""
+    several = np.fromiter((std.ITEM_SEPARATOR in a or std.ITEM_SEPARATOR in b for a, b in zip(left, right, strict=True)),
+                          dtype=bool, count=len(left))
+    if not several.any():
+        return _single_levels(kind, left, right, words)
+    out = np.empty(len(left), dtype=np.int8)
+    single = ~several
+    if single.any():
+        out[single] = _single_levels(kind, left[single], right[single], words)
+    owners, item_left, item_right = [], [], []
+    for k in np.flatnonzero(several).tolist():
+        for a in std.items(left[k]):
+            for b in std.items(right[k]):
+                owners.append(k)
+                item_left.append(a)
+                item_right.append(b)
+    owners = np.asarray(owners, dtype=np.int64)
+    a, b = np.asarray(item_left, dtype=object), np.asarray(item_right, dtype=object)
+    item_levels = np.full(len(owners), kind.n_levels - 1, dtype=np.int8)
+    differ = a != b
+    if differ.any():
+        item_levels[differ] = _single_levels(kind, a[differ], b[differ], words)
+    best = np.full(len(left), -1, dtype=np.int8)
+    np.maximum.at(best, owners, item_levels)
+    out[several] = best[several]
+    return out
+
+
+def _single_levels(kind: ComparisonKind, left, right, words) -> np.ndarray:
+    return kind.levels(left, right, words) if kind.weighs_words else kind.levels(left, right)
 
 
 def _present(values: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .comparisons import KINDS
 from .schema import Schema
+from .terms import TermFrequencies, Terms
 
 _FLOOR = 1e-6
 
@@ -48,6 +49,7 @@ class FellegiSunterModel:
     upper: float = 0.9  # link at or above this probability
     lower: float = 0.5  # review at or above this, no match below
     trained: dict = field(default_factory=dict)  # how it was fitted: pairs, iterations, converged
+    terms: Terms = field(default_factory=Terms)  # value and word frequencies of the data it was fitted on
 
     @classmethod
     def untrained(cls, schema: Schema, **thresholds) -> FellegiSunterModel:
@@ -85,13 +87,32 @@ class FellegiSunterModel:
             "trained": self.trained,
             "fields": [{"name": p.name, "kind": p.kind, "m": list(p.m), "u": list(p.u),
                         "levels": list(KINDS[p.kind].labels)} for p in self.fields],
+            "terms": self.terms.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> FellegiSunterModel:
         fields = [FieldParameters(f["name"], f["kind"], list(f["m"]), list(f["u"])) for f in data["fields"]]
         return cls(schema=data["schema"], fields=fields, prior=data["prior"], upper=data["upper"],
-                   lower=data["lower"], trained=dict(data.get("trained", {})))
+                   lower=data["lower"], trained=dict(data.get("trained", {})), terms=Terms.from_dict(data.get("terms")))
+
+    def fits(self, schema: Schema) -> bool:
+        """Whether this model scores `schema` as it stands (its fields with the same levels):
+        a model stored before a schema change is not used for it."""
+        return [(p.name, p.kind, len(p.m)) for p in self.fields] == \
+            [(f.name, f.kind, KINDS[f.kind].n_levels) for f in schema.compared]
+
+
+def measure_terms(schema: Schema, columns: dict[str, np.ndarray]) -> Terms:
+    """The value and word frequencies a model weighs its evidence by, from standardized columns."""
+    terms = Terms()
+    for f in schema.compared:
+        kind = KINDS[f.kind]
+        if kind.term_frequency:
+            terms.values[f.name] = TermFrequencies.of(columns[f.name])
+        if kind.weighs_words:
+            terms.words[f.name] = TermFrequencies.of(columns[f.name], words=True)
+    return terms
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -117,10 +138,17 @@ def level_frequencies(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarra
     return out
 
 
+# m is smoothed toward its starting point by pseudo-matches worth this share of the matches EM
+# finds: a level no match in the sample reached (a move, a typo) is rare, not impossible, and a
+# clean sample must not teach the model that any one disagreement rules a pair out.
+_M_SMOOTHING = 0.01
+
+
 def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, u: list, prior: float, *,
         fix_m: bool = False, fix_u: bool = False, max_iter: int = 300, tol: float = 1e-6):
     """EM over compressed comparison vectors; returns m, u, prior, iterations, converged."""
     total = counts.sum()
+    m_start = [np.asarray(x, dtype=np.float64) for x in m]
     for step in range(1, max_iter + 1):
         log_m = sum(np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(m)))
         log_u = sum(np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(u)))
@@ -135,7 +163,8 @@ def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, 
             if fix_m or not present.any():
                 new_m.append(m[j])
             else:
-                mm = np.bincount(level, weights=match_weight[present], minlength=n) + 1e-9
+                mm = np.bincount(level, weights=match_weight[present], minlength=n)
+                mm = mm + _M_SMOOTHING * mm.sum() * m_start[j] + 1e-9
                 new_m.append(mm / mm.sum())
             if fix_u or not present.any():
                 new_u.append(u[j])
@@ -158,7 +187,8 @@ def _start(schema: Schema, random_levels, n_levels):
 
 
 def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray | None = None, *,
-        max_iter: int = 300, tol: float = 1e-6, fix_u: bool = False, **thresholds) -> FellegiSunterModel:
+        max_iter: int = 300, tol: float = 1e-6, fix_u: bool = False, terms: Terms | None = None,
+        **thresholds) -> FellegiSunterModel:
     """Estimate m, u and the prior from unlabelled candidate pairs by expectation–maximisation.
 
     u starts from the level frequencies of random pairs (nearly all non-matches), m from a strong
@@ -176,12 +206,12 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
                               trained={"method": "candidates", "pairs": int(counts.sum()),
                                        "patterns": int(len(patterns)), "iterations": iterations,
                                        "converged": converged, "fix_u": fix_u},
-                              **thresholds)
+                              terms=terms or Terms(), **thresholds)
 
 
 def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_levels: np.ndarray,
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
-                 **thresholds) -> FellegiSunterModel:
+                 terms: Terms | None = None, **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
 
     u comes from random record pairs and stays fixed. m is estimated by EM once per blocking rule,
@@ -223,4 +253,4 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                               trained={"method": "per_rule", "pairs": int(counts.sum()),
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
-                              **thresholds)
+                              terms=terms or Terms(), **thresholds)

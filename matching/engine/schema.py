@@ -11,16 +11,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from .comparisons import KINDS
+from .standardize import items as items_of
+from .standardize import joined
 
 
 @dataclass(frozen=True)
 class Field:
-    """One attribute: its comparison kind (see comparisons.KINDS) and whether it is scored."""
+    """One attribute: its comparison kind (see comparisons.KINDS) and whether it is scored.
+    `also`: other inputs holding more values of this one (a trading name beside the name, the
+    domain of an email beside the web site): standardized alike and kept as further items."""
 
     name: str
     kind: str
     compare: bool = True  # False: standardized for blocking, rules or context only
     swap_with: str | None = None  # values often entered in this other field (given name / surname)
+    also: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -64,6 +69,20 @@ class Schema:
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every attribute a record may bring: the fields and what they take `also`."""
+        return tuple(dict.fromkeys([f.name for f in self.fields] + [a for f in self.fields for a in f.also]))
+
+
+def _standard_value(f: Field, record: dict, country):
+    standardize = KINDS[f.kind].standardize
+    value = standardize(record.get(f.name), country)
+    extra = [standardize(record.get(name), country) for name in f.also if record.get(name)]
+    if not extra:
+        return value
+    return joined(item for part in (value, *extra) for item in items_of(part))
+
 
 def standardize_record(schema: Schema, record: dict) -> dict:
     """The record's schema fields, standardized (None when missing); the id is kept as given."""
@@ -72,7 +91,7 @@ def standardize_record(schema: Schema, record: dict) -> dict:
         country = KINDS[schema.field(schema.country_field).kind].standardize(record.get(schema.country_field))
     out = {schema.id_field: record.get(schema.id_field)}
     for f in schema.fields:
-        out[f.name] = KINDS[f.kind].standardize(record.get(f.name), country)
+        out[f.name] = _standard_value(f, record, country)
     return out
 
 
@@ -85,8 +104,10 @@ def standardize_fields(schema: Schema, standardized: dict, record: dict, names) 
     country = standardized.get(schema.country_field) if schema.country_field else None
     out = dict(standardized)
     out[schema.id_field] = record.get(schema.id_field)
-    for name in names:
-        out[name] = KINDS[schema.field(name).kind].standardize(record.get(name), country)
+    names = set(names)
+    for f in schema.fields:
+        if f.name in names or names.intersection(f.also):
+            out[f.name] = _standard_value(f, record, country)
     return out
 
 
@@ -100,9 +121,14 @@ def standardize_columns(schema: Schema, columns: dict[str, list]) -> dict[str, n
         countries = [kind.standardize(v) for v in columns.get(schema.country_field, missing)]
     out = {schema.id_field: np.asarray(columns.get(schema.id_field, list(range(n))), dtype=object)}
     for f in schema.fields:
-        standardize = KINDS[f.kind].standardize
-        values = columns.get(f.name, missing)
-        out[f.name] = np.fromiter((standardize(v, c) for v, c in zip(values, countries, strict=False)), dtype=object, count=n)
+        if f.also:
+            inputs = [f.name, *f.also]
+            rows = zip(*(columns.get(name, missing) for name in inputs), countries, strict=False)
+            values = (_standard_value(f, dict(zip(inputs, row, strict=False)), row[-1]) for row in rows)
+        else:
+            standardize = KINDS[f.kind].standardize
+            values = (standardize(v, c) for v, c in zip(columns.get(f.name, missing), countries, strict=False))
+        out[f.name] = np.fromiter(values, dtype=object, count=n)
     return out
 
 
@@ -111,7 +137,7 @@ def standardize_columns(schema: Schema, columns: dict[str, list]) -> dict[str, n
 CUSTOMER = Schema(
     name="customer",
     fields=(
-        Field("name", "company_name"),
+        Field("name", "company_name", also=("trading_name",)),
         Field("tax_id", "tax_id"),
         Field("country", "country"),
         Field("city", "city"),
@@ -119,7 +145,7 @@ CUSTOMER = Schema(
         Field("address_line1", "address"),
         Field("phone", "phone"),
         Field("email", "email"),
-        Field("website", "domain"),
+        Field("website", "domain", also=("email",)),
     ),
     blocking=(
         BlockingRule("tax", (("country", "value"), ("tax_id", "value"))),

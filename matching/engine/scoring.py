@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from .comparisons import KINDS, comparison_levels
 from .model import FellegiSunterModel, probability
 from .schema import Schema, schema_for, standardize_columns
-from .standardize import tax_id_is_valid
+from .standardize import same_kind_of_id, tax_id_is_valid
+from .terms import Terms
 
 
 class Decision:
@@ -46,15 +48,17 @@ class ScoredArrays:
 
 
 def comparison_vectors(schema: Schema, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
-                       presence: dict | None = None) -> np.ndarray:
+                       presence: dict | None = None, terms: Terms | None = None) -> np.ndarray:
     """Agreement levels for pairs (left row li[k], right row ri[k]) of standardized columns.
-    `presence` (field -> bool mask of rows with a value) saves recomputing it when left is right."""
+    `presence` (field -> bool mask of rows with a value) saves recomputing it when left is right;
+    `terms` gives the word frequencies names are weighed by."""
     fields = schema.compared
     levels = np.empty((len(li), len(fields)), dtype=np.int8)
+    words = terms.words if terms else {}
 
     def compare(kind, a, b):
         both = None if presence is None else presence[a][li] & presence[b][ri]
-        return comparison_levels(kind, left[a][li], right[b][ri], both)
+        return comparison_levels(kind, left[a][li], right[b][ri], both, words.get(a))
 
     for j, f in enumerate(fields):
         level = compare(f.kind, f.name, f.name)
@@ -67,7 +71,11 @@ def comparison_vectors(schema: Schema, left: dict, right: dict, li: np.ndarray, 
 
 def identity_overrides(schema: Schema, left: dict, right: dict, li: np.ndarray, ri: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Forced probabilities (NaN where no rule applies) and the rule label per pair."""
+    """Forced probabilities (NaN where no rule applies) and the rule label per pair.
+
+    An identity rule with `within` (tax ids within a country): the same id within the same
+    country is a match; two ids that contradict each other within one country are not, and nor
+    are two ids of two countries (a subsidiary abroad registers on its own)."""
     forced = np.full(len(li), np.nan)
     label = np.full(len(li), "", dtype=object)
     for rule in schema.identity_rules:
@@ -75,33 +83,69 @@ def identity_overrides(schema: Schema, left: dict, right: dict, li: np.ndarray, 
         valid = schema.field(rule.field).kind != "tax_id"
         both = np.fromiter(((x is not None and y is not None and (valid or (tax_id_is_valid(x) and tax_id_is_valid(y))))
                             for x, y in zip(a, b, strict=False)), dtype=bool, count=len(a))
+        apart = np.zeros(len(a), dtype=bool)
         if rule.within:
             wa, wb = left[rule.within][li], right[rule.within][ri]
-            both &= np.fromiter((x is not None and x == y for x, y in zip(wa, wb, strict=False)), dtype=bool, count=len(a))
+            known = np.fromiter((x is not None and y is not None for x, y in zip(wa, wb, strict=False)), dtype=bool,
+                                count=len(a))
+            same_within = known & (wa == wb)
+            apart = both & known & ~same_within
+            both &= same_within
         open_ = np.isnan(forced)
         same = both & (a == b) & open_
         forced[same], label[same] = 1.0, f"same {rule.field}"
         if rule.conflict_is_non_match:
             differ = both & (a != b) & open_
+            differ[differ] = [_contradict(x, y) for x, y in zip(a[differ], b[differ], strict=True)]
             forced[differ], label[differ] = 0.0, f"different {rule.field}"
+            abroad = apart & open_
+            forced[abroad], label[abroad] = 0.0, f"{rule.field} of another {rule.within}"
     return forced, label
+
+
+def _contradict(a: str, b: str) -> bool:
+    """Two identifiers of one kind that differ by more than a typo: two different things. A
+    one-character slip is left to the model, and ids of two kinds (a VAT and a register number)
+    are two identifiers of one firm as often as not."""
+    return same_kind_of_id(a, b) and OSA.distance(a, b) > 1
 
 
 def score_arrays(schema: Schema, model: FellegiSunterModel, left: dict, right: dict,
                  li: np.ndarray, ri: np.ndarray) -> ScoredArrays:
     li, ri = np.asarray(li, dtype=np.int64), np.asarray(ri, dtype=np.int64)
-    return score_levels(schema, model, left, right, li, ri, comparison_vectors(schema, left, right, li, ri))
+    levels = comparison_vectors(schema, left, right, li, ri, terms=model.terms)
+    return score_levels(schema, model, left, right, li, ri, levels)
 
 
 def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
                  levels: np.ndarray) -> ScoredArrays:
     """Scores of pairs whose comparison levels are already known (batch computes them once)."""
     contributions = model.contributions(levels)
+    _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     weight = model.prior_weight + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
     prob = np.where(np.isnan(forced), prob, forced)
     return ScoredArrays(levels, contributions, weight, prob, rule)
+
+
+def _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri) -> None:
+    """Exact agreement weighs by the agreed value's own frequency (Splink's term-frequency
+    adjustment): log2(m_exact / share of records holding it) instead of log2(m_exact / u_exact).
+    Agreement is never counted against a pair, however common the value."""
+    for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
+        frequencies = model.terms.values.get(f.name)
+        if frequencies is None or not frequencies.total:
+            continue
+        top = len(params.m) - 1
+        rows = np.flatnonzero(levels[:, j] == top)
+        if not len(rows):
+            continue
+        shares = np.fromiter((frequencies.shared_share(a, b) for a, b in
+                              zip(left[f.name][li[rows]], right[f.name][ri[rows]], strict=True)),
+                             dtype=np.float64, count=len(rows))
+        m_exact = max(params.m[top], 1e-6)
+        contributions[rows, j] = np.maximum(np.log2(m_exact / np.maximum(shares, 1e-9)), 0.0)
 
 
 def decisions(prob: np.ndarray, model: FellegiSunterModel) -> np.ndarray:

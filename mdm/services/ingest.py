@@ -123,6 +123,14 @@ def source_records_ingest(*, system: str, domain: str, records: Iterable[Incomin
     return summary
 
 
+def source_records_load_finished(domain: str, *, acting_user=None) -> str:
+    """A load is over (a file imported, a sync run): the matcher may settle what it linked one
+    record at a time again in batch (matching.resolution), so the golden records are final when
+    the load returns. Returns what it did, for the caller to report ("" when nothing)."""
+    finish = getattr(current_matcher(), "load_finished", None)
+    return finish(domain, acting_user=acting_user) if finish is not None else ""
+
+
 def _rounds(records: list[PreparedRecord]) -> list[list[PreparedRecord]]:
     """Split a batch so each part holds a source key once; versions of one key go oldest first."""
     by_key: dict[tuple[str, str], list[PreparedRecord]] = defaultdict(list)

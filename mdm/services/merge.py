@@ -26,7 +26,10 @@ _POINTERS = {
 
 
 @transaction.atomic
-def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason: str) -> MergeEvent:
+def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason: str,
+                        linked_by: str = "steward merge") -> MergeEvent:
+    """`linked_by`: who joined them, as the moved cross-references will say (a steward, or a
+    re-match: records a steward joined are never parted by a later re-match)."""
     if not reason.strip():
         raise ValidationError({"reason": ["say why these records are the same"]})
     if survivor_id == merged_id:
@@ -46,7 +49,7 @@ def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason
     xrefs = list(CrossReference.objects.filter(golden_id=merged_id))
     for xref in xrefs:
         xref.golden_id = survivor_id
-        xref.linked_by = "steward merge"
+        xref.linked_by = linked_by
     bulk_update_with_history(xrefs, CrossReference, ["golden_id", "linked_by"], default_user=acting_user,
                              default_change_reason=f"merged {merged_id} into {survivor_id}: {reason}")
     repointed: dict[str, list] = {}
@@ -71,6 +74,9 @@ def golden_record_merge(*, survivor_id: str, merged_id: str, acting_user, reason
                                       acting_user=acting_user)
     golden_records_recompute(domain, [survivor.id], acting_user=acting_user, force=True,
                              reason=f"merged {merged_id} into {survivor_id}: {reason}")
+    merged_hook = getattr(current_matcher(), "golden_merged", None)
+    if merged_hook is not None:  # e.g. the records that follow a customer are matched again
+        merged_hook(domain, survivor_id, acting_user=acting_user)
     return event
 
 

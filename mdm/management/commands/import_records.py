@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from mdm.csv_import import count_rows, read_csv_ahead
 from mdm.records import DOMAINS, IngestSummary
-from mdm.services.ingest import source_records_ingest, source_system
+from mdm.services.ingest import source_records_ingest, source_records_load_finished, source_system
 
 
 class Command(BaseCommand):
@@ -39,6 +39,7 @@ class Command(BaseCommand):
                                                 reason=f"CSV import of {file.name}"))
             progress.update(len(batch))
         progress.close()
+        settled = source_records_load_finished(domain) if summary.created else ""
 
         counts = summary.as_dict()
         self.stdout.write(
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             f"stale {counts['stale']}, quarantined {counts['quarantined']} "
             f"(golden records: {counts['golden_created']} new, {counts['golden_updated']} changed, "
             f"{counts['review_candidates']} sent to review)")
+        if settled:
+            self.stdout.write(settled)
         for rejection in summary.quarantined[:show]:
             self.stdout.write(f"  quarantined {rejection.source_id or '(no source_id)'}: {rejection.reason}")
         if len(summary.quarantined) > show:

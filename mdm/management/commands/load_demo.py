@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from mdm.demo_data import demo_records
 from mdm.records import IngestSummary
-from mdm.services.ingest import source_records_ingest
+from mdm.services.ingest import source_records_ingest, source_records_load_finished
 
 
 class Command(BaseCommand):
@@ -34,4 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{system:>10} {domain:<8} {len(batch):>5} rows: created {counts['created']}, "
                                   f"unchanged {counts['unchanged']}, quarantined {counts['quarantined']}, "
                                   f"golden new {counts['golden_created']}, review {counts['review_candidates']}")
+                # Each system's load settles as an import does (the model fitted on the data itself).
+                if counts["created"] and (settled := source_records_load_finished(domain)):
+                    self.stdout.write(f"           {settled}")
         call_command("create_demo_users", stdout=self.stdout)

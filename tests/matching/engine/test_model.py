@@ -45,7 +45,7 @@ def test_a_model_survives_a_json_round_trip():
     model = fit(CUSTOMER, synthetic_levels(), upper=0.95, lower=0.4)
     again = FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict())))
     assert again == model
-    assert again.to_dict()["fields"][0]["levels"] == ["different", "similar", "very similar", "exact"]
+    assert again.to_dict()["fields"][0]["levels"] == ["different", "words in common, others apart", "one within the other", "very similar", "exact"]
 
 
 def test_the_untrained_model_already_prefers_agreement():

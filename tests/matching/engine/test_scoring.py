@@ -44,10 +44,11 @@ def test_two_different_valid_tax_ids_in_the_same_country_are_not_a_match(model):
     assert score.contributions["name"] > 0  # the model's view is still reported
 
 
-def test_tax_ids_of_different_countries_are_left_to_the_model(model):
+def test_tax_ids_of_two_countries_are_two_legal_entities(model):
+    # A brand's subsidiary abroad registers on its own: however alike, it is another customer.
     [score] = score_pairs("customer", [ACME_CRM], [ACME_GERMANY], model)
-    assert score.rule == ""
-    assert score.decision != Decision.LINK
+    assert score.rule == "tax_id of another country"
+    assert score.decision == Decision.NO_MATCH
 
 
 def test_placeholder_tax_ids_do_not_trigger_rules(model):

@@ -165,3 +165,103 @@ def test_restandardizing_the_changed_fields_gives_what_standardizing_the_whole_r
         assert again is None  # every field may read the country: standardized whole instead
     else:
         assert again == standardize_record(schema, after)
+
+
+# --- What CRM and ERP exports do to names, places, contacts and ids ------------------------------
+
+@pytest.mark.parametrize("raw, country, expected", [
+    ("ACME Ltd t/a Widget World", "GB", "acme|widget world"),
+    ("Acme Holdings DBA Acme Direct", "US", "acme holdings|acme direct"),
+    ("Blue Harbor (Harbor Blue Holdings Ltd)", "GB", "blue harbor|harbor blue holdings"),
+    ("Globex Inc, formerly Initrode", "US", "globex|initrode"),
+])
+def test_a_trading_or_former_name_becomes_a_second_variant(raw, country, expected):
+    assert std.company_name(raw, country) == expected
+
+
+@pytest.mark.parametrize("raw", ["ZZ - OLD - Acme GmbH", "Acme GmbH - Munich Office", "Acme GmbH (Billing)",
+                                 "Acme GmbH c/o John Smith", "Acme GmbH DO NOT USE", "Acme GmbH Branch 12",
+                                 "Acme GmbH (prospect)", "Acme GmbH, Attn: Accounts Payable"])
+def test_decorations_systems_add_to_a_name_come_off(raw):
+    assert std.company_name(raw, "DE") == "acme"
+
+
+def test_words_that_only_look_like_decorations_stay():
+    assert std.company_name("Old Mutual plc", "GB") == "old mutual"
+    assert std.company_name("Sunbeam Dental Hamburg", "DE") == "sunbeam dental hamburg"
+    assert std.company_name("Halvorsen Consulting (UK)", "GB") == "halvorsen consulting uk"
+
+
+@pytest.mark.parametrize("raw, country", [
+    ("Müller Bau Gesellschaft mit beschränkter Haftung", "DE"), ("Müller Bau GmbH", "DE"),
+    ("Müller Bau Ges.m.b.H.", "AT"), ("Müller Bau s.r.o.", "CZ"), ("Müller Bau a. s.", "CZ"), ("Muller Bau A/S", "DK"),
+])
+def test_legal_forms_spelled_out_dotted_or_spaced_are_dropped(raw, country):
+    assert std.company_name(raw, country) == "muller bau"
+
+
+def test_every_script_is_folded_to_ascii():
+    assert std.company_name("Ørsted A/S", "DK") == "orsted"
+    assert std.fold("Łódź Straße") == "lodz strasse"
+
+
+def test_standardized_variants_standardize_to_themselves():
+    once = std.company_name("ACME Ltd t/a Widget World", "GB")
+    assert std.company_name(once, "GB") == once
+
+
+@pytest.mark.parametrize("raw, country, expected", [
+    ("München", "DE", "munich"), ("Muenchen", "DE", "munich"), ("Munich", "DE", "munich"),
+    ("Den Haag", "NL", "the hague"), ("'s-Gravenhage", "NL", "the hague"), ("Bangalore", "IN", "bengaluru"),
+    ("Köln", "DE", "koln"), ("Cologne", "DE", "koln"), ("Paris Cedex 08", "FR", "paris"),
+    ("Springfield", "US", "springfield"), ("Oberursel (Taunus)", "DE", "oberursel taunus"),
+])
+def test_cities_are_known_by_their_geonames_name_whatever_the_alias(raw, country, expected):
+    assert std.city(raw, country) == expected
+
+
+@pytest.mark.parametrize("raw, country, expected", [
+    ("1067", "DE", "01067"), ("D-80331", "DE", "80331"), ("2108", "US", "02108"), ("02108-1234", "US", "02108"),
+    ("1012 ab", "NL", "1012AB"), ("EC1A 1BB", "GB", "EC1A1BB"), ("CH-8001", "CH", "8001"),
+])
+def test_postal_codes_get_their_form_and_lost_zeros_back(raw, country, expected):
+    assert std.postal_code(raw, country) == expected
+
+
+def test_several_phones_in_one_cell_become_items_and_extensions_go():
+    assert std.phone("+49 30 1234567 / +49 171 2345678", "DE") == "+49301234567|+491712345678"
+    assert std.phone("(415) 555-0123; 415.555.0199", "US") == "+14155550123|+14155550199"
+    assert std.phone("030/1234567 x204", "DE") == "+49301234567"
+    assert std.phone(std.phone("030 1234567, 0171 2345678", "DE"), "DE") == std.phone("030 1234567, 0171 2345678", "DE")
+
+
+def test_a_firms_domains_come_from_its_site_and_its_emails_but_not_free_mail():
+    assert std.domains("www.acme-consult.de", "billing@acme-consult.de") == "acme-consult.de"
+    assert std.domains("https://shop.acme.co.uk/x", "ap@acme-group.com") == "acme.co.uk|acme-group.com"
+    assert std.domains(None, "jane.doe@gmail.com") is None
+    assert std.is_free_mail("web.de") and not std.is_free_mail("acme.de")
+
+
+@pytest.mark.parametrize("raw, country, expected", [
+    ("EIN: 12-3456789", "US", "123456789"), ("Tax ID 123456789", "US", "123456789"),
+    ("FR 40 123456789", "FR", "123456789"), ("12345678900017", "FR", "123456789"), ("123 456 789", "FR", "123456789"),
+    ("22AAAAA0000A1Z5", "IN", "AAAAA0000A"), ("AAAAA0000A", "IN", "AAAAA0000A"),
+    ("51 824 753 556", "AU", "824753556"), ("824 753 556", "AU", "824753556"),
+    ("123456789 RT0001", "CA", "123456789"), ("NL123456789B01", "NL", "123456789"),
+    ("CHE-123.456.789 MWST", "CH", "123456789"), ("ATU12345678", "AT", "12345678"),
+    ("VAT No. GB123 4567 89", "GB", "123456789"), ("USt-IdNr. DE 123 456 789", "DE", "123456789"),
+    ("BE 0123.456.789", "BE", "0123456789"), ("HRB 12345", "DE", "HRB12345"),
+])
+def test_tax_ids_come_to_the_root_their_family_shares(raw, country, expected):
+    assert std.tax_id(raw, country) == expected
+
+
+def test_only_ids_of_one_kind_can_contradict_each_other():
+    assert std.same_kind_of_id("123456789", "987654321")
+    assert not std.same_kind_of_id("123456789", "HRB12345")
+
+
+@pytest.mark.parametrize("raw, expected", [("République française", "FR"), ("Allemagne", "DE"), ("España", "ES"),
+                                           ("Österreich", "AT"), ("Royaume-Uni", "GB"), ("DEU", "DE")])
+def test_countries_in_the_languages_users_type(raw, expected):
+    assert std.country(raw) == expected

@@ -1,0 +1,259 @@
+"""Resolution: a domain's golden records made to agree with a batch clustering of its source records.
+
+Incremental matching decides one new record at a time against the golden records already there.
+After a load it is settled again in batch, with the model fitted on the data itself (EM per
+blocking rule, u from random pairs, the data's own term frequencies): every source record of the
+domain is scored against its candidates, clustered without chaining, and the golden records are
+regrouped to match (engine.regroup) through the same services stewards use — merges, and moves of
+single source records. What stewards decided holds: a verdict between two source records ties or
+parts them whatever the model says, and records a steward put together stay together.
+
+The hub refits as a domain grows (CONCORD_MATCH_REFIT_GROWTH) and re-resolves then; contracts
+and projects are resolved again whenever their customers were (they follow their customers).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+
+from matching.engine import SCHEMAS, TooFewPairs, deduplicate, train
+from matching.engine.regroup import regroup
+from matching.hub import domain_model, engine_record
+from matching.models import CandidateStatus, MatchCandidate, MatchDecision, MatchModel
+from mdm.canonical import REFERENCES
+from mdm.models import CrossReference, golden_model
+from mdm.services.golden import reference_targets
+from mdm.services.merge import golden_record_merge
+from mdm.services.relink import source_records_relink
+
+log = logging.getLogger(__name__)
+_resolving: ContextVar[bool] = ContextVar("concord_resolving", default=False)
+
+SYSTEM_UNIQUE_DOMAINS = {"contract", "project"}
+# Links a steward made: the records they joined stay together, whatever a model says later.
+_STEWARD_LINKS = ("steward", "council")
+
+
+@dataclass
+class SourceRows:
+    """The live source records of a domain, as the engine reads them and as the hub holds them."""
+
+    domain: str
+    ids: list[int] = field(default_factory=list)
+    golden: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # system:object_type:source_id, as verdicts name them
+    linked_by: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)  # engine records, id = source record id
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records, columns=["id", *SCHEMAS[self.domain].inputs])
+
+
+@dataclass
+class Resolution:
+    domain: str
+    records: int = 0
+    refitted: bool = False
+    merges: int = 0
+    moves: int = 0
+    review_candidates: int = 0
+
+    def describe(self) -> str:
+        fitted = "model refitted on the data; " if self.refitted else ""
+        return (f"{self.domain}: {fitted}{self.records} source records re-matched in batch: "
+                f"{self.merges} merges, {self.moves} moved, {self.review_candidates} pairs for review")
+
+
+def source_rows(domain: str, customers: set[str] | None = None) -> SourceRows:
+    """Every linked, live source record of the domain (or only those whose golden record belongs
+    to one of these customers)."""
+    query = CrossReference.objects.filter(domain=domain, source_record__is_deleted=False)
+    if customers is not None:
+        query = query.filter(golden_id__in=golden_model(domain).objects.filter(customer_id__in=customers)
+                             .values("id"))
+    rows = list(query.values_list("source_record_id", "golden_id", "linked_by", "source_record__system_id",
+                                  "source_record__system__name", "source_record__object_type",
+                                  "source_record__source_id", "source_record__canonical").order_by("source_record_id"))
+    wanted = {(row[3], target, row[7][ref]) for row in rows for ref, _golden, target in REFERENCES[domain]
+              if row[7].get(ref)}
+    targets = reference_targets(wanted) if wanted else {}
+    out = SourceRows(domain)
+    for source_record_id, golden_id, linked_by, system_id, system, object_type, source_id, canonical in rows:
+        values = dict(canonical)
+        for ref, golden, target in REFERENCES[domain]:
+            values[golden] = targets.get((system_id, target, canonical.get(ref) or ""))
+        out.ids.append(source_record_id)
+        out.golden.append(golden_id)
+        out.systems.append(system)
+        out.keys.append(f"{system}:{object_type}:{source_id}")
+        out.linked_by.append(linked_by or "")
+        out.records.append(_engine_input(domain, source_record_id, values))
+    return out
+
+
+def _engine_input(domain: str, source_record_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    record = engine_record(domain, source_record_id, values)
+    for name in SCHEMAS[domain].inputs:
+        record.setdefault(name, values.get(name))
+    return record
+
+
+# --- fitting -------------------------------------------------------------------------------------
+
+def source_record_count(domain: str) -> int:
+    return CrossReference.objects.filter(domain=domain, source_record__is_deleted=False).count()
+
+
+def refit_due(domain: str, records: int) -> bool:
+    """A domain's model is fitted again when it has none fitted on its data, or grew by
+    CONCORD_MATCH_REFIT_GROWTH since, once it holds CONCORD_MATCH_FIT_MIN_RECORDS records."""
+    if records < settings.CONCORD_MATCH_FIT_MIN_RECORDS:
+        return False
+    stored = MatchModel.objects.filter(domain=domain).values_list("fitted_on", flat=True).first()
+    return stored is None or records >= stored * (1 + settings.CONCORD_MATCH_REFIT_GROWTH)
+
+
+def model_fit(domain: str, rows: SourceRows, *, upper: float | None = None, lower: float | None = None
+              ) -> MatchModel | None:
+    """Fit the domain's model on its source records (no labels) and store it; None when the
+    records give too few candidate pairs to learn from (one system's contracts alone)."""
+    try:
+        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows))
+    except TooFewPairs as error:
+        log.info("%s: not fitted: %s", domain, error)
+        return None
+    stored = MatchModel.objects.filter(domain=domain).first()
+    keep_upper = stored.upper_threshold if stored else model.upper
+    keep_lower = stored.lower_threshold if stored else model.lower
+    stored, _ = MatchModel.objects.update_or_create(domain=domain, defaults={
+        "parameters": model.to_dict(), "fitted_on": len(rows.ids),
+        "upper_threshold": upper if upper is not None else keep_upper,
+        "lower_threshold": lower if lower is not None else keep_lower})
+    return stored
+
+
+def _apart(domain: str, rows: SourceRows) -> np.ndarray | None:
+    """One system's contracts and projects are never paired: it numbers them apart."""
+    if domain not in SYSTEM_UNIQUE_DOMAINS:
+        return None
+    names = {name: k for k, name in enumerate(sorted(set(rows.systems)))}
+    return np.fromiter((names[s] for s in rows.systems), dtype=np.int64, count=len(rows.systems))
+
+
+# --- resolving -----------------------------------------------------------------------------------
+
+def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str] | None = None,
+                   acting_user=None, reason: str = "") -> Resolution:
+    """Re-match the domain's source records in batch and regroup its golden records to agree.
+    `refit`: fit the model on the data first (None: when due, see refit_due); `customers`: only
+    the contracts or projects of these customers."""
+    rows = source_rows(domain, customers)
+    result = Resolution(domain, records=len(rows.ids))
+    if len(rows.ids) < 2:
+        return result
+    if refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))):
+        result.refitted = model_fit(domain, rows) is not None
+    model = domain_model(domain)
+    matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
+                          decided=_decided(rows))
+    labels = dict(zip(matched.clusters["id"].tolist(), matched.clusters["cluster"].tolist(), strict=True))
+    clusters = [labels[i] for i in rows.ids]
+    token = _resolving.set(True)
+    try:
+        with transaction.atomic():
+            final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
+            result.merges, result.moves = final.merges, final.moves
+            result.review_candidates = _review(domain, final.golden_of, matched.pairs)
+    finally:
+        _resolving.reset(token)
+    if domain == "customer" and result.merges + result.moves:
+        for follower in SYSTEM_UNIQUE_DOMAINS:
+            domain_resolve(follower, acting_user=acting_user, reason="their customers were re-matched")
+    log.info(result.describe())
+    return result
+
+
+def customer_merged(survivor_id: str, *, acting_user=None) -> None:
+    """Contracts and projects follow their customers: once two customers are one, their
+    contracts and projects are matched again among themselves."""
+    if _resolving.get():
+        return  # a batch re-match of customers re-matches their followers once it is done
+    for follower in SYSTEM_UNIQUE_DOMAINS:
+        domain_resolve(follower, customers={survivor_id}, acting_user=acting_user,
+                       reason=f"their customer {survivor_id} was merged")
+
+
+def _decided(rows: SourceRows) -> list[tuple[int, int, float]]:
+    """Pairs decided outside the model, as row pairs: stewards' verdicts (1 same, 0 not), and the
+    records a steward put together in one golden record (tied to each other)."""
+    row_of = {key: k for k, key in enumerate(rows.keys)}
+    decided = []
+    for key_a, key_b, verdict in MatchDecision.objects.filter(key_a__in=rows.keys).values_list(
+            "key_a", "key_b", "verdict"):
+        if key_b in row_of:
+            decided.append((row_of[key_a], row_of[key_b], 1.0 if verdict == MatchDecision.Verdict.MATCH else 0.0))
+    steward_held: dict[str, list[int]] = defaultdict(list)
+    for k, (golden_id, linked_by) in enumerate(zip(rows.golden, rows.linked_by, strict=True)):
+        if linked_by.startswith(_STEWARD_LINKS):
+            steward_held[golden_id].append(k)
+    for golden_id, tied in steward_held.items():
+        others = [k for k, g in enumerate(rows.golden) if g == golden_id] if len(tied) == 1 else tied
+        decided.extend((others[0], k, 1.0) for k in others[1:])
+    return decided
+
+
+@dataclass
+class _Applied:
+    merges: int
+    moves: int
+    golden_of: dict[int, str]  # source record id -> golden id afterwards
+
+
+def _apply(domain: str, rows: SourceRows, clusters: list, acting_user, reason: str) -> _Applied:
+    created = dict(golden_model(domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    plan = regroup(rows.golden, clusters, lambda g: (created.get(g), g))
+    moves = {rows.ids[row]: target for row, target in plan.moves.items()}
+    new_ids = source_records_relink(domain=domain, moves=moves, acting_user=acting_user, reason=reason) \
+        if moves else {}
+    for merged, survivor in plan.merges:
+        golden_record_merge(survivor_id=survivor, merged_id=merged, acting_user=acting_user, reason=reason,
+                            linked_by="re-match")
+    golden_of = {source_record_id: new_ids.get(plan.targets[label], plan.targets[label])
+                 for source_record_id, label in zip(rows.ids, clusters, strict=True)}
+    return _Applied(len(plan.merges), len(plan.moves), golden_of)
+
+
+def _review(domain: str, golden_of: dict[int, str], pairs: pd.DataFrame) -> int:
+    """Doubtful pairs between two golden records become match candidates; open candidates the
+    model made that no longer stand are superseded."""
+    doubtful = pairs[pairs["decision"] == "review"]
+    contributions = [c for c in doubtful.columns if c.startswith("contribution_")]
+    best: dict[tuple[str, str], tuple[float, dict]] = {}
+    for row in doubtful.itertuples(index=False):
+        a, b = golden_of.get(row.left_id), golden_of.get(row.right_id)
+        if a is None or b is None or a == b:
+            continue
+        pair = (a, b) if a < b else (b, a)
+        if pair not in best or row.probability > best[pair][0]:
+            best[pair] = (float(row.probability), {c.removeprefix("contribution_"): round(float(getattr(row, c)), 3)
+                                                   for c in contributions})
+    open_ = MatchCandidate.objects.filter(domain=domain, status=CandidateStatus.OPEN, assigned_to__isnull=True)
+    standing = {(a, b) for a, b in open_.values_list("golden_id_a", "golden_id_b")}
+    stale = [pk for pk, a, b in open_.values_list("pk", "golden_id_a", "golden_id_b")
+             if (min(a, b), max(a, b)) not in best]
+    MatchCandidate.objects.filter(pk__in=stale).update(status=CandidateStatus.SUPERSEDED)
+    fresh = [MatchCandidate(domain=domain, golden_id_a=a, golden_id_b=b, score=round(p, 4), contributions=c,
+                            rule="re-match", status=CandidateStatus.OPEN)
+             for (a, b), (p, c) in best.items() if (a, b) not in standing and (b, a) not in standing]
+    MatchCandidate.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(best)
