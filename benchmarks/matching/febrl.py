@@ -46,3 +46,30 @@ def load(kind: str):
 
 def as_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index()
+
+
+def _joined(parts, separator: str = " ") -> str | None:
+    words = [str(part).strip() for part in parts if isinstance(part, str) and part.strip()]
+    return separator.join(words) or None
+
+
+def as_customers(df: pd.DataFrame) -> pd.DataFrame:
+    """Febrl's person records as a customer import file, mapped as a user with such a file would:
+    the full name in `name`, one address line (street number, street, then the second line), the
+    suburb as the city, the country every record is in. The social security id goes to `tax_id`,
+    the import's one column for an identifier of the party: a user keeps an identifier rather than
+    drop it, and Febrl corrupts it like any field. State and date of birth have no customer
+    attribute and stay in the raw payload as extra columns."""
+    frame = df.reset_index()
+    return pd.DataFrame({
+        "source_id": frame["rec_id"],
+        "name": [_joined(p) for p in zip(frame["given_name"], frame["surname"], strict=True)],
+        "tax_id": frame["soc_sec_id"],
+        "country": "AU",
+        "city": frame["suburb"],
+        "postal_code": frame["postcode"],
+        "address_line1": [_joined((_joined((number, street)), extra), ", ") for number, street, extra
+                          in zip(frame["street_number"], frame["address_1"], frame["address_2"], strict=True)],
+        "state": frame["state"],
+        "date_of_birth": frame["date_of_birth"],
+    })

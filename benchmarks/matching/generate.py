@@ -247,8 +247,17 @@ def _write(rng, entity: dict, system: str) -> dict:
 
 def companies(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, set[tuple[str, str]]]:
     """About n companies in a CRM and an ERP list; 85% of companies appear in both."""
+    crm, erp, truth, _groups = companies_with_lookalikes(n, seed)
+    return crm, erp, truth
+
+
+def companies_with_lookalikes(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, set[tuple[str, str]],
+                                                                 dict[int, str]]:
+    """`companies(n, seed)` (the same records) plus the look-alike groups: entity index -> group label
+    for the hard negatives, the companies made on purpose to look like another one (a brand's
+    subsidiary abroad, "Brand Group" and "Brand Partners"). Record ids end in their entity index."""
     rng = np.random.default_rng(seed)
-    entities = []
+    entities, groups = [], {}
     while len(entities) < n:
         brand = _word(rng, 2, 3).title()
         country = rng.choice(list(COUNTRIES))
@@ -264,6 +273,9 @@ def companies(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, set[tu
             entities[-1]["tail"] = first
             cities = [c for c in COUNTRIES[country]["cities"] if c != entities[-1]["city"]]
             entities.append(_company(rng, brand, country, second, rng.choice(cities)))
+        if roll < 0.3:
+            first = len(entities) - 2
+            groups[first] = groups[first + 1] = f"{'abroad' if roll < 0.15 else 'sibling'}-{first}"
     crm, erp, truth = [], [], set()
     for i, entity in enumerate(entities):
         in_crm, in_erp = rng.random() < 0.93, rng.random() < 0.92
@@ -273,4 +285,4 @@ def companies(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, set[tu
             erp.append({"id": f"erp-{i}", **_write(rng, entity, "erp")})
         if in_crm and in_erp:
             truth.add((f"crm-{i}", f"erp-{i}"))
-    return pd.DataFrame(crm), pd.DataFrame(erp), truth
+    return pd.DataFrame(crm), pd.DataFrame(erp), truth, groups
