@@ -163,17 +163,13 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
         return result
     if refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))):
         result.refitted = model_fit(domain, rows) is not None
-    model = domain_model(domain)
-    matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
-                          decided=_decided(rows))
-    labels = dict(zip(matched.clusters["id"].tolist(), matched.clusters["cluster"].tolist(), strict=True))
-    clusters = [labels[i] for i in rows.ids]
+    clusters, pairs = _batch_clusters(domain, rows, domain_model(domain))
     token = _resolving.set(True)
     try:
         with transaction.atomic():
             final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
             result.merges, result.moves = final.merges, final.moves
-            result.review_candidates = _review(domain, final.golden_of, matched.pairs)
+            result.review_candidates = _review(domain, final.golden_of, pairs)
     finally:
         _resolving.reset(token)
     if domain == "customer" and result.merges + result.moves:
@@ -181,6 +177,46 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
             domain_resolve(follower, acting_user=acting_user, reason="their customers were re-matched")
     log.info(result.describe())
     return result
+
+
+@dataclass
+class Preview:
+    """What re-matching a domain with a model would do, before anything is applied."""
+
+    domain: str
+    records: int
+    merges: list[tuple[str, str]]  # (merged, survivor) golden ids
+    moves: dict[int, str]  # source record id -> golden id or "new:<cluster>"
+    review_pairs: int  # pairs the model would send to review
+    golden_before: int
+    golden_after: int
+
+    @property
+    def splits(self) -> int:
+        """Golden records that would give up source records to a new golden record."""
+        return len({target for target in self.moves.values() if target.startswith("new:")})
+
+
+def domain_preview(domain: str, model=None) -> Preview:
+    """What domain_resolve would do with `model` (the domain's own when None): merges, moves and
+    review pairs, computed in batch and applied to nothing (a rule or threshold change previewed)."""
+    rows = source_rows(domain)
+    model = model or domain_model(domain)
+    if len(rows.ids) < 2:
+        return Preview(domain, len(rows.ids), [], {}, 0, len(set(rows.golden)), len(set(rows.golden)))
+    clusters, pairs = _batch_clusters(domain, rows, model)
+    created = dict(golden_model(domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    plan = regroup(rows.golden, clusters, lambda g: (created.get(g), g))
+    return Preview(domain, len(rows.ids), plan.merges, {rows.ids[row]: t for row, t in plan.moves.items()},
+                   int((pairs["decision"] == "review").sum()), len(set(rows.golden)), len(set(clusters)))
+
+
+def _batch_clusters(domain: str, rows: SourceRows, model) -> tuple[list, pd.DataFrame]:
+    """Each source record's cluster (in rows' order) and the scored pairs, from one batch match."""
+    matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
+                          decided=_decided(rows))
+    labels = dict(zip(matched.clusters["id"].tolist(), matched.clusters["cluster"].tolist(), strict=True))
+    return [labels[i] for i in rows.ids], matched.pairs
 
 
 def customer_merged(survivor_id: str, *, acting_user=None) -> None:

@@ -111,3 +111,18 @@ def test_contracts_follow_their_customers_when_these_are_merged(alice):
     contract = Contract.objects.get(record_status="active")
     assert contract.customer_id == customers[0]
     assert CrossReference.objects.filter(golden_id=contract.id).count() == 2
+
+
+def test_a_preview_says_what_a_re_match_would_do_and_changes_nothing(small_hub):
+    crm, erp = load(60)
+    source_records_ingest(system="salesforce", domain="customer", records=crm)
+    source_records_ingest(system="netsuite", domain="customer", records=erp)
+    before = sorted(CrossReference.objects.values_list("source_record_id", "golden_id"))
+    from matching.engine import SCHEMAS, FellegiSunterModel
+    from matching.resolution import domain_preview
+
+    strict = FellegiSunterModel.untrained(SCHEMAS["customer"], upper=0.999999, lower=0.99)
+    preview = domain_preview("customer", strict)
+    assert preview.records == 120 and preview.golden_before > 0
+    assert preview.golden_after == preview.golden_before + preview.splits - len(preview.merges)
+    assert sorted(CrossReference.objects.values_list("source_record_id", "golden_id")) == before
