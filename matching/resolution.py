@@ -125,10 +125,11 @@ def refit_due(domain: str, records: int) -> bool:
 
 def model_fit(domain: str, rows: SourceRows, *, upper: float | None = None, lower: float | None = None
               ) -> MatchModel | None:
-    """Fit the domain's model on its source records (no labels) and store it; None when the
-    records give too few candidate pairs to learn from (one system's contracts alone)."""
+    """Fit the domain's model on its source records and store it, stewards' verdicts taken as
+    labels; None when the records give too few candidate pairs to learn from (one system's
+    contracts alone)."""
     try:
-        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows))
+        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows), answers=_decided(rows))
     except TooFewPairs as error:
         log.info("%s: not fitted: %s", domain, error)
         return None

@@ -79,7 +79,8 @@ class TooFewPairs(ValueError):
     """The records give no candidate pair to fit a model on (one system's contracts alone)."""
 
 
-def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, random_pairs, seed, fix_u, thresholds):
+def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, random_pairs, seed, fix_u, thresholds,
+         answers=None):
     n = len(columns[schema.id_field])
     if not len(li):
         raise TooFewPairs(f"no candidate pairs among {n} records: nothing to learn how matches agree from")
@@ -92,15 +93,21 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
         total -= float((np.bincount(sources) ** 2 - np.bincount(sources)).sum() / 2)
     union = li * n + ri  # sorted: candidate pairs come out of np.unique
     rule_levels = (levels[np.searchsorted(union, a * n + b)] for a, b in by_rule)  # one rule at a time
-    return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, **thresholds)
+    answered = {min(a, b) * n + max(a, b): float(answer) for a, b, answer in (answers or ()) if a != b}
+    rule_answers = ((np.fromiter((answered.get(code, np.nan) for code in (a * n + b).tolist()), dtype=np.float64,
+                                 count=len(a)) for a, b in by_rule) if answered else None)
+    return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
+                        **thresholds)
 
 
 def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,
           method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-          apart=None, terms: Terms | None = None, **thresholds) -> FellegiSunterModel:
-    """Fit a model on unlabelled records (one frame to deduplicate, or two to link; `apart` as
-    in deduplicate). `terms`: the term frequencies to weigh evidence by, when not the data's own
-    (Terms() weighs every value and word alike: a model meant for other data)."""
+          apart=None, terms: Terms | None = None, answers=None, **thresholds) -> FellegiSunterModel:
+    """Fit a model on records (one frame to deduplicate, or two to link; `apart` as in
+    deduplicate), without labels or with a few: `answers` are (row, row, 1 same | 0 not) triples
+    a steward gave, which EM takes as given (model.Labelled). `terms`: the term frequencies to
+    weigh evidence by, when not the data's own (Terms() weighs every value and word alike: a
+    model meant for other data)."""
     schema = schema_for(domain_or_schema)
     columns, sources = _prepared(schema, df, df_right)
     if apart is not None:
@@ -108,7 +115,8 @@ def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.Data
     li, ri, by_rule = _candidates(schema, columns, sources)
     terms = measure_terms(schema, columns) if terms is None else terms
     return _fit(schema, columns, li, ri, _levels_all(schema, columns, li, ri, terms), by_rule, sources, terms,
-                method=method, random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds)
+                method=method, random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds,
+                answers=answers)
 
 
 def _prepared(schema, df, df_right):

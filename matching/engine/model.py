@@ -144,22 +144,46 @@ def level_frequencies(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarra
 _M_SMOOTHING = 0.01
 
 
+@dataclass
+class Labelled:
+    """Pairs a steward decided, as compressed comparison vectors: their posterior is the answer
+    (1 the same, 0 not), not EM's guess. They teach m and u; the prior, a share of all pairs,
+    is left to the unlabelled ones (stewards answer the hard pairs, not a random sample)."""
+
+    patterns: np.ndarray
+    counts: np.ndarray
+    posterior: np.ndarray
+
+    @classmethod
+    def of(cls, levels: np.ndarray, answers: np.ndarray, n_levels: list[int]) -> Labelled | None:
+        parts = [(*_compress(levels[answers == answer], n_levels), answer) for answer in (0.0, 1.0)
+                 if (answers == answer).any()]
+        if not parts:
+            return None
+        return cls(np.concatenate([p for p, _, _ in parts]), np.concatenate([c for _, c, _ in parts]),
+                   np.concatenate([np.full(len(c), a) for _, c, a in parts]))
+
+
 def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, u: list, prior: float, *,
-        fix_m: bool = False, fix_u: bool = False, max_iter: int = 300, tol: float = 1e-6):
+        fix_m: bool = False, fix_u: bool = False, max_iter: int = 300, tol: float = 1e-6,
+        labelled: Labelled | None = None):
     """EM over compressed comparison vectors; returns m, u, prior, iterations, converged."""
     total = counts.sum()
     m_start = [np.asarray(x, dtype=np.float64) for x in m]
+    if labelled is not None:
+        all_patterns = np.concatenate([patterns, labelled.patterns])
     for step in range(1, max_iter + 1):
-        log_m = sum(np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(m)))
-        log_u = sum(np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(u)))
-        odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
-        posterior = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        posterior = _posterior(patterns, m, u, prior)
         match_weight, non_match_weight = posterior * counts, (1 - posterior) * counts
         new_prior = float(np.clip(match_weight.sum() / total, 1e-9, 1 - 1e-9))
+        if labelled is not None:  # the M-step counts the answered pairs as they were answered
+            match_weight = np.concatenate([match_weight, labelled.posterior * labelled.counts])
+            non_match_weight = np.concatenate([non_match_weight, (1 - labelled.posterior) * labelled.counts])
+        compared = patterns if labelled is None else all_patterns
         new_m, new_u = [], []
         for j, n in enumerate(n_levels):
-            present = patterns[:, j] >= 0
-            level = patterns[present, j]
+            present = compared[:, j] >= 0
+            level = compared[present, j]
             if fix_m or not present.any():
                 new_m.append(m[j])
             else:
@@ -177,6 +201,13 @@ def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, 
         if change < tol:
             return m, u, prior, step, True
     return m, u, prior, max_iter, False
+
+
+def _posterior(patterns: np.ndarray, m: list, u: list, prior: float) -> np.ndarray:
+    log_m = sum(np.append(np.log(np.maximum(m[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(m)))
+    log_u = sum(np.append(np.log(np.maximum(u[j], _FLOOR)), 0.0)[patterns[:, j]] for j in range(len(u)))
+    odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
+    return 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
 
 
 def _start(schema: Schema, random_levels, n_levels):
@@ -211,7 +242,8 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
 
 def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_levels: np.ndarray,
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
-                 terms: Terms | None = None, **thresholds) -> FellegiSunterModel:
+                 terms: Terms | None = None, rule_answers: Iterable[np.ndarray] | None = None,
+                 **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
 
     u comes from random record pairs and stays fixed. m is estimated by EM once per blocking rule,
@@ -220,6 +252,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     prior is the share of matches among all record pairs: EM's share among the candidates (m and u
     fixed) times candidates / all pairs. Candidate non-matches agreeing on a blocking key then no
     longer pass for matches, which the plain candidate EM cannot tell apart.
+
+    `rule_answers`: per rule, an array over its pairs with a steward's answer (1 the same, 0 not)
+    or NaN: answered pairs enter each EM as answered (Labelled).
     """
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
@@ -227,22 +262,25 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     m_sum = [np.zeros(n) for n in n_levels]
     m_count = np.zeros(len(compared))
     sessions = []
-    for rule, levels in zip(schema.blocking, rule_levels, strict=True):
+    answers_by_rule = rule_answers if rule_answers is not None else (None for _ in schema.blocking)
+    for rule, levels, answers in zip(schema.blocking, rule_levels, answers_by_rule, strict=True):
         used = {field for field, _ in rule.parts}
         excluded = [j for j, f in enumerate(compared) if f.name in used]
         if len(levels) < 20:
             continue
         levels = levels.copy()
         levels[:, excluded] = -1
-        patterns, counts = _compress(levels, n_levels)
+        answered = np.zeros(len(levels), dtype=bool) if answers is None else ~np.isnan(answers)
+        patterns, counts = _compress(levels[~answered], n_levels)
+        labelled = Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None
         m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
-                                                 fix_u=True, max_iter=max_iter, tol=tol)
+                                                 fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
         for j in range(len(compared)):
             if j not in excluded and (levels[:, j] >= 0).any():
                 m_sum[j] += m[j]
                 m_count[j] += 1
-        sessions.append({"rule": rule.name, "pairs": int(len(levels)), "prior": prior, "iterations": iterations,
-                         "converged": converged})
+        sessions.append({"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
+                         "prior": prior, "iterations": iterations, "converged": converged})
     m = [m_sum[j] / m_count[j] if m_count[j] else m0[j] for j in range(len(compared))]
     patterns, counts = _compress(candidate_levels, n_levels)
     _, _, prior_candidates, _, _ = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True,

@@ -70,3 +70,20 @@ def test_per_rule_em_learns_from_each_blocking_pass_and_scales_the_prior_to_all_
     assert model.prior == pytest.approx(2000 / 1e8, rel=0.2)
     for table in model.weight_tables():
         assert table[-2] > 0 > table[0]
+
+
+def test_pairs_a_steward_answered_teach_the_model_what_they_were():
+    from matching.engine.model import Labelled, _em
+
+    # 40 pairs disagree on the name but agree on three other fields: EM alone takes them for matches.
+    n_levels = [2, 2, 2, 2]
+    agreeing, name_differs, nothing = [1, 1, 1, 1], [0, 1, 1, 1], [0, 0, 0, 0]
+    m = [np.array([0.5, 0.5]) for _ in n_levels]
+    u = [np.array([0.9, 0.1]) for _ in n_levels]
+    unanswered = _em(np.array([agreeing, name_differs, nothing]), np.array([50.0, 40.0, 1000.0]), n_levels,
+                     [x.copy() for x in m], u, 0.1, fix_u=True)[0]
+    # A steward said of all 40 "not the same": a name disagreement is rare among matches.
+    answered = Labelled.of(np.array([name_differs] * 40), np.zeros(40), n_levels)
+    taught = _em(np.array([agreeing, nothing]), np.array([50.0, 1000.0]), n_levels, [x.copy() for x in m], u, 0.1,
+                 fix_u=True, labelled=answered)[0]
+    assert unanswered[0][0] > 0.3 and taught[0][0] < 0.05
