@@ -84,15 +84,25 @@ def _record(domain: str, header: list[str], fields: list[str], line: int, max_fi
     problems: dict[str, list[str]] = {}
     if len(fields) > len(header):
         problems["row"] = [f"line {line:,} has {len(fields)} fields; the header names {len(header)}"]
-    row: dict[str, str] = {}
-    for name, value in zip(header, fields, strict=False):
-        size = _size_over(value, max_field_bytes)
-        if size:
-            problems[name] = [f"field {name} on line {line:,} is {size:,} bytes, over the limit of {max_field_bytes:,}"]
-            value = f"{value[:_KEPT_OF_A_LONG_FIELD]}… [{size:,} bytes cut]"
-        row[name] = value.strip()
+    if max(map(len, fields)) * 4 > max_field_bytes:  # a field may be over the limit: measure them
+        fields = _long_fields_cut(header, fields, line, max_field_bytes, problems)
+    row = dict(zip(header, map(str.strip, fields), strict=False))  # a short row lacks its last columns
     record, _timestamp_problems = incoming_from_row(domain, row, default_object_type=domain)
     return replace(record, problems={**record.problems, **problems}) if problems else record
+
+
+def _long_fields_cut(header: list[str], fields: list[str], line: int, limit: int,
+                     problems: dict[str, list[str]]) -> list[str]:
+    """The fields, those over the limit cut short (the quarantined payload keeps the record, not the
+    megabyte), each named in `problems`."""
+    kept = []
+    for name, value in zip(header, fields, strict=False):
+        size = _size_over(value, limit)
+        if size:
+            problems[name] = [f"field {name} on line {line:,} is {size:,} bytes, over the limit of {limit:,}"]
+            value = f"{value[:_KEPT_OF_A_LONG_FIELD]}… [{size:,} bytes cut]"
+        kept.append(value)
+    return kept
 
 
 def _size_over(value: str, limit: int) -> int:
