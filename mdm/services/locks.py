@@ -15,6 +15,7 @@ shows and the API answers with 409.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -27,6 +28,14 @@ from mdm.models import GoldenRecord, golden_model
 F = TypeVar("F", bound=Callable)
 
 _LOST_RACES = (pg_errors.DeadlockDetected, pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
+
+
+def _lost_race(error: OperationalError) -> bool:
+    """PostgreSQL broke a deadlock or gave up waiting; SQLite (the embedded default) found the
+    database locked by another writer ("database is locked", or "database table is locked" in its
+    shared in-memory test database)."""
+    cause = error.__cause__
+    return isinstance(cause, _LOST_RACES) or (isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause))
 
 
 class ConcurrentChange(ValidationError):
@@ -60,7 +69,7 @@ def steward_change(function: F) -> F:
         try:
             return atomic(*args, **kwargs)
         except OperationalError as error:
-            if isinstance(error.__cause__, _LOST_RACES):
+            if _lost_race(error):
                 raise ConcurrentChange() from error
             raise
 

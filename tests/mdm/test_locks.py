@@ -25,6 +25,20 @@ def test_a_deadlock_the_database_broke_is_reported_as_a_concurrent_change():
         "look at them again and retry"]}
 
 
+def test_a_database_sqlite_found_locked_is_a_concurrent_change_too():
+    import sqlite3
+
+    @steward_change
+    def change():
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError as error:
+            raise OperationalError("database is locked") from error
+
+    with pytest.raises(ConcurrentChange):
+        change()
+
+
 def test_other_database_errors_are_not_mistaken_for_a_race():
     @steward_change
     def change():
