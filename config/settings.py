@@ -137,6 +137,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Bodies larger than this are refused with 400 before parsing (API payload limit).
 CONCORD_API_MAX_BODY_BYTES = env_int("CONCORD_API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(CONCORD_API_MAX_BODY_BYTES * 2, 2_621_440)
+# JSON bodies (API pushes, change events) nesting deeper than this are refused with 400.
+CONCORD_API_MAX_JSON_DEPTH = env_int("CONCORD_API_MAX_JSON_DEPTH", 64)
+# A CSV field over this many bytes gets its row quarantined (the rest of the file lands).
+CONCORD_CSV_MAX_FIELD_BYTES = env_int("CONCORD_CSV_MAX_FIELD_BYTES", 128 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connectors.base import Connector
 from connectors.models import ChangeState, EventStatus, InboundEvent, connection_for, connection_settings
 from connectors.sync import rejects_quarantine
+from mdm.bounded_json import JSONTooDeep, json_loads_bounded
 from mdm.correlation import correlation
 from mdm.models import SourceRecord, SourceSystem
 from mdm.records import IncomingRecord, IngestSummary
@@ -178,7 +180,9 @@ def _parse_one(connector: Connector, index: int, item: Any) -> tuple[ParsedEvent
 def events_parse(connector: Connector, body: bytes) -> list[ParsedEvent]:
     """Parse and check a request body; any problem refuses the whole body with every reason."""
     try:
-        data = json.loads(body)
+        data = json_loads_bounded(body, max_depth=settings.CONCORD_API_MAX_JSON_DEPTH)
+    except JSONTooDeep as error:
+        raise EventPayloadError([f"body is {error}"]) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise EventPayloadError([f"body is not JSON: {error}"]) from None
     items = data if isinstance(data, list) else [data]

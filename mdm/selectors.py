@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from mdm.canonical import REFERENCES, known_fields, standardize_record
+from mdm.canonical import REFERENCES, json_type_errors, known_fields, standardize_record
 from mdm.matchers import MatchInput, current_matcher
 from mdm.models import (
     Contract,
@@ -87,9 +87,15 @@ def golden_match_check(domain: str, data: dict[str, Any]) -> list[dict[str, Any]
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ValidationError({name: ["unknown field"] for name in unknown})
-    values, errors = standardize_record(domain, data)
+    type_errors = json_type_errors(domain, data)
+    type_errors.update({name: ["expected a golden id (a string)"] for name in references
+                        if data.get(name) is not None and not isinstance(data[name], str)})
+    values, errors = standardize_record(domain, {k: v for k, v in data.items() if k not in type_errors})
+    errors.update(type_errors)
     for golden_field, target in references.items():
         given = data.get(golden_field)
+        if golden_field in type_errors:
+            continue
         if given and not golden_model(target).objects.filter(pk=given).exists():
             errors.setdefault(golden_field, []).append(f"no {target} golden record {given!r}")
         values[golden_field] = given or None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -150,6 +150,37 @@ def _date_text(text: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+# The shape of an ISO 8601 date and time, to tell "not ISO at all" from "not a real moment".
+_ISO_MOMENT = re.compile(r"\d{4}-?\d{2}-?\d{2}(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)?"
+                         r"(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 date and time -> an aware datetime (its offset kept; without one, UTC).
+
+    "2026-13-45T00:00:00Z" and "2026-02-30T10:00:00Z" have the shape but name no moment: they are
+    invalid, with the reason, like any text that is not ISO 8601."""
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as error:
+            if _ISO_MOMENT.fullmatch(text):
+                raise InvalidValue(f"{value!r} is not a real date and time ({error})") from None
+            raise InvalidValue(f"{value!r} is not an ISO 8601 datetime") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)  # stored in UTC: it must have a UTC moment
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last moment a datetime holds
+        raise InvalidValue(f"{value!r} is out of range") from None
+    return moment
 
 
 def amount(value: Any) -> str | None:

@@ -33,6 +33,7 @@ class StewardScope(models.Model):
 class ChangeKind(models.TextChoices):
     OVERRIDE = "override", "Override a value"
     MERGE = "merge", "Merge golden records"
+    UNMERGE = "unmerge", "Undo a merge"
 
 
 class ChangeStatus(models.TextChoices):
@@ -45,8 +46,11 @@ class ChangeStatus(models.TextChoices):
 class ChangeRequest(models.Model):
     """A governed change a steward asked for: applied by the same mdm service once the council
     approves it. `payload` describes the action, e.g.
-    {"action": "override", "attribute": "tax_id", "value": "DE123", "mode": "pinned", "until": null} or
-    {"action": "merge", "survivor_id": "CUS-…", "merged_id": "CUS-…", "candidate_id": 7}."""
+    {"action": "override", "attribute": "tax_id", "value": "DE123", "mode": "pinned", "until": null},
+    {"action": "override_remove", "override_id": 4, "attribute": "tax_id", "value": "DE123"},
+    {"action": "merge", "survivor_id": "CUS-…", "merged_id": "CUS-…", "candidate_id": 7} (once approved
+    with the "merge_event_id" it made) or
+    {"action": "unmerge", "merged_id": "CUS-…", "survivor_id": "CUS-…", "merge_event_id": 12}."""
 
     kind = models.CharField(max_length=10, choices=ChangeKind.choices)
     domain = models.CharField(max_length=10, choices=Domain.choices)
@@ -74,8 +78,12 @@ class ChangeRequest(models.Model):
         p = self.payload
         if p.get("action") == "override":
             return f"set {p.get('attribute')} to {p.get('value')!r} ({p.get('mode')})"
+        if p.get("action") == "override_remove":
+            return f"remove the override of {p.get('attribute')} ({p.get('value')!r})"
         if p.get("action") == "merge":
             return f"merge {p.get('merged_id')} into {p.get('survivor_id')}"
+        if p.get("action") == "unmerge":
+            return f"undo the council's merge of {p.get('merged_id')} into {p.get('survivor_id')}"
         from stewardship.extensions import council_action
 
         extra = council_action(p.get("action"))

@@ -9,15 +9,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from matching.models import CandidateStatus, MatchCandidate
-from matching.services import match_candidate_accept
+from matching.models import CandidateStatus, MatchCandidate, MatchDecision
+from matching.services import decisions_remember, match_candidate_accept, match_candidate_reject, source_keys
 from mdm.choices import OutboxStatus
-from mdm.models import OutboxMessage, domain_of_golden_id
-from mdm.services.merge import golden_record_merge
-from mdm.services.overrides import override_set
+from mdm.models import AttributeOverride, MergeEvent, OutboxMessage, domain_of_golden_id
+from mdm.services.merge import golden_record_merge, golden_record_unmerge
+from mdm.services.overrides import override_remove, override_set, override_value_check
 from stewardship import policy
 from stewardship.extensions import council_action
 from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
@@ -55,17 +56,65 @@ def override_request(*, golden_id: str, attribute: str, value: Any, mode: str, u
     """Override now, or — for governed attributes — ask the council. Returns the override or the request."""
     domain = domain_of_golden_id(golden_id)
     if policy.override_needs_approval(domain, attribute):
-        if ChangeRequest.objects.filter(golden_id=golden_id, status=ChangeStatus.PENDING,
-                                        payload__action="override", payload__attribute=attribute).exists():
-            raise ValidationError({"attribute": [f"a change of {attribute} already waits for the council"]})
+        _none_waiting(golden_id, attribute)
         if mode == "until_date" and (until is None or until <= timezone.now()):
             raise ValidationError({"until": ["an override until a date needs a date in the future"]})
+        # The council decides on a value the hub can take: a bad one is refused now, not at approval.
+        value = override_value_check(golden_id=golden_id, attribute=attribute, value=value)
         payload = {"action": "override", "attribute": attribute, "value": value, "mode": mode,
                    "until": until.isoformat() if until else None}
         return _change_request(kind=ChangeKind.OVERRIDE, domain=domain, golden_id=golden_id, payload=payload,
                                reason=reason, acting_user=acting_user)
     return override_set(golden_id=golden_id, attribute=attribute, value=value, mode=mode, until=until,
                         reason=reason, acting_user=acting_user)
+
+
+def _none_waiting(golden_id: str, attribute: str) -> None:
+    if ChangeRequest.objects.filter(golden_id=golden_id, status=ChangeStatus.PENDING,
+                                    payload__action__in=["override", "override_remove"],
+                                    payload__attribute=attribute).exists():
+        raise ValidationError({"attribute": [f"a change of {attribute} already waits for the council"]})
+
+
+@transaction.atomic
+def override_remove_request(*, override_id: int, reason: str, acting_user):
+    """Remove an override now, or — for governed attributes — ask the council: taking back a
+    governed value is as governed as setting it. Returns the override or the request."""
+    override = AttributeOverride.objects.filter(pk=override_id, is_active=True).first()
+    if override is None:
+        raise ValidationError({"override": ["no live override with that id"]})
+    if not policy.override_needs_approval(override.domain, override.attribute):
+        return override_remove(override_id=override_id, reason=reason, acting_user=acting_user)
+    _none_waiting(override.golden_id, override.attribute)
+    payload = {"action": "override_remove", "override_id": override.pk, "attribute": override.attribute,
+               "value": override.value}
+    return _change_request(kind=ChangeKind.OVERRIDE, domain=override.domain, golden_id=override.golden_id,
+                           payload=payload, reason=reason, acting_user=acting_user)
+
+
+@transaction.atomic
+def unmerge_request(*, merged_id: str, reason: str, acting_user):
+    """Unmerge now, or ask the council when the merge was the council's: undoing a governed change
+    is governed too. Returns the merge event undone or the request."""
+    event = MergeEvent.objects.filter(merged_id=merged_id, undone_at__isnull=True).order_by("-created_at", "-id").first()
+    if event is None or _approval_of(event) is None:
+        return golden_record_unmerge(merged_id=merged_id, acting_user=acting_user, reason=reason)
+    if ChangeRequest.objects.filter(status=ChangeStatus.PENDING, payload__action="unmerge",
+                                    payload__merged_id=merged_id).exists():
+        raise ValidationError({"merged_id": [f"an unmerge of {merged_id} already waits for the council"]})
+    payload = {"action": "unmerge", "merged_id": merged_id, "survivor_id": event.survivor_id,
+               "merge_event_id": event.pk}
+    return _change_request(kind=ChangeKind.UNMERGE, domain=event.domain, golden_id=merged_id, payload=payload,
+                           reason=reason, acting_user=acting_user)
+
+
+def _approval_of(event: MergeEvent) -> ChangeRequest | None:
+    """The council's approval that made this merge, if it was the council's. Approvals name their
+    merge event; one approved before they did is the approval of this pair decided as it was made."""
+    legacy = Q(payload__merge_event_id__isnull=True, payload__survivor_id=event.survivor_id,
+               payload__merged_id=event.merged_id, decided_at__gte=event.created_at)
+    return (ChangeRequest.objects.filter(kind=ChangeKind.MERGE, status=ChangeStatus.APPROVED)
+            .filter(Q(payload__merge_event_id=event.pk) | legacy).first())
 
 
 @transaction.atomic
@@ -131,12 +180,22 @@ def change_request_approve(*, request_id: int, acting_user, comment: str = "") -
         until = parse_datetime(p["until"]) if p.get("until") else None
         override_set(golden_id=request.golden_id, attribute=p["attribute"], value=p["value"], mode=p["mode"],
                      until=until, reason=reason, acting_user=acting_user)
+    elif p["action"] == "override_remove":
+        override_remove(override_id=p["override_id"], reason=reason, acting_user=acting_user)
     elif p["action"] == "merge":
         if p.get("candidate_id"):
             match_candidate_accept(candidate_id=p["candidate_id"], acting_user=acting_user, reason=reason)
         else:
             golden_record_merge(survivor_id=p["survivor_id"], merged_id=p["merged_id"], acting_user=acting_user,
                                 reason=reason)
+        # Named, so that undoing this merge is known to be the council's to decide.
+        event = MergeEvent.objects.filter(merged_id=p["merged_id"], undone_at__isnull=True).order_by("-id").first()
+        request.payload = {**p, "merge_event_id": event.pk}
+    elif p["action"] == "unmerge":
+        if not MergeEvent.objects.filter(pk=p["merge_event_id"], undone_at__isnull=True).exists():
+            raise ValidationError({"request": [f"the merge of {p['merged_id']} this request undoes was undone "
+                                               "already"]})
+        golden_record_unmerge(merged_id=p["merged_id"], acting_user=acting_user, reason=reason)
     elif council_action(p.get("action")) is not None:  # a kind another room registered (stewardship.extensions)
         council_action(p["action"]).apply(request=request, acting_user=acting_user, reason=reason)
     else:
@@ -163,10 +222,29 @@ def change_request_reject(*, request_id: int, acting_user, comment: str) -> Chan
     request._history_user = acting_user
     request._change_reason = f"rejected: {comment}"
     request.save()
+    if request.payload.get("action") == "merge":
+        _not_a_match_remember(request, acting_user=acting_user, comment=comment)
     extra = council_action(request.payload.get("action"))
     if extra is not None and extra.reject is not None:
         extra.reject(request=request, acting_user=acting_user, comment=comment)
     return request
+
+
+def _not_a_match_remember(request: ChangeRequest, *, acting_user, comment: str) -> None:
+    """A council "no" to a merge is a verdict on the pair: remembered for their source records as
+    not a match (matching.models.MatchDecision), and the pair's open candidates closed as rejected,
+    so the review queue does not offer the same merge again."""
+    p = request.payload
+    reason = f"the council rejected merging them (change request #{request.pk}): {comment}"
+    pair = (Q(golden_id_a=p["survivor_id"], golden_id_b=p["merged_id"])
+            | Q(golden_id_a=p["merged_id"], golden_id_b=p["survivor_id"]))
+    candidates = list(MatchCandidate.objects.filter(pair, status=CandidateStatus.OPEN).values_list("pk", flat=True))
+    for candidate_id in candidates:
+        match_candidate_reject(candidate_id=candidate_id, acting_user=acting_user, reason=reason)
+    if not candidates:
+        decisions_remember(domain=request.domain, keys_a=source_keys(p["survivor_id"]),
+                           keys_b=source_keys(p["merged_id"]), verdict=MatchDecision.Verdict.NOT_MATCH,
+                           acting_user=acting_user, reason=reason)
 
 
 @transaction.atomic

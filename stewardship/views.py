@@ -23,8 +23,6 @@ from mdm.canonical import attribute_names, known_fields
 from mdm.choices import Domain, OutboxStatus, OverrideMode, QuarantineStatus
 from mdm.models import AttributeOverride, OutboxMessage, QuarantinedRecord, domain_of_golden_id, golden_model
 from mdm.selectors import golden_history
-from mdm.services.merge import golden_record_unmerge
-from mdm.services.overrides import override_remove
 from mdm.services.quarantine import quarantine_discard, quarantine_replay
 from stewardship import selectors, services
 from stewardship.models import ChangeRequest, ChangeStatus
@@ -227,7 +225,10 @@ def _history(record) -> list[dict]:
 def _parse_until(text: str):
     if not text:
         return None
-    day = parse_date(text)
+    try:
+        day = parse_date(text)
+    except ValueError:  # the shape of a date, but no such day (2026-02-30)
+        day = None
     if day is None:
         raise ValidationError({"until": ["enter a date as YYYY-MM-DD"]})
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
@@ -278,11 +279,17 @@ def override_remove_view(request, golden_id: str, override_id: int):
     record = _golden_or_403(request.user, golden_id, "change")
     get_object_or_404(AttributeOverride, pk=override_id, golden_id=record.id)
     try:
-        override_remove(override_id=override_id, reason=services.reason_checked(request.POST.get("reason", "")),
-                        acting_user=request.user)
-        messages.success(request, "Override removed; survivorship decides again.")
+        outcome = services.override_remove_request(
+            override_id=override_id, reason=services.reason_checked(request.POST.get("reason", "")),
+            acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
+    else:
+        if isinstance(outcome, ChangeRequest):
+            messages.info(request, f"{outcome.payload['attribute']} is governed: removing its override waits for "
+                                   f"the council as change request #{outcome.pk}.")
+        else:
+            messages.success(request, "Override removed; survivorship decides again.")
     return redirect("stewardship:golden", golden_id=record.id)
 
 
@@ -326,12 +333,16 @@ def unmerge(request, golden_id: str):
     """Undo the merge of `golden_id` (a merged record) out of its survivor."""
     record = _golden_or_403(request.user, golden_id, "change")
     try:
-        event = golden_record_unmerge(merged_id=record.id, acting_user=request.user,
-                                      reason=services.reason_checked(request.POST.get("reason", "")))
+        outcome = services.unmerge_request(merged_id=record.id, acting_user=request.user,
+                                           reason=services.reason_checked(request.POST.get("reason", "")))
     except ValidationError as exc:
         target = golden_model(record.domain).objects.filter(pk=request.POST.get("back") or record.id).first()
         return _golden_page_with_errors(request, target or record, unmerge_errors=_errors(exc))
-    messages.success(request, f"{record.id} unmerged from {event.survivor_id}.")
+    if isinstance(outcome, ChangeRequest):
+        messages.info(request, f"The council merged {record.id}: undoing it waits for the council as change "
+                               f"request #{outcome.pk}.")
+    else:
+        messages.success(request, f"{record.id} unmerged from {outcome.survivor_id}.")
     return redirect("stewardship:golden", golden_id=record.id)
 
 

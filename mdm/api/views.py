@@ -7,8 +7,6 @@ from datetime import datetime
 import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
-from django.utils.timezone import is_naive, make_aware
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
@@ -24,16 +22,14 @@ from mdm.lineage import lineage_unpack
 from mdm.models import Contract, CrossReference, Customer, Project, golden_model
 from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, sources_of
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
+from mdm.standardize import InvalidValue, timestamp
 
 
 def _as_of(request) -> datetime | None:
-    raw = request.query_params.get("as_of")
-    if not raw:
-        return None
-    value = parse_datetime(raw)
-    if value is None:
-        raise ValidationError({"as_of": [f"{raw!r} is not an ISO 8601 datetime"]})
-    return make_aware(value) if is_naive(value) else value
+    try:
+        return timestamp(request.query_params.get("as_of"))
+    except InvalidValue as error:
+        raise ValidationError({"as_of": [str(error)]}) from None
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-from django.utils.timezone import is_naive, make_aware
-
-from mdm.canonical import known_fields, standardize_record
+from mdm import standardize as std
+from mdm.canonical import ID, TEXT, json_type_errors, json_type_problem, known_fields, standardize_record
 from mdm.records import IncomingRecord, IngestSummary
 from mdm.services.ingest import source_records_ingest, source_system
 
-_ENVELOPE = {"source_id", "object_type", "source_updated_at", "source_version", "deleted"}
+# The fields around a record's canonical attributes, with the JSON types each takes.
+_ENVELOPE = {"source_id": ID, "object_type": TEXT, "source_updated_at": TEXT, "source_version": ID,
+             "deleted": (bool,)}
 
 
 class IngestRejected(Exception):
@@ -23,14 +23,10 @@ class IngestRejected(Exception):
 def incoming_from_row(domain: str, row: dict[str, Any], default_object_type: str) -> tuple[IncomingRecord | None, dict]:
     """One API or CSV row -> IncomingRecord, or the errors that stop it."""
     errors: dict[str, list[str]] = {}
-    updated_at = None
-    raw_updated = row.get("source_updated_at")
-    if raw_updated not in (None, ""):
-        updated_at = parse_datetime(str(raw_updated))
-        if updated_at is None:
-            errors["source_updated_at"] = [f"{raw_updated!r} is not an ISO 8601 datetime"]
-        elif is_naive(updated_at):
-            updated_at = make_aware(updated_at)
+    try:
+        updated_at = std.timestamp(row.get("source_updated_at"))
+    except std.InvalidValue as error:
+        updated_at, errors["source_updated_at"] = None, [str(error)]
     known = known_fields(domain)
     canonical = {k: v for k, v in row.items() if k in known}
     record = IncomingRecord(
@@ -38,6 +34,29 @@ def incoming_from_row(domain: str, row: dict[str, Any], default_object_type: str
         canonical=canonical, payload=row, source_updated_at=updated_at,
         source_version=str(row.get("source_version") or ""), deleted=_truthy(row.get("deleted", False)),
         problems=errors)
+    return record, errors
+
+
+def _envelope_type_errors(row: dict[str, Any]) -> dict[str, list[str]]:
+    problems = {name: json_type_problem(allowed, row.get(name)) for name, allowed in _ENVELOPE.items()}
+    return {name: [problem] for name, problem in problems.items() if problem}
+
+
+def _checked_row(domain: str, row: dict[str, Any]) -> tuple[IncomingRecord, dict[str, list[str]]]:
+    """One JSON record and everything wrong with it: unknown fields, JSON types (per attribute, from
+    the canonical model), a missing id, an unreadable timestamp, values no standardizer can use."""
+    errors = {name: ["unknown field"] for name in sorted(set(row) - known_fields(domain) - _ENVELOPE.keys())}
+    errors.update(_envelope_type_errors(row))
+    if "source_id" not in errors and not str(row.get("source_id") or "").strip():
+        errors["source_id"] = ["required"]
+    type_errors = json_type_errors(domain, row)
+    errors.update(type_errors)
+    record, envelope_errors = incoming_from_row(domain, row, default_object_type=domain)
+    # A value of the wrong type is not standardized as well: its type is what is wrong with it.
+    _values, value_errors = standardize_record(domain, {name: value for name, value in record.canonical.items()
+                                                        if name not in type_errors})
+    for name, messages in {**envelope_errors, **value_errors}.items():
+        errors.setdefault(name, messages)
     return record, errors
 
 
@@ -56,15 +75,7 @@ def source_records_ingest_strict(*, system: str, domain: str, rows: list[dict[st
     errors: dict[str, Any] = {}
     records = []
     for index, row in enumerate(rows):
-        row_errors: dict[str, list[str]] = {}
-        for name in sorted(set(row) - known_fields(domain) - _ENVELOPE):
-            row_errors[name] = ["unknown field"]
-        if not str(row.get("source_id") or "").strip():
-            row_errors["source_id"] = ["required"]
-        record, envelope_errors = incoming_from_row(domain, row, default_object_type=domain)
-        row_errors.update(envelope_errors)
-        _values, value_errors = standardize_record(domain, record.canonical)
-        row_errors.update(value_errors)
+        record, row_errors = _checked_row(domain, row)
         if row_errors:
             errors[str(index)] = row_errors
         records.append(record)

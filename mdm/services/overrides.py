@@ -9,37 +9,75 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mdm.canonical import ATTRIBUTES, REFERENCES, attribute_names
-from mdm.choices import OverrideMode
+from mdm.canonical import REFERENCES, attribute_names, required_missing, steward_value
+from mdm.choices import GoldenStatus, OverrideMode
 from mdm.models import AttributeOverride, domain_of_golden_id, golden_model
-from mdm.services.golden import golden_records_recompute
+from mdm.services.golden import golden_records_recompute, golden_values
+from mdm.services.locks import golden_records_lock, steward_change
 from mdm.standardize import InvalidValue
 
 
-def _standardized(domain: str, attribute: str, value: Any, record) -> Any:
-    if attribute in {golden for _ref, golden, _target in REFERENCES[domain]}:
-        target = next(t for _r, g, t in REFERENCES[domain] if g == attribute)
-        if value and not golden_model(target).objects.filter(pk=value).exists():
-            raise ValidationError({"value": [f"no {target} golden record {value!r}"]})
-        return value or None
-    spec = next(a for a in ATTRIBUTES[domain] if a.name == attribute)
-    context = {"country": getattr(record, "country", None)}
+def override_value_check(*, golden_id: str, attribute: str, value: Any) -> Any:
+    """The value an override of `attribute` would set, standardized and validated as a source
+    value is, but strictly (mdm.canonical.steward_value); a ValidationError naming the field
+    otherwise. Writes nothing: a request for the council is checked with it before it is filed."""
+    domain, record = _golden(golden_id)
+    return _standardized(domain, attribute, value, record)
+
+
+def _golden(golden_id: str, *, lock: bool = False):
     try:
-        return spec.standardize(value, context)
-    except InvalidValue as error:
-        raise ValidationError({"value": [str(error)]}) from None
-
-
-@transaction.atomic
-def override_set(*, golden_id: str, attribute: str, value: Any, mode: str = OverrideMode.PINNED,
-                 until: datetime | None = None, reason: str, acting_user) -> AttributeOverride:
-    """Pin `attribute` of a golden record to `value` (standardized like any source value)."""
-    domain = domain_of_golden_id(golden_id)
-    record = golden_model(domain).objects.filter(pk=golden_id).first()
+        domain = domain_of_golden_id(golden_id)
+    except LookupError as error:
+        raise ValidationError({"golden_id": [str(error)]}) from None
+    if lock:
+        record = golden_records_lock(domain, [golden_id]).get(golden_id)
+    else:
+        record = golden_model(domain).objects.filter(pk=golden_id).first()
     if record is None:
         raise ValidationError({"golden_id": [f"no golden record {golden_id}"]})
+    return domain, record
+
+
+def _standardized(domain: str, attribute: str, value: Any, record) -> Any:
     if attribute not in attribute_names(domain):
         raise ValidationError({"attribute": [f"{domain} has no attribute {attribute!r}"]})
+    targets = {golden: target for _ref, golden, target in REFERENCES[domain]}
+    if attribute in targets:
+        standardized = _reference(targets[attribute], value, record)
+    else:
+        try:
+            standardized = steward_value(domain, attribute, value, {"country": getattr(record, "country", None)})
+        except InvalidValue as error:
+            raise ValidationError({"value": [str(error)]}) from None
+    missing = required_missing(domain, {**golden_values(record), attribute: standardized})
+    if attribute in missing or (domain == "project" and attribute in ("code", "name") and missing):
+        raise ValidationError({"value": [next(iter(missing.values()))]})
+    return standardized
+
+
+def _reference(target: str, value: Any, record) -> str | None:
+    """A steward's reference is a golden id of the target domain, of an active record."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError({"value": [f"expected a {target} golden id"]})
+    golden_id = value.strip().upper()
+    status = golden_model(target).objects.filter(pk=golden_id).values_list("record_status", flat=True).first()
+    if status is None:
+        raise ValidationError({"value": [f"no {target} golden record {value!r}"]})
+    if status != GoldenStatus.ACTIVE:
+        raise ValidationError({"value": [f"{golden_id} is {status}, not active"]})
+    if golden_id == record.pk:
+        raise ValidationError({"value": ["a golden record cannot point at itself"]})
+    return golden_id
+
+
+@steward_change
+def override_set(*, golden_id: str, attribute: str, value: Any, mode: str = OverrideMode.PINNED,
+                 until: datetime | None = None, reason: str, acting_user) -> AttributeOverride:
+    """Pin `attribute` of a golden record to `value` (standardized like any source value, strictly)."""
+    domain, record = _golden(golden_id, lock=True)  # first, as every steward change (mdm.services.locks)
     if mode not in OverrideMode.values:
         raise ValidationError({"mode": [f"expected one of {', '.join(OverrideMode.values)}"]})
     if mode == OverrideMode.UNTIL_DATE and (until is None or until <= timezone.now()):
@@ -62,8 +100,11 @@ def override_set(*, golden_id: str, attribute: str, value: Any, mode: str = Over
     return override
 
 
-@transaction.atomic
+@steward_change
 def override_remove(*, override_id: int, reason: str, acting_user) -> AttributeOverride:
+    found = AttributeOverride.objects.filter(pk=override_id, is_active=True).values_list("golden_id", flat=True).first()
+    if found is not None:
+        _golden(found, lock=True)  # the golden record first, as every steward change
     override = AttributeOverride.objects.select_for_update().filter(pk=override_id, is_active=True).first()
     if override is None:
         raise ValidationError({"override": ["no live override with that id"]})

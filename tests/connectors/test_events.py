@@ -112,6 +112,14 @@ def test_a_bad_payload_is_400_with_reasons_and_nothing_is_written(signed, body, 
     assert not InboundEvent.objects.exists() and not SourceRecord.objects.exists()
 
 
+@pytest.mark.parametrize("depth", [100, 50_000])
+def test_a_body_nested_too_deep_is_400_not_a_crash(signed, depth):
+    response = signed(b"[" * depth + b"]" * depth)
+    assert response.status_code == 400
+    assert response.json()["reasons"] == ["body is JSON nested deeper than 64 levels"]
+    assert not InboundEvent.objects.exists()
+
+
 def test_a_well_formed_event_with_a_bad_record_is_quarantined_with_its_reason(signed):
     response = signed([cdc("001A", "CREATE", name="Acme", country="DE"),
                        cdc("001B", "CREATE", name="Bad", country="DE", credit_status="purple")])

@@ -1,3 +1,5 @@
+import pytest
+
 from mdm.canonical import standardize_record
 
 
@@ -27,3 +29,25 @@ def test_picklist_variants_map_to_canonical_codes():
     values, _ = standardize_record("contract", {"number": "C-1", "billing_type": "T&M", "status": "Activated"})
     assert values["billing_type"] == "time_and_materials"
     assert values["status"] == "active"
+
+
+def test_a_steward_value_is_held_to_the_strict_standard():
+    from mdm.canonical import steward_value
+    from mdm.standardize import InvalidValue
+
+    assert steward_value("customer", "email", "Billing@Acme.example", {}) == "billing@acme.example"
+    with pytest.raises(InvalidValue, match="is not an email address"):
+        steward_value("customer", "email", "not an email", {})  # a source's would be kept as text
+    with pytest.raises(InvalidValue, match="expected a string, got a number"):
+        steward_value("customer", "name", 123, {})
+
+
+def test_json_types_come_from_the_canonical_model():
+    from mdm.canonical import json_type_errors
+
+    assert json_type_errors("contract", {"number": "C-1", "total_value": 1500, "customer_source_id": 42,
+                                         "title": None}) == {}
+    assert json_type_errors("contract", {"number": {"a": 1}, "total_value": True, "customer_source_id": [1]}) == {
+        "number": ["expected a string, got an object"],
+        "total_value": ["expected a string or a number, got a boolean"],
+        "customer_source_id": ["expected a string or a number, got an array"]}

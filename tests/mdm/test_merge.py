@@ -53,3 +53,53 @@ def test_merge_needs_a_reason_and_two_active_records_of_one_domain(two_customers
     golden_record_merge(survivor_id=survivor.id, merged_id=merged.id, acting_user=alice, reason="same")
     with pytest.raises(ValidationError, match="not active"):
         golden_record_merge(survivor_id=survivor.id, merged_id=merged.id, acting_user=alice, reason="again")
+
+
+@pytest.fixture
+def three_customers():
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record("X", name="Xenon Partners", country="US", tax_id="11111111"),
+        record("Y", name="Ypsilon Beratung", country="DE", tax_id="22222222"),
+        record("Z", name="Zephyr Conseil", country="FR", tax_id="33333333")])
+    source_records_ingest(system="salesforce", domain="contract", records=[
+        record("cX", object_type="Contract", number="C-X", customer_source_id="X")])
+    return {c.name[0]: c.id for c in Customer.objects.all()}
+
+
+def customer_sources() -> dict[str, str]:
+    """Which golden record holds each customer source record."""
+    return dict(CrossReference.objects.filter(domain="customer").values_list("source_record__source_id", "golden_id"))
+
+
+def test_unmerge_after_a_chain_gives_the_record_its_own_sources_back(three_customers, alice):
+    x, y, z = three_customers["X"], three_customers["Y"], three_customers["Z"]
+    golden_record_merge(survivor_id=y, merged_id=x, acting_user=alice, reason="same firm")
+    golden_record_merge(survivor_id=z, merged_id=y, acting_user=alice, reason="same firm")
+    golden_record_unmerge(merged_id=x, acting_user=alice, reason="X is its own firm")
+    assert customer_sources() == {"X": x, "Y": z, "Z": z}
+    assert Customer.objects.get(pk=x).record_status == "active"
+    assert Customer.objects.get(pk=x).name == "Xenon Partners"
+    assert Contract.objects.get(number="C-X").customer_id == x  # its contract follows it back
+    reasons = list(Customer.objects.get(pk=x).history.values_list("history_change_reason", flat=True))
+    assert f"unmerged from {y} (now in {z}): X is its own firm" in reasons
+    # Y is still merged into Z, with its own source there; unmerging it now gives it only that one.
+    golden_record_unmerge(merged_id=y, acting_user=alice, reason="Y is its own firm too")
+    assert customer_sources() == {"X": x, "Y": y, "Z": z}
+
+
+def test_unmerge_of_a_record_merged_into_another_before_that_one_was_merged_too(three_customers, alice):
+    x, y, z = three_customers["X"], three_customers["Y"], three_customers["Z"]
+    golden_record_merge(survivor_id=y, merged_id=x, acting_user=alice, reason="same firm")
+    golden_record_merge(survivor_id=z, merged_id=y, acting_user=alice, reason="same firm")
+    golden_record_unmerge(merged_id=y, acting_user=alice, reason="Y and X are another firm")
+    assert customer_sources() == {"X": y, "Y": y, "Z": z}  # X is still merged into Y: its source goes with Y
+    assert Contract.objects.get(number="C-X").customer_id == y
+
+
+def test_unmerge_refuses_with_a_reason_when_nothing_is_left_to_give_back(three_customers, alice):
+    x, y, z = three_customers["X"], three_customers["Y"], three_customers["Z"]
+    golden_record_merge(survivor_id=y, merged_id=x, acting_user=alice, reason="same firm")
+    CrossReference.objects.filter(source_record__source_id="X").update(golden_id=z)  # moved by hand, outside the hub
+    with pytest.raises(ValidationError, match="there is nothing to give back, so it stays merged"):
+        golden_record_unmerge(merged_id=x, acting_user=alice, reason="X is its own firm")
+    assert Customer.objects.get(pk=x).record_status == "merged"

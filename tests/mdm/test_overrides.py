@@ -62,3 +62,34 @@ def test_an_override_value_is_standardized_and_checked(acme, alice):
     override_set(golden_id=acme.id, attribute="country", value="Deutschland", reason="moved", acting_user=alice)
     acme.refresh_from_db()
     assert acme.country == "DE"
+
+
+@pytest.mark.parametrize("attribute, value, message", [
+    ("email", "not an email", "'not an email' is not an email address"),
+    ("phone", "12", "'12' is not a possible phone number"),
+    ("website", "acme", "'acme' is not a web address"),
+    ("name", "", "a customer needs a name"),
+    ("name", 123, "expected a string, got a number"),
+    ("parent", "CUS-0000000000", "no customer golden record 'CUS-0000000000'"),
+])
+def test_a_steward_value_no_standardizer_takes_is_refused_and_nothing_is_saved(acme, alice, attribute, value,
+                                                                                 message):
+    before = (acme.email, acme.phone, acme.website, acme.name, acme.revision)
+    with pytest.raises(ValidationError) as error:
+        override_set(golden_id=acme.id, attribute=attribute, value=value, reason="the customer told us",
+                     acting_user=alice)
+    assert error.value.message_dict == {"value": [message]}
+    acme.refresh_from_db()
+    assert (acme.email, acme.phone, acme.website, acme.name, acme.revision) == before
+    assert not AttributeOverride.objects.exists()
+
+
+def test_a_steward_value_is_standardized_like_a_source_value(acme, alice):
+    override_set(golden_id=acme.id, attribute="email", value="Billing@Acme.example", reason="asked", acting_user=alice)
+    acme.refresh_from_db()
+    assert acme.email == "billing@acme.example"
+
+
+def test_a_record_cannot_be_its_own_parent(acme, alice):
+    with pytest.raises(ValidationError, match="cannot point at itself"):
+        override_set(golden_id=acme.id, attribute="parent", value=acme.id, reason="x", acting_user=alice)

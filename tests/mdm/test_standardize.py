@@ -80,3 +80,25 @@ def test_iso_dates_read_directly_and_impossible_days_are_still_refused():
         std.date_value("2026-02-30")
     with pytest.raises(std.InvalidValue, match="unparseable date '2026-W10-1'"):
         std.date_value("2026-W10-1")  # an ISO week date: no source sends one for a calendar date
+
+
+@pytest.mark.parametrize("raw, iso", [
+    ("2026-06-01T10:00:00Z", "2026-06-01T10:00:00+00:00"),
+    ("2026-06-01T10:00:00+02:00", "2026-06-01T10:00:00+02:00"),
+    ("2026-06-01 10:00", "2026-06-01T10:00:00+00:00"),  # no offset: UTC
+    ("2026-06-01", "2026-06-01T00:00:00+00:00"),
+])
+def test_iso_timestamps_are_read_with_their_offset(raw, iso):
+    assert std.timestamp(raw).isoformat() == iso
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("2026-13-45T00:00:00Z", "'2026-13-45T00:00:00Z' is not a real date and time (month must be in 1..12)"),
+    ("2026-02-30T10:00:00Z", "'2026-02-30T10:00:00Z' is not a real date and time (day is out of range for month)"),
+    ("last week", "'last week' is not an ISO 8601 datetime"),
+    ("9999-12-31T23:00:00-05:00", "'9999-12-31T23:00:00-05:00' is out of range"),
+])
+def test_a_timestamp_that_names_no_moment_is_an_error_with_its_reason(raw, message):
+    with pytest.raises(std.InvalidValue) as error:
+        std.timestamp(raw)
+    assert str(error.value) == message

@@ -419,3 +419,92 @@ def test_the_merge_picker_finds_active_records_of_the_same_domain(world, as_user
     ids = [h.record.id for h in response.context["hits"]]
     assert ids == [world.stark_ns.id]
     assert b'data-fill="#merged-id"' in response.content
+
+
+# --- governance holds on every path ------------------------------------------------------------
+
+def _council_merges_globex(world, as_user) -> ChangeRequest:
+    as_user("steward_customers").post(url("match_decide", world.globex_candidate.pk, "accept"), **HTMX)
+    request = ChangeRequest.objects.get(payload__action="merge")
+    as_user("council").post(url("council_decide", request.pk, "approve"), {"comment": "checked invoices"})
+    return request
+
+
+def test_undoing_a_council_merge_waits_for_the_council(world, as_user, users):
+    approved = _council_merges_globex(world, as_user)
+    event = MergeEvent.objects.get(merged_id=world.globex_ns.id)
+    assert ChangeRequest.objects.get(pk=approved.pk).payload["merge_event_id"] == event.pk
+    response = as_user("steward_customers").post(url("unmerge", world.globex_ns.id), {"reason": "two firms after all"})
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=world.globex_ns.id).record_status == GoldenStatus.MERGED  # not yet
+    request = ChangeRequest.objects.get(payload__action="unmerge")
+    assert request.kind == "unmerge" and request.payload["merge_event_id"] == event.pk
+    assert "undo the council's merge" in request.summary
+    again = as_user("steward_customers").post(url("unmerge", world.globex_ns.id), {"reason": "again"})
+    assert b"already waits for the council" in again.content
+    as_user("council").post(url("council_decide", request.pk, "approve"), {"comment": "agreed"})
+    assert Customer.objects.get(pk=world.globex_ns.id).record_status == GoldenStatus.ACTIVE
+    assert MergeEvent.objects.get(pk=event.pk).undone_by == users["council"]
+
+
+def test_a_stewards_own_merge_is_hers_to_undo(world, as_user):
+    client = as_user("steward_customers")
+    client.post(url("merge", world.stark_sf.id), {"merged_id": world.stark_ns.id, "reason": "same VAT"})
+    client.post(url("unmerge", world.stark_ns.id), {"reason": "different legal entities"})
+    assert Customer.objects.get(pk=world.stark_ns.id).record_status == GoldenStatus.ACTIVE
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_merge_the_council_rejected_is_remembered_as_not_a_match(world, as_user):
+    as_user("steward_customers").post(url("match_decide", world.globex_candidate.pk, "accept"), **HTMX)
+    request = ChangeRequest.objects.get()
+    as_user("council").post(url("council_decide", request.pk, "reject"), {"comment": "two firms, two ledgers"})
+    candidate = MatchCandidate.objects.get(pk=world.globex_candidate.pk)
+    assert candidate.status == CandidateStatus.REJECTED  # not back in the queue with an Accept button
+    queue = as_user("steward_customers").get(url("match_queue")).content.decode()
+    assert world.globex_ns.id not in queue
+    verdicts = set(MatchDecision.objects.values_list("key_a", "key_b", "verdict"))
+    assert verdicts == {("netsuite:customer:C-2", "salesforce:Account:001B", "not_match")}
+    assert "the council rejected merging them" in MatchDecision.objects.get().reason
+
+
+def test_a_council_rejection_of_a_merge_asked_from_the_golden_page_is_remembered_too(world, as_user):
+    MatchCandidate.objects.filter(pk=world.globex_candidate.pk).delete()
+    as_user("steward_customers").post(url("merge", world.globex_sf.id), {"merged_id": world.globex_ns.id,
+                                                                         "reason": "same firm"})
+    request = ChangeRequest.objects.get()
+    as_user("council").post(url("council_decide", request.pk, "reject"), {"comment": "two firms"})
+    assert MatchDecision.objects.get().verdict == "not_match"
+
+
+def test_a_bad_value_for_a_governed_attribute_is_refused_before_the_council_sees_it(world, as_user):
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "tax_id"), {
+        "choice": "__new__", "value": "x", "mode": "pinned", "reason": "registry extract"})
+    assert response.status_code == 400 and b"is not a tax id" in response.content
+    assert not ChangeRequest.objects.exists()
+
+
+def test_an_override_that_is_not_an_email_is_a_form_error(world, as_user):
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "email"), {
+        "choice": "__new__", "value": "not an email", "mode": "pinned", "reason": "the customer said so"})
+    assert response.status_code == 400 and b"is not an email address" in response.content
+    assert not AttributeOverride.objects.filter(attribute="email").exists()
+
+
+def test_an_impossible_until_date_is_a_form_error(world, as_user):
+    response = as_user("steward_customers").post(url("resolve", world.acme.id, "city"), {
+        "choice": "__new__", "value": "Potsdam", "mode": "until_date", "until": "2030-02-30", "reason": "x"})
+    assert response.status_code == 400 and b"enter a date as YYYY-MM-DD" in response.content
+
+
+def test_removing_a_governed_override_waits_for_the_council(world, as_user):
+    as_user("council").post(url("resolve", world.acme.id, "tax_id"), {
+        "choice": "__new__", "value": "DE111111119", "mode": "pinned", "reason": "registry extract"})
+    as_user("council2").post(url("council_decide", ChangeRequest.objects.get().pk, "approve"), {"comment": "ok"})
+    override = AttributeOverride.objects.get(attribute="tax_id", is_active=True)
+    as_user("steward_customers").post(url("override_remove", world.acme.id, override.pk), {"reason": "sources fixed"})
+    assert AttributeOverride.objects.get(pk=override.pk).is_active  # still: the council decides
+    request = ChangeRequest.objects.get(payload__action="override_remove")
+    as_user("council").post(url("council_decide", request.pk, "approve"), {"comment": "ok"})
+    assert not AttributeOverride.objects.get(pk=override.pk).is_active
+    assert Customer.objects.get(pk=world.acme.id).tax_id == "111111111"

@@ -97,3 +97,15 @@ def test_customer_detail_lists_its_contracts_projects_and_children(api, alice, a
     data = api.as_user(alice).get(f"/api/v1/customers/{acme.id}/").json()
     assert data["children"] == [Customer.objects.get(name="Acme Subsidiary").id]
     assert len(data["contracts"]) == 1 and data["projects"] == []
+
+
+def test_an_impossible_as_of_is_a_400(api, alice, acme):
+    response = api.as_user(alice).get(f"/api/v1/customers/{acme.id}/", {"as_of": "2026-02-30T10:00:00Z"})
+    assert response.status_code == 400
+    assert "day is out of range for month" in response.json()["as_of"][0]
+
+
+def test_a_match_check_with_values_of_the_wrong_type_is_a_400(api, alice):
+    response = api.as_user(alice).post("/api/v1/customers/match/", {"name": {"a": 1}, "parent": 7}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": ["expected a string, got an object"], "parent": ["expected a golden id (a string)"]}
