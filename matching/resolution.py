@@ -129,7 +129,8 @@ def model_fit(domain: str, rows: SourceRows, *, upper: float | None = None, lowe
     labels; None when the records give too few candidate pairs to learn from (one system's
     contracts alone)."""
     try:
-        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows), answers=_decided(rows))
+        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows), answers=_decided(rows),
+                      systems=rows.systems)
     except TooFewPairs as error:
         log.info("%s: not fitted: %s", domain, error)
         return None
@@ -215,7 +216,7 @@ def domain_preview(domain: str, model=None) -> Preview:
 def _batch_clusters(domain: str, rows: SourceRows, model) -> tuple[list, pd.DataFrame]:
     """Each source record's cluster (in rows' order) and the scored pairs, from one batch match."""
     matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
-                          decided=_decided(rows))
+                          decided=_decided(rows), systems=rows.systems)
     labels = dict(zip(matched.clusters["id"].tolist(), matched.clusters["cluster"].tolist(), strict=True))
     return [labels[i] for i in rows.ids], matched.pairs
 

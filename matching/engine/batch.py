@@ -13,7 +13,7 @@ import pandas as pd
 
 from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
-from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms
+from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms, pair_kind
 from .schema import Schema, schema_for
 from .scoring import comparison_vectors, decisions, score_arrays, score_levels
 from .terms import Terms
@@ -53,10 +53,33 @@ def _random_pairs(n: int, size: int, seed: int, sources: np.ndarray | None) -> t
     return li[keep], ri[keep]
 
 
-def _score_all(schema, model, columns, li, ri):
-    parts = [score_arrays(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])
+def _score_all(schema, model, columns, li, ri, systems=None):
+    parts = [score_arrays(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
+                          _pair_kinds(systems, li[s:s + _CHUNK], ri[s:s + _CHUNK]))
              for s in range(0, max(len(li), 1), _CHUNK)]
     return parts
+
+
+def _pair_kinds(systems: np.ndarray | None, li: np.ndarray, ri: np.ndarray) -> np.ndarray | None:
+    """Each pair's kind by its records' systems (model.pair_kind), or None without systems."""
+    if systems is None:
+        return None
+    return np.fromiter((pair_kind(a, b) for a, b in zip(systems[li].tolist(), systems[ri].tolist(), strict=True)),
+                       dtype=object, count=len(li))
+
+
+def _kind_totals(systems: np.ndarray, sources: np.ndarray | None) -> dict[str, float]:
+    """All record pairs of each kind (within one system or between two), as candidates may be."""
+    names, counts = np.unique(systems, return_counts=True)
+    totals = {}
+    for x, (a, na) in enumerate(zip(names.tolist(), counts.tolist(), strict=True)):
+        for b, nb in zip(names[x:].tolist(), counts[x:].tolist(), strict=True):
+            totals[pair_kind(a, b)] = na * (na - 1) / 2 if a == b else na * nb
+    if sources is not None:  # records of one source are never paired: a kind within one has none
+        for a in names.tolist():
+            if len(set(sources[systems == a].tolist())) == 1:
+                totals.pop(pair_kind(a, a), None)
+    return totals
 
 
 def _levels_all(schema, columns, li, ri, terms):
@@ -80,7 +103,7 @@ class TooFewPairs(ValueError):
 
 
 def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, random_pairs, seed, fix_u, thresholds,
-         answers=None):
+         answers=None, systems=None):
     n = len(columns[schema.id_field])
     if not len(li):
         raise TooFewPairs(f"no candidate pairs among {n} records: nothing to learn how matches agree from")
@@ -96,16 +119,18 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
     answered = {min(a, b) * n + max(a, b): float(answer) for a, b, answer in (answers or ()) if a != b}
     rule_answers = ((np.fromiter((answered.get(code, np.nan) for code in (a * n + b).tolist()), dtype=np.float64,
                                  count=len(a)) for a, b in by_rule) if answered else None)
+    kinds = {} if systems is None else {"candidate_kinds": _pair_kinds(systems, li, ri),
+                                         "kind_totals": _kind_totals(systems, sources)}
     return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
-                        **thresholds)
+                        **kinds, **thresholds)
 
 
 def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,
           method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-          apart=None, terms: Terms | None = None, answers=None, **thresholds) -> FellegiSunterModel:
+          apart=None, terms: Terms | None = None, answers=None, systems=None, **thresholds) -> FellegiSunterModel:
     """Fit a model on records (one frame to deduplicate, or two to link; `apart` as in
     deduplicate), without labels or with a few: `answers` are (row, row, 1 same | 0 not) triples
-    a steward gave, which EM takes as given (model.Labelled). `terms`: the term frequencies to
+    a steward gave, which EM takes as given (model.Labelled); `systems` as in deduplicate. `terms`: the term frequencies to
     weigh evidence by, when not the data's own (Terms() weighs every value and word alike: a
     model meant for other data)."""
     schema = schema_for(domain_or_schema)
@@ -116,7 +141,16 @@ def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.Data
     terms = measure_terms(schema, columns) if terms is None else terms
     return _fit(schema, columns, li, ri, _levels_all(schema, columns, li, ri, terms), by_rule, sources, terms,
                 method=method, random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds,
-                answers=answers)
+                answers=answers, systems=_systems(systems, df, df_right))
+
+
+def _systems(systems, df, df_right) -> np.ndarray | None:
+    """The system of each row: as given, or the frame it came from when two are linked."""
+    if systems is not None:
+        return np.asarray([str(s) for s in systems], dtype=object)
+    if df_right is not None:
+        return np.asarray(["left"] * len(df) + ["right"] * len(df_right), dtype=object)
+    return None
 
 
 def _prepared(schema, df, df_right):
@@ -129,23 +163,24 @@ def _prepared(schema, df, df_right):
 
 
 def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, thresholds, apart=None,
-           decided=None) -> MatchResult:
+           decided=None, systems=None) -> MatchResult:
     columns, sources = _prepared(schema, df, df_right)
     if apart is not None:
         sources = np.asarray(apart, dtype=np.int64)
+    systems = _systems(systems, df, df_right)
     n = len(columns[schema.id_field])
     li, ri, by_rule = _candidates(schema, columns, sources)
     terms = model.terms if model is not None else measure_terms(schema, columns)
     levels = _levels_all(schema, columns, li, ri, terms)  # compared once, for fitting and for scoring
     if model is None:
         model = _fit(schema, columns, li, ri, levels, by_rule, sources, terms, method=method,
-                     random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds)
+                     random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds, systems=systems)
     del by_rule
     prob = np.empty(len(li))
     kept = {"weight": [], "rule": [], "contributions": []}  # only for pairs reported (>= lower)
     for s in range(0, len(li), _CHUNK):
         part = score_levels(schema, model, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK],
-                            levels[s:s + _CHUNK])
+                            levels[s:s + _CHUNK], _pair_kinds(systems, li[s:s + _CHUNK], ri[s:s + _CHUNK]))
         prob[s:s + _CHUNK] = part.probability
         reported = part.probability >= model.lower
         kept["weight"].append(part.match_weight[reported])
@@ -161,13 +196,14 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     cl, cr, cprob = _with_decided(forced, li, ri, prob) if forced else (li, ri, prob)
 
     def score_missing(a, b):
-        scored = np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b)])
+        scored = np.concatenate([p.probability for p in _score_all(schema, model, columns, a, b, systems)])
         for k, pair in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
             if pair in forced:
                 scored[k] = forced[pair]
         return scored
 
-    labels = cluster(n, cl, cr, cprob, upper=model.upper, lower=model.lower, score_missing=score_missing)
+    labels = cluster(n, cl, cr, cprob, upper=model.upper, lower=model.lower, score_missing=score_missing,
+                     systems=systems)
     ids = columns[schema.id_field]
     keep = prob >= model.lower
     pairs = pd.DataFrame({"left_id": ids[li[keep]], "right_id": ids[ri[keep]], "match_weight": weight,
@@ -175,7 +211,7 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     for j, f in enumerate(schema.compared):
         pairs[f"contribution_{f.name}"] = contributions[:, j]
     clusters = pd.DataFrame({"id": ids, "cluster": labels})
-    if sources is not None:
+    if df_right is not None:
         clusters.insert(1, "source", np.where(sources == 0, "left", "right"))
     return MatchResult(pairs=pairs, clusters=clusters, model=model, candidates=int(len(li)))
 
@@ -203,15 +239,19 @@ def _with_decided(forced, li, ri, prob):
 
 def deduplicate(df: pd.DataFrame, domain_or_schema: str | Schema, model: FellegiSunterModel | None = None, *,
                 method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-                apart=None, decided=None, **thresholds) -> MatchResult:
+                apart=None, decided=None, systems=None, **thresholds) -> MatchResult:
     """Find the records of one frame that are the same entity. Without a model, one is fitted
     on the frame itself (EM, no labels).
+
+    `systems`: the system each row comes from: the prior is then fitted and applied by the kind
+    of pair (two records of one system, or of two), as systems hold duplicates of their own at
+    very different rates.
 
     `apart`: a group number per row (a source system); two rows of one group are never paired.
     `decided`: (row, row, probability) triples decided outside the model (a steward's verdict: 1
     same, 0 not the same); they override the model's score and clustering honours them."""
     return _match(schema_for(domain_or_schema), df, None, model, method=method, random_pairs=random_pairs, seed=seed,
-                  fix_u=fix_u, thresholds=thresholds, apart=apart, decided=decided)
+                  fix_u=fix_u, thresholds=thresholds, apart=apart, decided=decided, systems=systems)
 
 
 def link(df_left: pd.DataFrame, df_right: pd.DataFrame, domain_or_schema: str | Schema,

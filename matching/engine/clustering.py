@@ -34,20 +34,27 @@ def _components(n: int, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
 
 
-def average_linkage(prob: np.ndarray, upper: float, lower: float) -> list[list[int]]:
-    """Agglomerate the k records of a (k x k) probability matrix (NaN = unknown pair)."""
+def average_linkage(prob: np.ndarray, upper: float, lower: float, same_system: np.ndarray | None = None
+                    ) -> list[list[int]]:
+    """Agglomerate the k records of a (k x k) probability matrix (NaN = unknown pair).
+
+    `same_system` (k x k, bool): pairs of records from one system. Two such records join only on
+    their own evidence (their pair at or above `upper`), never through a record of another
+    system they each resemble: a system's duplicates of its own show as such, while two of its
+    records matching one outside record are as often two things sharing an address and a phone."""
     k = len(prob)
     known = ~np.isnan(prob)
     np.fill_diagonal(known, False)
     total = np.where(known, prob, 0.0)
     count = known.astype(np.float64)
     lowest = np.where(known, prob, np.inf)
+    own = np.where(known & same_system, prob, np.inf) if same_system is not None else np.full((k, k), np.inf)
     active = np.ones(k, dtype=bool)
     members = [[i] for i in range(k)]
     while True:
         with np.errstate(invalid="ignore", divide="ignore"):
             average = np.where(count > 0, total / np.maximum(count, 1), -np.inf)
-        ok = (average >= upper) & (lowest >= lower) & active[:, None] & active[None, :]
+        ok = (average >= upper) & (lowest >= lower) & (own >= upper) & active[:, None] & active[None, :]
         np.fill_diagonal(ok, False)
         if not ok.any():
             break
@@ -60,7 +67,9 @@ def average_linkage(prob: np.ndarray, upper: float, lower: float) -> list[list[i
         count[:, a] = count[a]
         lowest[a] = np.minimum(lowest[a], lowest[b])
         lowest[:, a] = lowest[a]
-        total[a, a], count[a, a], lowest[a, a] = 0.0, 0.0, np.inf
+        own[a] = np.minimum(own[a], own[b])
+        own[:, a] = own[a]
+        total[a, a], count[a, a], lowest[a, a], own[a, a] = 0.0, 0.0, np.inf, np.inf
         active[b] = False
         members[a].extend(members[b])
     return [members[i] for i in range(k) if active[i]]
@@ -82,8 +91,10 @@ def _stars(nodes: np.ndarray, prob: np.ndarray, upper: float) -> list[list[int]]
 
 
 def cluster(n: int, li: np.ndarray, ri: np.ndarray, prob: np.ndarray, *, upper: float, lower: float,
-            score_missing: ScoreMissing | None = None, max_group: int = 150) -> np.ndarray:
-    """Cluster label per record (the smallest row index of its cluster) from scored pairs."""
+            score_missing: ScoreMissing | None = None, max_group: int = 150,
+            systems: np.ndarray | None = None) -> np.ndarray:
+    """Cluster label per record (the smallest row index of its cluster) from scored pairs.
+    `systems`: each record's system (see average_linkage)."""
     li, ri, prob = np.asarray(li, np.int64), np.asarray(ri, np.int64), np.asarray(prob, float)
     link = prob >= upper
     root = _components(n, li[link], ri[link])
@@ -113,7 +124,8 @@ def cluster(n: int, li: np.ndarray, ri: np.ndarray, prob: np.ndarray, *, upper: 
                 p = known.get((int(nodes[x]), int(nodes[y])))
                 if p is not None:
                     matrix[x, y] = matrix[y, x] = p
-        parts = average_linkage(matrix, upper, lower) if k <= max_group else _stars(nodes, matrix, upper)
+        same = None if systems is None else systems[nodes][:, None] == systems[nodes][None, :]
+        parts = average_linkage(matrix, upper, lower, same) if k <= max_group else _stars(nodes, matrix, upper)
         for part in parts:
             rows = nodes[part]
             labels[rows] = rows.min()

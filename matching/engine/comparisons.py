@@ -177,7 +177,7 @@ KINDS: dict[str, ComparisonKind] = {
                        weighs_words=True, term_frequency=True),
         ComparisonKind("person_name", _no_country(std.person_name), _fuzzy((0.80, 0.92)), _NAME),
         ComparisonKind("address", _no_country(std.street_address), _fuzzy((0.80, 0.92), with_token_sort=True),
-                       _NAME),
+                       _NAME, term_frequency=True),
         ComparisonKind("city", _cached(std.city), _fuzzy((0.85, 0.94)), _NAME, term_frequency=True),
         ComparisonKind("text", _no_country(std.text), _fuzzy((0.80, 0.92), with_token_set=True), _NAME),
         ComparisonKind("postal_code", _cached(std.postal_code), _edits((1,)), ("different", "one edit", "exact"),

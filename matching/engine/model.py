@@ -50,6 +50,10 @@ class FellegiSunterModel:
     lower: float = 0.5  # review at or above this, no match below
     trained: dict = field(default_factory=dict)  # how it was fitted: pairs, iterations, converged
     terms: Terms = field(default_factory=Terms)  # value and word frequencies of the data it was fitted on
+    # The prior by the systems a pair's records come from ("crm|erp", "crm|crm"): a CRM holds
+    # duplicates of its own far more often than an ERP does, and two files of one system may hold
+    # none. `prior` stands for pairs of a kind not fitted.
+    pair_priors: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def untrained(cls, schema: Schema, **thresholds) -> FellegiSunterModel:
@@ -78,8 +82,15 @@ class FellegiSunterModel:
 
     @property
     def prior_weight(self) -> float:
-        prior = min(max(self.prior, 1e-12), 1 - 1e-12)
-        return float(np.log2(prior / (1 - prior)))
+        return _log_odds(self.prior)
+
+    def prior_weights(self, kinds: np.ndarray | None) -> np.ndarray | float:
+        """The prior's log-odds per pair, by its kind (pair_kind of its records' systems)."""
+        if kinds is None or not self.pair_priors:
+            return self.prior_weight
+        weights = {kind: _log_odds(prior) for kind, prior in self.pair_priors.items()}
+        default = self.prior_weight
+        return np.fromiter((weights.get(kind, default) for kind in kinds), dtype=np.float64, count=len(kinds))
 
     def to_dict(self) -> dict:
         return {
@@ -87,14 +98,15 @@ class FellegiSunterModel:
             "trained": self.trained,
             "fields": [{"name": p.name, "kind": p.kind, "m": list(p.m), "u": list(p.u),
                         "levels": list(KINDS[p.kind].labels)} for p in self.fields],
-            "terms": self.terms.to_dict(),
+            "terms": self.terms.to_dict(), "pair_priors": self.pair_priors,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> FellegiSunterModel:
         fields = [FieldParameters(f["name"], f["kind"], list(f["m"]), list(f["u"])) for f in data["fields"]]
         return cls(schema=data["schema"], fields=fields, prior=data["prior"], upper=data["upper"],
-                   lower=data["lower"], trained=dict(data.get("trained", {})), terms=Terms.from_dict(data.get("terms")))
+                   lower=data["lower"], trained=dict(data.get("trained", {})), terms=Terms.from_dict(data.get("terms")),
+                   pair_priors=dict(data.get("pair_priors", {})))
 
     def fits(self, schema: Schema) -> bool:
         """Whether this model scores `schema` as it stands (its fields with the same levels):
@@ -113,6 +125,16 @@ def measure_terms(schema: Schema, columns: dict[str, np.ndarray]) -> Terms:
         if kind.weighs_words:
             terms.words[f.name] = TermFrequencies.of(columns[f.name], words=True)
     return terms
+
+
+def _log_odds(prior: float) -> float:
+    prior = min(max(prior, 1e-12), 1 - 1e-12)
+    return float(np.log2(prior / (1 - prior)))
+
+
+def pair_kind(a: str, b: str) -> str:
+    """The kind of a pair by its records' systems, whichever comes first."""
+    return f"{a}|{b}" if a <= b else f"{b}|{a}"
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -243,6 +265,7 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
 def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_levels: np.ndarray,
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
                  terms: Terms | None = None, rule_answers: Iterable[np.ndarray] | None = None,
+                 candidate_kinds: np.ndarray | None = None, kind_totals: dict[str, float] | None = None,
                  **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
 
@@ -254,7 +277,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     longer pass for matches, which the plain candidate EM cannot tell apart.
 
     `rule_answers`: per rule, an array over its pairs with a steward's answer (1 the same, 0 not)
-    or NaN: answered pairs enter each EM as answered (Labelled).
+    or NaN: answered pairs enter each EM as answered (Labelled). `candidate_kinds` (per candidate
+    pair, its pair_kind) and `kind_totals` (all pairs of each kind): a prior is fitted per kind
+    the same way, from its own candidates.
     """
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
@@ -282,13 +307,24 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
         sessions.append({"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
                          "prior": prior, "iterations": iterations, "converged": converged})
     m = [m_sum[j] / m_count[j] if m_count[j] else m0[j] for j in range(len(compared))]
-    patterns, counts = _compress(candidate_levels, n_levels)
-    _, _, prior_candidates, _, _ = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True,
-                                       max_iter=max_iter, tol=tol)
-    prior = prior_candidates * counts.sum() / max(total_pairs, 1.0)
+    prior, prior_candidates = _prior(candidate_levels, total_pairs, n_levels, m, u, max_iter, tol)
+    pair_priors = {kind: _prior(candidate_levels[candidate_kinds == kind], total, n_levels, m, u, max_iter, tol)[0]
+                   for kind, total in (kind_totals or {}).items()
+                   if (candidate_kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
     params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
-    return FellegiSunterModel(schema=schema.name, fields=params, prior=float(min(prior, 0.5)),
-                              trained={"method": "per_rule", "pairs": int(counts.sum()),
+    return FellegiSunterModel(schema=schema.name, fields=params, prior=prior,
+                              trained={"method": "per_rule", "pairs": int(len(candidate_levels)),
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
-                              terms=terms or Terms(), **thresholds)
+                              terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+_MIN_PAIRS_PER_KIND = 50  # fewer candidate pairs of a kind than this: its pairs take the overall prior
+
+
+def _prior(levels: np.ndarray, total_pairs: float, n_levels, m, u, max_iter, tol) -> tuple[float, float]:
+    """(the share of matches among all `total_pairs` pairs, among the candidates `levels`)."""
+    patterns, counts = _compress(levels, n_levels)
+    _, _, among_candidates, _, _ = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True,
+                                       max_iter=max_iter, tol=tol)
+    return float(min(among_candidates * counts.sum() / max(total_pairs, 1.0), 0.5)), among_candidates

@@ -111,18 +111,20 @@ def _contradict(a: str, b: str) -> bool:
 
 
 def score_arrays(schema: Schema, model: FellegiSunterModel, left: dict, right: dict,
-                 li: np.ndarray, ri: np.ndarray) -> ScoredArrays:
+                 li: np.ndarray, ri: np.ndarray, kinds: np.ndarray | None = None) -> ScoredArrays:
+    """`kinds`: each pair's kind by its records' systems (model.pair_kind), for the model's
+    priors by kind; None: the overall prior."""
     li, ri = np.asarray(li, dtype=np.int64), np.asarray(ri, dtype=np.int64)
     levels = comparison_vectors(schema, left, right, li, ri, terms=model.terms)
-    return score_levels(schema, model, left, right, li, ri, levels)
+    return score_levels(schema, model, left, right, li, ri, levels, kinds)
 
 
 def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
-                 levels: np.ndarray) -> ScoredArrays:
+                 levels: np.ndarray, kinds: np.ndarray | None = None) -> ScoredArrays:
     """Scores of pairs whose comparison levels are already known (batch computes them once)."""
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
-    weight = model.prior_weight + contributions.sum(axis=1)
+    weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
     prob = np.where(np.isnan(forced), prob, forced)

@@ -52,3 +52,13 @@ def test_two_tight_groups_joined_by_one_stray_link_stay_apart():
             p.append(0.99 if same or (a, b) == (2, 3) else 0.05)
     labels = cluster(n, li, ri, p, upper=0.9, lower=0.5)
     assert labels.tolist() == [0, 0, 0, 3, 3, 3]
+
+
+def test_two_records_of_one_system_join_only_on_their_own_evidence():
+    # A (system x) and B (system x) each match C (system y) closely, but A and B are only
+    # probably the same: two restaurants of one hotel that an outside guide lists once.
+    prob = np.array([[np.nan, 0.85, 0.99], [0.85, np.nan, 0.99], [0.99, 0.99, np.nan]])
+    assert sorted(map(sorted, average_linkage(prob, 0.9, 0.5))) == [[0, 1, 2]]
+    same = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    parts = sorted(map(sorted, average_linkage(prob, 0.9, 0.5, same)))
+    assert parts in ([[0, 2], [1]], [[0], [1, 2]])
