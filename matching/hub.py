@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, decide, standardize_fields, standardize_record
-from matching.engine.scoring import Decision, score_arrays
+from matching.engine import SCHEMAS, FellegiSunterModel, blocking_keys, standardize_fields, standardize_record
+from matching.engine.comparisons import KINDS
+from matching.engine.decisions import Candidate, Choice, choose
+from matching.engine.scoring import score_arrays
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, MatchModel
 from mdm.bulk import delete_rows, insert_rows
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
@@ -239,6 +241,114 @@ def _remembered(source_keys: set[str]) -> dict[tuple[str, str], str]:
     return verdicts
 
 
+def _candidates_read(domain: str, keys: list[list[str]]) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """(key -> golden ids holding it, golden id -> standard forms) for a batch's blocking keys;
+    keys held by more than MAX_BLOCK_SIZE golden records are skipped, as in batch."""
+    golden_by_key: dict[str, list[str]] = defaultdict(list)
+    hashes: dict[str, int] = {}
+    for key, golden_id, hashed in _indexed(domain, {key for record_keys in keys for key in record_keys}):
+        golden_by_key[key].append(golden_id)
+        hashes[golden_id] = hashed
+    golden_rows = _candidate_forms(domain, {g: hashes[g] for ids in golden_by_key.values()
+                                            if len(ids) <= MAX_BLOCK_SIZE for g in ids})
+    return golden_by_key, golden_rows
+
+
+def _candidate_pairs(keys: list[list[str]], golden_by_key: dict[str, list[str]],
+                     golden_rows: dict[str, dict[str, Any]]) -> list[tuple[int, tuple[str, Any]]]:
+    """Each record against the golden records and the earlier batch records it shares a key
+    with: (batch index, ("g", golden id) or ("b", index in batch))."""
+    pairs: list[tuple[int, tuple[str, Any]]] = []
+    earlier: dict[str, list[int]] = defaultdict(list)
+    for i, record_keys in enumerate(keys):
+        seen: set[tuple[str, Any]] = set()
+        for key in record_keys:
+            goldens = golden_by_key.get(key, [])
+            if len(goldens) <= MAX_BLOCK_SIZE:
+                seen.update(("g", g) for g in goldens if g in golden_rows)
+            if len(earlier[key]) <= MAX_BLOCK_SIZE:
+                seen.update(("b", j) for j in earlier[key])
+            earlier[key].append(i)
+        pairs.extend((i, target) for target in sorted(seen, key=str))
+    return pairs
+
+
+class _Scored:
+    """A batch's candidate pairs scored in one vectorised call: the right side is the golden
+    records, then the batch itself."""
+
+    def __init__(self, domain, pairs, golden_order, scored, ri):
+        self.domain, self.pairs, self.golden_order, self.scored, self.ri = domain, pairs, golden_order, scored, ri
+        self.fields = [f.name for f in SCHEMAS[domain].compared]
+        self.labels = [KINDS[f.kind].labels for f in SCHEMAS[domain].compared]
+
+    @classmethod
+    def of(cls, domain, model, left, golden_rows, pairs) -> _Scored:
+        golden_order = list(golden_rows)
+        golden_index = {g: k for k, g in enumerate(golden_order)}
+        right_rows = [golden_rows[g] for g in golden_order] + left
+        li = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        ri = np.fromiter((golden_index[t] if kind == "g" else len(golden_order) + t for _, (kind, t) in pairs),
+                         dtype=np.int64, count=len(pairs))
+        scored = score_arrays(SCHEMAS[domain], model, _columns(domain, left), _columns(domain, right_rows), li, ri) \
+            if pairs else None
+        return cls(domain, pairs, golden_order, scored, ri)
+
+    def deciding(self, records, verdicts, golden_keys, lower) -> dict[int, list]:
+        """Per batch index, the (target, pair) worth deciding on: those scoring at least "review",
+        and those a source key decides (a steward's verdict, a record meeting its own golden
+        record). Against a filled hub the rest are most of the pairs, and are dropped in numpy."""
+        by_record: dict[int, list] = defaultdict(list)
+        if not self.pairs:
+            return by_record
+        relevant = {r.source_key for r in records} | {other for _, other in verdicts}
+        keyed = np.fromiter((not golden_keys.get(g, set()).isdisjoint(relevant) for g in self.golden_order),
+                            dtype=bool, count=len(self.golden_order))
+        of_golden = self.ri < len(self.golden_order)
+        decided_by_key = np.zeros(len(self.pairs), dtype=bool)
+        decided_by_key[of_golden] = keyed[self.ri[of_golden]]
+        decided_by_key[~of_golden] = bool(verdicts)  # a verdict between two records of the batch
+        for k in np.flatnonzero((self.scored.probability >= lower) | decided_by_key).tolist():
+            i, target = self.pairs[k]
+            by_record[i].append((target, k))
+        return by_record
+
+    def candidate(self, k, target, record, records, verdicts, golden_keys) -> Candidate:
+        kind, name = target
+        target_keys = golden_keys.get(name, set()) if kind == "g" else {records[name].source_key}
+        verdict = next((verdicts[(record.source_key, key)] for key in target_keys
+                        if (record.source_key, key) in verdicts), None)
+        return Candidate(target, float(self.scored.probability[k]), str(self.scored.rule[k]),
+                         itself=record.source_key in target_keys, verdict=verdict,
+                         same_system=any(key.startswith(f"{record.system}:") for key in target_keys),
+                         evidence=self.evidence(k))
+
+    def evidence(self, k) -> dict[str, dict[str, Any]]:
+        """Per compared field: the agreement level reached and its weight (log2 Bayes factor)."""
+        levels, weights = self.scored.levels[k], self.scored.contributions[k]
+        return {name: {"level": "missing" if level < 0 else labels[level], "weight": round(float(weight), 3)}
+                for name, labels, level, weight in zip(self.fields, self.labels, levels, weights, strict=True)}
+
+
+def _outcome(record: MatchInput, i: int, choice: Choice, resolved: dict) -> MatchOutcome:
+    """The pipeline's MatchOutcome for a choice; records of the batch that match each other share
+    a group (one new golden record)."""
+    outcome = MatchOutcome(ref=record.ref)
+    if choice.target is None:
+        outcome.group, outcome.rule = f"new:{i}", "new"
+        outcome.review = [ReviewCandidate(c.target[1], round(c.probability, 4),
+                                          {name: e["weight"] for name, e in c.evidence.items()}, c.evidence)
+                          for c in choice.review if c.target[0] == "g"]
+        resolved[i] = (None, outcome.group)
+        return outcome
+    kind, target = choice.target
+    outcome.score, outcome.rule, outcome.evidence = round(choice.probability, 4), choice.rule, choice.evidence
+    golden_id, group = (target, None) if kind == "g" else resolved[target]
+    outcome.golden_id, outcome.group = golden_id, group
+    resolved[i] = (golden_id, group)
+    return outcome
+
+
 def _batch_forms(domain: str, record: MatchInput) -> tuple[dict[str, Any], list[str]]:
     """A batch record's standardized engine values and blocking keys: from its preparation, with
     the fields whose values changed since (a contract's customer reference, resolved since)
@@ -272,106 +382,27 @@ class HubMatcher:
         return raw, *_worked_out(domain, raw)
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
+        """Each record against the golden records and the earlier records of the batch it shares a
+        blocking key with, scored in one vectorised call, then decided (engine.decisions.choose)."""
         model = domain_model(domain)
-        left, keys = [], []
-        for record in records:
-            standardized, record_keys = _batch_forms(domain, record)
-            left.append(standardized)
-            keys.append(record_keys)
-
-        golden_by_key: dict[str, list[str]] = defaultdict(list)
-        hashes: dict[str, int] = {}
-        for key, golden_id, hashed in _indexed(domain, {key for record_keys in keys for key in record_keys}):
-            golden_by_key[key].append(golden_id)
-            hashes[golden_id] = hashed
-        golden_rows = _candidate_forms(domain, {g: hashes[g] for ids in golden_by_key.values()
-                                                if len(ids) <= MAX_BLOCK_SIZE for g in ids})
+        forms = [_batch_forms(domain, record) for record in records]
+        golden_by_key, golden_rows = _candidates_read(domain, [keys for _, keys in forms])
         verdicts = _remembered({r.source_key for r in records})
-        # What is read of the candidates' contributors (below): for contracts and projects every
+        # What is read of the candidates' contributors: for contracts and projects every
         # contributor's system; otherwise only the batch's own keys and the stewards' verdicts.
         golden_keys = _source_keys_of(golden_rows, among=None if domain in SYSTEM_UNIQUE_DOMAINS else
                                       {r.source_key for r in records} | {other for _, other in verdicts})
-
-        # Candidate pairs: each record against the golden records and the earlier batch records it
-        # shares a key with. ("g", golden id) or ("b", index in batch).
-        pairs: list[tuple[int, tuple[str, Any]]] = []
-        earlier: dict[str, list[int]] = defaultdict(list)
-        for i, record_keys in enumerate(keys):
-            seen: set[tuple[str, Any]] = set()
-            for key in record_keys:
-                goldens = golden_by_key.get(key, [])
-                if len(goldens) <= MAX_BLOCK_SIZE:
-                    seen.update(("g", g) for g in goldens if g in golden_rows)
-                if len(earlier[key]) <= MAX_BLOCK_SIZE:
-                    seen.update(("b", j) for j in earlier[key])
-                earlier[key].append(i)
-            pairs.extend((i, target) for target in sorted(seen, key=str))
-        # One vectorised scoring of every pair: the right side is the golden rows, then the batch.
-        golden_order = list(golden_rows)
-        golden_index = {g: k for k, g in enumerate(golden_order)}
-        right_rows = [golden_rows[g] for g in golden_order] + left
-        li = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-        ri = np.fromiter((golden_index[t] if kind == "g" else len(golden_order) + t for _, (kind, t) in pairs),
-                         dtype=np.int64, count=len(pairs))
-        scored = score_arrays(SCHEMAS[domain], model, _columns(domain, left), _columns(domain, right_rows), li, ri) \
-            if pairs else None
-        compared = [f.name for f in SCHEMAS[domain].compared]
-        by_record: dict[int, list] = defaultdict(list)
-        if pairs:
-            # Only pairs that can change an outcome are walked below: those scoring at least
-            # "review", and those a source key decides (a steward's verdict, a record meeting its
-            # own golden record). Against a filled hub the rest are ~97 % of ~45 pairs per record.
-            relevant = {r.source_key for r in records} | {other for _, other in verdicts}
-            keyed = np.fromiter((not golden_keys.get(g, set()).isdisjoint(relevant) for g in golden_order),
-                                dtype=bool, count=len(golden_order))
-            of_golden = ri < len(golden_order)
-            decided_by_key = np.zeros(len(pairs), dtype=bool)
-            decided_by_key[of_golden] = keyed[ri[of_golden]]
-            decided_by_key[~of_golden] = bool(verdicts)  # a verdict between two records of the batch
-            for k in np.flatnonzero((scored.probability >= model.lower) | decided_by_key).tolist():
-                i, target = pairs[k]
-                by_record[i].append((target, k))
-
+        pairs = _candidate_pairs([keys for _, keys in forms], golden_by_key, golden_rows)
+        scored = _Scored.of(domain, model, [standardized for standardized, _ in forms], golden_rows, pairs)
+        by_record = scored.deciding(records, verdicts, golden_keys, model.lower)
         outcomes: list[MatchOutcome] = []
         resolved: dict[int, tuple[str | None, str | None]] = {}  # batch index -> (golden id, group)
         for i, record in enumerate(records):
-            best = None  # (probability, target, rule)
-            review = []
-            for (kind, target), k in by_record.get(i, []):
-                target_keys = golden_keys.get(target, set()) if kind == "g" else {records[target].source_key}
-                if domain in SYSTEM_UNIQUE_DOMAINS and any(key.startswith(f"{record.system}:") for key in target_keys):
-                    continue  # one system's own contracts and projects are distinct by its numbering
-                verdict = next((verdicts[(record.source_key, key)] for key in target_keys
-                                if (record.source_key, key) in verdicts), None)
-                if verdict == MatchDecision.Verdict.NOT_MATCH:
-                    continue
-                if record.source_key in target_keys:
-                    probability, rule = 1.0, "itself"  # re-matched, a source record finds its own golden record
-                elif verdict == MatchDecision.Verdict.MATCH:
-                    probability, rule = 1.0, "steward decision"
-                else:
-                    probability = float(scored.probability[k])
-                    rule = str(scored.rule[k]) or "model"
-                    decision = decide(probability, model)
-                    if decision == Decision.REVIEW and kind == "g":
-                        contributions = {name: round(float(v), 3) for name, v in zip(
-                            compared, scored.contributions[k], strict=True)}
-                        review.append(ReviewCandidate(target, round(probability, 4), contributions))
-                    if decision != Decision.LINK:
-                        continue
-                if best is None or probability > best[0]:
-                    best = (probability, (kind, target), rule)
-            outcome = MatchOutcome(ref=record.ref)
-            if best is None:
-                outcome.group, outcome.rule, outcome.review = f"new:{i}", "new", review
-                resolved[i] = (None, outcome.group)
-            else:
-                probability, (kind, target), rule = best
-                outcome.score, outcome.rule = round(probability, 4), rule
-                golden_id, group = (target, None) if kind == "g" else resolved[target]
-                outcome.golden_id, outcome.group = golden_id, group
-                resolved[i] = (golden_id, group)
-            outcomes.append(outcome)
+            candidates = [scored.candidate(k, target, record, records, verdicts, golden_keys)
+                          for target, k in by_record.get(i, [])]
+            choice = choose(candidates, upper=model.upper, lower=model.lower,
+                            apart_within_system=domain in SYSTEM_UNIQUE_DOMAINS)
+            outcomes.append(_outcome(record, i, choice, resolved))
         return outcomes
 
     def matches_within_a_system(self, domain: str) -> bool:

@@ -41,6 +41,7 @@ class ReviewCandidate:
     golden_id: str
     score: float
     contributions: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # per field: {"level", "weight"}
 
 
 @dataclass
@@ -51,6 +52,10 @@ class MatchOutcome:
     score: float = 0.0
     rule: str = ""  # which rule or model decided, for the cross-reference
     review: list[ReviewCandidate] = field(default_factory=list)
+    # Why it links where it does: per field, the agreement level reached and its weight (log2
+    # Bayes factor), the model's view also where a steward's decision or the record's own golden
+    # record decided; empty for matchers that do not score.
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Matcher(Protocol):

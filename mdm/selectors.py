@@ -104,15 +104,16 @@ def golden_match_check(domain: str, data: dict[str, Any]) -> list[dict[str, Any]
     outcome = current_matcher().match(domain, [MatchInput(ref=0, system="api", source_id="", attributes=values)])[0]
     found = []
     if outcome.golden_id:
-        found.append((outcome.golden_id, outcome.score, "link", outcome.rule, {}))
+        found.append((outcome.golden_id, outcome.score, "link", outcome.rule, outcome.evidence))
     for candidate in outcome.review:
-        found.append((candidate.golden_id, candidate.score, "review", "model", candidate.contributions))
+        found.append((candidate.golden_id, candidate.score, "review", "model", candidate.evidence))
     model = golden_model(domain)
     records = {record.id: record for record in model.objects.filter(pk__in=[f[0] for f in found])}
     results = []
-    for golden_id, score, decision, rule, contributions in found:
+    for golden_id, score, decision, rule, evidence in found:
         record = records.get(golden_id)
         summary = {"id": golden_id, "label": str(record) if record else golden_id}
         results.append({"golden_id": golden_id, "score": round(float(score), 4), "decision": decision,
-                        "rule": rule, "contributions": contributions, "record": summary})
+                        "rule": rule, "contributions": {name: e["weight"] for name, e in evidence.items()},
+                        "levels": {name: e["level"] for name, e in evidence.items()}, "record": summary})
     return results

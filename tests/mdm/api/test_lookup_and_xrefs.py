@@ -47,6 +47,14 @@ def test_the_match_check_finds_the_golden_record_a_candidate_would_join(api, car
     assert response.json()["results"][0]["decision"] == "link"
 
 
+def test_the_match_check_says_why_attribute_by_attribute(api, carol, acme):
+    best = api.as_user(carol).post("/api/v1/customers/match/", {
+        "name": "ACME Inc.", "country": "USA", "city": "Boston", "phone": "+1 617 555 0100"},
+        format="json").json()["results"][0]
+    assert best["contributions"]["name"] > 0 and best["levels"]["name"] == "exact"
+    assert best["levels"]["tax_id"] == "missing" and best["contributions"]["tax_id"] == 0
+
+
 def test_the_match_check_rejects_unknown_fields_and_bad_values(api, carol):
     response = api.as_user(carol).post("/api/v1/customers/match/", {"name": "X", "colour": "red", "country": "Oz"},
                                        format="json")
