@@ -171,7 +171,7 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
         with transaction.atomic():
             final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
             result.merges, result.moves = final.merges, final.moves
-            result.review_candidates = _review(domain, final.golden_of, pairs)
+            result.review_candidates = _review(domain, rows, final.golden_of, pairs)
     finally:
         _resolving.reset(token)
     if domain == "customer" and result.merges + result.moves:
@@ -271,15 +271,25 @@ def _apply(domain: str, rows: SourceRows, clusters: list, acting_user, reason: s
     return _Applied(len(plan.merges), len(plan.moves), golden_of)
 
 
-def _review(domain: str, golden_of: dict[int, str], pairs: pd.DataFrame) -> int:
+def _review(domain: str, rows: SourceRows, golden_of: dict[int, str], pairs: pd.DataFrame) -> int:
     """Doubtful pairs between two golden records become match candidates; open candidates the
-    model made that no longer stand are superseded."""
+    model made that no longer stand are superseded.
+
+    Two golden records that each hold a record of one system are proposed only if those records
+    are at least doubtful about each other too: joining them claims that system holds a
+    duplicate, which its own records must bear out (as clustering asks, see engine.clustering)."""
     doubtful = pairs[pairs["decision"] == "review"]
     contributions = [c for c in doubtful.columns if c.startswith("contribution_")]
+    system_of = dict(zip(rows.ids, rows.systems, strict=True))
+    considered = {(min(a, b), max(a, b)) for a, b in zip(pairs["left_id"].tolist(), pairs["right_id"].tolist(),
+                                                         strict=True)}
+    held: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for source_record_id, golden_id in golden_of.items():
+        held[golden_id][system_of[source_record_id]].append(source_record_id)
     best: dict[tuple[str, str], tuple[float, dict]] = {}
     for row in doubtful.itertuples(index=False):
         a, b = golden_of.get(row.left_id), golden_of.get(row.right_id)
-        if a is None or b is None or a == b:
+        if a is None or b is None or a == b or not _borne_out(held[a], held[b], considered):
             continue
         pair = (a, b) if a < b else (b, a)
         if pair not in best or row.probability > best[pair][0]:
@@ -295,3 +305,10 @@ def _review(domain: str, golden_of: dict[int, str], pairs: pd.DataFrame) -> int:
              for (a, b), (p, c) in best.items() if (a, b) not in standing and (b, a) not in standing]
     MatchCandidate.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(best)
+
+
+def _borne_out(a: dict[str, list[int]], b: dict[str, list[int]], considered: set[tuple[int, int]]) -> bool:
+    """For every system both golden records hold records of, some pair of those records scored
+    at least doubtful (`considered`: the pairs the batch reported, at or above the lower threshold)."""
+    return all(any((min(x, y), max(x, y)) in considered for x in a[system] for y in b[system])
+               for system in a.keys() & b.keys())
