@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import QuerySet
 
 from mdm.canonical import REFERENCES, known_fields, standardize_record
 from mdm.matchers import MatchInput, current_matcher
@@ -78,8 +79,9 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None), dict, list)) else str(value)
 
 
-def golden_match_check(domain: str, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The golden records a candidate record would match, best first, with scores and reasons.
+def golden_match_check(domain: str, data: dict[str, Any], *, among: QuerySet | None = None) -> list[dict[str, Any]]:
+    """The golden records a candidate record would match, best first, with scores and reasons;
+    only those in `among` (the golden records the caller may see) when given.
 
     Raises ValidationError (field -> messages) for unknown fields or unusable values."""
     references = {golden: target for _ref, golden, target in REFERENCES[domain]}
@@ -101,11 +103,13 @@ def golden_match_check(domain: str, data: dict[str, Any]) -> list[dict[str, Any]
         found.append((outcome.golden_id, outcome.score, "link", outcome.rule, {}))
     for candidate in outcome.review:
         found.append((candidate.golden_id, candidate.score, "review", "model", candidate.contributions))
-    model = golden_model(domain)
-    records = {record.id: record for record in model.objects.filter(pk__in=[f[0] for f in found])}
+    pool = golden_model(domain).objects.all() if among is None else among
+    records = {record.id: record for record in pool.filter(pk__in=[f[0] for f in found])}
     results = []
     for golden_id, score, decision, rule, contributions in found:
         record = records.get(golden_id)
+        if record is None and among is not None:
+            continue
         summary = {"id": golden_id, "label": str(record) if record else golden_id}
         results.append({"golden_id": golden_id, "score": round(float(score), 4), "decision": decision,
                         "rule": rule, "contributions": contributions, "record": summary})
