@@ -43,7 +43,21 @@ def prepare() -> tuple[str, list[tuple[str, str]], int]:
     token, _ = Token.objects.get_or_create(user=user)
     pairs = list(CrossReference.objects.filter(domain="customer").order_by("?")
                  .values_list("source_record__source_id", "golden_id")[:5000])
+    warm(pairs)
     return token.key, pairs, Customer.objects.count()
+
+
+def warm(pairs: list[tuple[str, str]]) -> None:
+    """Read once, in three queries, the rows and index pages both request kinds will read: else
+    whichever kind runs first pays for the other's disk reads too, and the comparison measures
+    the order of the runs rather than the API."""
+    from mdm.models import CrossReference, Customer, SourceRecord
+
+    golden_ids = [golden_id for _, golden_id in pairs]
+    list(Customer.objects.filter(pk__in=golden_ids))
+    list(CrossReference.objects.filter(golden_id__in=golden_ids).select_related("source_record__system"))
+    list(SourceRecord.objects.filter(source_id__in=[source_id for source_id, _ in pairs],
+                                     system__name="salesforce").values_list("id", "object_type"))
 
 
 def load(paths: list[str], token: str, rate: float, seconds: float, threads: int = 64) -> dict:

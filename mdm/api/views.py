@@ -23,7 +23,7 @@ from mdm.choices import Domain, GoldenStatus
 from mdm.lineage import lineage_unpack
 from mdm.models import Contract, CrossReference, Customer, Project, golden_model
 from mdm.permissions import API, restrict, visible_ids
-from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, sources_of
+from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, source_rows
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
 
 
@@ -80,7 +80,7 @@ def golden_detail(record, viewer, as_of: datetime | None = None) -> dict:
         record = historical.instance
     data = _DETAIL[record.domain].to_representation(record)
     data["lineage"] = lineage_unpack(record.lineage)
-    data["sources"] = [_SOURCE.to_representation(xref) for xref in sources_of(record.id)]
+    data["sources"] = [_SOURCE.to_representation(row) for row in source_rows(record.id)]
     if as_of is not None:
         data["as_of"] = as_of.isoformat()
     if record.domain == Domain.CUSTOMER:
