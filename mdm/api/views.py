@@ -37,8 +37,15 @@ def _as_of(request) -> datetime | None:
     return make_aware(value) if is_naive(value) else value
 
 
+def _visible(model):
+    """A filter's choices: the golden records the caller may see (an id out of scope is as
+    unknown as one that does not exist)."""
+    return lambda request: restrict(model.objects.all(), request.user, surface=API)
+
+
 class CustomerFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    parent = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
 
     class Meta:
         model = Customer
@@ -48,6 +55,7 @@ class CustomerFilter(django_filters.FilterSet):
 
 class ContractFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    customer = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
 
     class Meta:
         model = Contract
@@ -56,6 +64,8 @@ class ContractFilter(django_filters.FilterSet):
 
 class ProjectFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    customer = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
+    contract = django_filters.ModelChoiceFilter(queryset=_visible(Contract))
 
     class Meta:
         model = Project

@@ -39,6 +39,15 @@ def test_a_country_steward_lists_and_counts_only_her_countries(world, as_user):
     assert client.get("/api/v1/customers/?country=GB").json()["count"] == 0
 
 
+def test_filtering_by_an_out_of_scope_parent_is_as_filtering_by_an_unknown_one(world, as_user):
+    client = as_user("steward_customers")
+    out_of_scope = client.get(f"/api/v1/customers/?parent={world.umbrella_sf.id}")
+    unknown = client.get("/api/v1/customers/?parent=CUS-0000000000")
+    assert out_of_scope.status_code == unknown.status_code == 400
+    assert out_of_scope.json().keys() == unknown.json().keys() == {"parent"}
+    assert as_user("council").get(f"/api/v1/customers/?parent={world.umbrella_sf.id}").status_code == 200
+
+
 def test_an_out_of_scope_customer_does_not_exist_for_her(world, as_user):
     client = as_user("steward_customers")
     umbrella = world.umbrella_sf.id
