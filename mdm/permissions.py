@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
+from mdm.auth import PERMISSION_KINDS, permission_cache_key
 from mdm.choices import Domain
 from mdm.models import Customer, GoldenRecord, golden_model
 
@@ -117,7 +118,7 @@ def _access_computed(user, surface: str) -> Access:
 def access_forget(user_id) -> None:
     """Drop what is remembered of a user's permissions and scopes (their roles or scopes changed)."""
     cache.delete_many([_cache_key(surface, user_id) for surface in SURFACES]
-                      + [f"concord:perms:{kind}:{user_id}" for kind in ("user", "group")])
+                      + [permission_cache_key(kind, user_id) for kind in PERMISSION_KINDS])
 
 
 def _shared_with(user, action: str, model):
