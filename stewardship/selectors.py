@@ -95,6 +95,7 @@ class AttributeRow:
     override: AttributeOverride | None
     conflict: bool
     is_reference: bool = False
+    out_of_scope: bool = False  # a reference to a record the viewer may not open
 
 
 def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
@@ -184,16 +185,20 @@ def golden_page(record: GoldenRecord, user) -> dict[str, Any]:
     xrefs = list(sources_of(record.id))
     overrides = {o.attribute: o for o in AttributeOverride.objects.filter(golden_id=record.id, is_active=True)
                  .select_related("created_by")}
+    relations = _relations(user, record)
+    rows = golden_attribute_rows(record, xrefs, overrides)
+    for row in rows:
+        row.out_of_scope = row.is_reference and relations.get(f"{row.name}_hidden", False)
     return {
         "xrefs": xrefs,
-        "rows": golden_attribute_rows(record, xrefs, overrides),
+        "rows": rows,
         "overrides": list(overrides.values()),
         "merged_here": list(MergeEvent.objects.filter(survivor_id=record.id, undone_at__isnull=True)
                             .select_related("acting_user")),
         "merge_event": MergeEvent.objects.filter(merged_id=record.id, undone_at__isnull=True).first(),
         "requests": list(ChangeRequest.objects.filter(golden_id=record.id).select_related("requested_by",
                                                                                          "decided_by")[:20]),
-        **_relations(user, record),
+        **relations,
     }
 
 

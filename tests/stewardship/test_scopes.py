@@ -35,7 +35,9 @@ def test_a_scoped_steward_sees_out_of_scope_relatives_unnamed(family, as_user):
     assert "Acme Nederland B.V." in html
     assert "Acme Holdings PLC" not in html and "Acme UK Ltd" not in html
     assert "another customer (out of your scope)" in html
-    # The parent attribute keeps its value, a golden id; the subsidiary out of scope is not linked.
+    # The parent attribute keeps its value, a golden id, without a link to a page she may not open.
+    holdings = Customer.objects.get(name="Acme Holdings PLC").id
+    assert f'href="/golden/{holdings}/"' not in html and f"{holdings} <span class=\"muted\">(out of your scope)" in html
     assert Customer.objects.get(name="Acme UK Ltd").id not in html
 
 
