@@ -12,12 +12,18 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from rest_framework.authentication import TokenAuthentication
 
+PERMISSION_KINDS = ("user", "group")
+
+
+def permission_cache_key(kind: str, user_id) -> str:
+    return f"concord:perms:{kind}:{user_id}"
+
 
 class CachedPermissionsBackend(ModelBackend):
     def _get_permissions(self, user_obj, obj, from_name):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return super()._get_permissions(user_obj, obj, from_name)
-        key = f"concord:perms:{from_name}:{user_obj.pk}"
+        key = permission_cache_key(from_name, user_obj.pk)
         permissions = cache.get(key)
         if permissions is None:
             permissions = super()._get_permissions(user_obj, obj, from_name)

@@ -12,5 +12,5 @@ class OperationsConfig(AppConfig):
         from operations.kpis import kpi_figures
         from operations.registry import register_figures
 
-        register_figures("operations.health", health_figures)
-        register_figures("operations.kpis", kpi_figures)
+        register_figures("operations.health", health_figures, scoped=True)
+        register_figures("operations.kpis", kpi_figures, scoped=True)

@@ -4,6 +4,7 @@ table per system, the open exceptions by age and owner, and the KPI charts from 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,11 +92,16 @@ def exceptions_table(figures: list[Figure]) -> tuple[list[str], list[tuple[str, 
     return ages, rows
 
 
-def kpi_charts(figures: list[Figure], *, now: datetime, days: int) -> list[Chart]:
+def kpi_charts(figures: list[Figure], *, now: datetime, days: int,
+               domains: Iterable[str] | None = None) -> list[Chart]:
+    """The charted figures' stored series; given `domains` (a scoped viewer's, seen in full), only
+    the series labelled with one of them: a snapshot counted every record, it cannot be narrowed."""
     since = now - timedelta(days=days)
+    wanted = None if domains is None else set(domains)
     charts = []
     for figure in charted(figures):
-        series = [(s.label, s.points) for s in kpi_series(figure.name, since=since, until=now)]
+        series = [(s.label, s.points) for s in kpi_series(figure.name, since=since, until=now)
+                  if wanted is None or s.labels.get("domain") in wanted]
         charts.append(line_chart(title=figure.help, name=figure.name, unit=figure.unit, series=series,
                                  since=since, until=now))
     return charts

@@ -23,6 +23,7 @@ from django.utils import timezone
 from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
 from mdm.choices import OutboxStatus, QuarantineStatus
 from mdm.models import OutboxMessage, QuarantinedRecord, SourceSystem
+from mdm.permissions import restrict
 from operations.registry import Figure
 
 # How many of the newest delivered messages the delivery latency is measured over.
@@ -41,14 +42,16 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def outbox_figures(now: datetime | None = None) -> list[Figure]:
+def outbox_figures(now: datetime | None = None, viewer=None) -> list[Figure]:
+    """Over every message, or over those of the golden records `viewer` may see."""
     now = now or timezone.now()
+    outbox = OutboxMessage.objects.all() if viewer is None else restrict(OutboxMessage.objects.all(), viewer)
     systems = _systems()
     by_status = {(s, status): 0 for s in systems for status in OutboxStatus.values}
     retrying = dict.fromkeys(systems, 0)
     replayed = dict.fromkeys(systems, 0)
     oldest: dict[int, datetime] = {}
-    backlog = (OutboxMessage.objects.filter(status__in=BACKLOG).values("system_id", "status").order_by()
+    backlog = (outbox.filter(status__in=BACKLOG).values("system_id", "status").order_by()
                .annotate(n=Count("id"),
                          retrying=Count("id", filter=Q(status=OutboxStatus.PENDING, attempts__gt=0)),
                          # A replay resets attempts to 0 and keeps the error that killed the message.
@@ -62,17 +65,17 @@ def outbox_figures(now: datetime | None = None) -> list[Figure]:
         replayed[system] += row["replayed"]
         if row["oldest"] is not None:
             oldest[system] = row["oldest"]
-    delivered = (OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).values("system_id").order_by()
+    delivered = (outbox.filter(status=OutboxStatus.DELIVERED).values("system_id").order_by()
                  .annotate(n=Count("id")))
     for row in delivered:
         by_status[(row["system_id"], OutboxStatus.DELIVERED)] = row["n"]
     replays = dict.fromkeys(systems, 0)
-    for row in (OutboxMessage.objects.filter(replays__gt=0).values("system_id").order_by()
+    for row in (outbox.filter(replays__gt=0).values("system_id").order_by()
                 .annotate(n=Sum("replays"))):
         replays[row["system_id"]] = row["n"]
 
     latencies: dict[int, list[float]] = defaultdict(list)
-    newest = (OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
+    newest = (outbox.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
               .order_by("-id").values_list("system_id", "created_at", "delivered_at")[:LATENCY_SAMPLE])
     for system, created, delivered_at in newest:
         latencies[system].append(max(0.0, (delivered_at - created).total_seconds()))
@@ -122,9 +125,6 @@ def inbound_figures(now: datetime | None = None) -> list[Figure]:
                                        ("created", "updated", "unchanged", "stale", "deleted", "quarantined"))
     last_success = dict(SyncRun.objects.filter(status=SyncStatus.SUCCEEDED).values("system_id").order_by()
                         .annotate(at=Max("finished_at")).values_list("system_id", "at"))
-    quarantined = dict(QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN).values("system_id")
-                       .order_by().annotate(n=Count("id")).values_list("system_id", "n"))
-
     def key(item):
         return systems[item[0][0]], item[0][1]
 
@@ -143,9 +143,19 @@ def inbound_figures(now: datetime | None = None) -> list[Figure]:
                "finished (Unix time; absent when none has).",
                samples=[({"system": systems[s]}, at.timestamp()) for s, at in sorted(
                    last_success.items(), key=lambda item: systems[item[0]]) if at is not None]),
-        Figure("concord_quarantined_open", "Source records in quarantine (rejected by validation), still open.",
-               samples=[({"system": systems[s]}, float(quarantined.get(s, 0))) for s in systems]),
+        quarantine_figure(systems),
     ]
+
+
+def quarantine_figure(systems: dict[int, str], viewer=None) -> Figure:
+    """Open quarantined records per system: all of them, or those of the domains `viewer` may see."""
+    open_records = QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN)
+    if viewer is not None:
+        open_records = restrict(open_records, viewer)
+    quarantined = dict(open_records.values("system_id").order_by().annotate(n=Count("id"))
+                       .values_list("system_id", "n"))
+    return Figure("concord_quarantined_open", "Source records in quarantine (rejected by validation), still open.",
+                  samples=[({"system": name}, float(quarantined.get(s, 0))) for s, name in systems.items()])
 
 
 def watermark_moment(value: str) -> datetime | None:
@@ -181,6 +191,11 @@ def watermark_figures(now: datetime | None = None) -> list[Figure]:
     ]
 
 
-def health_figures() -> list[Figure]:
+def health_figures(viewer=None) -> list[Figure]:
+    """Every system's health (/metrics, and viewers who see everything); for a scoped viewer, the
+    outbox and quarantine of what they may see. Connector activity (change events, sync runs,
+    watermarks) counts every domain's records at once, so a scoped viewer is not shown it."""
     now = timezone.now()
+    if viewer is not None:
+        return [*outbox_figures(now, viewer), quarantine_figure(_systems(), viewer)]
     return [*outbox_figures(now), *inbound_figures(now), *watermark_figures(now)]

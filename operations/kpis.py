@@ -19,6 +19,7 @@ from django.utils import timezone
 from matching.models import CandidateStatus, MatchCandidate
 from mdm.choices import QuarantineStatus
 from mdm.models import CrossReference, QuarantinedRecord
+from mdm.permissions import restrict
 from operations.registry import Figure
 from stewardship.models import ChangeRequest, ChangeStatus
 
@@ -33,14 +34,19 @@ AGE_BUCKETS = (("under_1d", timedelta(0)), ("1d_to_3d", timedelta(days=1)), ("3d
                ("over_7d", timedelta(days=7)))
 
 
-def auto_match_figures(now: datetime) -> list[Figure]:
+def _seen(queryset, viewer):
+    """Every row for /metrics; for a viewer, the rows about golden records they may see."""
+    return queryset if viewer is None else restrict(queryset, viewer)
+
+
+def auto_match_figures(now: datetime, viewer=None) -> list[Figure]:
     """Of the source records the matcher placed on an existing golden record or sent to a steward in
     the last day: how many it linked on its own."""
     since = now - WINDOW
-    auto = dict(CrossReference.history.filter(history_type="+", history_date__gte=since)
+    auto = dict(_seen(CrossReference.history.filter(history_type="+", history_date__gte=since), viewer)
                 .exclude(linked_by__in=NOT_AUTOMATIC).values("domain").order_by()
                 .annotate(n=Count("history_id")).values_list("domain", "n"))
-    review = dict(MatchCandidate.objects.filter(created_at__gte=since).values("domain").order_by()
+    review = dict(_seen(MatchCandidate.objects.filter(created_at__gte=since), viewer).values("domain").order_by()
                   .annotate(n=Count("id")).values_list("domain", "n"))
     domains = sorted(set(auto) | set(review))
     return [
@@ -59,12 +65,13 @@ def _mean_seconds(query, start: str, end: str) -> float | None:
     return mean.total_seconds() if mean is not None else None
 
 
-def resolution_figures(now: datetime) -> list[Figure]:
+def resolution_figures(now: datetime, viewer=None) -> list[Figure]:
     since = now - WINDOW
     means = {
-        "match_review": _mean_seconds(MatchCandidate.objects.filter(status__in=DECIDED, decided_at__gte=since),
-                                      "created_at", "decided_at"),
-        "quarantine": _mean_seconds(QuarantinedRecord.objects.filter(status__in=RESOLVED, resolved_at__gte=since),
+        "match_review": _mean_seconds(_seen(MatchCandidate.objects.filter(status__in=DECIDED, decided_at__gte=since),
+                                            viewer), "created_at", "decided_at"),
+        "quarantine": _mean_seconds(_seen(QuarantinedRecord.objects.filter(status__in=RESOLVED,
+                                                                           resolved_at__gte=since), viewer),
                                     "created_at", "resolved_at"),
     }
     return [Figure("concord_exception_resolution_seconds", "Mean time from an exception opening to its "
@@ -72,7 +79,7 @@ def resolution_figures(now: datetime) -> list[Figure]:
                    samples=[({"kind": kind}, mean) for kind, mean in means.items() if mean is not None])]
 
 
-def throughput_figures(now: datetime) -> list[Figure]:
+def throughput_figures(now: datetime, viewer=None) -> list[Figure]:
     """Decisions per steward in the last day: match candidates accepted or rejected, change requests
     approved or rejected, quarantined records replayed or discarded."""
     since = now - WINDOW
@@ -85,7 +92,7 @@ def throughput_figures(now: datetime) -> list[Figure]:
          "resolved_by_id"),
     )
     for kind, query, who in sources:
-        for user_id, n in query.exclude(**{who: None}).values(who).order_by().annotate(n=Count("id")).values_list(
+        for user_id, n in _seen(query, viewer).exclude(**{who: None}).values(who).order_by().annotate(n=Count("id")).values_list(
                 who, "n"):
             counts[(user_id, kind)] += n
     names = dict(get_user_model().objects.filter(pk__in={u for u, _ in counts}).values_list("pk", "username"))
@@ -104,7 +111,7 @@ def age_bucket(age: timedelta) -> str:
     return label
 
 
-def open_exception_figures(now: datetime) -> list[Figure]:
+def open_exception_figures(now: datetime, viewer=None) -> list[Figure]:
     """Open match candidates (owner: the steward they are assigned to) and open quarantined records
     (nobody owns them until resolved), by age bucket."""
     cut = {name: now - older_than for name, older_than in AGE_BUCKETS}
@@ -120,11 +127,11 @@ def open_exception_figures(now: datetime) -> list[Figure]:
             result[name] = Count("id", filter=clause)
         return result
 
-    for row in (MatchCandidate.objects.filter(status=CandidateStatus.OPEN).values("assigned_to__username")
+    for row in (_seen(MatchCandidate.objects.filter(status=CandidateStatus.OPEN), viewer).values("assigned_to__username")
                 .order_by().annotate(**buckets())):
         for name, _ in AGE_BUCKETS:
             counts[("match_review", name, row["assigned_to__username"] or "unassigned")] += row[name]
-    row = QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN).aggregate(**buckets())
+    row = _seen(QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN), viewer).aggregate(**buckets())
     for name, _ in AGE_BUCKETS:
         counts[("quarantine", name, "unassigned")] += row[name] or 0
     return [Figure("concord_open_exceptions", "Open exceptions by kind, age and owner.",
@@ -132,7 +139,8 @@ def open_exception_figures(now: datetime) -> list[Figure]:
                             for (kind, age, owner), n in sorted(counts.items()) if n])]
 
 
-def kpi_figures() -> list[Figure]:
+def kpi_figures(viewer=None) -> list[Figure]:
+    """Over everything (/metrics), or over what `viewer` may see (the dashboard)."""
     now = timezone.now()
-    return [*auto_match_figures(now), *resolution_figures(now), *throughput_figures(now),
-            *open_exception_figures(now)]
+    return [*auto_match_figures(now, viewer), *resolution_figures(now, viewer), *throughput_figures(now, viewer),
+            *open_exception_figures(now, viewer)]

@@ -63,13 +63,17 @@ class Section:
     order: int = 100
 
 
-_figures: dict[str, Callable[[], Iterable[Figure]]] = {}
+_figures: dict[str, tuple[Callable[..., Iterable[Figure]], bool]] = {}
 _sections: dict[str, Section] = {}
 
 
-def register_figures(key: str, collect: Callable[[], Iterable[Figure]]) -> None:
-    """`collect()` is called at each scrape and dashboard view; it reads the database."""
-    _figures[key] = collect
+def register_figures(key: str, collect: Callable[..., Iterable[Figure]], *, scoped: bool = False) -> None:
+    """`collect()` is called at each scrape and dashboard view; it reads the database.
+
+    A `scoped` collector is also called as `collect(viewer=user)` for a dashboard viewer whose
+    scope is narrower than everything, and then counts only what that user may see
+    (mdm.permissions.restrict); an unscoped collector's figures are shown to such a viewer not at all."""
+    _figures[key] = (collect, scoped)
 
 
 def register_section(section: Section) -> None:
@@ -87,17 +91,24 @@ class Collected:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def collect_all() -> Collected:
-    """Run every collector; a collector that raises or returns an unexposable figure (bad name, a
-    name another collector already used, a non-number) fails alone with its reason."""
+def collect_all(viewer=None) -> Collected:
+    """Run every collector (for a dashboard `viewer`: as that user may see them, see
+    register_figures); a collector that raises or returns an unexposable figure (bad name, a name
+    another collector already used, a non-number) fails alone with its reason."""
     from django.db import transaction
 
+    from mdm.permissions import access_of
+
+    if viewer is not None and access_of(viewer).sees_everything():
+        viewer = None  # the same numbers as /metrics
     result = Collected()
     seen: dict[str, str] = {}
-    for key, collector in list(_figures.items()):
+    for key, (collector, scoped) in list(_figures.items()):
+        if viewer is not None and not scoped:
+            continue
         try:
             with transaction.atomic():  # a savepoint: a failed query leaves the others usable
-                given = list(collector())
+                given = list(collector() if viewer is None else collector(viewer=viewer))
         except Exception as error:  # one app's bug must not blind the whole dashboard
             log.exception("operations: figure collector %r failed", key)
             result.failures[key] = f"{type(error).__name__}: {error}"

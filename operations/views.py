@@ -1,7 +1,8 @@
 """The operations dashboard (console staff) and /metrics (a Prometheus scraper).
 
 Both read `registry.collect_all()` once per request, so the page and the scrape show the same
-numbers. htmx requests to the dashboard get the body fragment it refreshes every 30 seconds."""
+numbers — to a viewer who sees everything; a scoped steward's dashboard counts only what they may
+see (mdm.permissions). /metrics is a machine endpoint with its own guard (scrape_verdict). htmx requests to the dashboard get the body fragment it refreshes every 30 seconds."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from mdm.permissions import CONSOLE_ROLES, access_of
 from operations import dashboard as board
 from operations.metrics import CONTENT_TYPE, exposition, scrape_verdict
 from operations.registry import collect_all, sections
-from stewardship.permissions import CONSOLE_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ def dashboard(request):
     except ValueError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     now = timezone.now()
-    collected = collect_all()
+    access = access_of(request.user)
+    scoped = not access.sees_everything()
+    collected = collect_all(viewer=request.user)
     ages, exception_rows = board.exceptions_table(collected.figures)
     context = {
         "days": days,
@@ -66,8 +69,10 @@ def dashboard(request):
         "health_rows": board.health_table(collected.figures),
         "exception_ages": ages,
         "exception_rows": exception_rows,
-        "charts": board.kpi_charts(collected.figures, now=now, days=days),
+        "charts": board.kpi_charts(collected.figures, now=now, days=days,
+                                   domains=access.unlimited("view") if scoped else None),
         "failures": collected.failures,
+        "scope": access.describe() if scoped else "",
     }
     template = ("operations/partials/body.html" if request.headers.get("HX-Request") == "true"
                 else "operations/dashboard.html")

@@ -62,9 +62,18 @@ def _delivered_at():
     return OutboxMessage.objects.filter(pk=OuterRef("outbox_message_id")).values("delivered_at")[:1]
 
 
-def figures():
+def _sees_flows(viewer) -> bool:
+    """Flows are seen with the contract view permission (as on the flows pages)."""
+    from mdm.permissions import can
+
+    return viewer is None or can(viewer, "view", "contract")
+
+
+def figures(viewer=None):
     from operations.registry import Figure
 
+    if not _sees_flows(viewer):
+        return []
     data = summary()
     states = [({"state": row["state"], "step": row["current_step"] or "-"}, float(row["n"]))
               for row in data["by_state_step"]]
@@ -94,12 +103,12 @@ def figures():
 
 
 def section_context(request) -> dict[str, Any]:
-    return {"orchestration": summary()}
+    return {"orchestration": summary() if _sees_flows(request.user) else None}
 
 
 def register() -> None:
     from operations.registry import Section, register_figures, register_section
 
-    register_figures("orchestration", figures)
+    register_figures("orchestration", figures, scoped=True)
     register_section(Section(key="orchestration", title="Opportunity to project",
                              template="orchestration/dashboard_section.html", context=section_context, order=30))

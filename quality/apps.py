@@ -16,6 +16,6 @@ class QualityConfig(AppConfig):
 
         post_migrate.connect(seed_rules_after_migrate, sender=self)
         golden_records_changed.connect(golden_changed_receiver, dispatch_uid="quality.evaluate")
-        register_figures("quality", selectors.figures)
+        register_figures("quality", selectors.figures, scoped=True)
         register_section(Section(key="quality", title="Data quality", template="quality/dashboard_section.html",
                                  context=selectors.dashboard_context, order=40))

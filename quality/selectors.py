@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.utils import timezone
 
 from mdm.choices import Domain
+from mdm.permissions import access_of, golden_records_visible_to, restrict
 from operations.registry import Figure
 from quality.models import QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.services import golden_score
@@ -33,12 +34,21 @@ def age_bucket_bounds(label: str) -> tuple[timedelta | None, timedelta | None]:
     raise LookupError(f"unknown age {label!r}; expected one of {', '.join(name for name, _ in AGE_BUCKETS)}")
 
 
-def open_by_rule() -> list[dict]:
-    return list(Violation.objects.filter(status=ViolationStatus.OPEN)
+def _violations(viewer=None):
+    """Every violation, or those of the golden records `viewer` may see."""
+    return Violation.objects.all() if viewer is None else restrict(Violation.objects.all(), viewer)
+
+
+def _domains(viewer=None) -> list[str]:
+    return list(Domain.values) if viewer is None else access_of(viewer).domains("view")
+
+
+def open_by_rule(viewer=None) -> list[dict]:
+    return list(_violations(viewer).filter(status=ViolationStatus.OPEN)
                 .values("domain", "rule__code", "severity").annotate(count=Count("id")).order_by("domain", "rule__code"))
 
 
-def open_by_age_and_owner(now=None) -> dict[tuple[str, str], int]:
+def open_by_age_and_owner(now=None, viewer=None) -> dict[tuple[str, str], int]:
     """(age bucket, owner username or 'stewards') -> open violations, in one grouped query."""
     now = now or timezone.now()
     buckets = {}
@@ -52,25 +62,25 @@ def open_by_age_and_owner(now=None) -> dict[tuple[str, str], int]:
         buckets[name] = Count("id", filter=condition) if condition else Count("id")
         lower = upper
     counts: dict[tuple[str, str], int] = {}
-    for row in Violation.objects.filter(status=ViolationStatus.OPEN).values("owner__username").annotate(**buckets):
+    for row in _violations(viewer).filter(status=ViolationStatus.OPEN).values("owner__username").annotate(**buckets):
         for name in buckets:
             if row[name]:
                 counts[(name, row["owner__username"] or GROUP_OWNER)] = row[name]
     return counts
 
 
-def resolution_times() -> dict[str, tuple[int, float]]:
+def resolution_times(viewer=None) -> dict[str, tuple[int, float]]:
     """domain -> (violations closed by a steward or by re-evaluation, mean seconds from open to close)."""
     duration = ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
-    rows = (Violation.objects.filter(status__in=[ViolationStatus.RESOLVED, ViolationStatus.WAIVED],
+    rows = (_violations(viewer).filter(status__in=[ViolationStatus.RESOLVED, ViolationStatus.WAIVED],
                                      resolved_at__isnull=False)
             .values("domain").annotate(count=Count("id"), mean=Avg(duration)))
     return {row["domain"]: (row["count"], row["mean"].total_seconds() if row["mean"] else 0.0) for row in rows}
 
 
-def latest_scores() -> list[QualityScore]:
-    """The newest snapshot row of each (scope, domain, system)."""
-    latest = (QualityScore.objects.values("scope", "domain", "system").annotate(taken=Max("taken_at")))
+def latest_scores(viewer=None) -> list[QualityScore]:
+    """The newest snapshot row of each (scope, domain, system) (of the domains `viewer` may view)."""
+    latest = (QualityScore.objects.filter(domain__in=_domains(viewer)).values("scope", "domain", "system").annotate(taken=Max("taken_at")))
     rows = []
     for row in latest:
         score = QualityScore.objects.filter(scope=row["scope"], domain=row["domain"], system=row["system"],
@@ -89,27 +99,31 @@ def score_history(limit: int = 30) -> dict[tuple[str, str], list[QualityScore]]:
     return dict(history)
 
 
-def live_golden_scores() -> dict[str, tuple[int, int]]:
-    return {domain: golden_score(domain) for domain in Domain.values}
+def live_golden_scores(viewer=None) -> dict[str, tuple[int, int]]:
+    """domain -> (live golden records, passing), over every record or those `viewer` may see."""
+    if viewer is None:
+        return {domain: golden_score(domain) for domain in Domain.values}
+    return {domain: golden_score(domain, golden_records_visible_to(viewer, domain)) for domain in _domains(viewer)}
 
 
-def figures() -> list[Figure]:
-    """The figures /metrics exposes (and the dashboard section shows)."""
+def figures(viewer=None) -> list[Figure]:
+    """The figures /metrics exposes (and the dashboard section shows); for a dashboard `viewer`,
+    over what they may see."""
     by_rule = Figure("concord_quality_open_violations", "Open data-quality violations by domain, rule and severity.",
                      samples=[({"domain": r["domain"], "rule": r["rule__code"], "severity": r["severity"]},
-                               float(r["count"])) for r in open_by_rule()])
+                               float(r["count"])) for r in open_by_rule(viewer)])
     by_age = Figure("concord_quality_open_violations_by_age",
                     "Open data-quality violations by age bucket and owner (a username, or 'stewards').",
                     samples=[({"age": age, "owner": owner}, float(count))
-                             for (age, owner), count in sorted(open_by_age_and_owner().items())])
+                             for (age, owner), count in sorted(open_by_age_and_owner(viewer=viewer).items())])
     golden = Figure("concord_quality_score", "Share of live golden records without an open violation.",
                     samples=[({"domain": domain}, passing / total if total else 1.0)
-                             for domain, (total, passing) in live_golden_scores().items()])
+                             for domain, (total, passing) in live_golden_scores(viewer).items()])
     systems = Figure("concord_quality_source_score",
                      "Share of a system's source records passing every rule (latest quality check).",
                      samples=[({"domain": s.domain, "system": s.system}, s.score)
-                              for s in latest_scores() if s.scope == ScoreScope.SYSTEM])
-    times = resolution_times()
+                              for s in latest_scores(viewer) if s.scope == ScoreScope.SYSTEM])
+    times = resolution_times(viewer)
     resolution = Figure("concord_quality_resolution_seconds_mean",
                         "Mean time from a violation opening to its resolution or waiver, in seconds.",
                         samples=[({"domain": domain}, mean) for domain, (_, mean) in sorted(times.items())])
@@ -120,13 +134,16 @@ def figures() -> list[Figure]:
 
 
 def dashboard_context(request) -> dict:
-    by_age = open_by_age_and_owner()
+    """The dashboard section, over what the viewing user may see."""
+    user = getattr(request, "user", None)
+    viewer = None if user is None or access_of(user).sees_everything() else user
+    by_age = open_by_age_and_owner(viewer=viewer)
     owners = sorted({owner for _, owner in by_age})
     return {
         "quality_scores": [(domain, total, passing, passing / total if total else 1.0)
-                           for domain, (total, passing) in live_golden_scores().items()],
-        "quality_source_scores": [s for s in latest_scores() if s.scope == ScoreScope.SYSTEM],
+                           for domain, (total, passing) in live_golden_scores(viewer).items()],
+        "quality_source_scores": [s for s in latest_scores(viewer) if s.scope == ScoreScope.SYSTEM],
         "quality_age_rows": [(owner, [by_age.get((age, owner), 0) for age, _ in AGE_BUCKETS]) for owner in owners],
         "quality_age_labels": [AGE_LABELS[age] for age, _ in AGE_BUCKETS],
-        "quality_resolution": sorted(resolution_times().items()),
+        "quality_resolution": sorted(resolution_times(viewer).items()),
     }

@@ -234,12 +234,13 @@ def source_scores(domain: str, rules: list[Rule], batch_size: int = 2000) -> dic
     return {system: (total, passing) for system, (total, passing) in counts.items()}
 
 
-def golden_score(domain: str) -> tuple[int, int]:
-    """(live golden records, those without an open violation). A waived violation is accepted."""
-    model = golden_model(domain)
-    total = model.objects.filter(record_status=GoldenStatus.ACTIVE).count()
-    failing = (Violation.objects.filter(domain=domain, status=ViolationStatus.OPEN,
-                                        golden_id__in=model.objects.filter(record_status=GoldenStatus.ACTIVE).values("pk"))
+def golden_score(domain: str, records=None) -> tuple[int, int]:
+    """(live golden records, those without an open violation), over all of the domain's or over
+    `records` (a queryset of them, e.g. those a steward may see). A waived violation is accepted."""
+    live = (golden_model(domain).objects.all() if records is None else records).filter(
+        record_status=GoldenStatus.ACTIVE)
+    total = live.count()
+    failing = (Violation.objects.filter(domain=domain, status=ViolationStatus.OPEN, golden_id__in=live.values("pk"))
                .values("golden_id").distinct().count())
     return total, total - failing
 

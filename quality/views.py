@@ -17,9 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mdm.choices import Domain
+from mdm.permissions import access_of, restrict
 from quality import selectors, services
 from quality.models import QualityRule, ScoreScope, Violation, ViolationStatus
-from stewardship.permissions import access_of, restrict
 
 PAGE = 100
 
@@ -90,13 +90,14 @@ def violations(request):
     rows = list(queryset.select_related("rule", "owner", "resolved_by").order_by("opened_at", "id")[:PAGE])
     now = timezone.now()
     history = selectors.score_history()
-    live = selectors.live_golden_scores()
+    live = selectors.live_golden_scores(request.user)
+    latest = selectors.latest_scores(request.user)
     scores = []
     for domain, label in Domain.choices:
         if domain not in view_domains:
             continue
         total, passing = live[domain]
-        systems = [s for s in selectors.latest_scores() if s.scope == ScoreScope.SYSTEM and s.domain == domain]
+        systems = [s for s in latest if s.scope == ScoreScope.SYSTEM and s.domain == domain]
         scores.append({"domain": domain, "label": label, "total": total, "passing": passing,
                        "score": passing / total if total else 1.0, "systems": systems,
                        "history": history.get((domain, ""), [])[-10:],

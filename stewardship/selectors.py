@@ -26,10 +26,10 @@ from mdm.models import (
     QuarantinedRecord,
     golden_model,
 )
+from mdm.permissions import access_of, can, restrict
 from mdm.selectors import sources_of
 from stewardship.conf import sla_hours
 from stewardship.models import ChangeRequest, ChangeStatus
-from stewardship.permissions import access_of, restrict
 
 
 @dataclass
@@ -95,6 +95,7 @@ class AttributeRow:
     override: AttributeOverride | None
     conflict: bool
     is_reference: bool = False
+    out_of_scope: bool = False  # a reference to a record the viewer may not open
 
 
 def golden_attribute_rows(record: GoldenRecord, xrefs: list[CrossReference],
@@ -145,32 +146,60 @@ def _references_resolved(domain: str, xrefs: list[CrossReference]) -> dict[tuple
     return found
 
 
-def golden_page(record: GoldenRecord) -> dict[str, Any]:
+def _related_one(user, record: GoldenRecord | None) -> tuple[GoldenRecord | None, bool]:
+    """(the related record, or None when there is none or it is out of the user's scope; out of scope?)"""
+    if record is None or can(user, "view", record.domain, record):
+        return record, False
+    return None, True
+
+
+def _related_many(user, queryset, limit: int = 100) -> tuple[list[GoldenRecord], int]:
+    """(the related records the user may see, how many others are out of the user's scope)"""
+    visible = restrict(queryset, user, "view")
+    return list(visible[:limit]), queryset.count() - visible.count()
+
+
+def _relations(user, record: GoldenRecord) -> dict[str, Any]:
+    """The records related to this one. Its own contracts and projects are part of its page; other
+    customers (parent, children) and the customer or contract it belongs to are named only when
+    they are in the user's scope, else only counted (`<name>_hidden`)."""
+    if isinstance(record, Customer):
+        return {"contracts": list(record.contracts.all()[:100]), "projects": list(record.projects.all()[:100]),
+                **_scoped("parent", _related_one(user, record.parent)),
+                **_scoped("children", _related_many(user, record.children.filter(record_status=GoldenStatus.ACTIVE)))}
+    if isinstance(record, Contract):
+        return {"projects": list(record.projects.all()[:100]), **_scoped("customer", _related_one(user, record.customer))}
+    if isinstance(record, Project):
+        return {**_scoped("customer", _related_one(user, record.customer)),
+                **_scoped("contract", _related_one(user, record.contract))}
+    return {}
+
+
+def _scoped(name: str, related: tuple[Any, Any]) -> dict[str, Any]:
+    shown, hidden = related
+    return {name: shown, f"{name}_hidden": hidden}
+
+
+def golden_page(record: GoldenRecord, user) -> dict[str, Any]:
+    """What the golden record page shows `user` (who may view the record itself)."""
     xrefs = list(sources_of(record.id))
     overrides = {o.attribute: o for o in AttributeOverride.objects.filter(golden_id=record.id, is_active=True)
                  .select_related("created_by")}
-    context: dict[str, Any] = {
+    relations = _relations(user, record)
+    rows = golden_attribute_rows(record, xrefs, overrides)
+    for row in rows:
+        row.out_of_scope = row.is_reference and relations.get(f"{row.name}_hidden", False)
+    return {
         "xrefs": xrefs,
-        "rows": golden_attribute_rows(record, xrefs, overrides),
+        "rows": rows,
         "overrides": list(overrides.values()),
         "merged_here": list(MergeEvent.objects.filter(survivor_id=record.id, undone_at__isnull=True)
                             .select_related("acting_user")),
         "merge_event": MergeEvent.objects.filter(merged_id=record.id, undone_at__isnull=True).first(),
         "requests": list(ChangeRequest.objects.filter(golden_id=record.id).select_related("requested_by",
                                                                                          "decided_by")[:20]),
+        **relations,
     }
-    if isinstance(record, Customer):
-        context["contracts"] = list(record.contracts.all()[:100])
-        context["projects"] = list(record.projects.all()[:100])
-        context["parent"] = record.parent
-        context["children"] = list(record.children.filter(record_status=GoldenStatus.ACTIVE)[:100])
-    elif isinstance(record, Contract):
-        context["customer"] = record.customer
-        context["projects"] = list(record.projects.all()[:100])
-    elif isinstance(record, Project):
-        context["customer"] = record.customer
-        context["contract"] = record.contract
-    return context
 
 
 _LABEL_FIELD = {Domain.CUSTOMER: "name", Domain.CONTRACT: "title", Domain.PROJECT: "name"}

@@ -22,11 +22,11 @@ from matching.services import match_candidate_reject
 from mdm.canonical import attribute_names, known_fields
 from mdm.choices import Domain, OutboxStatus, OverrideMode, QuarantineStatus
 from mdm.models import AttributeOverride, OutboxMessage, QuarantinedRecord, domain_of_golden_id, golden_model
+from mdm.permissions import access_of, can, require, restrict
 from mdm.selectors import golden_history
 from mdm.services.quarantine import quarantine_discard, quarantine_replay
 from stewardship import selectors, services
 from stewardship.models import ChangeRequest, ChangeStatus
-from stewardship.permissions import access_of, can, require, restrict
 
 
 def _errors(error: ValidationError) -> dict[str, list[str]]:
@@ -205,7 +205,7 @@ def match_bulk(request):
 @login_required
 def golden_detail(request, golden_id: str):
     record = _golden_or_403(request.user, golden_id)
-    context = selectors.golden_page(record)
+    context = selectors.golden_page(record, request.user)
     context.update({
         "record": record, "domain": record.domain, "history": _history(record),
         "may_change": can(request.user, "change", record.domain, record),
@@ -239,7 +239,7 @@ def resolve(request, golden_id: str, attribute: str):
     record = _golden_or_403(request.user, golden_id, "change")
     if attribute not in attribute_names(record.domain):
         raise Http404("no such attribute")
-    page = selectors.golden_page(record)
+    page = selectors.golden_page(record, request.user)
     row = next(r for r in page["rows"] if r.name == attribute)
     errors: dict[str, list[str]] = {}
     form = {"mode": OverrideMode.PINNED, "choice": "", "value": "", "until": "", "reason": ""}
@@ -294,7 +294,7 @@ def override_remove_view(request, golden_id: str, override_id: int):
 
 
 def _golden_page_with_errors(request, record, **errors):
-    context = selectors.golden_page(record)
+    context = selectors.golden_page(record, request.user)
     context.update({"record": record, "domain": record.domain, "history": _history(record),
                     "may_change": True, "merge_errors": {}, "unmerge_errors": {}, **errors,
                     "merge_form": request.POST})

@@ -24,21 +24,20 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [*_COMMON, *attribute_names("project")]
 
 
-class SourceSerializer(serializers.ModelSerializer):
-    """A contributing source record, as the golden record's detail shows it."""
+class SourceSerializer(serializers.Serializer):
+    """A contributing source record, as the golden record's detail shows it (from
+    mdm.selectors.source_rows)."""
 
-    system = serializers.CharField(source="source_record.system.name")
-    object_type = serializers.CharField(source="source_record.object_type")
-    source_id = serializers.CharField(source="source_record.source_id")
-    source_updated_at = serializers.DateTimeField(source="source_record.source_updated_at")
-    received_at = serializers.DateTimeField(source="source_record.received_at")
-    is_deleted = serializers.BooleanField(source="source_record.is_deleted")
-    values = serializers.JSONField(source="source_record.canonical")
-
-    class Meta:
-        model = CrossReference
-        fields = ["system", "object_type", "source_id", "source_updated_at", "received_at", "is_deleted",
-                  "linked_by", "score", "linked_at", "values"]
+    system = serializers.CharField()
+    object_type = serializers.CharField()
+    source_id = serializers.CharField()
+    source_updated_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField()
+    is_deleted = serializers.BooleanField()
+    linked_by = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    linked_at = serializers.DateTimeField()
+    values = serializers.JSONField()
 
 
 class CrossReferenceSerializer(serializers.ModelSerializer):

@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mdm.api import serializers as s
-from mdm.api.permissions import DomainPermission, has_domain_permission
+from mdm.api.permissions import AnyDomainPermission, DomainPermission, RestrictedQuerysetMixin, has_domain_permission
 from mdm.choices import Domain, GoldenStatus
 from mdm.lineage import lineage_unpack
 from mdm.models import Contract, CrossReference, Customer, Project, golden_model
-from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, sources_of
+from mdm.permissions import API, restrict, visible_ids
+from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, source_rows
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
 from mdm.standardize import InvalidValue, timestamp
 
@@ -32,8 +33,15 @@ def _as_of(request) -> datetime | None:
         raise ValidationError({"as_of": [str(error)]}) from None
 
 
+def _visible(model):
+    """A filter's choices: the golden records the caller may see (an id out of scope is as
+    unknown as one that does not exist)."""
+    return lambda request: restrict(model.objects.all(), request.user, surface=API)
+
+
 class CustomerFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    parent = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
 
     class Meta:
         model = Customer
@@ -43,6 +51,7 @@ class CustomerFilter(django_filters.FilterSet):
 
 class ContractFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    customer = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
 
     class Meta:
         model = Contract
@@ -51,6 +60,8 @@ class ContractFilter(django_filters.FilterSet):
 
 class ProjectFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    customer = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
+    contract = django_filters.ModelChoiceFilter(queryset=_visible(Contract))
 
     class Meta:
         model = Project
@@ -65,8 +76,9 @@ _DETAIL = {domain: serializer() for domain, serializer in SERIALIZERS.items()}
 _SOURCE = s.SourceSerializer()
 
 
-def golden_detail(record, as_of: datetime | None = None) -> dict:
-    """A golden record with its lineage, sources and relationships; as it was at `as_of` if given."""
+def golden_detail(record, viewer, as_of: datetime | None = None) -> dict:
+    """A golden record with its lineage, sources and relationships (its contracts and projects;
+    of its children, those `viewer` may see); as it was at `as_of` if given."""
     if as_of is not None:
         historical = record.history.filter(history_date__lte=as_of).order_by("-history_date", "-history_id").first()
         if historical is None:
@@ -74,16 +86,21 @@ def golden_detail(record, as_of: datetime | None = None) -> dict:
         record = historical.instance
     data = _DETAIL[record.domain].to_representation(record)
     data["lineage"] = lineage_unpack(record.lineage)
-    data["sources"] = [_SOURCE.to_representation(xref) for xref in sources_of(record.id)]
+    data["sources"] = [_SOURCE.to_representation(row) for row in source_rows(record.id)]
     if as_of is not None:
         data["as_of"] = as_of.isoformat()
     if record.domain == Domain.CUSTOMER:
-        data.update(customer_relations(record.id))
+        relations = customer_relations(record.id)
+        if relations["children"]:  # other customers: only those in the viewer's scope
+            shown = visible_ids(viewer, Domain.CUSTOMER, relations["children"], surface=API)
+            relations["children"] = [golden_id for golden_id in relations["children"] if golden_id in shown]
+        data.update(relations)
     return data
 
 
-class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
-    """List, search and read golden records of one domain; their history; a match check."""
+class GoldenRecordViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """List, search and read golden records of one domain; their history; a match check. Every
+    path reads `get_queryset()`, restricted to the caller's scope: out of it, a record is a 404."""
 
     domain: str = ""
     search_fields: tuple[str, ...] = ()
@@ -95,7 +112,7 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
         return self.domain
 
     def get_queryset(self):
-        queryset = golden_model(self.domain).objects.all()
+        queryset = super().get_queryset()
         if self.action == "list":
             if "record_status" not in self.request.query_params:
                 queryset = queryset.filter(record_status=GoldenStatus.ACTIVE)
@@ -113,13 +130,13 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("as_of", str, description="ISO datetime: the record as it was then")])
     def retrieve(self, request, *args, **kwargs):
-        record = get_object_or_404(golden_model(self.domain), pk=kwargs["pk"])
-        return Response(golden_detail(record, _as_of(request)))
+        record = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return Response(golden_detail(record, request.user, _as_of(request)))
 
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        record = get_object_or_404(golden_model(self.domain), pk=pk)
+        record = get_object_or_404(self.get_queryset(), pk=pk)
         page = self.paginate_queryset(golden_history(record))
         return self.get_paginated_response(s.HistoryEntrySerializer(page, many=True).data)
 
@@ -128,11 +145,12 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
     def match(self, request):
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["expected a JSON object of canonical attributes"]})
-        return Response({"results": golden_match_check(self.domain, request.data)})
+        return Response({"results": golden_match_check(self.domain, request.data, among=self.get_queryset())})
 
 
 class CustomerViewSet(GoldenRecordViewSet):
     domain = Domain.CUSTOMER
+    queryset = Customer.objects.all()
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilter
     search_fields = ("name__icontains", "tax_id__iexact")
@@ -140,6 +158,7 @@ class CustomerViewSet(GoldenRecordViewSet):
 
 class ContractViewSet(GoldenRecordViewSet):
     domain = Domain.CONTRACT
+    queryset = Contract.objects.all()
     serializer_class = s.ContractSerializer
     filterset_class = ContractFilter
     search_fields = ("number__icontains", "title__icontains")
@@ -147,33 +166,38 @@ class ContractViewSet(GoldenRecordViewSet):
 
 class ProjectViewSet(GoldenRecordViewSet):
     domain = Domain.PROJECT
+    queryset = Project.objects.all()
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ("code__icontains", "name__icontains")
 
 
 class LookupView(APIView):
-    """The golden record a source key belongs to."""
+    """The golden record a source key belongs to. A key whose record is out of the caller's scope
+    is answered as an unknown one: a 404."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, AnyDomainPermission]
 
     @extend_schema(responses=dict)
     def get(self, request, system: str, object_type: str, source_id: str):
         found = golden_key_of(system, object_type, source_id)
-        if found is None:
+        record = None
+        if found is not None:
+            domain, golden_id = found
+            visible = restrict(golden_model(domain).objects.filter(pk=golden_id), request.user, surface=API)
+            record = next(iter(visible), None)
+        if record is None:
             raise NotFound(f"no golden record holds {system}/{object_type}/{source_id}")
-        domain, golden_id = found
-        if not has_domain_permission(request.user, "view", domain):
-            raise PermissionDenied("You do not have permission for this domain.")
-        record = golden_model(domain).objects.get(pk=golden_id)
-        return Response(golden_detail(record, _as_of(request)))
+        return Response(golden_detail(record, request.user, _as_of(request)))
 
 
-class CrossReferenceList(generics.ListAPIView):
-    """Every cross-reference: how a client maps its keys to golden ids."""
+class CrossReferenceList(RestrictedQuerysetMixin, generics.ListAPIView):
+    """Every cross-reference of the golden records the caller may see: how a client maps its keys
+    to golden ids."""
 
     serializer_class = s.CrossReferenceSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, AnyDomainPermission]
+    queryset = CrossReference.objects.select_related("source_record__system")
 
     @extend_schema(parameters=[OpenApiParameter("system", str), OpenApiParameter("domain", str),
                                OpenApiParameter("golden_id", str)])
@@ -182,14 +206,13 @@ class CrossReferenceList(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        domains = [d for d in Domain.values if has_domain_permission(self.request.user, "view", d)]
+        queryset = super().get_queryset()
         if params.get("domain"):
             if params["domain"] not in Domain.values:
                 raise ValidationError({"domain": [f"expected one of {', '.join(Domain.values)}"]})
-            if params["domain"] not in domains:
+            if not has_domain_permission(self.request.user, "view", params["domain"]):
                 raise PermissionDenied("You do not have permission for this domain.")
-            domains = [params["domain"]]
-        queryset = CrossReference.objects.filter(domain__in=domains).select_related("source_record__system")
+            queryset = queryset.filter(domain=params["domain"])
         if params.get("system"):
             queryset = queryset.filter(source_record__system__name=params["system"])
         if params.get("golden_id"):

@@ -1,13 +1,13 @@
-"""Read-only REST API of data quality: violations and scores, per domain the caller may view
-(the same view_<domain> model permissions as the golden-record API)."""
+"""Read-only REST API of data quality: violations of the golden records the caller may see, and
+scores of the domains they may view (mdm.permissions, as the golden-record API)."""
 
 from __future__ import annotations
 
 import django_filters
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 
-from mdm.api.permissions import has_domain_permission
+from mdm.api.permissions import AnyDomainPermission, RestrictedQuerysetMixin
 from mdm.choices import Domain
 from quality.models import QualityScore, ScoreScope, Severity, Violation, ViolationStatus
 
@@ -55,34 +55,21 @@ class ScoreFilter(django_filters.FilterSet):
         fields = ["domain", "scope", "system"]
 
 
-def _viewable(request) -> list[str]:
-    domains = [d for d in Domain.values if has_domain_permission(request.user, "view", d)]
-    if not domains:
-        raise PermissionDenied("You do not have permission for any domain.")
-    return domains
-
-
-class ViolationList(generics.ListAPIView):
-    """Violations of the domains you may view, oldest first; filter by domain, status, severity,
-    rule (code), owner (username), golden_id, opened_after / opened_before."""
+class ViolationList(RestrictedQuerysetMixin, generics.ListAPIView):
+    """Violations of the golden records you may see, oldest first; filter by domain, status,
+    severity, rule (code), owner (username), golden_id, opened_after / opened_before."""
 
     serializer_class = ViolationSerializer
     filterset_class = ViolationFilter
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema is drawn without a user
-            return Violation.objects.none()
-        return (Violation.objects.filter(domain__in=_viewable(self.request))
-                .select_related("rule", "owner", "resolved_by").order_by("opened_at", "id"))
+    permission_classes = [IsAuthenticated, AnyDomainPermission]
+    queryset = Violation.objects.select_related("rule", "owner", "resolved_by").order_by("opened_at", "id")
 
 
-class ScoreList(generics.ListAPIView):
-    """Quality score snapshots (newest first): per domain over golden records, and per source system."""
+class ScoreList(RestrictedQuerysetMixin, generics.ListAPIView):
+    """Quality score snapshots (newest first) of the domains you may view: per domain over golden
+    records, and per source system."""
 
     serializer_class = ScoreSerializer
     filterset_class = ScoreFilter
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return QualityScore.objects.none()
-        return QualityScore.objects.filter(domain__in=_viewable(self.request)).order_by("-taken_at", "id")
+    permission_classes = [IsAuthenticated, AnyDomainPermission]
+    queryset = QualityScore.objects.order_by("-taken_at", "id")

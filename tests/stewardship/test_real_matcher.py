@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from matching.models import CandidateStatus, MatchCandidate
 from mdm.demo_data import demo_records
+from mdm.permissions import restrict
 from mdm.services.ingest import source_records_ingest
-from stewardship.permissions import restrict
 
 pytestmark = pytest.mark.django_db
 
