@@ -330,6 +330,12 @@ class _Scored:
                 for name, labels, level, weight in zip(self.fields, self.labels, levels, weights, strict=True)}
 
 
+def _planned(plan, record: MatchInput) -> MatchOutcome:
+    golden_id, group = plan.target_of(record.source_key)
+    return MatchOutcome(ref=record.ref, golden_id=golden_id, group=group if golden_id is None else None,
+                        score=1.0, rule="planned in batch", system=record.system)
+
+
 def _outcome(record: MatchInput, i: int, choice: Choice, resolved: dict) -> MatchOutcome:
     """The pipeline's MatchOutcome for a choice; records of the batch that match each other share
     a group (one new golden record)."""
@@ -383,7 +389,13 @@ class HubMatcher:
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         """Each record against the golden records and the earlier records of the batch it shares a
-        blocking key with, scored in one vectorised call, then decided (engine.decisions.choose)."""
+        blocking key with, scored in one vectorised call, then decided (engine.decisions.choose).
+        Records a load plan covers (matching.resolution.load_plan) go where it says."""
+        from matching.resolution import active_plan
+
+        plan = active_plan(domain, records[0].system) if records else None
+        if plan is not None and all(r.source_key in plan.targets for r in records):
+            return [_planned(plan, record) for record in records]
         model = domain_model(domain)
         forms = [_batch_forms(domain, record) for record in records]
         golden_by_key, golden_rows = _candidates_read(domain, [keys for _, keys in forms])
@@ -409,7 +421,15 @@ class HubMatcher:
         return domain not in SYSTEM_UNIQUE_DOMAINS
 
     def linked(self, domain: str, results) -> None:
-        """Open review candidates for doubtful pairs, between the existing and the new golden record."""
+        """Open review candidates for doubtful pairs, between the existing and the new golden
+        record; a load plan learns the golden records made for its clusters."""
+        from matching.resolution import active_plan
+
+        for outcome, golden_id, _source_record_id in results:
+            if outcome.group and outcome.group.startswith("plan:"):
+                plan = active_plan(domain, outcome.system)
+                if plan is not None:
+                    plan.created.setdefault(outcome.group, golden_id)
         candidates = [
             MatchCandidate(domain=domain, golden_id_a=review.golden_id, golden_id_b=golden_id, score=review.score,
                            contributions=review.contributions, rule="model", status=CandidateStatus.OPEN)
@@ -422,12 +442,24 @@ class HubMatcher:
         """Keep the blocking index equal to the golden records' current values."""
         index_golden_records(domain, golden_ids, created=created, records=records)
 
-    def load_finished(self, domain: str, *, acting_user=None) -> str:
-        """After a load: when the domain's model is due a fit on its data (matching.resolution
-        .refit_due), fit it and re-match the whole domain in batch with it."""
-        # Imported here: resolution builds on this module (engine records, the domain's model).
-        from matching.resolution import domain_resolve, refit_due, source_record_count
+    def load_plan(self, domain: str, system: str, incoming: list[tuple[str, dict[str, Any]]]) -> str:
+        """Before a load known whole: plan it in batch when it makes a fit due (matching.resolution)."""
+        from matching.resolution import load_plan
 
+        plan = load_plan(domain, system, incoming)
+        return "" if plan is None else (f"{domain}: {len(plan.targets)} records planned in batch"
+                                        f"{' with the model refitted on the data' if plan.refitted else ''}")
+
+    def load_finished(self, domain: str, *, acting_user=None) -> str:
+        """After a load: a planned one settles what its plan says of the records held before it;
+        otherwise, when the domain's model is due a fit on its data (matching.resolution
+        .refit_due), it is fitted and the whole domain re-matched in batch with it."""
+        # Imported here: resolution builds on this module (engine records, the domain's model).
+        from matching.resolution import _PLANS, domain_resolve, plan_finish, refit_due, source_record_count
+
+        plans = [plan for (planned, _system), plan in list(_PLANS.items()) if planned == domain]
+        if plans:
+            return "; ".join(plan_finish(plan, acting_user=acting_user).describe() for plan in plans)
         if not refit_due(domain, source_record_count(domain)):
             return ""
         return domain_resolve(domain, refit=True, acting_user=acting_user).describe()

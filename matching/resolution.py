@@ -15,7 +15,7 @@ and projects are resolved again whenever their customers were (they follow their
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,7 +171,8 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
         with transaction.atomic():
             final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
             result.merges, result.moves = final.merges, final.moves
-            result.review_candidates = _review(domain, rows, final.golden_of, pairs)
+            result.review_candidates = _review(domain, dict(zip(rows.ids, rows.systems, strict=True)),
+                                               final.golden_of, pairs)
     finally:
         _resolving.reset(token)
     if domain == "customer" and result.merges + result.moves:
@@ -217,8 +218,99 @@ def _batch_clusters(domain: str, rows: SourceRows, model) -> tuple[list, pd.Data
     """Each source record's cluster (in rows' order) and the scored pairs, from one batch match."""
     matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
                           decided=_decided(rows), systems=rows.systems)
-    labels = dict(zip(matched.clusters["id"].tolist(), matched.clusters["cluster"].tolist(), strict=True))
-    return [labels[i] for i in rows.ids], matched.pairs
+    return matched.clusters["cluster"].tolist(), matched.pairs  # clusters come in the frame's order
+
+
+# --- planned loads -------------------------------------------------------------------------------
+# A load that makes a fit due is planned whole before any of it is written (a file import, whose
+# records are all known up front): the model is fitted on the records already in the hub and the
+# file's together, all of them are matched in batch, and each incoming record is then linked
+# where its cluster says as ingestion reaches it — no candidate lookups, no golden record made
+# only to be merged away. load_finished settles what the plan says of records already held.
+
+@dataclass
+class LoadPlan:
+    domain: str
+    system: str
+    targets: dict[str, str]  # incoming source key -> golden id, or "plan:<cluster>" for a new one
+    labels: dict[str, Any]  # source key (held and incoming) -> cluster
+    pairs: pd.DataFrame  # the batch's scored pairs, ids as source keys
+    refitted: bool
+    created: dict[str, str] = field(default_factory=dict)  # "plan:<cluster>" -> the golden id made for it
+
+    def target_of(self, source_key: str) -> tuple[str | None, str | None]:
+        """(golden id to link to, group for a new golden record) for a planned record."""
+        target = self.targets[source_key]
+        if not target.startswith("plan:"):
+            return target, None
+        return self.created.get(target), target
+
+
+_PLANS: dict[tuple[str, str], LoadPlan] = {}
+
+
+def active_plan(domain: str, system: str) -> LoadPlan | None:
+    return _PLANS.get((domain, system))
+
+
+def load_plan(domain: str, system: str, incoming: list[tuple[str, dict[str, Any]]]) -> LoadPlan | None:
+    """Plan a load of `incoming` (source key, canonical values with references resolved) when it
+    makes a fit due; None (and nothing planned) otherwise."""
+    rows = source_rows(domain)
+    known = set(rows.keys)
+    incoming = [(key, values) for key, values in incoming if key not in known]  # new versions match as usual
+    if not incoming or not refit_due(domain, len(rows.ids) + len(incoming)):
+        return None
+    keys = rows.keys + [key for key, _ in incoming]
+    held = SourceRows(domain, rows.ids + [None] * len(incoming), rows.golden + [None] * len(incoming),
+                      rows.systems + [system] * len(incoming), keys, rows.linked_by + [""] * len(incoming),
+                      [dict(record, id=key) for key, record in zip(rows.keys, rows.records, strict=True)]
+                      + [_engine_input(domain, key, values) for key, values in incoming])
+    refitted = model_fit(domain, held) is not None
+    clusters, pairs = _batch_clusters(domain, held, domain_model(domain))
+    plan = LoadPlan(domain, system, _planned_targets(rows, clusters, keys[len(rows.ids):]),
+                    dict(zip(keys, clusters, strict=True)), pairs, refitted)
+    _PLANS[(domain, system)] = plan
+    return plan
+
+
+def _planned_targets(rows: SourceRows, clusters: list, incoming_keys: list[str]) -> dict[str, str]:
+    """Each incoming record's cluster's golden record: the one holding most of its records already
+    held (the senior one on a tie), or a new one for the cluster."""
+    held: dict[Any, Counter] = defaultdict(Counter)
+    for golden_id, label in zip(rows.golden, clusters, strict=False):
+        held[label][golden_id] += 1
+    created = dict(golden_model(rows.domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    targets = {}
+    for key, label in zip(incoming_keys, clusters[len(rows.ids):], strict=True):
+        counts = held.get(label)
+        targets[key] = min(counts, key=lambda g: (-counts[g], created.get(g), g)) if counts else f"plan:{label}"
+    return targets
+
+
+def plan_finish(plan: LoadPlan, *, acting_user=None) -> Resolution:
+    """After a planned load: what the plan says of the records held before it (two golden records
+    that are one, a record in the wrong one) applied, and its doubtful pairs sent to review."""
+    _PLANS.pop((plan.domain, plan.system), None)
+    rows = source_rows(plan.domain)
+    unplanned = iter(range(-1, -len(rows.ids) - 1, -1))  # records the plan did not see keep their place
+    clusters = [plan.labels.get(key, ("unplanned", next(unplanned))) for key in rows.keys]
+    result = Resolution(plan.domain, records=len(rows.ids), refitted=plan.refitted)
+    token = _resolving.set(True)
+    try:
+        with transaction.atomic():
+            final = _apply(plan.domain, rows, clusters, acting_user, "re-matched in batch with the load")
+            result.merges, result.moves = final.merges, final.moves
+            golden_of = {key: final.golden_of[i] for key, i in zip(rows.keys, rows.ids, strict=True)}
+            result.review_candidates = _review(plan.domain, dict(zip(rows.keys, rows.systems, strict=True)),
+                                               golden_of, plan.pairs)
+    finally:
+        _resolving.reset(token)
+    if plan.domain == "customer" and result.merges + result.moves:
+        for follower in SYSTEM_UNIQUE_DOMAINS:
+            domain_resolve(follower, acting_user=acting_user, reason="their customers were re-matched")
+    log.info(result.describe())
+    return result
 
 
 def customer_merged(survivor_id: str, *, acting_user=None) -> None:
@@ -271,7 +363,7 @@ def _apply(domain: str, rows: SourceRows, clusters: list, acting_user, reason: s
     return _Applied(len(plan.merges), len(plan.moves), golden_of)
 
 
-def _review(domain: str, rows: SourceRows, golden_of: dict[int, str], pairs: pd.DataFrame) -> int:
+def _review(domain: str, system_of: dict, golden_of: dict, pairs: pd.DataFrame) -> int:
     """Doubtful pairs between two golden records become match candidates; open candidates the
     model made that no longer stand are superseded.
 
@@ -280,9 +372,8 @@ def _review(domain: str, rows: SourceRows, golden_of: dict[int, str], pairs: pd.
     duplicate, which its own records must bear out (as clustering asks, see engine.clustering)."""
     doubtful = pairs[pairs["decision"] == "review"]
     contributions = [c for c in doubtful.columns if c.startswith("contribution_")]
-    system_of = dict(zip(rows.ids, rows.systems, strict=True))
-    considered = {(min(a, b), max(a, b)) for a, b in zip(pairs["left_id"].tolist(), pairs["right_id"].tolist(),
-                                                         strict=True)}
+    considered = {frozenset((a, b)) for a, b in zip(pairs["left_id"].tolist(), pairs["right_id"].tolist(),
+                                                    strict=True)}
     held: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for source_record_id, golden_id in golden_of.items():
         held[golden_id][system_of[source_record_id]].append(source_record_id)
@@ -307,8 +398,8 @@ def _review(domain: str, rows: SourceRows, golden_of: dict[int, str], pairs: pd.
     return len(best)
 
 
-def _borne_out(a: dict[str, list[int]], b: dict[str, list[int]], considered: set[tuple[int, int]]) -> bool:
+def _borne_out(a: dict[str, list], b: dict[str, list], considered: set[frozenset]) -> bool:
     """For every system both golden records hold records of, some pair of those records scored
     at least doubtful (`considered`: the pairs the batch reported, at or above the lower threshold)."""
-    return all(any((min(x, y), max(x, y)) in considered for x in a[system] for y in b[system])
+    return all(any(frozenset((x, y)) in considered for x in a[system] for y in b[system])
                for system in a.keys() & b.keys())

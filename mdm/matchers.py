@@ -52,6 +52,7 @@ class MatchOutcome:
     score: float = 0.0
     rule: str = ""  # which rule or model decided, for the cross-reference
     review: list[ReviewCandidate] = field(default_factory=list)
+    system: str = ""  # the incoming record's system, echoed back
     # Why it links where it does: per field, the agreement level reached and its weight (log2
     # Bayes factor), the model's view also where a steward's decision or the record's own golden
     # record decided; empty for matchers that do not score.

@@ -123,6 +123,27 @@ def source_records_ingest(*, system: str, domain: str, records: Iterable[Incomin
     return summary
 
 
+def source_records_plan(*, system: str, domain: str, records: Iterable[IncomingRecord]) -> str:
+    """Before a load whose records are all known up front (a file): the matcher may plan it whole
+    (matching.resolution.load_plan) — fit its model on the hub's records and these together and
+    decide in batch where each goes — before ingestion writes any of it. Records that cannot be
+    used are left out (ingestion quarantines them as usual). Returns what was planned ("" when
+    nothing)."""
+    plan = getattr(current_matcher(), "load_plan", None)
+    if plan is None:
+        return ""
+    source = source_system(system)
+    usable = []
+    for record in records:
+        values, errors = _validate(domain, record)
+        if not errors and not record.deleted:
+            usable.append((f"{source.name}:{record.object_type}:{record.source_id}", values))
+    wanted = {(source.id, target, values[ref]) for _key, values in usable
+              for ref, _golden, target in REFERENCES[domain] if values.get(ref)}
+    targets = reference_targets(wanted) if wanted else {}
+    return plan(domain, system, [(key, with_references(domain, source.id, values, targets)) for key, values in usable])
+
+
 def source_records_load_finished(domain: str, *, acting_user=None) -> str:
     """A load is over (a file imported, a sync run): the matcher may settle what it linked one
     record at a time again in batch (matching.resolution), so the golden records are final when

@@ -126,3 +126,31 @@ def test_a_preview_says_what_a_re_match_would_do_and_changes_nothing(small_hub):
     assert preview.records == 120 and preview.golden_before > 0
     assert preview.golden_after == preview.golden_before + preview.splits - len(preview.merges)
     assert sorted(CrossReference.objects.values_list("source_record_id", "golden_id")) == before
+
+
+def test_an_import_that_makes_a_fit_due_is_planned_whole_and_makes_no_golden_record_to_merge_away(
+        small_hub, tmp_path):
+    import csv
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from mdm.models import MergeEvent
+
+    companies = firms(80)
+    for name, rows in (("crm.csv", [{"source_id": f"A{k}", "name": f"{c['name']} GmbH", "country": "Deutschland",
+                                     "city": c["city"], "postal_code": c["postal_code"], "phone": c["phone"]}
+                                    for k, c in enumerate(companies)]),
+                       ("erp.csv", [{"source_id": f"N{k}", "name": c["name"].upper(), "country": "DE",
+                                     "city": c["city"], "postal_code": c["postal_code"], "tax_id": c["tax_id"],
+                                     "phone": f"+49 {c['phone'][1:]}"} for k, c in enumerate(companies)])):
+        with open(tmp_path / name, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    call_command("import_records", str(tmp_path / "crm.csv"), system="salesforce", domain="customer", verbosity=0)
+    out = StringIO()
+    call_command("import_records", str(tmp_path / "erp.csv"), system="netsuite", domain="customer", stdout=out)
+    assert "80 records planned in batch with the model refitted on the data" in out.getvalue()
+    assert Customer.objects.filter(record_status="active").count() == 80
+    assert not MergeEvent.objects.exists()  # every ERP customer went straight to its firm's golden record

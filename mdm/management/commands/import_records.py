@@ -6,9 +6,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from mdm.csv_import import DEFAULT_ENCODING, CsvFileError, CsvFormat, csv_file_check, read_csv_ahead
+from mdm.csv_import import DEFAULT_ENCODING, CsvFileError, CsvFormat, csv_file_check, read_csv, read_csv_ahead
 from mdm.records import DOMAINS, IngestSummary
-from mdm.services.ingest import source_records_ingest, source_records_load_finished, source_system
+from mdm.services.ingest import (
+    source_records_ingest,
+    source_records_load_finished,
+    source_records_plan,
+    source_system,
+)
 
 
 class Command(BaseCommand):
@@ -39,6 +44,10 @@ class Command(BaseCommand):
         form = CsvFormat(encoding=encoding, max_field_bytes=settings.CONCORD_CSV_MAX_FIELD_BYTES)
         try:
             rows = csv_file_check(file, form)
+            # A load that makes a match-model fit due is planned whole first (matching in batch).
+            planned = source_records_plan(system=system, domain=domain, records=read_csv(file, domain, form))
+            if planned and options.get("verbosity", 1):
+                self.stdout.write(planned)
             summary = self._import(file, system, domain, form, rows, batch_size, options.get("verbosity", 1))
         except CsvFileError as error:
             raise CommandError(str(error)) from None
