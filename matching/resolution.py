@@ -123,24 +123,29 @@ def refit_due(domain: str, records: int) -> bool:
     return stored is None or records >= stored * (1 + settings.CONCORD_MATCH_REFIT_GROWTH)
 
 
-def model_fit(domain: str, rows: SourceRows, *, upper: float | None = None, lower: float | None = None
-              ) -> MatchModel | None:
+def model_fit(domain: str, rows: SourceRows) -> MatchModel | None:
     """Fit the domain's model on its source records and store it, stewards' verdicts taken as
     labels; None when the records give too few candidate pairs to learn from (one system's
     contracts alone)."""
     try:
         model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows), answers=_decided(rows),
-                      systems=rows.systems)
+                      systems=rows.systems, **_thresholds(domain))
     except TooFewPairs as error:
         log.info("%s: not fitted: %s", domain, error)
         return None
-    stored = MatchModel.objects.filter(domain=domain).first()
-    keep_upper = stored.upper_threshold if stored else model.upper
-    keep_lower = stored.lower_threshold if stored else model.lower
+    return _model_store(domain, model, len(rows.ids))
+
+
+def _thresholds(domain: str) -> dict[str, float]:
+    """The thresholds stewards set for the domain, which a refit keeps."""
+    stored = MatchModel.objects.filter(domain=domain).values_list("upper_threshold", "lower_threshold").first()
+    return {} if stored is None else {"upper": stored[0], "lower": stored[1]}
+
+
+def _model_store(domain: str, model, fitted_on: int) -> MatchModel:
     stored, _ = MatchModel.objects.update_or_create(domain=domain, defaults={
-        "parameters": model.to_dict(), "fitted_on": len(rows.ids),
-        "upper_threshold": upper if upper is not None else keep_upper,
-        "lower_threshold": lower if lower is not None else keep_lower})
+        "parameters": model.to_dict(), "fitted_on": fitted_on,
+        "upper_threshold": model.upper, "lower_threshold": model.lower})
     return stored
 
 
@@ -163,9 +168,8 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
     result = Resolution(domain, records=len(rows.ids))
     if len(rows.ids) < 2:
         return result
-    if refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))):
-        result.refitted = model_fit(domain, rows) is not None
-    clusters, pairs = _batch_clusters(domain, rows, domain_model(domain))
+    refit = bool(refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))))
+    clusters, pairs, result.refitted = _batch_clusters(domain, rows, refit=refit)
     token = _resolving.set(True)
     try:
         with transaction.atomic():
@@ -207,18 +211,32 @@ def domain_preview(domain: str, model=None) -> Preview:
     model = model or domain_model(domain)
     if len(rows.ids) < 2:
         return Preview(domain, len(rows.ids), [], {}, 0, len(set(rows.golden)), len(set(rows.golden)))
-    clusters, pairs = _batch_clusters(domain, rows, model)
+    clusters, pairs, _ = _batch_clusters(domain, rows, model)
     created = dict(golden_model(domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
     plan = regroup(rows.golden, clusters, lambda g: (created.get(g), g))
     return Preview(domain, len(rows.ids), plan.merges, {rows.ids[row]: t for row, t in plan.moves.items()},
                    int((pairs["decision"] == "review").sum()), len(set(rows.golden)), len(set(clusters)))
 
 
-def _batch_clusters(domain: str, rows: SourceRows, model) -> tuple[list, pd.DataFrame]:
-    """Each source record's cluster (in rows' order) and the scored pairs, from one batch match."""
-    matched = deduplicate(rows.frame(), SCHEMAS[domain], model, apart=_apart(domain, rows),
-                          decided=_decided(rows), systems=rows.systems)
-    return matched.clusters["cluster"].tolist(), matched.pairs  # clusters come in the frame's order
+def _batch_clusters(domain: str, rows: SourceRows, model=None, *, refit: bool = False
+                    ) -> tuple[list, pd.DataFrame, bool]:
+    """Each source record's cluster (in rows' order), the scored pairs, and whether the model was
+    fitted (and stored) on the way, from one batch match: `refit` fits it on these records, with
+    the stewards' verdicts as labels, sharing the candidate pairs and their comparison."""
+    decided = _decided(rows)
+    options = {"apart": _apart(domain, rows), "decided": decided, "systems": rows.systems}
+    matched = None
+    if refit:
+        try:
+            matched = deduplicate(rows.frame(), SCHEMAS[domain], None, answers=decided, **options,
+                                  **_thresholds(domain))
+            _model_store(domain, matched.model, len(rows.ids))
+        except TooFewPairs as error:
+            log.info("%s: not fitted: %s", domain, error)
+    refitted = matched is not None
+    if matched is None:
+        matched = deduplicate(rows.frame(), SCHEMAS[domain], model or domain_model(domain), **options)
+    return matched.clusters["cluster"].tolist(), matched.pairs, refitted  # clusters in the frame's order
 
 
 # --- planned loads -------------------------------------------------------------------------------
@@ -266,8 +284,7 @@ def load_plan(domain: str, system: str, incoming: list[tuple[str, dict[str, Any]
                       rows.systems + [system] * len(incoming), keys, rows.linked_by + [""] * len(incoming),
                       [dict(record, id=key) for key, record in zip(rows.keys, rows.records, strict=True)]
                       + [_engine_input(domain, key, values) for key, values in incoming])
-    refitted = model_fit(domain, held) is not None
-    clusters, pairs = _batch_clusters(domain, held, domain_model(domain))
+    clusters, pairs, refitted = _batch_clusters(domain, held, refit=True)
     plan = LoadPlan(domain, system, _planned_targets(rows, clusters, keys[len(rows.ids):]),
                     dict(zip(keys, clusters, strict=True)), pairs, refitted)
     _PLANS[(domain, system)] = plan

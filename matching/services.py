@@ -73,37 +73,23 @@ def match_candidate_reject(*, candidate_id: int, acting_user, reason: str = "") 
     return candidate
 
 
-def match_model_fit(domain: str, *, sample: int = 100_000, upper: float | None = None,
-                    lower: float | None = None):
-    """Fit the domain's Fellegi–Sunter model on its source records (no labels), and store it.
+def match_model_fit(domain: str, *, upper: float | None = None, lower: float | None = None):
+    """Fit the domain's Fellegi–Sunter model on its source records and store it, as a load that
+    makes a fit due does (matching.resolution: EM per blocking rule, stewards' verdicts as labels,
+    priors by the kind of pair); `upper` and `lower` set the thresholds too.
 
     Source records rather than golden records: the duplicates across systems are what teaches the
     model how matches agree."""
-    import pandas as pd
+    from matching.resolution import model_fit, source_rows
 
-    from matching.engine import train
-    from matching.hub import engine_record
-    from matching.models import MatchModel
-    from mdm.canonical import REFERENCES
-    from mdm.models import SourceRecord
-    from mdm.services.golden import reference_targets
-
-    rows = list(SourceRecord.objects.filter(domain=domain, is_deleted=False)
-                .values_list("id", "system_id", "canonical")[:sample])
-    wanted = {(system_id, target, canonical[ref]) for _, system_id, canonical in rows
-              for ref, _golden, target in REFERENCES[domain] if canonical.get(ref)}
-    targets = reference_targets(wanted) if wanted else {}
-    records = []
-    for pk, system_id, canonical in rows:
-        values = dict(canonical)
-        for ref, golden, target in REFERENCES[domain]:
-            values[golden] = targets.get((system_id, target, canonical.get(ref) or ""))
-        records.append(engine_record(domain, pk, values))
-    if len(records) < 50:
-        raise ValidationError({"domain": [f"only {len(records)} {domain} source records: too few to fit a model"]})
-    model = train(pd.DataFrame(records), domain)
-    stored, _ = MatchModel.objects.update_or_create(domain=domain, defaults={
-        "parameters": model.to_dict(), "fitted_on": len(records),
-        "upper_threshold": upper if upper is not None else model.upper,
-        "lower_threshold": lower if lower is not None else model.lower})
+    rows = source_rows(domain)
+    if len(rows.ids) < 50:
+        raise ValidationError({"domain": [f"only {len(rows.ids)} {domain} source records: too few to fit a model"]})
+    stored = model_fit(domain, rows)
+    if stored is None:
+        raise ValidationError({"domain": [f"the {domain} source records give no candidate pairs to learn from"]})
+    if upper is not None or lower is not None:
+        stored.upper_threshold = upper if upper is not None else stored.upper_threshold
+        stored.lower_threshold = lower if lower is not None else stored.lower_threshold
+        stored.save(update_fields=["upper_threshold", "lower_threshold"])
     return stored

@@ -163,7 +163,7 @@ def _prepared(schema, df, df_right):
 
 
 def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, thresholds, apart=None,
-           decided=None, systems=None) -> MatchResult:
+           decided=None, systems=None, answers=None) -> MatchResult:
     columns, sources = _prepared(schema, df, df_right)
     if apart is not None:
         sources = np.asarray(apart, dtype=np.int64)
@@ -174,7 +174,8 @@ def _match(schema, df, df_right, model, *, method, random_pairs, seed, fix_u, th
     levels = _levels_all(schema, columns, li, ri, terms)  # compared once, for fitting and for scoring
     if model is None:
         model = _fit(schema, columns, li, ri, levels, by_rule, sources, terms, method=method,
-                     random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds, systems=systems)
+                     random_pairs=random_pairs, seed=seed, fix_u=fix_u, thresholds=thresholds, systems=systems,
+                     answers=answers)
     del by_rule
     prob = np.empty(len(li))
     kept = {"weight": [], "rule": [], "contributions": []}  # only for pairs reported (>= lower)
@@ -239,19 +240,19 @@ def _with_decided(forced, li, ri, prob):
 
 def deduplicate(df: pd.DataFrame, domain_or_schema: str | Schema, model: FellegiSunterModel | None = None, *,
                 method: str = "per_rule", random_pairs: int = 200_000, seed: int = 0, fix_u: bool = False,
-                apart=None, decided=None, systems=None, **thresholds) -> MatchResult:
+                apart=None, decided=None, systems=None, answers=None, **thresholds) -> MatchResult:
     """Find the records of one frame that are the same entity. Without a model, one is fitted
     on the frame itself (EM, no labels).
 
     `systems`: the system each row comes from: the prior is then fitted and applied by the kind
     of pair (two records of one system, or of two), as systems hold duplicates of their own at
-    very different rates.
+    very different rates. `answers`: as in train, for the fit when no model is given.
 
     `apart`: a group number per row (a source system); two rows of one group are never paired.
     `decided`: (row, row, probability) triples decided outside the model (a steward's verdict: 1
     same, 0 not the same); they override the model's score and clustering honours them."""
     return _match(schema_for(domain_or_schema), df, None, model, method=method, random_pairs=random_pairs, seed=seed,
-                  fix_u=fix_u, thresholds=thresholds, apart=apart, decided=decided, systems=systems)
+                  fix_u=fix_u, thresholds=thresholds, apart=apart, decided=decided, systems=systems, answers=answers)
 
 
 def link(df_left: pd.DataFrame, df_right: pd.DataFrame, domain_or_schema: str | Schema,
