@@ -15,6 +15,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from .comparisons import KINDS
 from .schema import Schema, schema_for, standardize_columns, standardize_record
 from .standardize import ITEM_SEPARATOR, items
 
@@ -75,6 +76,9 @@ def key_table(schema: Schema, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """Long table (row, key) of every record's blocking keys, from standardized columns."""
     frames = []
     for number, rule in enumerate(schema.blocking):
+        if not any(KINDS[schema.field(field).kind].several for field, _ in rule.parts):
+            frames.append(_single_key_table(rule, number, columns))
+            continue
         rows, keys = [], []
         pieces = [[_parts(transform, value) for value in columns[field]] for field, transform in rule.parts]
         for row, parts in enumerate(zip(*pieces, strict=True)):
@@ -92,6 +96,18 @@ def key_table(schema: Schema, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({"row": np.zeros(0, np.int64), "key": np.zeros(0, object), "rule": np.zeros(0, int)})
     return pd.concat(frames, ignore_index=True)
+
+
+def _single_key_table(rule, number: int, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """key_table's rows for a rule over fields of one value each, built column-wise."""
+    n = len(next(iter(columns.values())))
+    key = pd.Series([f"{rule.name}:"] * n, dtype=object)
+    ok = np.ones(n, dtype=bool)
+    for i, (field, transform) in enumerate(rule.parts):
+        part = pd.Series([_transform(transform, v) for v in columns[field]], dtype=object)
+        ok &= part.notna().to_numpy()
+        key = key + ("|" if i else "") + part.fillna("")
+    return pd.DataFrame({"row": np.flatnonzero(ok), "key": key[ok].to_numpy(), "rule": number})
 
 
 def _usable(keys: pd.DataFrame, max_block_size: int) -> pd.DataFrame:
@@ -115,17 +131,44 @@ def candidate_pairs_by_rule(schema: Schema, columns: dict[str, np.ndarray], *, s
     keys = _usable(key_table(schema, columns), schema.max_block_size)
     keys = keys.assign(key=pd.factorize(keys["key"])[0])  # join on integers, not strings: far less memory
     n = len(columns[schema.id_field])
+    rules, rows, key_ids = (keys[c].to_numpy(np.int64) for c in ("rule", "row", "key"))
+    del keys
     out = []
     for number in range(len(schema.blocking)):
-        rule_keys = keys.loc[keys["rule"] == number, ["row", "key"]]
-        pairs = rule_keys.merge(rule_keys, on="key", suffixes=("_l", "_r"))
-        left, right = pairs["row_l"].to_numpy(np.int64), pairs["row_r"].to_numpy(np.int64)
-        keep = left < right
+        mine = rules == number
+        left, right = pairs_within_blocks(rows[mine], key_ids[mine])
+        keep = left != right
         if sources is not None:
             keep &= sources[left] != sources[right]
         code = np.unique(left[keep] * n + right[keep])
         out.append((code // n, code % n))
     return out
+
+
+def pairs_within_blocks(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of rows sharing a key, once, the smaller row first — generated block by block in
+    numpy rather than by a self-join, which held each pair twice and its key besides."""
+    order = np.lexsort((rows, keys))
+    rows, keys = rows[order], keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    starts, sizes = starts[sizes > 1], sizes[sizes > 1]
+    counts = sizes * (sizes - 1) // 2
+    block = np.repeat(np.arange(len(sizes)), counts)
+    offset = np.arange(counts.sum(), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    size = sizes[block]
+    # The offset-th pair (i, j), i < j, of a block of `size` rows, enumerated row after row:
+    # row i starts at i*size - i*(i+1)/2. Inverted with a square root, then set right.
+    i = np.floor(((2 * size - 1) - np.sqrt((2.0 * size - 1) ** 2 - 8.0 * offset)) / 2).astype(np.int64)
+    before = i * size - i * (i + 1) // 2
+    i = np.where(before > offset, i - 1, i)
+    before = i * size - i * (i + 1) // 2
+    after = before + (size - i - 1)
+    i = np.where(offset >= after, i + 1, i)
+    before = i * size - i * (i + 1) // 2
+    j = offset - before + i + 1
+    left, right = rows[starts[block] + i], rows[starts[block] + j]
+    return np.minimum(left, right), np.maximum(left, right)
 
 
 def prepare(schema: Schema, df: pd.DataFrame) -> dict[str, np.ndarray]:

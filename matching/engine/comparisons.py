@@ -37,6 +37,7 @@ class ComparisonKind:
     labels: tuple[str, ...]  # one per level, 0 first
     weighs_words: bool = False
     term_frequency: bool = False
+    several: bool = False  # its values may hold several items (std.ITEM_SEPARATOR)
 
     @property
     def n_levels(self) -> int:
@@ -174,7 +175,7 @@ KINDS: dict[str, ComparisonKind] = {
     kind.name: kind for kind in (
         ComparisonKind("company_name", _cached(std.company_name), _company_name_levels,
                        ("different", "words in common, others apart", "one within the other", "very similar", "exact"),
-                       weighs_words=True, term_frequency=True),
+                       weighs_words=True, term_frequency=True, several=True),
         ComparisonKind("person_name", _no_country(std.person_name), _fuzzy((0.80, 0.92)), _NAME),
         ComparisonKind("address", _no_country(std.street_address), _fuzzy((0.80, 0.92), with_token_sort=True),
                        _NAME, term_frequency=True),
@@ -183,9 +184,10 @@ KINDS: dict[str, ComparisonKind] = {
         ComparisonKind("postal_code", _cached(std.postal_code), _edits((1,)), ("different", "one edit", "exact"),
                        term_frequency=True),
         ComparisonKind("phone", _cached(std.phone), _phone_levels, ("different", "close", "exact"),
-                       term_frequency=True),
+                       term_frequency=True, several=True),
         ComparisonKind("email", _no_country(std.email), _email_levels, ("different", "same mailbox", "exact")),
-        ComparisonKind("domain", _no_country(std.domains), _exact, ("different", "exact"), term_frequency=True),
+        ComparisonKind("domain", _no_country(std.domains), _exact, ("different", "exact"), term_frequency=True,
+                       several=True),
         ComparisonKind("tax_id", _cached(std.tax_id), _edits((1,)), ("different", "one edit", "exact")),
         ComparisonKind("identifier", _no_country(std.code), _edits((2, 1)),
                        ("different", "two edits", "one edit", "exact")),
@@ -220,6 +222,8 @@ def comparison_levels(kind: str, left: np.ndarray, right: np.ndarray, present: n
 
 def _best_item_levels(kind: ComparisonKind, left: np.ndarray, right: np.ndarray, words) -> np.ndarray:
     """Levels of unequal present values, each pair at the level of its best pair of items."""
+    if not kind.several:
+        return _single_levels(kind, left, right, words)
     several = np.fromiter((std.ITEM_SEPARATOR in a or std.ITEM_SEPARATOR in b for a, b in zip(left, right, strict=True)),
                           dtype=bool, count=len(left))
     if not several.any():

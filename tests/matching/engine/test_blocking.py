@@ -2,6 +2,8 @@
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matching.engine import CUSTOMER, blocking_keys, pair_completeness, reduction_ratio
 from matching.engine.blocking import candidate_pairs, prepare
@@ -67,3 +69,19 @@ def test_pair_completeness_counts_true_pairs_that_survived():
 def test_reduction_ratio_for_dedup_and_linkage():
     assert reduction_ratio(45, 10) == 0.0
     assert reduction_ratio(10, 10, 10) == 0.9
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8)), max_size=120, unique_by=lambda t: t[0]))
+def test_pairs_within_blocks_are_every_pair_sharing_a_key_once(rows_and_keys):
+    from itertools import combinations
+
+    import numpy as np
+
+    from matching.engine.blocking import pairs_within_blocks
+
+    rows = np.array([r for r, _ in rows_and_keys], dtype=np.int64)
+    keys = np.array([k for _, k in rows_and_keys], dtype=np.int64)
+    left, right = pairs_within_blocks(rows, keys)
+    expected = {pair for key in set(keys.tolist())
+                for pair in combinations(sorted(rows[keys == key].tolist()), 2)}
+    assert sorted(zip(left.tolist(), right.tolist(), strict=True)) == sorted(expected)
