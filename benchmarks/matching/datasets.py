@@ -28,6 +28,9 @@ DATA = ROOT / "benchmarks" / "data" / "hub_path"
 # The blind generator (written without reading the matcher) and the stand-in used until it lands.
 BLIND_GENERATOR = ROOT / "benchmarks" / "matching" / "blind" / "generate.py"
 BLIND_STANDIN = ROOT / "benchmarks" / "matching" / "blind_standin.py"
+# A second generator by another author, also blind to the matcher, North America and Asia-Pacific
+# heavy, HubSpot and Dynamics/SAP styled: kept as a holdout — its errors are not studied.
+HOLDOUT_GENERATOR = ROOT / "benchmarks" / "matching" / "holdout" / "generate.py"
 
 CRM, ERP = "salesforce", "netsuite"
 FILE_OF_SYSTEM = {CRM: "crm.csv", ERP: "erp.csv"}
@@ -35,7 +38,7 @@ FILE_OF_SYSTEM = {CRM: "crm.csv", ERP: "erp.csv"}
 HUB_COLUMNS = ("source_id", "name", "tax_id", "country", "city", "postal_code", "address_line1", "phone", "email",
                "website")
 TRUTH_COLUMNS = ("system", "source_id", "entity_id", "lookalike_group")
-NAMES = ("ours", "blind", "febrl4", "febrl3", "fodors_zagats")
+NAMES = ("ours", "blind", "holdout", "febrl4", "febrl3", "fodors_zagats")
 FIXED = {"febrl4", "febrl3", "fodors_zagats"}  # published data: --n and --seed do not apply
 
 
@@ -64,7 +67,8 @@ def prepare(name: str, n: int, seed: int, blind_generator: Path = BLIND_GENERATO
         folder = folder.with_name(f"{folder.name}-{generator.stem}")
     if not (folder / "truth.csv").is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        if name == "blind":
+        if name in ("blind", "holdout"):
+            generator = HOLDOUT_GENERATOR if name == "holdout" else generator
             subprocess.run([sys.executable, str(generator), "--n", str(n), "--seed", str(seed), "--out", str(folder)],
                            check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         else:
