@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from rapidfuzz.distance import OSA
 
 from .comparisons import KINDS, comparison_levels
@@ -143,9 +144,12 @@ def _adjust_for_term_frequencies(schema, model, contributions, levels, left, rig
         rows = np.flatnonzero(levels[:, j] == top)
         if not len(rows):
             continue
-        shares = np.fromiter((frequencies.shared_share(a, b) for a, b in
-                              zip(left[f.name][li[rows]], right[f.name][ri[rows]], strict=True)),
-                             dtype=np.float64, count=len(rows))
+        a, b = left[f.name][li[rows]], right[f.name][ri[rows]]
+        if KINDS[f.kind].several:
+            shares = np.fromiter((frequencies.shared_share(x, y) for x, y in zip(a, b, strict=True)),
+                                 dtype=np.float64, count=len(rows))
+        else:  # the top level of a single value is equality: its own frequency, looked up for all at once
+            shares = pd.Series(a).map(frequencies.counts).fillna(1).to_numpy(np.float64) / max(frequencies.total, 1)
         m_exact = max(params.m[top], 1e-6)
         contributions[rows, j] = np.maximum(np.log2(m_exact / np.maximum(shares, 1e-9)), 0.0)
 
