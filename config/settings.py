@@ -173,9 +173,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+# Redis: a task taken by a worker that is then killed outright stays unacknowledged and goes back
+# to the queue once it has been so for this many seconds (kombu's default: an hour). Every
+# acknowledged-late task must finish within it, or it is handed out a second time while it runs
+# (docs/reliability.md); the sweep that puts such tasks back runs every few seconds.
+CONCORD_BROKER_VISIBILITY_TIMEOUT = env_int("CONCORD_BROKER_VISIBILITY_TIMEOUT", 300)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CONCORD_BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, CONCORD_BROKER_VISIBILITY_TIMEOUT // 3)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-# A task is acknowledged only after it ran: a worker killed mid-task gets it re-delivered.
+# A task is acknowledged only after it ran: a worker killed mid-task gets it re-delivered (on
+# Redis after CONCORD_BROKER_VISIBILITY_TIMEOUT; a pool process lost under a running worker at
+# once), so a task must be harmless to run twice (connectors' tasks are, and say so on themselves).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -192,6 +205,9 @@ CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
 # Pages of one sync written at once, where pages cannot depend on each other (contracts, projects;
 # PostgreSQL only): while one page waits for the server, another's Python runs (docs/connectors.md).
 CONCORD_SYNC_WRITERS = env_int("CONCORD_SYNC_WRITERS", 2)
+# Without PostgreSQL's advisory locks (SQLite), a sync run silent this long is taken for dead and
+# marked failed by the next run of its system and domain (connectors/runs.py).
+CONCORD_SYNC_STALE_SECONDS = env_int("CONCORD_SYNC_STALE_SECONDS", 900)
 # Data quality (docs/quality.md): the rules file seeded into the database, and whether every
 # golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
 CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",

@@ -138,7 +138,9 @@ class Watermark(models.Model):
 
 
 class SyncRun(models.Model):
-    """One pull of one domain from one system, with what it did per object type."""
+    """One pull of one domain from one system, with what it did per object type. A run whose
+    worker died is found out by the next run of its system and domain and marked failed
+    (connectors/runs.py)."""
 
     system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="sync_runs")
     domain = models.CharField(max_length=10)
@@ -150,6 +152,10 @@ class SyncRun(models.Model):
     pages = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True, db_index=True,
+                               help_text="The Celery task that ran it (a task delivered again keeps its id).")
+    heartbeat_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Its last sign of life: when it started, then each page.")
 
     class Meta:
         ordering = ["-started_at", "-id"]
