@@ -214,6 +214,12 @@ CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",
                                                  BASE_DIR / "config" / "quality_rules.toml"))
 CONCORD_QUALITY_ON_INGEST = env_bool("CONCORD_QUALITY_ON_INGEST", default=True)
 
+# Change events (docs/connectors.md): how old a signed request's timestamp may be (either way),
+# and whether the untimed `sha256=<HMAC of the body>` signature is still taken, for a sender not
+# yet signing `t=...,v1=...` (it can be replayed for as long as its event keys are remembered).
+CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS = env_int("CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS", 300)
+CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES = env_bool("CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES", default=False)
+
 # Operations (docs/operations.md): the bearer token Prometheus sends to /metrics (unset: only staff
 # sessions and direct localhost requests may read it), and the KPI time series' slot and retention.
 CONCORD_METRICS_TOKEN = os.environ.get("CONCORD_METRICS_TOKEN", "")
