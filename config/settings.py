@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CONCORD_VAR_DIR", BASE_DIR / "var"))
@@ -197,6 +198,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Schedules kept here, in code: the database scheduler writes each into its periodic tasks when beat
+# starts (so an edit in the admin lasts until the next start). The older defaults are created by
+# data migrations (connectors/0002, operations, quality, orchestration) and stay editable rows.
+CELERY_BEAT_SCHEDULE = {
+    # After the nightly full sync (02:30) and before the quality check (04:30): docs/reliability.md.
+    "connectors: nightly reconciliation": {"task": "connectors.reconcile_all",
+                                           "schedule": crontab(minute=30, hour=3),
+                                           "options": {"expires": 6 * 3600}},
+}
+# Whether the nightly reconciliation sends again what a system is missing or holds differently.
+CONCORD_RECONCILE_REPAIR = env_bool("CONCORD_RECONCILE_REPAIR", default=True)
 
 # Matching seam: the pipeline asks this class which golden record a source record belongs to.
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")

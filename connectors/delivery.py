@@ -14,7 +14,8 @@ Guarantees (see docs/connectors.md):
 - echo suppression: a message whose content equals the last one *sent* (delivered by a call) for
   the same golden record and system is marked delivered without a call (our own write coming
   back must not loop) — unless a push since may have landed unheard (a failed or interrupted
-  attempt): then what the system holds is unknown, and the message is sent;
+  attempt) or reconciliation found the system's copy wrong: then what the system holds is
+  unknown, and the message is sent. A resend (written by reconciliation's repair) is always sent;
 - batches: messages of one system and domain go out in one `push_many` call (a system with a
   batch endpoint gets up to its `push_batch_size` claimed at once); each message keeps its own
   outcome, so one record refused does not fail the others, and all the rules above still hold
@@ -41,7 +42,7 @@ from connectors.models import connection_for, connection_settings, is_connected,
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord, SourceSystem
-from mdm.services.outbox import outbox_statistics_refresh
+from mdm.services.outbox import RESEND, outbox_statistics_refresh
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
@@ -149,15 +150,20 @@ def _sent() -> Q:
     return Q(status=OutboxStatus.DELIVERED, last_error="")
 
 
-def _may_have_landed() -> Q:
-    """Messages whose push may have reached the system without our hearing it succeed: a failed
-    attempt (a timeout can land), a worker killed mid-push (the message was claimed again), a
-    dead letter, a replayed one. After one of them, what the system holds is not known."""
-    return Q(attempts__gt=1) | Q(replays__gt=0) | Q(status=OutboxStatus.DEAD)
+def _system_copy_unknown() -> Q:
+    """Messages after which what the system holds is not known: one whose push may have reached
+    it without our hearing it succeed (a failed attempt — a timeout can land —, a worker killed
+    mid-push, so claimed again, a dead letter, a replayed one), or a resend (reconciliation found
+    the system's copy missing or different)."""
+    return (Q(attempts__gt=1) | Q(replays__gt=0) | Q(status=OutboxStatus.DEAD)
+            | Q(operation=RESEND))
 
 
 def _same_content(one: OutboxMessage, other: OutboxMessage) -> bool:
-    return (one.operation == other.operation
+    def operation(message: OutboxMessage) -> str:
+        return "upsert" if message.operation == RESEND else message.operation
+
+    return (operation(one) == operation(other)
             and one.document.get("attributes") == other.document.get("attributes")
             and one.document.get("record_status") == other.document.get("record_status"))
 
@@ -175,19 +181,27 @@ def _skip_reason(message: OutboxMessage) -> str:
     # old values back in the system, and its change event would carry them with a new timestamp.
     if record.filter(id__gt=message.id, status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING]).exists():
         return "superseded: a later revision is waiting and carries the newest values"
+    if message.operation == RESEND:
+        return ""  # the system was found not to hold this: write it, however equal to the last write
     last = record.filter(_sent(), id__lt=message.id).select_related("shared").order_by("-id").first()
     if last is None or not _same_content(last, message):
         return ""
-    if record.filter(_may_have_landed(), id__gt=last.id, id__lt=message.id).exists():
-        return ""  # the system may hold something newer than message `last` since: write
+    if record.filter(_system_copy_unknown(), id__gt=last.id, id__lt=message.id).exists():
+        return ""  # the system may hold something else than message `last` since: write
     return f"unchanged since message {last.id} was sent: nothing to write (echo suppressed)"
+
+
+def document_attributes(document: dict) -> dict:
+    """An outbox document's attributes with the record status, as a connector maps them."""
+    attributes = dict(document.get("attributes") or {})
+    attributes.setdefault("record_status", document.get("record_status"))
+    return attributes
 
 
 def push_attributes(message: OutboxMessage) -> dict:
     """What the connector gets for a message: its document's attributes, the record status, and
     `_source_ids`."""
-    attributes = dict(message.document.get("attributes") or {})
-    attributes.setdefault("record_status", message.document.get("record_status"))
+    attributes = document_attributes(message.document)
     # The system's own ids for this golden record (it may have contributed it): the connector
     # updates that record instead of creating a twin.
     attributes["_source_ids"] = list(SourceRecord.objects.filter(

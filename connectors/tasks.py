@@ -65,6 +65,45 @@ def process_event(event_id: int) -> str:
     return inbound_event_process(event_id=event_id)
 
 
+@shared_task(name="connectors.reconcile_system", acks_late=True, reject_on_worker_lost=True)
+def reconcile_system(system: str, domain: str | None = None, repair: bool = False) -> dict:
+    """Reconcile the system's domains (or one); what `manage.py reconcile` runs, per domain."""
+    from connectors.models import connection_for
+    from connectors.reconcile import reconcile_domains, reconciliation_run
+
+    connector = connection_for(system)
+    figures = {}
+    for each in [domain] if domain else reconcile_domains(system, connector):
+        run = reconciliation_run(system=system, domain=each, repair=repair, connector=connector)
+        figures[each] = {"missing": run.missing, "extra": run.extra, "differing": run.differing,
+                         "resent": run.resent}
+    return figures
+
+
+@shared_task(name="connectors.reconcile_all", acks_late=True, reject_on_worker_lost=True)
+def reconcile_all(repair: bool | None = None) -> int:
+    """Nightly (config/settings.py CELERY_BEAT_SCHEDULE): queue one reconciliation per connected
+    system whose connector can list what it holds; repairs unless CONCORD_RECONCILE_REPAIR is off."""
+    from django.conf import settings
+
+    from connectors.base import connector_class
+
+    load_connectors()
+    repair = settings.CONCORD_RECONCILE_REPAIR if repair is None else repair
+    queued = 0
+    for name, domains in SourceSystem.objects.filter(is_active=True).values_list("name", "sync_back_domains"):
+        if not domains or not is_connected(name):
+            continue
+        try:
+            if not connector_class(name).can_reconcile():
+                continue
+        except LookupError:
+            continue
+        reconcile_system.delay(name, None, repair)
+        queued += 1
+    return queued
+
+
 # --- default schedules -------------------------------------------------------------------------
 
 OUTBOX_SCHEDULE = "connectors: deliver outbox"
