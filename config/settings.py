@@ -205,7 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     # After the nightly full sync (02:30) and before the quality check (04:30): docs/reliability.md.
     "connectors: nightly reconciliation": {"task": "connectors.reconcile_all",
                                            "schedule": crontab(minute=30, hour=3),
-                                           "options": {"expires": 6 * 3600}},
+                                           "options": {"expire_seconds": 6 * 3600}},
 }
 # Whether the nightly reconciliation sends again what a system is missing or holds differently.
 CONCORD_RECONCILE_REPAIR = env_bool("CONCORD_RECONCILE_REPAIR", default=True)

@@ -205,4 +205,4 @@ def test_the_nightly_schedule_is_written_into_the_database_scheduler():
         DatabaseScheduler.Entry.from_entry(name, app=app, **fields)
     task = PeriodicTask.objects.get(name="connectors: nightly reconciliation")
     assert task.task == "connectors.reconcile_all"
-    assert (task.crontab.minute, task.crontab.hour) == ("30", "3")
+    assert (task.crontab.minute, task.crontab.hour, task.expire_seconds) == ("30", "3", 6 * 3600)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from connectors.models import SyncRun
 from connectors.runs import LOST, lease_take, run_alive, sync_runs_expire
 from connectors.sync import sync_run
+from tests.connectors.test_worker_faults import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,19 @@ class HeldElsewhere:
     def _hold(self):
         try:
             lease_take(self.run)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (self.backend,) = cursor.fetchone()
             self.held.set()
             self.done.wait(30)
         finally:
             connections.close_all()  # this thread's connection, and the lease with it
+
+    def backend_gone(self) -> bool:
+        """The server ends a closed connection's backend (releasing its locks) a moment later."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [self.backend])
+            return cursor.fetchone()[0] == 0
 
     def __enter__(self):
         if connection.vendor == "postgresql":
@@ -80,8 +90,9 @@ def test_on_postgresql_a_run_is_dead_the_moment_its_connection_is_gone(fakecrm):
     if connection.vendor != "postgresql":
         pytest.fail("needs PostgreSQL (DATABASE_URL): advisory locks are under test")
     run = _running(fakecrm, heartbeat_at=timezone.now())  # a heartbeat a second old: no clock involved
-    with HeldElsewhere(run):
+    with HeldElsewhere(run) as holder:
         assert run_alive(run)
+    wait_until(holder.backend_gone)  # polls the server, whose backend exits on its own time
     assert not run_alive(run)
 
 
