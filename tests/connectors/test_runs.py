@@ -44,6 +44,7 @@ class HeldElsewhere:
     def backend_gone(self) -> bool:
         """The server ends a closed connection's backend (releasing its locks) a moment later."""
         with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view stays as this transaction first saw it
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [self.backend])
             return cursor.fetchone()[0] == 0
 
