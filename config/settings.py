@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CONCORD_VAR_DIR", BASE_DIR / "var"))
@@ -178,9 +179,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+# Redis: a task taken by a worker that is then killed outright stays unacknowledged and goes back
+# to the queue once it has been so for this many seconds (kombu's default: an hour). Every
+# acknowledged-late task must finish within it, or it is handed out a second time while it runs
+# (docs/reliability.md); the sweep that puts such tasks back runs every few seconds.
+CONCORD_BROKER_VISIBILITY_TIMEOUT = env_int("CONCORD_BROKER_VISIBILITY_TIMEOUT", 300)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CONCORD_BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, CONCORD_BROKER_VISIBILITY_TIMEOUT // 3)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-# A task is acknowledged only after it ran: a worker killed mid-task gets it re-delivered.
+# A task is acknowledged only after it ran: a worker killed mid-task gets it re-delivered (on
+# Redis after CONCORD_BROKER_VISIBILITY_TIMEOUT; a pool process lost under a running worker at
+# once), so a task must be harmless to run twice (connectors' tasks are, and say so on themselves).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -189,6 +203,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Schedules kept here, in code: the database scheduler writes each into its periodic tasks when beat
+# starts (so an edit in the admin lasts until the next start). The older defaults are created by
+# data migrations (connectors/0002, operations, quality, orchestration) and stay editable rows.
+CELERY_BEAT_SCHEDULE = {
+    # After the nightly full sync (02:30) and before the quality check (04:30): docs/reliability.md.
+    "connectors: nightly reconciliation": {"task": "connectors.reconcile_all",
+                                           "schedule": crontab(minute=30, hour=3),
+                                           "options": {"expire_seconds": 6 * 3600}},
+}
+# Whether the nightly reconciliation sends again what a system is missing or holds differently.
+CONCORD_RECONCILE_REPAIR = env_bool("CONCORD_RECONCILE_REPAIR", default=True)
 
 # Matching seam: the pipeline asks this class which golden record a source record belongs to.
 CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
@@ -201,11 +226,20 @@ CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
 # Pages of one sync written at once, where pages cannot depend on each other (contracts, projects;
 # PostgreSQL only): while one page waits for the server, another's Python runs (docs/connectors.md).
 CONCORD_SYNC_WRITERS = env_int("CONCORD_SYNC_WRITERS", 2)
+# Without PostgreSQL's advisory locks (SQLite), a sync run silent this long is taken for dead and
+# marked failed by the next run of its system and domain (connectors/runs.py).
+CONCORD_SYNC_STALE_SECONDS = env_int("CONCORD_SYNC_STALE_SECONDS", 900)
 # Data quality (docs/quality.md): the rules file seeded into the database, and whether every
 # golden-record change is evaluated at once (off: only `quality_check` evaluates, e.g. for a first load).
 CONCORD_QUALITY_RULES_FILE = Path(os.environ.get("CONCORD_QUALITY_RULES_FILE",
                                                  BASE_DIR / "config" / "quality_rules.toml"))
 CONCORD_QUALITY_ON_INGEST = env_bool("CONCORD_QUALITY_ON_INGEST", default=True)
+
+# Change events (docs/connectors.md): how old a signed request's timestamp may be (either way),
+# and whether the untimed `sha256=<HMAC of the body>` signature is still taken, for a sender not
+# yet signing `t=...,v1=...` (it can be replayed for as long as its event keys are remembered).
+CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS = env_int("CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS", 300)
+CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES = env_bool("CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES", default=False)
 
 # Operations (docs/operations.md): the bearer token Prometheus sends to /metrics (unset: only staff
 # sessions and direct localhost requests may read it), and the KPI time series' slot and retention.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from connectors.models import Connection, InboundEvent, SyncRun, Watermark
+from connectors.models import Connection, InboundEvent, ReconciliationRun, SyncRun, Watermark
 
 
 @admin.register(Connection)
@@ -17,9 +17,17 @@ class WatermarkAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("id", "system", "domain", "kind", "status", "started_at", "finished_at", "pages")
+    list_display = ("id", "system", "domain", "kind", "status", "started_at", "heartbeat_at", "finished_at", "pages")
     list_filter = ("system", "kind", "status")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "system", "domain", "status", "missing", "extra", "differing", "resent", "started_at",
+                    "finished_at")
+    list_filter = ("system", "domain", "status", "repair")
+    readonly_fields = [f.name for f in ReconciliationRun._meta.fields]
 
 
 @admin.register(InboundEvent)

@@ -2,7 +2,8 @@
 
 A connector pulls what changed since a watermark and pushes idempotent upserts — one at a time
 (`push`), or several of one domain in one call (`push_many`, which loops `push` unless the system
-has a batch endpoint, such as Salesforce's composite collection upsert). It raises
+has a batch endpoint, such as Salesforce's composite collection upsert). For reconciliation it
+lists what the system holds (`read_all`) in the terms of what a push writes (`outbound_fields`). It raises
 `ConnectorError` with `retryable` saying whether trying again later can help (throttling,
 timeouts, 5xx) or not (validation refused, unknown record): delivery and sync tasks decide
 retry versus dead letter from that flag alone.
@@ -94,6 +95,18 @@ class PushItem:
 PushOutcome = UpsertResult | Exception
 
 
+@dataclass(frozen=True)
+class HeldRecord:
+    """One record as the system holds it, for reconciliation (`Connector.read_all`): the system's
+    own id, the golden id written on it by our pushes (None when it carries none), and its values
+    keyed and shaped as `Connector.outbound_fields` gives what a push writes, references as the
+    golden ids they point at."""
+
+    source_id: str
+    golden_id: str | None
+    fields: dict[str, Any]
+
+
 class Connector:
     """Base class. Subclasses set `system` and implement `pull` and `push`."""
 
@@ -139,6 +152,21 @@ class Connector:
     def deleted_since(self, *, domain: str, object_type: str, since: datetime) -> list[str]:
         """Source ids deleted at the source since `since` (for nightly reconciliation)."""
         return []
+
+    # Reconciliation (connectors/reconcile.py): what the system holds against what the hub would
+    # have it hold. A connector without these cannot be reconciled (`can_reconcile`).
+    def read_all(self, *, domain: str) -> Iterator[HeldRecord]:
+        """Every record of `domain` the system holds (deleted ones left out), in any order."""
+        raise NotImplementedError(f"the {self.system} connector cannot list what {self.system} holds")
+
+    def outbound_fields(self, *, domain: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """What a push of these golden attributes writes, keyed and shaped as `read_all` reports
+        what the system holds (the push's own mapping, so the two cannot drift apart)."""
+        raise NotImplementedError(f"the {self.system} connector cannot say what it writes")
+
+    @classmethod
+    def can_reconcile(cls) -> bool:
+        return cls.read_all is not Connector.read_all and cls.outbound_fields is not Connector.outbound_fields
 
 
 _registry: dict[str, type[Connector]] = {}

@@ -11,8 +11,11 @@ Guarantees (see docs/connectors.md):
   lease runs out the row is claimed again;
 - retryable failures back off exponentially with jitter (or as the system's Retry-After says);
   after CONCORD_OUTBOX_MAX_ATTEMPTS a message is dead, with its last error, until a steward replays it;
-- echo suppression: a message whose content equals the last one delivered for the same golden
-  record and system is marked delivered without a call (our own write coming back must not loop);
+- echo suppression: a message whose content equals the last one *sent* (delivered by a call) for
+  the same golden record and system is marked delivered without a call (our own write coming
+  back must not loop) — unless a push since may have landed unheard (a failed or interrupted
+  attempt) or reconciliation found the system's copy wrong: then what the system holds is
+  unknown, and the message is sent. A resend (written by reconciliation's repair) is always sent;
 - batches: messages of one system and domain go out in one `push_many` call (a system with a
   batch endpoint gets up to its `push_batch_size` claimed at once); each message keeps its own
   outcome, so one record refused does not fail the others, and all the rules above still hold
@@ -25,11 +28,13 @@ import json
 import logging
 import os
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, PushItem, registered_systems
@@ -37,10 +42,12 @@ from connectors.models import connection_for, connection_settings, is_connected,
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord, SourceSystem
-from mdm.services.outbox import outbox_statistics_refresh
+from mdm.services.outbox import RESEND, outbox_statistics_refresh
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 10
+ROUND = 500  # messages per round when delivering everything due (the deliver command)
+MIN_WAIT, MAX_WAIT = 0.2, 5.0  # seconds between rounds while waiting for back-offs to run out
 
 
 def _setting(name: str, default: float) -> float:
@@ -79,6 +86,14 @@ class DeliveryReport:
 
     def as_dict(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in ("delivered", "skipped", "retried", "dead")}
+
+    @property
+    def handled(self) -> int:
+        return len(self.delivered) + len(self.skipped) + len(self.retried) + len(self.dead)
+
+    def merge(self, other: DeliveryReport) -> None:
+        for name in ("delivered", "skipped", "retried", "dead"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 def _blocked_by_earlier():
@@ -129,30 +144,64 @@ def _finish(message: OutboxMessage, **values) -> bool:
                                              attempts=message.attempts).update(**values))
 
 
+def _sent() -> Q:
+    """Messages the system answered: delivered by a call. One marked delivered without a call
+    (superseded, unchanged) carries its reason in `last_error`; one that was sent carries none."""
+    return Q(status=OutboxStatus.DELIVERED, last_error="")
+
+
+def _system_copy_unknown() -> Q:
+    """Messages after which what the system holds is not known: one whose push may have reached
+    it without our hearing it succeed (a failed attempt — a timeout can land —, a worker killed
+    mid-push, so claimed again, a dead letter, a replayed one), or a resend (reconciliation found
+    the system's copy missing or different)."""
+    return (Q(attempts__gt=1) | Q(replays__gt=0) | Q(status=OutboxStatus.DEAD)
+            | Q(operation=RESEND))
+
+
+def _same_content(one: OutboxMessage, other: OutboxMessage) -> bool:
+    def operation(message: OutboxMessage) -> str:
+        return "upsert" if message.operation == RESEND else message.operation
+
+    return (operation(one) == operation(other)
+            and one.document.get("attributes") == other.document.get("attributes")
+            and one.document.get("record_status") == other.document.get("record_status"))
+
+
 def _skip_reason(message: OutboxMessage) -> str:
-    later = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
-                                          id__gt=message.id, status=OutboxStatus.DELIVERED).exists())
-    if later:
+    """Why `message` needs no call (empty: it must be sent).
+
+    Echo suppression compares with what the system was last *sent*, never with a message that
+    was itself skipped: a revision superseded by a waiting one never reached the system, so the
+    waiting one, even with the same attributes, still has to go out."""
+    record = OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id)
+    if record.filter(id__gt=message.id, status=OutboxStatus.DELIVERED).exists():
         return "superseded: a later revision was already delivered"
     # Only the newest state is worth sending: writing an older revision first would briefly put
     # old values back in the system, and its change event would carry them with a new timestamp.
-    newer = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
-                                          id__gt=message.id, status=OutboxStatus.PENDING).exists())
-    if newer:
+    if record.filter(id__gt=message.id, status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING]).exists():
         return "superseded: a later revision is waiting and carries the newest values"
-    last = (OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
-                                         id__lt=message.id, status=OutboxStatus.DELIVERED)
-            .select_related("shared").order_by("-id").first())
-    if (last is not None and last.operation == message.operation
-            and last.document.get("attributes") == message.document.get("attributes")
-            and last.document.get("record_status") == message.document.get("record_status")):
-        return f"unchanged since message {last.id}: nothing to write (echo suppressed)"
-    return ""
+    if message.operation == RESEND:
+        return ""  # the system was found not to hold this: write it, however equal to the last write
+    last = record.filter(_sent(), id__lt=message.id).select_related("shared").order_by("-id").first()
+    if last is None or not _same_content(last, message):
+        return ""
+    if record.filter(_system_copy_unknown(), id__gt=last.id, id__lt=message.id).exists():
+        return ""  # the system may hold something else than message `last` since: write
+    return f"unchanged since message {last.id} was sent: nothing to write (echo suppressed)"
 
 
-def _attributes(message: OutboxMessage) -> dict:
-    attributes = dict(message.document.get("attributes") or {})
-    attributes.setdefault("record_status", message.document.get("record_status"))
+def document_attributes(document: dict) -> dict:
+    """An outbox document's attributes with the record status, as a connector maps them."""
+    attributes = dict(document.get("attributes") or {})
+    attributes.setdefault("record_status", document.get("record_status"))
+    return attributes
+
+
+def push_attributes(message: OutboxMessage) -> dict:
+    """What the connector gets for a message: its document's attributes, the record status, and
+    `_source_ids`."""
+    attributes = document_attributes(message.document)
     # The system's own ids for this golden record (it may have contributed it): the connector
     # updates that record instead of creating a twin.
     attributes["_source_ids"] = list(SourceRecord.objects.filter(
@@ -177,7 +226,7 @@ def messages_deliver(messages: list[OutboxMessage], connector: Connector, report
         to_push.append(message)
     if not to_push:
         return
-    items = [PushItem(golden_id=m.golden_id, attributes=_attributes(m), idempotency_key=m.idempotency_key,
+    items = [PushItem(golden_id=m.golden_id, attributes=push_attributes(m), idempotency_key=m.idempotency_key,
                       correlation_id=m.correlation_id) for m in to_push]
     try:
         outcomes: list = connector.push_many(domain=to_push[0].domain, items=items)
@@ -234,11 +283,9 @@ def _cached_connector(system: str) -> Connector:
     return held[1]
 
 
-def outbox_deliver(*, limit: int = 100, system: str | None = None,
-                   connectors: dict[str, Connector] | None = None) -> DeliveryReport:
-    """Claim due messages and deliver them. `connectors` replaces the configured ones (tests)."""
+def _deliver_due(*, limit: int, system: str | None, connectors: dict[str, Connector]) -> DeliveryReport:
+    """One round: claim up to `limit` due messages and deliver them."""
     report = DeliveryReport()
-    connectors = dict(connectors or {})
     handled = 0
     outbox_statistics_refresh()
     while handled < limit:
@@ -270,6 +317,51 @@ def outbox_deliver(*, limit: int = 100, system: str | None = None,
                 for start in range(0, len(group), connector.push_batch_size):
                     messages_deliver(group[start:start + connector.push_batch_size], connector, report)
     return report
+
+
+def _deliverable(system: str | None):
+    """Pending or delivering messages of systems that can take them (a connector, a connection)."""
+    load_connectors()
+    query = (OutboxMessage.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING],
+                                          system__name__in=registered_systems())
+             .exclude(system_id__in=_undeliverable_system_ids()))
+    return query.filter(system__name=system) if system else query
+
+
+def outbox_waiting(*, system: str | None = None) -> tuple[int, datetime | None]:
+    """How many messages are still on their way to systems that can take them, and when the next
+    one not held up by an earlier revision comes due (a back-off or a lease running out)."""
+    query = _deliverable(system)
+    count = query.count()
+    due = query.filter(~_blocked_by_earlier()).aggregate(due=Min("next_attempt_at"))["due"] if count else None
+    return count, due
+
+
+def outbox_deliver(*, limit: int | None = 100, system: str | None = None,
+                   connectors: dict[str, Connector] | None = None, until_empty: bool = False,
+                   progress: Callable[[DeliveryReport], None] | None = None,
+                   sleep: Callable[[float], None] = time.sleep) -> DeliveryReport:
+    """Claim due messages and deliver them: up to `limit` (the scheduled task: one tick's worth),
+    or everything due now when `limit` is None. With `until_empty`, go on, waiting out back-offs
+    and leases, until no message of a system that can take it is pending or delivering (dead
+    letters wait for a replay). `progress` hears each round's report; `connectors` replaces the
+    configured ones (tests)."""
+    report = DeliveryReport()
+    connectors = dict(connectors or {})
+    while True:
+        done = _deliver_due(limit=limit or ROUND, system=system, connectors=connectors)
+        report.merge(done)
+        if progress:
+            progress(done)
+        if done.handled and (limit is None or until_empty):
+            continue
+        if not until_empty:
+            return report
+        waiting, due = outbox_waiting(system=system)
+        if not waiting:
+            return report
+        seconds = (due - timezone.now()).total_seconds() if due else MAX_WAIT
+        sleep(min(MAX_WAIT, max(MIN_WAIT, seconds)))
 
 
 def outbox_replay(*, system: str | None = None, ids: list[int] | None = None, all_dead: bool = False) -> int:

@@ -4,8 +4,11 @@ Two shapes are accepted at POST /api/v1/events/<system>/, one event or a list:
 - Salesforce Change Data Capture: {"data": {"payload": {"ChangeEventHeader": {...}, <changed fields>}}};
 - a simple webhook: {"event_id": ..., "object_type": ..., "record": {<the whole record>}}.
 
-The raw body is signed with the system's webhook secret: `X-Concord-Signature: sha256=<hex HMAC>`.
-A bad signature or a bad payload writes nothing. Good events are stored once per event key
+The raw body is signed with the system's webhook secret, its time with it (Stripe's scheme):
+`X-Concord-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`. A request signed
+longer ago than CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS (5 minutes) is refused, so a captured
+one cannot be replayed once its event keys have left the dedup table. A bad or stale signature or
+a bad payload writes nothing. Good events are stored once per event key
 (a duplicate is accepted and ignored) and ingested in the same request: the sender learns about a
 failure right away and retries (Salesforce relays and webhooks do), and no queue sits between an
 accepted event and the hub.
@@ -26,6 +29,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,15 +99,59 @@ class EventsResult:
 
 
 def signature_of(secret: str, body: bytes) -> str:
+    """The untimed signature, `sha256=<hex HMAC-SHA256 of the body>`: what the hub's own outbound
+    webhooks carry (orchestration/webhooks.py), and inbound only where the setting allows it."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def signature_verify(*, system: str, body: bytes, header: str | None) -> None:
+def _timed_digest(secret: str, timestamp: int | str, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+    """`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>` (Stripe's scheme): the time is
+    signed with the body, so a captured request is refused once it is older than the tolerance."""
+    moment = int(time.time()) if timestamp is None else int(timestamp)
+    return f"t={moment},v1={_timed_digest(secret, moment, body)}"
+
+
+def _signature_parts(header: str) -> tuple[int | None, list[str]]:
+    """(t, [v1 digests]) of a timed signature; (None, []) when it is not one."""
+    stamp, digests = None, []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            stamp = int(value)
+        elif name == "v1" and value:
+            digests.append(value)  # several while a secret is being rotated
+    return (stamp, digests) if stamp is not None and digests else (None, [])
+
+
+def signature_verify(*, system: str, body: bytes, header: str | None, now: float | None = None) -> None:
+    """Accept `t=...,v1=...` signed with the system's secret within the tolerance
+    (CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS, either way, for clocks that disagree a little);
+    an untimed `sha256=...` only while CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES says so."""
     secret = connection_settings(system)["webhook_secret"]
     if not secret:
         raise SignatureError(f"no webhook secret is configured for {system}")
-    if not header or not hmac.compare_digest(signature_of(secret, body), header.strip()):
-        raise SignatureError("missing or wrong X-Concord-Signature")
+    header = (header or "").strip()
+    if header.startswith("sha256=") and settings.CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES:
+        if hmac.compare_digest(signature_of(secret, body), header):
+            return
+        raise SignatureError(f"wrong {SIGNATURE_HEADER}")
+    stamp, digests = _signature_parts(header)
+    if stamp is None:
+        raise SignatureError(f"missing or unreadable {SIGNATURE_HEADER}: sign as t=<unix seconds>,v1=<hex "
+                             "HMAC-SHA256 of \"<t>.\" followed by the body>")
+    age = (time.time() if now is None else now) - stamp
+    tolerance = settings.CONCORD_EVENTS_SIGNATURE_TOLERANCE_SECONDS
+    if abs(age) > tolerance:
+        when = f"{age:.0f} s ago" if age > 0 else f"{-age:.0f} s ahead of this server's clock"
+        raise SignatureError(f"{SIGNATURE_HEADER} was signed {when}, outside the {tolerance} s tolerance: "
+                             "a replayed or long-delayed request (or a clock far off)")
+    expected = _timed_digest(secret, stamp, body)
+    if not any(hmac.compare_digest(expected, digest) for digest in digests):
+        raise SignatureError(f"wrong {SIGNATURE_HEADER}")
 
 
 # Object types that are no golden data but that another room acts on (orchestration: Salesforce

@@ -138,7 +138,9 @@ class Watermark(models.Model):
 
 
 class SyncRun(models.Model):
-    """One pull of one domain from one system, with what it did per object type."""
+    """One pull of one domain from one system, with what it did per object type. A run whose
+    worker died is found out by the next run of its system and domain and marked failed
+    (connectors/runs.py)."""
 
     system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="sync_runs")
     domain = models.CharField(max_length=10)
@@ -150,6 +152,10 @@ class SyncRun(models.Model):
     pages = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True, db_index=True,
+                               help_text="The Celery task that ran it (a task delivered again keeps its id).")
+    heartbeat_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Its last sign of life: when it started, then each page.")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -199,3 +205,34 @@ class ChangeState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["system", "object_type", "source_id"],
                                                name="change_state_once")]
+
+
+class ReconciliationRun(models.Model):
+    """One comparison of what a system holds of one domain with what the hub would have it hold
+    (connectors/reconcile.py): golden records missing there, records there the hub does not know,
+    records whose values differ from what the hub would push; with the first ids of each."""
+
+    system = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="reconciliation_runs")
+    domain = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    repair = models.BooleanField(default=False, help_text="Whether what is missing or differs was sent again.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expected = models.PositiveIntegerField(default=0, help_text="Golden records the system subscribes to.")
+    held = models.PositiveIntegerField(default=0, help_text="Records read from the system.")
+    missing = models.PositiveIntegerField(default=0)
+    extra = models.PositiveIntegerField(default=0)
+    differing = models.PositiveIntegerField(default=0)
+    resent = models.PositiveIntegerField(default=0, help_text="Messages written to send them again (repair).")
+    details = models.JSONField(default=dict, blank=True,
+                               help_text="The first ids of each kind: missing, extra, differing (with fields).")
+    error = models.TextField(blank=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["system", "domain", "-started_at"], name="reconciliation_latest")]
+
+    def __str__(self) -> str:
+        return (f"reconciliation of {self.system.name} {self.domain}: missing {self.missing}, "
+                f"extra {self.extra}, differing {self.differing} ({self.status})")

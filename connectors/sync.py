@@ -31,6 +31,7 @@ from psycopg import errors as psycopg_errors
 
 from connectors.base import Connector, Page
 from connectors.models import SyncKind, SyncRun, SyncStatus, Watermark, connection_for
+from connectors.runs import lease_release, lease_take, sync_runs_expire
 from mdm.correlation import correlation
 from mdm.models import QuarantinedRecord, SourceRecord, SourceSystem
 from mdm.reader_process import batches_from_child
@@ -273,55 +274,78 @@ def _pages_written(pages: Iterator[Page], counts: ObjectTypeCounts, *, system: S
                 future.cancel()
 
 
+def _run_start(source: SourceSystem, domain: str, full: bool, cid: str, task_id: str) -> SyncRun:
+    """Record the run, holding its lease from the moment others can see it (connectors/runs.py);
+    a run of the same system and domain whose worker died is marked failed first."""
+    sync_runs_expire(system_id=source.pk, domain=domain)
+    with transaction.atomic():
+        run = SyncRun.objects.create(system=source, domain=domain, correlation_id=cid, task_id=task_id[:64],
+                                     kind=SyncKind.FULL if full else SyncKind.INCREMENTAL,
+                                     heartbeat_at=timezone.now())
+        lease_take(run)
+    return run
+
+
 def sync_run(*, system: str, domain: str, full: bool = False, connector: Connector | None = None,
-             correlation_id: str | None = None, progress: ProgressCallback | None = None) -> SyncResult:
-    """Pull `domain` from `system` (since the watermarks, or everything when `full`) into the hub."""
+             correlation_id: str | None = None, progress: ProgressCallback | None = None,
+             task_id: str = "") -> SyncResult:
+    """Pull `domain` from `system` (since the watermarks, or everything when `full`) into the hub.
+    `task_id`: the Celery task running it, if one is."""
     connector = connector or connection_for(system)
     source = SourceSystem.objects.get(name=system)
     object_types = connector.object_types.get(domain)
     if object_types is None:
         raise LookupError(f"{system} has no {domain} object types; it offers: {', '.join(connector.object_types)}")
     with correlation(correlation_id) as cid:
-        run = SyncRun.objects.create(system=source, domain=domain, correlation_id=cid,
-                                     kind=SyncKind.FULL if full else SyncKind.INCREMENTAL)
-        result = SyncResult(run_id=run.id)
-        previous_full = (SyncRun.objects.filter(system=source, domain=domain, kind=SyncKind.FULL,
-                                                status=SyncStatus.SUCCEEDED)
-                         .order_by("-started_at").values_list("started_at", flat=True).first())
+        run = _run_start(source, domain, full, cid, task_id)
         try:
-            for object_type in object_types:
-                counts = result.counts.setdefault(object_type, ObjectTypeCounts())
-                watermark = None if full else watermark_get(source, object_type)
-                seen: set[str] = set()
-                pages = batches_from_child(pages_prepared, connector, domain, object_type, watermark)
-                for page, (summary, rejected, ingest_seconds, commit_seconds) in _pages_written(
-                        pages, counts, system=source, domain=domain, correlation_id=cid, advance=not full):
-                    counts.ingest_seconds += ingest_seconds
-                    counts.commit_seconds += commit_seconds
-                    counts.add(summary, rejected)
-                    counts.pages += 1
-                    seen.update(str(r.source_id) for r in page.records)
-                    seen.update(str(i) for i in page.deleted_source_ids)
-                    # An unreadable entry still exists at the source: never delete it for its absence.
-                    seen.update(str(raw[key]) for raw, _reason in page.rejects if isinstance(raw, dict)
-                                for key in ("Id", "id", "internalId") if raw.get(key))
-                    run.pages += 1
-                    run.counts = result.as_dict()
-                    run.save(update_fields=["pages", "counts"])
-                    if progress:
-                        progress(object_type, page, summary)
-                if full:
-                    summary = _reconcile(connector, source, domain, object_type, seen, previous_full, cid)
-                    counts.add(summary)
-            if any(counts.created for counts in result.counts.values()):
-                result.settled = source_records_load_finished(domain)
-        except Exception as error:
-            run.status, run.error, run.finished_at = SyncStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
-            run.counts = result.as_dict()
-            run.save(update_fields=["status", "error", "finished_at", "counts"])
-            raise
-        run.status, run.finished_at, run.counts = SyncStatus.SUCCEEDED, timezone.now(), result.as_dict()
-        run.save(update_fields=["status", "finished_at", "counts"])
+            return _run_object_types(run, connector, source, domain, object_types, full=full, cid=cid,
+                                     progress=progress)
+        finally:
+            lease_release(run)
+
+
+def _run_object_types(run: SyncRun, connector: Connector, source: SourceSystem, domain: str,
+                      object_types: list[str], *, full: bool, cid: str,
+                      progress: ProgressCallback | None) -> SyncResult:
+    result = SyncResult(run_id=run.id)
+    previous_full = (SyncRun.objects.filter(system=source, domain=domain, kind=SyncKind.FULL,
+                                            status=SyncStatus.SUCCEEDED)
+                     .order_by("-started_at").values_list("started_at", flat=True).first())
+    try:
+        for object_type in object_types:
+            counts = result.counts.setdefault(object_type, ObjectTypeCounts())
+            watermark = None if full else watermark_get(source, object_type)
+            seen: set[str] = set()
+            pages = batches_from_child(pages_prepared, connector, domain, object_type, watermark)
+            for page, (summary, rejected, ingest_seconds, commit_seconds) in _pages_written(
+                    pages, counts, system=source, domain=domain, correlation_id=cid, advance=not full):
+                counts.ingest_seconds += ingest_seconds
+                counts.commit_seconds += commit_seconds
+                counts.add(summary, rejected)
+                counts.pages += 1
+                seen.update(str(r.source_id) for r in page.records)
+                seen.update(str(i) for i in page.deleted_source_ids)
+                # An unreadable entry still exists at the source: never delete it for its absence.
+                seen.update(str(raw[key]) for raw, _reason in page.rejects if isinstance(raw, dict)
+                            for key in ("Id", "id", "internalId") if raw.get(key))
+                run.pages += 1
+                run.counts, run.heartbeat_at = result.as_dict(), timezone.now()
+                run.save(update_fields=["pages", "counts", "heartbeat_at"])
+                if progress:
+                    progress(object_type, page, summary)
+            if full:
+                summary = _reconcile(connector, source, domain, object_type, seen, previous_full, cid)
+                counts.add(summary)
+        if any(counts.created for counts in result.counts.values()):
+            result.settled = source_records_load_finished(domain)
+    except Exception as error:
+        run.status, run.error, run.finished_at = SyncStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
+        run.counts = result.as_dict()
+        run.save(update_fields=["status", "error", "finished_at", "counts"])
+        raise
+    run.status, run.finished_at, run.counts = SyncStatus.SUCCEEDED, timezone.now(), result.as_dict()
+    run.save(update_fields=["status", "finished_at", "counts"])
     return result
 
 

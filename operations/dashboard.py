@@ -45,8 +45,12 @@ HEALTH_COLUMNS = (
     ("latency_p95", "Latency p95", "concord_outbox_delivery_latency_seconds", {"quantile": "0.95"}, "seconds"),
     ("quarantined", "Quarantined", "concord_quarantined_open", {}, ""),
     ("watermark_lag", "Watermark lag (max)", "concord_watermark_lag_seconds", {}, "seconds"),
+    # At the system's last reconciliation (manage.py reconcile, nightly), over its domains.
+    ("missing_there", "Missing there", "concord_reconcile_missing", {}, ""),
+    ("unknown_there", "Unknown there", "concord_reconcile_extra", {}, ""),
+    ("differing_there", "Differing there", "concord_reconcile_differing", {}, ""),
 )
-ALERT_WHEN_POSITIVE = {"events_failed", "sync_failed_24h", "dead", "quarantined"}
+ALERT_WHEN_POSITIVE = {"events_failed", "sync_failed_24h", "dead", "quarantined", "missing_there", "differing_there"}
 # Summed over the other labels, except these, which take the largest value.
 TAKE_MAX = {"watermark_lag"}
 

@@ -1,6 +1,7 @@
 """Technical health per system, as registry Figures: the outbox (messages out, backlog, retries,
-replays, dead letters, delivery latency), change events and sync runs (messages in, failures) and
-watermarks (how far behind our reading is).
+replays, dead letters, delivery latency), change events and sync runs (messages in, failures),
+watermarks (how far behind our reading is) and reconciliation (what each system is missing,
+holds unknown to us, or holds differently, at its last run).
 
 A few aggregate queries per call, never one per row. What each relies on (docs/operations.md):
 - outbox backlog (pending, delivering, dead): the `outbox_due` index (status, next_attempt_at);
@@ -8,7 +9,8 @@ A few aggregate queries per call, never one per row. What each relies on (docs/o
   with the table (see the docs for the index that would make it index-only);
 - delivery latency: the newest LATENCY_SAMPLE delivered messages, read backwards on the primary key;
 - inbound events: one GROUP BY (system, status); sync runs: the runs started in the last day;
-- watermarks and connections: small tables, read whole.
+- watermarks and connections: small tables, read whole;
+- reconciliation: the newest succeeded run per system and domain (a GROUP BY, then those rows).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
+from connectors.models import EventStatus, InboundEvent, ReconciliationRun, SyncRun, SyncStatus, Watermark
 from mdm.choices import OutboxStatus, QuarantineStatus
 from mdm.models import OutboxMessage, QuarantinedRecord, SourceSystem
 from mdm.permissions import restrict
@@ -188,6 +190,31 @@ def watermark_figures(now: datetime | None = None) -> list[Figure]:
                unit="seconds", samples=lag),
         Figure("concord_watermark_idle_seconds", "Time since the watermark last moved.", unit="seconds",
                samples=idle),
+    ]
+
+
+def reconciliation_figures() -> list[Figure]:
+    """What each system's newest successful reconciliation found, per domain (its own collector:
+    one query, whatever the number of runs)."""
+    newest = (ReconciliationRun.objects.filter(status=SyncStatus.SUCCEEDED).values("system_id", "domain")
+              .order_by().annotate(last=Max("id")).values_list("last", flat=True))
+    runs = sorted(ReconciliationRun.objects.filter(pk__in=newest).select_related("system"),
+                  key=lambda run: (run.system.name, run.domain))
+
+    def samples(name: str) -> list[tuple[dict[str, str], float]]:
+        return [({"system": run.system.name, "domain": run.domain}, float(getattr(run, name))) for run in runs]
+
+    return [
+        Figure("concord_reconcile_missing", "Golden records a system subscribes to that it does not hold, at "
+               "its last reconciliation.", chart=True, unit="count", samples=samples("missing")),
+        Figure("concord_reconcile_extra", "Records a system holds that the hub does not know, at its last "
+               "reconciliation.", samples=samples("extra")),
+        Figure("concord_reconcile_differing", "Records whose values in the system differ from what the hub would "
+               "push, at its last reconciliation.", samples=samples("differing")),
+        Figure("concord_reconcile_last_run_timestamp_seconds", "When the last successful reconciliation of the "
+               "system and domain finished (Unix time).",
+               samples=[({"system": run.system.name, "domain": run.domain}, run.finished_at.timestamp())
+                        for run in runs if run.finished_at]),
     ]
 
 

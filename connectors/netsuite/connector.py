@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.base import Connector, ConnectorError, HeldRecord, Page, UpsertResult, register
 from connectors.netsuite import mapping
 from connectors.netsuite.client import NetSuiteClient
 from mdm.records import IncomingRecord
@@ -32,6 +32,10 @@ COLUMNS = {
                   "jobbillingtype", "custentity_budget", "externalid"],
 }
 MAX_LIMIT = 1000
+# What a push writes as a reference, and the table it points into (reconciliation reads it back
+# as the externalId of the row it points at); what it writes by name ({"refName": ...}).
+REFERENCE_TABLES = {"parent": "customer", "entity": "customer", "custentity_sales_order": "salesorder"}
+NAMED_COLUMNS = {"currency", "terms"}
 # Dates come formatted by the user's preference (M/D/YYYY, D.M.YYYY ...) unless asked for: ask for
 # ISO, so the hub never has to guess whether 3/1/2026 is March or January.
 ISO_DATE = "TO_CHAR({0}, 'YYYY-MM-DD') AS {0}"
@@ -174,3 +178,49 @@ class NetSuiteConnector(Connector):
             raise
         # NetSuite answers an upsert with 204 either way: whether it created the record is not said.
         return UpsertResult(external_id=internal_id, created=False)
+
+    # -- reconciliation ---------------------------------------------------------------------
+    def outbound_fields(self, *, domain: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """The push's fields (mapping.FROM_GOLDEN), keyed by their SuiteQL column (NetSuite's
+        field names lowercased)."""
+        if domain not in mapping.FROM_GOLDEN:
+            raise ConnectorError(f"NetSuite takes no {domain} records", retryable=False, code="unsupported")
+        _record_type, to_fields = mapping.FROM_GOLDEN[domain]
+        return {name.lower(): value for name, value in to_fields(attributes).items()}
+
+    def read_all(self, *, domain: str) -> Iterator[HeldRecord]:
+        """Every row of the domain's table (SuiteQL keyset pages by id), references read back as
+        the externalId of the row they point at."""
+        if domain not in self.object_types:
+            raise ConnectorError(f"NetSuite holds no {domain} records", retryable=False, code="unsupported")
+        (record_type,) = self.object_types[domain]
+        external_ids = {table: self._external_ids(table) for table in
+                        {REFERENCE_TABLES[c] for c in COLUMNS[record_type] if c in REFERENCE_TABLES}}
+        for row in self._rows(mapping.TABLES[record_type], select_list(record_type)):
+            fields: dict[str, Any] = {}
+            for column, value in row.items():
+                if column in REFERENCE_TABLES:
+                    value = {"externalId": external_ids[REFERENCE_TABLES[column]].get(str(value))} if value else None
+                elif column in NAMED_COLUMNS and value is not None:
+                    value = {"refName": value}
+                fields[column] = value
+            yield HeldRecord(source_id=str(row["id"]), golden_id=row.get("externalid") or None, fields=fields)
+
+    def _rows(self, table: str, columns: str) -> Iterator[dict[str, Any]]:
+        after = 0
+        while True:
+            body = self.client.suiteql(f"SELECT {columns} FROM {table} WHERE id > {after} ORDER BY id",
+                                       limit=max(1, min(self.page_size, MAX_LIMIT)), offset=0)
+            items = body.get("items") or []
+            for item in items:
+                yield {k: v for k, v in item.items() if k != "links"}
+            if not body.get("hasMore") or not items:
+                return
+            last = str(items[-1].get("id", ""))
+            if not last.isdigit() or int(last) <= after:
+                raise ConnectorError(f"NetSuite {table} rows out of id order", retryable=False, code="order")
+            after = int(last)
+
+    def _external_ids(self, table: str) -> dict[str, str | None]:
+        """Internal id -> externalId of every row of `table`."""
+        return {str(row["id"]): row.get("externalid") or None for row in self._rows(table, "id, externalid")}

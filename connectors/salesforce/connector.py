@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, Page, PushItem, PushOutcome, UpsertResult, register
+from connectors.base import Connector, ConnectorError, HeldRecord, Page, PushItem, PushOutcome, UpsertResult, register
 from connectors.salesforce import mapping
 from connectors.salesforce.client import RETRYABLE_CODES, SalesforceClient
 from mdm.records import IncomingRecord
@@ -32,6 +32,18 @@ FIELDS = {
                       "Billing_Type__c", "Budget__c"],
     mapping.OPPORTUNITY: ["Id", "IsDeleted", "SystemModstamp", "Name", "AccountId", "StageName", "Amount",
                           "CloseDate", "IsWon", "CurrencyIsoCode", "Billing_Type__c", "Service_Line__c", "ContractId"],
+}
+# What reconciliation reads: the pulled fields, the golden id we stamp, what only a push writes.
+RECONCILE_FIELDS = {
+    object_type: [*fields, mapping.EXTERNAL_ID] for object_type, fields in FIELDS.items()
+    if object_type != mapping.OPPORTUNITY}
+RECONCILE_FIELDS[mapping.ACCOUNT] += ["Last_Invoice_Number__c", "Last_Invoice_Status__c", "Last_Invoice_Total__c",
+                                      "Last_Invoice_Date__c"]
+# A push's relationship fields: (the id field holding it, the object it points into).
+REFERENCES = {
+    mapping.ACCOUNT: {"Parent": ("ParentId", mapping.ACCOUNT)},
+    mapping.CONTRACT: {"Account": ("AccountId", mapping.ACCOUNT)},
+    mapping.PROJECT: {"Account__r": ("Account__c", mapping.ACCOUNT), "Contract__r": ("Contract__c", mapping.CONTRACT)},
 }
 COLLECTION_SIZE = 200  # records per composite collection upsert, the API's limit
 DELETED_WINDOW = timedelta(days=29)  # getDeleted looks back 30 days at most
@@ -197,6 +209,38 @@ class SalesforceConnector(Connector):
             for index, result in zip(chunk, results, strict=True):
                 outcomes[index] = collection_outcome(result)
         return [outcomes[index] for index in range(len(items))]
+
+
+    # -- reconciliation ---------------------------------------------------------------------
+    def outbound_fields(self, *, domain: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """The push's fields (mapping.FROM_GOLDEN), relationships as {Concord_Id__c: golden id}."""
+        if domain not in mapping.FROM_GOLDEN:
+            raise ConnectorError(f"Salesforce takes no {domain} records", retryable=False, code="unsupported")
+        return mapping.FROM_GOLDEN[domain][1](attributes)
+
+    def read_all(self, *, domain: str) -> Iterator[HeldRecord]:
+        """Every live record of the domain's object (SOQL query, not queryAll), its lookups read
+        back as the Concord_Id__c of the record they point at."""
+        if domain not in mapping.FROM_GOLDEN:
+            raise ConnectorError(f"Salesforce holds no {domain} records", retryable=False, code="unsupported")
+        object_type = mapping.FROM_GOLDEN[domain][0]
+        references = REFERENCES.get(object_type, {})
+        golden_ids = {target: self._golden_ids(target) for _field, target in references.values()}
+        soql = f"SELECT {', '.join(RECONCILE_FIELDS[object_type])} FROM {object_type} ORDER BY Id"
+        for batch in self.client.query(soql, batch_size=self.page_size):
+            for row in batch:
+                fields = {k: v for k, v in row.items() if k != "attributes"}
+                for name, (id_field, target) in references.items():
+                    held = fields.pop(id_field, None)
+                    fields[name] = {self.external_id_field: golden_ids[target].get(held)} if held else None
+                yield HeldRecord(source_id=str(row["Id"]), golden_id=row.get(self.external_id_field) or None,
+                                 fields=fields)
+
+    def _golden_ids(self, object_type: str) -> dict[str, str | None]:
+        """Salesforce Id -> Concord_Id__c of every live record of `object_type`."""
+        soql = f"SELECT Id, {self.external_id_field} FROM {object_type} ORDER BY Id"
+        return {row["Id"]: row.get(self.external_id_field) or None
+                for batch in self.client.query(soql, batch_size=self.page_size) for row in batch}
 
 
 def collection_outcome(result: dict[str, Any] | Exception) -> PushOutcome:

@@ -395,8 +395,9 @@ class SimulatorServer:
 
     def emit_change_events(self, target_url: str, secret: str, *, batch_size: int = 100,
                            timeout: float = 10.0) -> list[int]:
-        """POST pending change events to `target_url` as JSON lists, each body signed with
-        ``X-Concord-Signature: sha256=<hex HMAC-SHA256 of the raw body>``. Returns the statuses."""
+        """POST pending change events to `target_url` as JSON lists, each body signed with its time,
+        ``X-Concord-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``. Returns
+        the statuses."""
         events = self.pending_events()
         statuses = []
         for start in range(0, len(events), batch_size):
@@ -405,8 +406,12 @@ class SimulatorServer:
         return statuses
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``: the time is signed with the body
+    (the hub refuses a request signed too long ago, so a captured one cannot be replayed)."""
+    moment = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{moment}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={moment},v1={digest}"
 
 
 def post_signed(url: str, body: bytes, secret: str, *, timeout: float = 10.0) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.base import Connector, ConnectorError, HeldRecord, Page, UpsertResult, register
 from connectors.tryton import mapping
 from connectors.tryton.client import TrytonClient
 
@@ -222,3 +222,77 @@ class TrytonConnector(Connector):
         if not rows:
             raise ConnectorError(f"Tryton has no project work status {name!r}", retryable=False, code="config")
         return rows[0]["id"]
+
+    # -- reconciliation --------------------------------------------------------------------
+    def outbound_fields(self, *, domain: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """What a push writes: a party's name, activity, first address and contact mechanisms; a
+        sale's reference, description and date; a work's name, status and marker (code, status);
+        the party of a sale or work as the golden id of its customer."""
+        if domain == "customer":
+            return {**mapping.customer_to_party(attributes), **mapping.customer_to_address(attributes),
+                    **mapping.customer_to_mechanisms(attributes)}
+        if domain == "contract":
+            return {**mapping.contract_to_sale(attributes), "party": attributes.get("customer")}
+        if domain == "project":
+            status = attributes.get("status")
+            fields = {"party": attributes.get("customer"), "status": mapping.WORK_STATUS_OF.get(status or "", "Open"),
+                      "code": attributes.get("code"), "written_status": status}
+            if attributes.get("name") or attributes.get("code"):  # else the push names it after its golden id
+                fields["name"] = attributes.get("name") or attributes.get("code")
+            return fields
+        raise ConnectorError(f"tryton takes no {domain} records", retryable=False, code="unsupported")
+
+    def read_all(self, *, domain: str) -> Iterator[HeldRecord]:
+        """Every party (active or not), sale or project work, a page at a time by id."""
+        if domain not in self.object_types:
+            raise ConnectorError(f"tryton holds no {domain} records", retryable=False, code="unsupported")
+        (model,) = self.object_types[domain]
+        parties = self._party_golden_ids() if domain != "customer" else {}
+        for rows in self._pages_by_id(model):
+            self._expand(model, rows)
+            for row in rows:
+                yield self._held(model, row, parties)
+
+    def _held(self, model: str, row: dict[str, Any], parties: dict[int, str]) -> HeldRecord:
+        if model == mapping.PARTY:
+            address = next(iter(row.get("addresses") or []), {})
+            fields = {"name": row.get("name"), "active": bool(row.get("active")),  # SQLite answers 1 or 0
+                      **{k: address.get(k) for k in ("street", "city", "postal_code")}}
+            for mechanism in reversed(row.get("contact_mechanisms") or []):  # the first of each kind wins
+                fields[mechanism["type"]] = mechanism["value"]
+            return HeldRecord(source_id=str(row["id"]), golden_id=mapping.golden_id_of(row.get("identifiers") or []),
+                              fields=fields)
+        party = parties.get(row.get("party"))
+        if model == mapping.SALE:
+            return HeldRecord(source_id=str(row["id"]), golden_id=None, fields={
+                "reference": row.get("reference"), "description": row.get("description"),
+                "sale_date": row.get("sale_date"), "party": party})
+        marker = mapping.work_marker(row.get("comment")) or {}
+        return HeldRecord(source_id=str(row["id"]), golden_id=marker.get("golden_id"), fields={
+            "name": row.get("name"), "party": party, "status": row.get("status_name"), "code": marker.get("code"),
+            "written_status": marker.get("status")})
+
+    def _pages_by_id(self, model: str) -> Iterator[list[dict[str, Any]]]:
+        after = 0
+        while True:
+            where: list[Any] = [("id", ">", after)]
+            if model == mapping.PARTY:
+                where.append(("active", "in", [True, False]))
+            if model == mapping.WORK:
+                where.append(("type", "=", "project"))
+            rows = self.client.search_read(model, where, limit=self.page_size, order=[("id", "ASC")],
+                                           fields=FIELDS[model])
+            if not rows:
+                return
+            yield rows
+            after = rows[-1]["id"]
+
+    def _party_golden_ids(self) -> dict[int, str]:
+        """Party id -> the golden id written on it, for every party that carries one."""
+        found = {}
+        for row in self.client.search_read("party.identifier", [("type", "=", None)], order=[("id", "ASC")],
+                                           fields=["party", "code"]):
+            golden_id = mapping.golden_id_of([{"type": None, "code": row.get("code")}])
+            if golden_id:
+                found.setdefault(row["party"], golden_id)
+        return found

@@ -14,7 +14,7 @@ from django.utils import timezone
 from mdm.bulk import column_converter, insert_rows
 from mdm.choices import GoldenStatus, OutboxStatus
 from mdm.correlation import current_correlation_id
-from mdm.models import GoldenRecord, OutboxMessage, OutboxPayload, SourceSystem
+from mdm.models import GoldenRecord, OutboxMessage, OutboxPayload, SourceSystem, golden_model
 from mdm.planner_statistics import statistics_refresh
 from mdm.read_ahead import read_once
 
@@ -75,6 +75,34 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
     insert_rows(OutboxMessage._meta.db_table, columns, first_rows)
     insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
     return len(rows) + len(first_rows)
+
+
+# The operation of a message that writes a golden record's current revision again because the
+# system was found not to hold it (reconciliation): sent even when it equals the last write.
+RESEND = "resend"
+
+
+def outbox_resend(*, system: SourceSystem, domain: str, golden_ids: Collection[str], tag: str) -> int:
+    """Write one message per golden record (of those not merged) to send its current revision to
+    `system` again; `tag` makes the keys unique per occasion (a reconciliation run), so running
+    it twice with one tag adds nothing. Returns how many messages were written."""
+    records = list(golden_model(domain).objects.filter(pk__in=list(golden_ids))
+                   .exclude(record_status=GoldenStatus.MERGED))
+    if not records:
+        return 0
+    revisions = {f"{record.id}:r{record.revision}": record for record in records}
+    shared = set(OutboxPayload.objects.filter(revision__in=list(revisions)).values_list("revision", flat=True))
+    correlation_id = current_correlation_id()
+    written = 0
+    for revision, record in revisions.items():
+        _message, created = OutboxMessage.objects.get_or_create(
+            idempotency_key=f"{system.name}:{revision}:{tag}"[:120],
+            defaults={"system": system, "domain": domain, "golden_id": record.id, "operation": RESEND,
+                      "shared_id": revision if revision in shared else None,
+                      "payload": {} if revision in shared else outbound_payload(record),
+                      "correlation_id": correlation_id, "next_attempt_at": timezone.now()})
+        written += created
+    return written
 
 
 def outbox_statistics_refresh() -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Connector, ConnectorError, Page, UpsertResult, register
+from connectors.base import Connector, ConnectorError, HeldRecord, Page, UpsertResult, register
 from mdm.records import IncomingRecord
 
 FAKE_SYSTEM = "fakecrm"
@@ -41,6 +41,7 @@ class FakeRemote:
                 create table if not exists deletions (object_type text, id text, seq integer);
                 create table if not exists calls (key text, golden_id text, at real);
                 create table if not exists effects (key text primary key, golden_id text, attributes text);
+                create table if not exists held (golden_id text primary key, attributes text);
                 create table if not exists faults (name text primary key, value text);
             """)
 
@@ -106,7 +107,29 @@ class FakeRemote:
             db.execute("insert into calls values (?, ?, ?)", (key, golden_id, time.time()))
             cursor = db.execute("insert or ignore into effects values (?, ?, ?)",
                                 (key, golden_id, json.dumps(attributes, sort_keys=True)))
+            if cursor.rowcount == 1:
+                db.execute("insert or replace into held values (?, ?)", (golden_id, json.dumps(attributes)))
             return cursor.rowcount == 1
+
+    def held(self) -> dict[str, dict[str, Any]]:
+        """What the system holds now of the golden records written to it, by golden id."""
+        with closing(self._db()) as db:
+            return {golden_id: json.loads(attributes) for golden_id, attributes in db.execute("select * from held")}
+
+    def edit_held(self, golden_id: str, **changes: Any) -> None:
+        """Someone changes (or, with no changes, deletes) a record we wrote, in the system itself."""
+        with closing(self._db()) as db, db:
+            if not changes:
+                db.execute("delete from held where golden_id = ?", (golden_id,))
+                return
+            (attributes,) = db.execute("select attributes from held where golden_id = ?", (golden_id,)).fetchone()
+            db.execute("update held set attributes = ? where golden_id = ?",
+                       (json.dumps({**json.loads(attributes), **changes}), golden_id))
+
+    def own_records(self, object_type: str) -> list[dict[str, Any]]:
+        with closing(self._db()) as db:
+            return [json.loads(data) for (data,) in db.execute("select data from records where object_type = ?",
+                                                               (object_type,))]
 
     def calls(self) -> dict[str, int]:
         with closing(self._db()) as db:
@@ -174,6 +197,20 @@ class FakeConnector(Connector):
         created = remote.upsert(idempotency_key, golden_id, attributes)
         time.sleep(float(remote.fault("push_sleep", 0)))  # the answer is slow: a kill here loses the reply
         return UpsertResult(external_id=f"ext-{golden_id}", created=created)
+
+
+    def outbound_fields(self, *, domain: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in attributes.items() if not k.startswith("_")}
+
+    def read_all(self, *, domain: str) -> Iterator[HeldRecord]:
+        """The records written to it (by golden id), then its own records (never written by us)."""
+        remote = self.remote
+        for golden_id, attributes in remote.held().items():
+            yield HeldRecord(source_id=f"ext-{golden_id}", golden_id=golden_id,
+                             fields=self.outbound_fields(domain=domain, attributes=attributes))
+        for object_type in self.object_types.get(domain, []):
+            for data in remote.own_records(object_type):
+                yield HeldRecord(source_id=str(data.get("Id")), golden_id=None, fields=data)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The sync command: same service as the scheduled task, with a summary per object type."""
+"""The sync and deliver commands: the same services as the scheduled tasks, with progress and a summary."""
 
 from io import StringIO
 
@@ -111,3 +111,72 @@ def test_a_system_that_fails_is_a_one_line_error_and_keeps_what_was_committed(re
     with pytest.raises(CommandError) as error:
         call_command("sync", "fakecrm", "--domain", "customer", stdout=StringIO(), stderr=StringIO())
     assert str(error.value) == "fakecrm customer: login failed: invalid_grant"
+
+
+# --- deliver ------------------------------------------------------------------------------------
+
+def _customers(count):
+    from mdm.services.ingest import source_records_ingest
+    from tests.conftest import at, record
+
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"S{n}", updated=at(1), name=f"Customer {n}", country="DE") for n in range(count)])
+
+
+def test_deliver_sends_everything_due_and_says_what_happened(remote, fakecrm):
+    _customers(3)
+    out = StringIO()
+    call_command("deliver", "--system", "fakecrm", stdout=out, stderr=StringIO())
+    assert out.getvalue().strip().endswith(
+        "delivered 3, skipped 0, retried 0, dead 0; still on their way 0, dead letters 0")
+    assert len(remote.effects()) == 3
+
+
+def test_deliver_until_empty_goes_on_through_retries(remote, fakecrm, settings):
+    settings.CONCORD_OUTBOX_BACKOFF_BASE = 0.0  # each retry is due at once: nothing to wait for here
+    _customers(2)
+    remote.set_fault("push_fail", [500, 503, 429])
+    out = StringIO()
+    call_command("deliver", "--until-empty", stdout=out, stderr=StringIO())
+    assert "delivered 2, skipped 0, retried 3, dead 0; still on their way 0" in out.getvalue()
+    assert len(remote.effects()) == 2
+
+
+def test_deliver_until_empty_waits_out_a_back_off(remote, fakecrm):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connectors.delivery import outbox_deliver
+    from mdm.models import OutboxMessage
+
+    _customers(1)
+    remote.set_fault("push_fail", [500])
+    waits = []
+
+    def sleep(seconds):  # time passes: the back-off runs out
+        waits.append(seconds)
+        OutboxMessage.objects.filter(status="pending").update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+    report = outbox_deliver(limit=None, until_empty=True, sleep=sleep)
+    assert (len(report.retried), len(report.delivered), len(waits)) == (1, 1, 1)
+    assert 0 < waits[0] <= 5
+
+
+def test_the_deliver_task_calls_the_same_service(remote, fakecrm, monkeypatch):
+    from connectors import delivery
+    from connectors.tasks import deliver_outbox
+
+    calls = []
+    real = delivery.outbox_deliver
+    monkeypatch.setattr(delivery, "outbox_deliver", lambda **kwargs: calls.append(kwargs) or real(**kwargs))
+    _customers(1)
+    assert deliver_outbox.run()["delivered"] == 1
+    call_command("deliver", stdout=StringIO(), stderr=StringIO())
+    assert [call.get("until_empty", False) for call in calls] == [False, False]
+
+
+def test_deliver_names_an_unknown_system():
+    with pytest.raises(CommandError) as error:
+        call_command("deliver", "--system", "nosuchsystem")
+    assert "unknown system 'nosuchsystem'" in str(error.value)

@@ -2,6 +2,7 @@
 event, order-independent, and our own writes coming back do not start a loop."""
 
 import json
+import time
 
 import pytest
 from django.db import transaction
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.delivery import outbox_deliver
-from connectors.events import signature_of
+from connectors.events import signature_header, signature_of
 from connectors.models import Connection, InboundEvent
 from mdm.models import Customer, OutboxMessage, QuarantinedRecord, SourceRecord
 
@@ -25,7 +26,7 @@ def signed(fakecrm, remote, client):
 
     def post(body, signature=None):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = {} if signature is False else {"HTTP_X_CONCORD_SIGNATURE": signature or signature_of(SECRET, raw)}
+        headers = {} if signature is False else {"HTTP_X_CONCORD_SIGNATURE": signature or signature_header(SECRET, raw)}
         return client.post(URL, data=raw, content_type="application/json", **headers)
 
     return post
@@ -83,6 +84,42 @@ def test_a_missing_or_wrong_signature_is_401_and_nothing_is_written(signed, sign
     response = signed(cdc("001A", "CREATE", name="Acme", country="DE"), signature=signature)
     assert response.status_code == 401
     assert not InboundEvent.objects.exists() and not SourceRecord.objects.exists()
+
+
+def test_a_request_signed_outside_the_tolerance_is_401_and_nothing_is_written(signed):
+    body = json.dumps(cdc("001A", "CREATE", name="Acme", country="DE")).encode()
+    for skew in (-301, 301):  # captured five minutes ago, or from a clock far ahead
+        response = signed(body, signature=signature_header(SECRET, body, timestamp=int(time.time()) + skew))
+        assert response.status_code == 401 and "tolerance" in response.json()["detail"]
+    assert not InboundEvent.objects.exists() and not SourceRecord.objects.exists()
+
+
+def test_a_captured_request_cannot_be_replayed_once_its_key_left_the_dedup_table(signed):
+    body = json.dumps(cdc("001A", "CREATE", name="Acme", country="DE")).encode()
+    captured = signature_header(SECRET, body, timestamp=int(time.time()) - 600)  # sent, and seen, 10 min ago
+    InboundEvent.objects.all().delete()  # its event key is forgotten
+    assert signed(body, signature=captured).status_code == 401
+    assert not InboundEvent.objects.exists()
+
+
+def test_the_signed_time_cannot_be_moved_and_a_rotated_secret_may_sign_alongside(signed):
+    body = json.dumps(cdc("001A", "CREATE", name="Acme", country="DE")).encode()
+    now = int(time.time())
+    old = signature_header(SECRET, body, timestamp=now - 600)
+    moved = f"t={now},{old.split(',')[1]}"  # a fresh time on a stale digest
+    assert signed(body, signature=moved).status_code == 401
+    rotating = signature_header("the-next-secret", body, timestamp=now) + "," + \
+        signature_header(SECRET, body, timestamp=now).split(",")[1]
+    assert signed(body, signature=rotating).status_code == 200
+
+
+def test_an_untimed_signature_is_refused_unless_the_setting_takes_it(signed, settings):
+    body = json.dumps(cdc("001A", "CREATE", name="Acme", country="DE")).encode()
+    response = signed(body, signature=signature_of(SECRET, body))
+    assert response.status_code == 401 and "t=<unix seconds>" in response.json()["detail"]
+    settings.CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES = True
+    assert signed(body, signature=signature_of("wrong", body)).status_code == 401
+    assert signed(body, signature=signature_of(SECRET, body)).status_code == 200
 
 
 def test_without_a_configured_secret_every_event_is_refused(fakecrm, remote, client):

@@ -263,3 +263,72 @@ def test_concurrent_claims_on_postgresql_never_hand_a_message_to_two_workers(rem
         thread.join(30)
     every = [message_id for batch in claimed for message_id in batch]
     assert len(every) == len(set(every)) == 30
+
+
+# --- a killed task is handed out again by the broker, within its visibility timeout ------------
+
+@pytest.fixture
+def short_visibility(worker_env):
+    """Redis hands an unacknowledged task out again after 5 s here (300 s by default) — no new
+    task is sent in these tests: what resumes the work is the broker's redelivery alone."""
+    worker_env["CONCORD_BROKER_VISIBILITY_TIMEOUT"] = "5"
+
+
+def test_a_sync_killed_with_its_worker_resumes_from_the_broker_and_its_run_is_marked_failed(
+        remote, fakecrm, broker, workers, short_visibility):
+    from connectors.runs import LOST
+
+    Connection.objects.create(system=fakecrm, page_size=3)
+    for n in range(12):
+        remote.put("Account", f"A{n:02}", name=f"Account {n}", country="DE")
+    remote.set_fault("pull_sleep", 1.0)
+    worker = workers()
+    sent = broker.send_task("connectors.sync_system", args=["fakecrm", "customer"])
+
+    def first_page_committed():
+        return SourceRecord.objects.count() >= 3
+    wait_until(first_page_committed)
+    worker.kill()
+    killed = SyncRun.objects.get()
+    assert killed.status == "running" and killed.task_id == sent.id
+
+    remote.set_fault("pull_sleep", 0)
+    workers()
+
+    def the_task_ran_again():
+        return SyncRun.objects.filter(status="succeeded", task_id=sent.id).exists()
+    wait_until(the_task_ran_again)
+    killed.refresh_from_db()
+    assert (killed.status, killed.error) == ("failed", LOST)
+    assert SourceRecord.objects.count() == Customer.objects.count() == 12
+    assert SourceRecordVersion.objects.filter(applied=False).count() == 0
+
+
+def test_a_delivery_killed_with_its_worker_resumes_from_the_broker(remote, fakecrm, broker, workers,
+                                                                   short_visibility):
+    messages = _customers_to_push(5)
+    remote.set_fault("push_sleep", 5)  # the first push is applied, then the answer never comes
+    worker = workers()
+    broker.send_task("connectors.deliver_outbox")
+
+    def a_push_reached_the_system():
+        return len(remote.calls()) >= 1
+    wait_until(a_push_reached_the_system)
+    worker.kill()
+    remote.set_fault("push_sleep", 0)
+    workers()
+
+    def everything_delivered():
+        return not OutboxMessage.objects.exclude(status="delivered").exists()
+    wait_until(everything_delivered)  # no tick sent: the killed task itself comes back
+    assert sorted(remote.effects()) == sorted(m.idempotency_key for m in messages)
+
+
+def test_on_redis_a_killed_task_is_handed_out_again_within_minutes_by_default():
+    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "PYTHONPATH": str(ROOT)}
+    env.pop("CONCORD_BROKER_VISIBILITY_TIMEOUT", None)
+    shown = subprocess.run([sys.executable, "-c", "from config.celery_app import app; "
+                            "print(app.conf.broker_transport_options, app.conf.task_acks_late)"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    options, acks_late = shown.rsplit(" ", 1)
+    assert "'visibility_timeout': 300" in options and acks_late.strip() == "True"

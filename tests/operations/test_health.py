@@ -1,12 +1,12 @@
 """Technical-health figures against real rows: the outbox in every state, change events, sync runs,
-watermarks and quarantine, per system."""
+watermarks, quarantine and reconciliation, per system."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from connectors.models import EventStatus, InboundEvent, SyncRun, SyncStatus, Watermark
+from connectors.models import EventStatus, InboundEvent, ReconciliationRun, SyncRun, SyncStatus, Watermark
 from mdm.choices import OutboxStatus, QuarantineStatus
 from mdm.models import OutboxMessage, QuarantinedRecord
 from operations.health import (
@@ -14,6 +14,7 @@ from operations.health import (
     inbound_figures,
     outbox_figures,
     quantile,
+    reconciliation_figures,
     watermark_figures,
     watermark_moment,
 )
@@ -151,3 +152,23 @@ def test_a_scrape_of_operations_figures_costs_the_same_few_queries_for_more_syst
     with django_assert_max_num_queries(20):
         health_figures()
         kpi_figures()
+
+
+def test_reconciliation_figures_are_those_of_the_newest_successful_run_per_system_and_domain(crm, erp, now):
+    def run(system, domain, status=SyncStatus.SUCCEEDED, **counts):
+        return ReconciliationRun.objects.create(system=system, domain=domain, status=status, finished_at=now,
+                                                **counts)
+
+    run(crm, "customer", missing=33, extra=1, differing=4)
+    run(crm, "customer", missing=0, extra=1, differing=0)  # after the repair
+    run(crm, "customer", status=SyncStatus.FAILED, missing=99)  # a failed run says nothing
+    run(erp, "contract", missing=2, extra=0, differing=1)
+    figures = reconciliation_figures()
+    assert value(figures, "concord_reconcile_missing", system="opscrm", domain="customer") == 0
+    assert value(figures, "concord_reconcile_extra", system="opscrm", domain="customer") == 1
+    assert value(figures, "concord_reconcile_differing", system="opserp", domain="contract") == 1
+    assert value(figures, "concord_reconcile_last_run_timestamp_seconds", system="opserp",
+                 domain="contract") == now.timestamp()
+    from operations.registry import collect_all
+
+    assert {f.name for f in figures} <= {f.name for f in collect_all().figures}  # on the dashboard and /metrics

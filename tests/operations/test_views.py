@@ -66,6 +66,20 @@ def test_the_health_table_shows_the_metrics_numbers_per_system(client, alice, cr
     assert '<td data-column="pending">1</td>' in row
 
 
+def test_the_health_table_shows_what_the_last_reconciliation_found(client, alice, crm):
+    from connectors.models import ReconciliationRun
+
+    for domain, missing in (("customer", 3), ("contract", 2)):
+        ReconciliationRun.objects.create(system=crm, domain=domain, status="succeeded", missing=missing, extra=5)
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    row = html[html.index('data-system="opscrm"'):]
+    row = row[:row.index("</tr>")]
+    assert '<td data-column="missing_there" class="alert">5</td>' in row
+    assert '<td data-column="unknown_there">10</td>' in row
+    assert '<td data-column="differing_there">0</td>' in row
+
+
 def test_charts_are_drawn_from_the_snapshots_in_the_chosen_range(client, alice):
     now = timezone.now()
     for hours, value in ((30, 0.5), (3, 0.6), (1, 0.8)):

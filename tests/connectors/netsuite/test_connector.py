@@ -233,3 +233,26 @@ def test_deleted_since_reads_the_deleted_record_table(ns_sim, ns):
     assert ns.deleted_since(domain="customer", object_type="customer",
                             since=datetime(2026, 1, 1, tzinfo=UTC)) == ["1001"]
     assert ns.deleted_since(domain="project", object_type="job", since=datetime(2026, 1, 1, tzinfo=UTC)) == []
+
+
+# --- reconciliation: what it holds, in the terms of what a push writes -----------------------------
+
+def test_read_all_gives_back_what_a_push_wrote_in_the_pushs_own_terms(ns_sim, ns):
+    parent = {"name": "Parent Holding AG", "country": "DE", "currency": "EUR", "payment_terms": "Net 30"}
+    child = {"name": "Child GmbH", "country": "DE", "city": "Berlin", "parent": "CUS-0000000001",
+             "phone": "+49 30 1234567"}
+    ns.push(domain="customer", golden_id="CUS-0000000001", attributes=parent, idempotency_key="k1", correlation_id="")
+    ns.push(domain="customer", golden_id="CUS-0000000002", attributes=child, idempotency_key="k2", correlation_id="")
+    records = list(ns.read_all(domain="customer"))
+    assert len(records) == len(ns_sim.store["customer"])  # ours and NetSuite's own
+    held = {record.golden_id: record for record in records}
+    for golden_id, attributes in (("CUS-0000000001", parent), ("CUS-0000000002", child)):
+        sent = ns.outbound_fields(domain="customer", attributes=attributes)
+        assert {name: held[golden_id].fields[name] for name in sent} == sent
+    assert held["CUS-0000000002"].fields["parent"] == {"externalId": "CUS-0000000001"}
+    assert held["CUS-0000000001"].fields["currency"] == {"refName": "EUR"}
+
+
+def test_read_all_reads_every_row_once_past_many_pages(ns_sim, ns):
+    held = [record.source_id for record in ns.read_all(domain="project")]
+    assert sorted(held, key=int) == sorted(ns_sim.store["job"], key=int)

@@ -213,3 +213,22 @@ def test_the_collection_endpoint_refuses_record_ids_and_oversized_batches(sf_sim
     with pytest.raises(ConnectorError) as too_many:
         sf.client.upsert_many("Account", "Concord_Id__c", [{"Name": "x", "Concord_Id__c": f"G-{n}"} for n in range(201)])
     assert too_many.value.code == "INVALID_BATCH_SIZE"
+
+
+# --- reconciliation: what it holds, in the terms of what a push writes -----------------------------
+
+def test_read_all_gives_back_what_a_push_wrote_in_the_pushs_own_terms(sf_sim, sf):
+    customer = {"name": "Acme GmbH", "country": "DE", "city": "Berlin", "currency": "EUR"}
+    contract = {"title": "Acme retainer", "customer": "CUS-0000000001", "total_value": "120000.00",
+                "start_date": "2026-03-01", "billing_type": "retainer"}
+    sf.push(domain="customer", golden_id="CUS-0000000001", attributes=customer, idempotency_key="k1",
+            correlation_id="")
+    sf.push(domain="contract", golden_id="CON-0000000001", attributes=contract, idempotency_key="k2",
+            correlation_id="")
+    for domain, golden_id, attributes in (("customer", "CUS-0000000001", customer),
+                                          ("contract", "CON-0000000001", contract)):
+        held = {record.golden_id: record for record in sf.read_all(domain=domain)}
+        sent = sf.outbound_fields(domain=domain, attributes=attributes)
+        assert {name: held[golden_id].fields[name] for name in sent} == sent
+    live = [a for a in sf_sim.store["Account"].values() if not a["IsDeleted"]]
+    assert len(list(sf.read_all(domain="customer"))) == len(live)

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -132,7 +133,9 @@ def test_change_events_are_cdc_shaped_and_signed():
         receiver.close()
     ((headers, body),) = receiver.received
     signature = headers["X-Concord-Signature"]
-    assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    stamp, digest = (part.split("=", 1)[1] for part in signature.split(","))
+    assert abs(int(stamp) - time.time()) < 60  # signed with its time, t=...,v1=...
+    assert digest == hmac.new(b"s3cret", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     update, delete = json.loads(body)
     header = update["data"]["payload"]["ChangeEventHeader"]
     assert header["entityName"] == "Account" and header["recordIds"] == [account]

@@ -217,3 +217,29 @@ def test_a_project_born_in_tryton_is_written_to_its_own_work_not_a_twin(tryton, 
     assert tryton.find_work(golden.id)["id"] == work_id
     (row,) = tryton.client.search_read(mapping.WORK, [("name", "=", f"Mill audit {tag}")], fields=["comment"])
     assert row["comment"].startswith("Agreed on the phone\n[concord ")
+
+
+def test_reconciliation_reads_back_what_the_pushes_wrote_customer_contract_and_project(tryton, tag):
+    from connectors.reconcile import differing_fields
+    from mdm.models import Contract, Project, SourceSystem
+
+    SourceSystem.objects.filter(name="tryton").update(sync_back_domains=["customer", "contract", "project"])
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"SFR{tag}", updated=at(1), name=f"Ledger Works {tag}", country="DE", city="Ulm",
+               email=f"books@{tag}.test")])
+    source_records_ingest(system="salesforce", domain="contract", records=[
+        record(f"SFRK{tag}", "Contract", updated=at(1), number=f"R-{tag}", title="Ledger audit", status="active",
+               customer_source_id=f"SFR{tag}", currency="EUR", start_date="2026-08-01")])
+    _psa_project(tag, updated=at(1), name=f"Ledger rollout {tag}", status="active")
+    outbox_deliver(connectors={"tryton": tryton})
+    assert not OutboxMessage.objects.exclude(status="delivered").exists()
+
+    for domain, golden in (("customer", Customer.objects.get(name=f"Ledger Works {tag}")),
+                           ("contract", Contract.objects.get(number=f"R-{tag}")),
+                           ("project", Project.objects.get(code=f"P-{tag}"))):
+        message = OutboxMessage.objects.filter(golden_id=golden.id).order_by("-id").first()
+        held = {record.source_id: record for record in tryton.read_all(domain=domain)}[message.external_id]
+        assert held.golden_id in (golden.id, None)  # a sale carries no golden id: its answered id names it
+        sent = tryton.outbound_fields(domain=domain, attributes={**message.document["attributes"],
+                                                                  "record_status": "active"})
+        assert differing_fields(sent, held.fields) == [], (domain, sent, held.fields)
