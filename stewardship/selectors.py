@@ -10,7 +10,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from matching.models import CandidateStatus, MatchCandidate
+from matching.models import CandidateStatus, LabelRequest, MatchCandidate
 from mdm.canonical import REFERENCES, attribute_names
 from mdm.choices import Domain, GoldenStatus, OutboxStatus, QuarantineStatus
 from mdm.lineage import lineage_unpack
@@ -65,10 +65,14 @@ def home_queues(user) -> list[Queue]:
         requested_by=user)
     exceptions = _queue(Queue("exceptions", "Exceptions", "stewardship:exceptions"), quarantine, "created_at", deadline)
     _queue(exceptions, dead, "created_at", deadline)
+    questions = restrict(LabelRequest.objects.filter(answer=""), user, "change")
     queues = [
         _queue(Queue("match", "Match review", "stewardship:match_queue"), candidates, "created_at", deadline),
         exceptions,
     ]
+    if questions.exists():  # the teach queue is asked for, not owed: it shows when questions wait
+        queues.append(_queue(Queue("teach", "Teach the model", "stewardship:teach_queue"), questions, "created_at",
+                             deadline))
     if access_of(user).domains("approve"):
         queues.append(_queue(Queue("council", "Council approvals", "stewardship:council"), approvals, "created_at",
                              deadline))
