@@ -29,6 +29,9 @@ from matching.hub import domain_model, shipped_model
 from matching.models import LabelRequest, MatchDecision, MatchModel
 from matching.teaching import Answer, Why, log_odds, model_key, near_floor
 
+# A figure is shown once each stratum it rests on has this many answers: before that, one or two
+# answers would print as "0 %" or "100 %" however wide the interval.
+MIN_CHECKS = 10
 Z_95 = 1.959964  # two-sided 95 %
 Z_EACH = 2.241403  # two-sided 97.5 %: two intervals that hold together at least 95 % of the time
 
@@ -66,17 +69,18 @@ class Estimate:
     answers: int  # the answered random checks it rests on
 
 
-def precision_estimate(links: Proportion) -> Estimate | None:
-    if not links.n:
+def precision_estimate(links: Proportion, minimum: int = MIN_CHECKS) -> Estimate | None:
+    if links.n < max(minimum, 1):
         return None
     low, high = links.interval(Z_95)
     return Estimate(links.share, low, high, links.n)
 
 
-def recall_estimate(links: Proportion, below: Proportion, link_pairs: int, below_pairs: int) -> Estimate | None:
+def recall_estimate(links: Proportion, below: Proportion, link_pairs: int, below_pairs: int,
+                    minimum: int = MIN_CHECKS) -> Estimate | None:
     """Share of the matches among candidate pairs that the model links automatically (see the
-    module's docstring); None until both strata that hold pairs have answers."""
-    if not links.n or (below_pairs and not below.n):
+    module's docstring); None until each stratum that holds pairs has `minimum` answers."""
+    if links.n < max(minimum, 1) or (below_pairs and below.n < max(minimum, 1)):
         return None
 
     def recall(p_link: float, p_below: float) -> float:
@@ -138,6 +142,7 @@ class ModelQuality:
     recall: Estimate | None
     known_missed: int  # answered "the same" though the model did not link them
     older_answers: int = 0  # random checks answered under an earlier model: not in the estimates
+    minimum: int = MIN_CHECKS  # answers per stratum before a figure is shown
     thresholds_bits: tuple[float, float] = field(default=(0.0, 0.0))
 
     @property
@@ -187,7 +192,8 @@ def model_quality(domain: str) -> ModelQuality:
         decisions=dict(MatchDecision.objects.filter(domain=domain).values_list("verdict").annotate(n=Count("id"))),
         answers=answers, open_questions=questions.filter(answer="").count(),
         link_check=links, below_check=below, link_pairs=link_pairs, below_pairs=below_pairs,
-        precision=precision_estimate(links), recall=recall_estimate(links, below, link_pairs, below_pairs),
+        precision=precision_estimate(links, MIN_CHECKS),
+        recall=recall_estimate(links, below, link_pairs, below_pairs, MIN_CHECKS), minimum=MIN_CHECKS,
         known_missed=questions.filter(answer=Answer.SAME, probability__lt=model.upper).count(),
         older_answers=questions.filter(why__in=audits).exclude(answer="").exclude(model_key=key).count(),
         thresholds_bits=tuple(float(bits) for bits in log_odds([model.upper, model.lower])),

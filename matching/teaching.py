@@ -228,9 +228,16 @@ def uncertain_pairs(domain: str, limit: int = 20, *, seed: int | None = None) ->
     decided = set(MatchDecision.objects.filter(domain=domain, key_a__in=rows.keys).values_list("key_a", "key_b"))
     skip_audit = np.fromiter((k in asked_now for k in keys), dtype=bool, count=len(keys))
     skip_boundary = np.fromiter((k in asked_ever or k in decided for k in keys), dtype=bool, count=len(keys))
-    return questions_choose(pairs, upper=model.upper, lower=model.lower, limit=limit, skip_boundary=skip_boundary,
-                            skip_audit=skip_audit, rng=np.random.default_rng(seed),
-                            levels_of=_levels_of(domain, rows, model))
+    levels_of = _levels_of(domain, rows, model)
+    questions = questions_choose(pairs, upper=model.upper, lower=model.lower, limit=limit,
+                                 skip_boundary=skip_boundary, skip_audit=skip_audit,
+                                 rng=np.random.default_rng(seed), levels_of=levels_of)
+    checks = [q for q in questions if not q.levels]  # the random checks: a steward sees how they compare too
+    if checks:
+        frame = pd.DataFrame({"left_id": [q.left_id for q in checks], "right_id": [q.right_id for q in checks]})
+        for question, levels in zip(checks, levels_of(frame), strict=True):
+            question.levels = levels
+    return questions
 
 
 # --- asking and answering ----------------------------------------------------------------------

@@ -169,13 +169,14 @@ def _apply_reach(user, domain: str) -> bool:
 
 def _preview_context(request, domain: str, preview: RulePreview | None, **extra) -> dict:
     quality = model_quality(domain)
+    shown = {"upper": preview.upper, "lower": preview.lower, "refit": preview.refit} if preview else {}
     return {
         "domain": domain, "preview": preview, "model": quality.model, "quality": quality,
         "examples": _visible_examples(request.user, domain, preview.result) if preview and preview.result else {},
         "recent": list(RulePreview.objects.filter(domain=domain).select_related("requested_by")[:8]),
         "may_preview": can(request.user, "change", domain), "may_apply": _apply_reach(request.user, domain),
         "governed": policy.match_rules_need_approval(domain), "inline": runs_inline(domain),
-        "errors": {}, "form": {}, **extra,
+        "errors": {}, "form": shown, **extra,
     }
 
 

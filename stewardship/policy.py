@@ -1,7 +1,8 @@
 """Which steward changes need the master data council's approval (four-eyes) before they apply.
 
 Stand-ins for the real governance rules: a customer's tax id and legal entity are legal facts, and
-merging two customers that both already have contracts (i.e. ERP invoices) touches accounting."""
+merging two customers that both already have contracts (i.e. ERP invoices) touches accounting.
+A domain's matching thresholds follow the policy file's [governance] match_rules (council by default)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,8 @@ def test_precision_is_the_share_of_checked_links_that_are_the_same():
     assert estimate.value == pytest.approx(0.95) and estimate.low < 0.95 < estimate.high
     assert estimate.answers == 40
     assert precision_estimate(Proportion(0, 0)) is None
+    assert precision_estimate(Proportion(0, 1)) is None  # one answer is no estimate yet
+    assert precision_estimate(Proportion(0, 1), minimum=1).value == 0.0
 
 
 def test_recall_weighs_each_stratum_by_its_size():
@@ -39,6 +41,7 @@ def test_recall_weighs_each_stratum_by_its_size():
 
 def test_recall_waits_for_answers_in_every_stratum_that_holds_pairs():
     assert recall_estimate(Proportion(9, 10), Proportion(0, 0), link_pairs=100, below_pairs=50) is None
+    assert recall_estimate(Proportion(9, 10), Proportion(1, 3), link_pairs=100, below_pairs=50) is None
     assert recall_estimate(Proportion(0, 0), Proportion(1, 10), link_pairs=100, below_pairs=50) is None
     # Nothing below the link threshold among the candidates: nothing was missed there.
     everything = recall_estimate(Proportion(9, 10), Proportion(0, 0), link_pairs=100, below_pairs=0)
@@ -58,13 +61,14 @@ def test_with_no_labels_the_page_has_nothing_to_estimate(hub):
 
 
 def test_answered_random_checks_make_the_estimates_and_boundary_answers_do_not(hub, alice):
-    asked = label_requests_draw(domain="customer", limit=20, seed=3)
+    asked = label_requests_draw(domain="customer", limit=50, seed=3)  # ten random checks of the links
     for q in asked:  # the loaded firms are told apart right: each firm's records share one golden record
         answer = Answer.SAME if q.golden_id_a == q.golden_id_b else Answer.NOT_SAME
         label_request_answer(request_id=q.pk, answer=answer, acting_user=alice)
     links = [q for q in asked if q.why == Why.AUDIT_LINK]
     quality = model_quality("customer")
-    assert quality.link_check == Proportion(len(links), len(links)) and quality.link_pairs == links[0].stratum_size
+    assert len(links) == 10 and quality.link_pairs == links[0].stratum_size
+    assert quality.link_check == Proportion(10, 10)
     assert quality.precision.value == 1.0
     # A doubtful pair near the link threshold that was not the same: asked for being doubtful, not counted.
     doubtful = question(source("0010000"), source("0010001"), why=Why.BOUNDARY, probability=0.95,

@@ -124,6 +124,7 @@ def test_a_draw_stores_its_questions_with_the_golden_records_and_the_model_that_
     assert asked and all(q.key_a < q.key_b and q.model_key == asked[0].model_key for q in asked)
     for q in asked:
         assert q.golden_id_a == q.source_a.xref.golden_id and q.golden_id_b == q.source_b.xref.golden_id
+        assert q.levels["name"] and q.contributions  # how the two compare, shown to the steward
     again = label_requests_draw(domain="customer", limit=10, seed=4)
     assert not {(q.key_a, q.key_b) for q in asked} & {(q.key_a, q.key_b) for q in again}
 

@@ -148,7 +148,8 @@ def test_with_no_labels_the_quality_page_says_so_and_offers_the_queue(world, as_
     assert response.context["quality"].precision is None
 
 
-def test_the_quality_page_estimates_precision_from_answered_checks(world, as_user):
+def test_the_quality_page_estimates_precision_from_answered_checks(world, as_user, monkeypatch):
+    monkeypatch.setattr("matching.estimates.MIN_CHECKS", 3)  # the world is small
     client = as_user("steward_customers")
     for pair in (("001A", "C-1"), ("001C", "C-3"), ("001D", "C-4")):
         q = question("salesforce", pair[0], "netsuite", pair[1], why=Why.AUDIT_LINK)
@@ -159,6 +160,14 @@ def test_the_quality_page_estimates_precision_from_answered_checks(world, as_use
     assert quality.precision.value == pytest.approx(2 / 3) and quality.link_pairs == 30
     assert b"66.7 %" in response.content and b'id="no-labels"' not in response.content
     assert b"name" in response.content and b"exact" in response.content  # the per-field weights
+
+
+def test_a_figure_waits_for_enough_answers(world, as_user):
+    q = question("salesforce", "001A", "netsuite", "C-1", why=Why.AUDIT_LINK)
+    as_user("steward_customers").post(url("teach_answer", q.pk, "same"))
+    response = as_user("steward_customers").get(url("model_detail", "customer"))
+    assert response.context["quality"].precision is None
+    assert b"Too few answers yet" in response.content and b"(1 of links" in response.content
 
 
 # --- previewing and applying -------------------------------------------------------------------
