@@ -11,6 +11,7 @@ console's business (stewardship.match_rules): this module applies what it is giv
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from typing import Any
@@ -79,8 +80,7 @@ def _fitted_without_storing(domain: str, *, upper: float, lower: float) -> Felle
 def proposed_model(domain: str, *, upper: float, lower: float, refit: bool) -> FellegiSunterModel:
     if refit:
         return _fitted_without_storing(domain, upper=upper, lower=lower)
-    current = domain_model(domain)
-    return FellegiSunterModel.from_dict({**current.to_dict(), "upper": upper, "lower": lower})
+    return dataclasses.replace(domain_model(domain), upper=upper, lower=lower)  # a copy: the model is shared
 
 
 @transaction.atomic

@@ -242,13 +242,17 @@ def uncertain_pairs(domain: str, limit: int = 20, *, seed: int | None = None) ->
 
 # --- asking and answering ----------------------------------------------------------------------
 
-@transaction.atomic
 def label_requests_draw(*, domain: str, limit: int = 20, seed: int | None = None) -> list[LabelRequest]:
     """Ask stewards about the next `limit` pairs of `uncertain_pairs`. A random check falling on a
     pair a steward already decided is answered at once with that verdict (it still counts)."""
-    questions = uncertain_pairs(domain, limit, seed=seed)
+    questions = uncertain_pairs(domain, limit, seed=seed)  # the batch scoring, outside the transaction
     if not questions:
         return []
+    with transaction.atomic():
+        return _questions_store(domain, questions)
+
+
+def _questions_store(domain: str, questions: list[Question]) -> list[LabelRequest]:
     key = model_key(domain_model(domain))
     ids = {i for q in questions for i in (q.left_id, q.right_id)}
     sources = {xref.source_record_id: xref for xref in CrossReference.objects.filter(source_record_id__in=ids)

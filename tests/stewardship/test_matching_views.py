@@ -80,6 +80,14 @@ def test_the_auditor_sees_but_cannot_answer_ask_preview_or_apply(world, as_user,
 
 # --- the teach queue ---------------------------------------------------------------------------
 
+def test_home_shows_the_teach_queue_when_questions_wait(world, as_user):
+    assert "teach" not in {q.key for q in as_user("steward_customers").get(url("home")).context["queues"]}
+    question("salesforce", "001C", "netsuite", "C-3")
+    question("salesforce", "001E", "netsuite", "C-5")  # outside her countries
+    queues = {q.key: q for q in as_user("steward_customers").get(url("home")).context["queues"]}
+    assert queues["teach"].total == 1
+
+
 def test_the_queue_shows_only_the_stewards_countries(world, as_user):
     mine = question("salesforce", "001C", "netsuite", "C-3")
     british = question("salesforce", "001E", "netsuite", "C-5")
