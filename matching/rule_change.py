@@ -70,8 +70,7 @@ def _fitted_without_storing(domain: str, *, upper: float, lower: float) -> Felle
     from), stored in a transaction that is then rolled back: a preview changes nothing."""
     try:
         with transaction.atomic():
-            if model_fit(domain, source_rows(domain), upper=upper, lower=lower) is None:
-                raise ValidationError({"refit": ["the records give too few candidate pairs to fit a model on"]})
+            _refit(domain, upper=upper, lower=lower)
             raise _Discard(domain_model(domain))
     except _Discard as kept:
         return kept.args[0]
@@ -167,6 +166,13 @@ def thresholds_store(domain: str, *, upper: float, lower: float) -> MatchModel:
     return stored
 
 
+def _refit(domain: str, *, upper: float, lower: float) -> MatchModel:
+    """Fit the domain's model on its current source records and store it with these thresholds."""
+    if model_fit(domain, source_rows(domain)) is None:
+        raise ValidationError({"refit": ["the records give too few candidate pairs to fit a model on"]})
+    return thresholds_store(domain, upper=upper, lower=lower)
+
+
 def rule_change_apply(*, domain: str, upper, lower, refit: bool = False, acting_user=None, reason: str = "") -> str:
     """Store the thresholds (with the model fitted again on the current data when `refit`), then
     re-match the domain in batch: at once for a small domain, else in a task. Returns what was done."""
@@ -174,8 +180,7 @@ def rule_change_apply(*, domain: str, upper, lower, refit: bool = False, acting_
     reason = reason or f"match thresholds set to {upper:g} / {lower:g}"
     with transaction.atomic():
         if refit:
-            if model_fit(domain, source_rows(domain), upper=upper, lower=lower) is None:
-                raise ValidationError({"refit": ["the records give too few candidate pairs to fit a model on"]})
+            _refit(domain, upper=upper, lower=lower)
         else:
             thresholds_store(domain, upper=upper, lower=lower)
         if runs_inline(domain):

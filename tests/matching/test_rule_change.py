@@ -96,3 +96,15 @@ def test_a_large_domain_is_re_matched_in_a_task_after_the_thresholds_are_stored(
     assert "in the background" in said and queued == [("customer", alice.pk, "match thresholds set to 0.95 / 0.6")]
     assert MatchModel.objects.get(domain="customer").upper_threshold == 0.95
     assert "re-matched in batch" in tasks.domain_rematch_task.apply(args=queued[0]).get()
+
+
+def test_applying_with_a_refit_stores_the_model_fitted_on_the_current_records_with_the_thresholds(hub, alice):
+    rule_change_apply(domain="customer", upper=0.97, lower=0.55, refit=True, acting_user=alice, reason="refit")
+    stored = MatchModel.objects.get(domain="customer")
+    assert stored.fitted_on == 120 and (stored.upper_threshold, stored.lower_threshold) == (0.97, 0.55)
+
+
+def test_a_refit_the_records_cannot_bear_is_refused_and_nothing_is_stored(db, alice):
+    with pytest.raises(ValidationError) as error:
+        rule_change_apply(domain="project", upper=0.9, lower=0.5, refit=True, acting_user=alice)
+    assert "refit" in error.value.message_dict and not MatchModel.objects.exists()
