@@ -221,6 +221,9 @@ CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
 # again whenever it grew by this share since (docs/matching.md, "Resolution").
 CONCORD_MATCH_FIT_MIN_RECORDS = env_int("CONCORD_MATCH_FIT_MIN_RECORDS", 100)
 CONCORD_MATCH_REFIT_GROWTH = float(os.environ.get("CONCORD_MATCH_REFIT_GROWTH", "0.25"))
+# A threshold preview, a re-match after a threshold change and a draw of pairs to teach the model
+# run in the request up to this many source records in the domain, in a Celery task above it.
+CONCORD_MATCH_INLINE_RECORDS = env_int("CONCORD_MATCH_INLINE_RECORDS", 5000)
 CONCORD_POLICY_FILE = Path(os.environ.get("CONCORD_POLICY_FILE", BASE_DIR / "config" / "policy.toml"))
 CONCORD_INGEST_BATCH_SIZE = env_int("CONCORD_INGEST_BATCH_SIZE", 2000)
 # Pages of one sync written at once, where pages cannot depend on each other (contracts, projects;

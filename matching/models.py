@@ -124,3 +124,72 @@ class RematchPair(models.Model):
     golden_id_b = models.CharField(max_length=24)
     probability = models.FloatField()
     contributions = models.JSONField(default=dict)
+
+
+class LabelRequest(models.Model):
+    """A pair of source records the hub asks a steward about, to learn from the answer
+    (matching.teaching): near a decision threshold, where an answer teaches the model most, or
+    drawn at random from the automatic links or the non-links just below them, so precision and
+    recall can be estimated without bias. An answer becomes a MatchDecision, as a review verdict does."""
+
+    class Why(models.TextChoices):
+        BOUNDARY = "boundary", "Near a threshold"
+        AUDIT_LINK = "audit_link", "Random check of an automatic link"
+        AUDIT_NEAR = "audit_near", "Random check of a pair not linked"
+
+    class Answer(models.TextChoices):
+        SAME = "same", "The same"
+        NOT_SAME = "not_same", "Not the same"
+        UNSURE = "unsure", "Can't tell"
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    key_a = models.CharField(max_length=200, help_text="system:object_type:source_id, the smaller of the two keys")
+    key_b = models.CharField(max_length=200)
+    source_a = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    source_b = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    golden_id_a = models.CharField(max_length=24, help_text="Golden record of source_a when asked.")
+    golden_id_b = models.CharField(max_length=24)
+    probability = models.FloatField(help_text="Match probability (0–1) when asked.")
+    contributions = models.JSONField(default=dict, help_text="Per attribute: its share of the score (log2 Bayes factor).")
+    levels = models.JSONField(default=dict, help_text="Per attribute: the agreement level reached.")
+    rule = models.CharField(max_length=80, blank=True, help_text="The identity rule that decided, if any.")
+    why = models.CharField(max_length=10, choices=Why.choices)
+    model_key = models.CharField(max_length=32, help_text="matching.teaching.model_key of the model that asked.")
+    stratum_size = models.PositiveIntegerField(default=0, help_text="Audits: pairs in the stratum it was drawn from.")
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["model_key", "key_a", "key_b"], name="one_question_per_pair_and_model")]
+        indexes = [models.Index(fields=["domain", "answer"], name="label_request_by_domain")]
+
+
+class RulePreview(models.Model):
+    """What re-matching a domain with proposed thresholds (and maybe a model fitted again) would
+    do, computed in batch (matching.rule_change); large domains compute it in a Celery task, and
+    the row says how far it got."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Computing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    upper = models.FloatField()
+    lower = models.FloatField()
+    refit = models.BooleanField(default=False, help_text="Fit the model on the current data first.")
+    model_key = models.CharField(max_length=32, help_text="The domain's model when the preview was asked.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -128,7 +128,7 @@ def model_fit(domain: str, rows: SourceRows) -> MatchModel | None:
     labels; None when the records give too few candidate pairs to learn from (one system's
     contracts alone)."""
     try:
-        model = train(rows.frame(), SCHEMAS[domain], apart=_apart(domain, rows), answers=_decided(rows),
+        model = train(rows.frame(), SCHEMAS[domain], apart=apart_by_system(domain, rows), answers=_decided(rows),
                       systems=rows.systems, **_thresholds(domain))
     except TooFewPairs as error:
         log.info("%s: not fitted: %s", domain, error)
@@ -149,7 +149,7 @@ def _model_store(domain: str, model, fitted_on: int) -> MatchModel:
     return stored
 
 
-def _apart(domain: str, rows: SourceRows) -> np.ndarray | None:
+def apart_by_system(domain: str, rows: SourceRows) -> np.ndarray | None:
     """One system's contracts and projects are never paired: it numbers them apart."""
     if domain not in SYSTEM_UNIQUE_DOMAINS:
         return None
@@ -224,7 +224,7 @@ def _batch_clusters(domain: str, rows: SourceRows, model=None, *, refit: bool = 
     fitted (and stored) on the way, from one batch match: `refit` fits it on these records, with
     the stewards' verdicts as labels, sharing the candidate pairs and their comparison."""
     decided = _decided(rows)
-    options = {"apart": _apart(domain, rows), "decided": decided, "systems": rows.systems}
+    options = {"apart": apart_by_system(domain, rows), "decided": decided, "systems": rows.systems}
     matched = None
     if refit:
         try:

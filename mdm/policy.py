@@ -36,7 +36,27 @@ def read_policy(path: Path | None = None) -> dict[str, Any]:
         for attribute, rule in [("*", section), *section.get("attributes", {}).items()]:
             if rule.get("rule", "trust") not in RULES:
                 raise ValueError(f"{path}: {domain}.{attribute}: unknown rule {rule.get('rule')!r}")
+    _governance_checked(path, policy.get("governance", {}))
     return policy
+
+
+GOVERNANCE_LEVELS = ("council", "steward")
+
+
+def _governance_checked(path: Path, section: dict[str, Any]) -> None:
+    for change, rule in section.items():
+        for domain, level in (rule.items() if isinstance(rule, dict) else [("*", rule)]):
+            if domain != "*" and domain not in Domain.values:
+                raise ValueError(f"{path}: [governance] {change}: unknown domain {domain!r}")
+            if level not in GOVERNANCE_LEVELS:
+                raise ValueError(f"{path}: [governance] {change}: {level!r} is not one of {', '.join(GOVERNANCE_LEVELS)}")
+
+
+def governance_of(change: str, domain: str) -> str:
+    """Who applies `change` in `domain` by the policy file's [governance]: "council" (the
+    default, also for a change the file does not name) or "steward"."""
+    rule = read_policy().get("governance", {}).get(change, "council")
+    return rule.get(domain, "council") if isinstance(rule, dict) else rule
 
 
 @transaction.atomic

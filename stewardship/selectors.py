@@ -10,7 +10,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from matching.models import CandidateStatus, MatchCandidate
+from matching.models import CandidateStatus, LabelRequest, MatchCandidate
 from mdm.canonical import REFERENCES, attribute_names
 from mdm.choices import Domain, GoldenStatus, OutboxStatus, QuarantineStatus
 from mdm.lineage import lineage_unpack
@@ -65,10 +65,14 @@ def home_queues(user) -> list[Queue]:
         requested_by=user)
     exceptions = _queue(Queue("exceptions", "Exceptions", "stewardship:exceptions"), quarantine, "created_at", deadline)
     _queue(exceptions, dead, "created_at", deadline)
+    questions = restrict(LabelRequest.objects.filter(answer=""), user, "change")
     queues = [
         _queue(Queue("match", "Match review", "stewardship:match_queue"), candidates, "created_at", deadline),
         exceptions,
     ]
+    if questions.exists():  # the teach queue is asked for, not owed: it shows when questions wait
+        queues.append(_queue(Queue("teach", "Teach the model", "stewardship:teach_queue"), questions, "created_at",
+                             deadline))
     if access_of(user).domains("approve"):
         queues.append(_queue(Queue("council", "Council approvals", "stewardship:council"), approvals, "created_at",
                              deadline))
@@ -255,3 +259,13 @@ def search(user, query: str, limit: int = 50, domain: str | None = None) -> list
         for _text, score, rid in process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60):
             hits.setdefault(rid, Hit(pool[rid], float(score), f"{label} similar ({score:.0f})"))
     return sorted(hits.values(), key=lambda h: (-h.score, str(h.record)))[:limit]
+
+
+def visible_examples(user, domain: str, result: dict) -> dict:
+    """A rule preview's first ten merges and splits whose golden records the user may see."""
+    ids = {e[k] for e in result.get("merge_examples", []) for k in ("survivor", "merged")}
+    ids |= {e["golden_id"] for e in result.get("split_examples", [])}
+    visible = set(restrict(golden_model(domain).objects.filter(pk__in=ids), user, "view").values_list("pk", flat=True))
+    merges = [e for e in result.get("merge_examples", []) if e["survivor"] in visible and e["merged"] in visible]
+    splits = [e for e in result.get("split_examples", []) if e["golden_id"] in visible]
+    return {"merges": merges[:10], "splits": splits[:10]}

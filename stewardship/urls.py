@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stewardship import views
+from stewardship import api, matching_views, views
 
 app_name = "stewardship"
 
@@ -9,6 +9,20 @@ urlpatterns = [
     path("review/", views.match_queue, name="match_queue"),
     path("review/bulk/", views.match_bulk, name="match_bulk"),
     path("review/<int:candidate_id>/<str:verb>/", views.match_decide, name="match_decide"),
+    path("review/teach/", matching_views.teach_queue, name="teach_queue"),
+    path("review/teach/draw/", matching_views.teach_draw, name="teach_draw"),
+    path("review/teach/<int:request_id>/<str:answer>/", matching_views.teach_answer, name="teach_answer"),
+    path("matching/", matching_views.model_overview, name="model_overview"),
+    path("matching/<str:domain>/", matching_views.model_detail, name="model_detail"),
+    path("matching/<str:domain>/preview/", matching_views.rule_preview, name="rule_preview"),
+    path("matching/<str:domain>/preview/<int:preview_id>/", matching_views.rule_preview_detail,
+         name="rule_preview_detail"),
+    path("matching/<str:domain>/preview/<int:preview_id>/apply/", matching_views.rule_apply, name="rule_apply"),
+    path("api/v1/matching/<str:domain>/preview/", api.RulePreviewStart.as_view(), name="api-rule-preview"),
+    path("api/v1/matching/<str:domain>/preview/<int:preview_id>/", api.RulePreviewDetail.as_view(),
+         name="api-rule-preview-detail"),
+    path("api/v1/matching/<str:domain>/preview/<int:preview_id>/apply/", api.RuleApply.as_view(),
+         name="api-rule-apply"),
     path("golden/<str:golden_id>/", views.golden_detail, name="golden"),
     path("golden/<str:golden_id>/resolve/<str:attribute>/", views.resolve, name="resolve"),
     path("golden/<str:golden_id>/overrides/<int:override_id>/remove/", views.override_remove_view,

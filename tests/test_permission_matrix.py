@@ -161,6 +161,36 @@ MATRIX: dict[str, list[Probe]] = {
         Probe(lambda w: reverse("stewardship:council_decide", args=[w.change_request.pk, "reject"]),
               expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK), method="post",
               data=lambda w: {"comment": "keep the ERP's"})],
+    # --- Teaching the matcher, model quality, rule changes ---
+    "stewardship:teach_queue": [Probe(lambda w: reverse("stewardship:teach_queue"), CONSOLE_PAGE)],
+    "stewardship:teach_draw": [Probe(lambda w: reverse("stewardship:teach_draw"), CUSTOMER_CHANGE, method="post",
+                                     data=lambda w: {"domain": "customer"})],
+    "stewardship:teach_answer": [Probe(lambda w: reverse("stewardship:teach_answer", args=[999999, "unsure"]),
+                                       expect(LOGIN, *[NOT_FOUND] * 6), method="post",
+                                       note="no such question, for everyone")],
+    "stewardship:model_overview": [Probe(lambda w: reverse("stewardship:model_overview"), CONSOLE_PAGE)],
+    "stewardship:model_detail": [Probe(lambda w: reverse("stewardship:model_detail", args=["customer"]),
+                                       CUSTOMER_VIEW)],
+    "stewardship:rule_preview": [Probe(lambda w: reverse("stewardship:rule_preview", args=["customer"]), CUSTOMER_VIEW)],
+    "stewardship:rule_preview_detail": [
+        Probe(lambda w: reverse("stewardship:rule_preview_detail", args=["customer", 999999]),
+              expect(LOGIN, NOT_FOUND, FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND),
+              note="no such preview, for those who may look")],
+    "stewardship:rule_apply": [
+        Probe(lambda w: reverse("stewardship:rule_apply", args=["customer", 999999]),
+              expect(LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND), method="post",
+              note="thresholds hold for every country: a country-scoped steward may not apply them")],
+    "stewardship:api-rule-preview": [
+        Probe(lambda w: reverse("stewardship:api-rule-preview", args=["customer"]),
+              expect(UNAUTHORIZED, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK), method="post",
+              data=lambda w: {"upper": 0.95, "lower": 0.5}, json=True)],
+    "stewardship:api-rule-preview-detail": [
+        Probe(lambda w: reverse("stewardship:api-rule-preview-detail", args=["customer", 999999]),
+              expect(UNAUTHORIZED, NOT_FOUND, FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND))],
+    "stewardship:api-rule-apply": [
+        Probe(lambda w: reverse("stewardship:api-rule-apply", args=["customer", 999999]),
+              expect(UNAUTHORIZED, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+              method="post", json=True, data=lambda w: {"reason": "fewer false links"})],
     "stewardship:search": [Probe(lambda w: reverse("stewardship:search") + "?q=Umbrella",
                                  expect(LOGIN, OK, OK, OK, OK, OK, OK), note="finds nothing out of scope")],
     "orchestration:flows": [Probe(lambda w: reverse("orchestration:flows"), FLOWS_VIEW)],

@@ -34,3 +34,12 @@ def signed(value):
 @register.filter
 def human(name):
     return str(name).replace("_", " ")
+
+
+@register.filter
+def percent(value, digits: int = 1):
+    """A share (0–1) as stewards read it: 0.9731 -> "97.3 %"."""
+    try:
+        return f"{float(value) * 100:.{int(digits)}f} %"
+    except (TypeError, ValueError):
+        return "—"
