@@ -48,7 +48,7 @@ def test_the_policy_adds_business_central_once_it_is_connected(monkeypatch):
     monkeypatch.setenv("CONCORD_DYNAMICS_URL", "http://127.0.0.1:1")
     policy_load()
     system = SourceSystem.objects.get(name="dynamics")
-    assert system.kind == "erp" and system.sync_back_domains == ["customer", "contract", "project"]
+    assert system.kind == "erp" and system.display_name == "Dynamics 365 Business Central"
 
 
 def test_sync_dynamics_pulls_every_domain_then_only_changes(simulator, dynamics):
