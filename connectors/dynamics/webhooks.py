@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError
+from connectors.dynamics import mapping
 from connectors.events import EventPayloadError, ParsedEvent, SignatureError, event_handler
 from connectors.models import EventStatus, InboundEvent, connection_for, connection_settings
 from connectors.sync import rejects_quarantine
@@ -210,8 +211,6 @@ def _act(connector: Connector, source: SourceSystem, notification: Notification,
 
 def _handled(handler, connector: Connector, notification: Notification, entity: dict[str, Any], cid: str,
              result: NotificationsResult) -> tuple[str, str]:
-    from connectors.dynamics import mapping
-
     fields = mapping.invoice_status_fields(entity) if notification.entity_set == mapping.SALES_INVOICES else entity
     event = ParsedEvent(key=notification.key, object_type=notification.entity_set, domain="handled",
                         change_type="UPSERT", record_ids=[notification.record_id], fields=fields,

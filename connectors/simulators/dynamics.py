@@ -30,6 +30,8 @@ import itertools
 import json
 import random
 import re
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cmp_to_key
@@ -640,9 +642,6 @@ class DynamicsSimulator(SimulatorServer):
 
     def handshake(self, url: str) -> bool:
         """POST the notification URL with a validationToken; it must come back as the body, with 200."""
-        import urllib.error
-        import urllib.request
-
         token = uuid.uuid4().hex
         separator = "&" if "?" in url else "?"
         request = urllib.request.Request(f"{url}{separator}validationToken={token}", data=b"", method="POST")
@@ -730,9 +729,6 @@ class DynamicsSimulator(SimulatorServer):
 
 
 def _post_json(url: str, body: dict[str, Any]) -> int:
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(url, data=json.dumps(body, default=str).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
