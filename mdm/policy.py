@@ -41,15 +41,6 @@ def read_policy(path: Path | None = None) -> dict[str, Any]:
     return policy
 
 
-def system_wanted(name: str, spec: dict[str, Any], connecting: Collection[str] = ()) -> bool:
-    """Whether a system of the policy file joins the hub now: always, unless it says
-    `when_connected = true`; such a system joins once its connection is configured (its
-    CONCORD_<NAME>_URL is set) or when named (`load_policy --system NAME`)."""
-    if not spec.get("when_connected"):
-        return True
-    return name in connecting or bool(os.environ.get(f"CONCORD_{name.upper().replace('-', '_')}_URL"))
-
-
 @transaction.atomic
 def policy_load(*, path: Path | None = None, reset: bool = False, systems: Collection[str] = ()) -> dict[str, int]:
     """Write the policy file into the database. Returns counts of rows created and updated.
@@ -83,6 +74,15 @@ def policy_load(*, path: Path | None = None, reset: bool = False, systems: Colle
             counts["rules" if created else "updated"] += created or reset
     roles_ensure()
     return counts
+
+
+def system_wanted(name: str, spec: dict[str, Any], connecting: Collection[str] = ()) -> bool:
+    """Whether a system of the policy file joins the hub now: always, unless it says
+    `when_connected = true`; such a system joins once its connection is configured (its
+    CONCORD_<NAME>_URL is set) or when named (`load_policy --system NAME`)."""
+    if not spec.get("when_connected"):
+        return True
+    return name in connecting or bool(os.environ.get(f"CONCORD_{name.upper().replace('-', '_')}_URL"))
 
 
 def roles_ensure() -> None:
