@@ -165,6 +165,11 @@ def event_handler_register(system: str, object_type: str, handler: Callable[...,
     _event_handlers[(system, object_type)] = handler
 
 
+def event_handler(system: str, object_type: str) -> Callable[..., Any] | None:
+    """The handler another app registered for (system, object type), if any."""
+    return _event_handlers.get((system, object_type))
+
+
 def _domain_of(connector: Connector, object_type: str) -> str | None:
     if (connector.system, object_type) in _event_handlers:
         return HANDLED

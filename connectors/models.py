@@ -16,7 +16,8 @@ from connectors.base import Connector, connector_class
 from mdm.models import SourceSystem
 
 # Connector packages the registry is filled from (each registers itself on import).
-CONNECTOR_PACKAGES = ("connectors.salesforce", "connectors.netsuite", "connectors.tryton", "connectors.csv")
+CONNECTOR_PACKAGES = ("connectors.salesforce", "connectors.netsuite", "connectors.tryton", "connectors.csv",
+                      "connectors.dynamics")
 
 
 class SyncKind(models.TextChoices):
@@ -38,8 +39,8 @@ class EventStatus(models.TextChoices):
 
 class Connection(models.Model):
     """How to reach one system. Environment variables CONCORD_<SYSTEM>_URL, _USERNAME, _PASSWORD,
-    _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _CERTIFICATE_ID, _PRIVATE_KEY, _PRIVATE_KEY_PATH,
-    _WEBHOOK_SECRET override what is stored here."""
+    _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _CERTIFICATE_ID, _PRIVATE_KEY, _PRIVATE_KEY_PATH, _TENANT,
+    _ENVIRONMENT, _COMPANY, _TOKEN_URL, _WEBHOOK_SECRET override what is stored here."""
 
     system = models.OneToOneField(SourceSystem, on_delete=models.CASCADE, related_name="connection")
     base_url = models.CharField(max_length=255, blank=True)
@@ -58,7 +59,10 @@ class Connection(models.Model):
 
 _CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token",
                    # NetSuite's M2M login: the certificate's id and private key (PEM text or a file)
-                   "certificate_id", "private_key", "private_key_path")
+                   "certificate_id", "private_key", "private_key_path",
+                   # Business Central: the Entra ID tenant, the environment, the company (id or name)
+                   # and, for a simulator or a sovereign cloud, the token endpoint
+                   "tenant", "environment", "company", "token_url")
 
 
 def _env(system: str, name: str) -> str | None:

@@ -6,7 +6,9 @@ The file is versioned with the code; the database holds the working copy that th
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +62,17 @@ def governance_of(change: str, domain: str) -> str:
 
 
 @transaction.atomic
-def policy_load(*, path: Path | None = None, reset: bool = False) -> dict[str, int]:
-    """Write the policy file into the database. Returns counts of rows created and updated."""
+def policy_load(*, path: Path | None = None, reset: bool = False, systems: Collection[str] = ()) -> dict[str, int]:
+    """Write the policy file into the database. Returns counts of rows created and updated.
+    `systems`: systems to add although they wait to be connected (see `system_wanted`)."""
     from mdm.models import SourceSystem, SurvivorshipRule
 
     policy = read_policy(path)
     version = int(policy.get("version", 0))
     counts = {"systems": 0, "rules": 0, "updated": 0}
     for name, spec in policy.get("systems", {}).items():
+        if not system_wanted(name, spec, systems):
+            continue
         defaults = {"display_name": spec.get("display_name", name), "kind": spec["kind"],
                     "sync_back_domains": list(spec.get("sync_back", []))}
         if reset:
@@ -89,6 +94,15 @@ def policy_load(*, path: Path | None = None, reset: bool = False) -> dict[str, i
             counts["rules" if created else "updated"] += created or reset
     roles_ensure()
     return counts
+
+
+def system_wanted(name: str, spec: dict[str, Any], connecting: Collection[str] = ()) -> bool:
+    """Whether a system of the policy file joins the hub now: always, unless it says
+    `when_connected = true`; such a system joins once its connection is configured (its
+    CONCORD_<NAME>_URL is set) or when named (`load_policy --system NAME`)."""
+    if not spec.get("when_connected"):
+        return True
+    return name in connecting or bool(os.environ.get(f"CONCORD_{name.upper().replace('-', '_')}_URL"))
 
 
 def roles_ensure() -> None:

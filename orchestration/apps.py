@@ -20,6 +20,7 @@ class OrchestrationConfig(AppConfig):
                                                                    system="salesforce"))
         event_handler_register("netsuite", "invoice", partial(invoices.invoice_event_receive, system="netsuite"))
         event_handler_register("netsuite", "billingSchedule", lambda **_: None)
+        event_handler_register("dynamics", "salesInvoices", partial(invoices.invoice_event_receive, system="dynamics"))
         for action in (services.ACTION_NEW_CUSTOMER, services.ACTION_EXCEPTION):
             council_action_register(CouncilAction(action=action, apply=services.council_approved,
                                                   reject=services.council_rejected, summary=services.council_summary))

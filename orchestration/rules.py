@@ -51,9 +51,56 @@ def policy_read(path: Path | None = None) -> dict[str, Any]:
             problems.append(f"template {line!r}: budget_share must be in (0, 1]")
         if not template.get("code_prefix"):
             problems.append(f"template {line!r}: code_prefix is required")
+    problems.extend(_entity_problems(policy.get("entities") or {}))
     if problems:
         raise PolicyError("config/orchestration.toml: " + "; ".join(problems))
     return policy
+
+
+ENTITY_KEYS = {"aliases", "erp", "psa", "billing", "tax_codes", "new_customer_needs_approval", "approval_above",
+               "credit_statuses_refused"}
+
+
+def _entity_problems(entities: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, section in entities.items():
+        if not isinstance(section, dict):
+            problems.append(f"entities.{name!r} must be a table")
+            continue
+        unknown = sorted(set(section) - ENTITY_KEYS)
+        if unknown:
+            problems.append(f"entities.{name!r}: unknown keys {unknown}")
+        for part in ("erp", "psa"):
+            if part in section and not section[part]:
+                problems.append(f"entities.{name!r}: {part} must name a system")
+        limits = section.get("approval_above") or {}
+        if not isinstance(limits, dict) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in limits.values()):
+            problems.append(f"entities.{name!r}: approval_above must map currencies to positive amounts")
+    return problems
+
+
+def legal_entity_of(customer: dict[str, Any], policy: dict[str, Any]) -> str | None:
+    """The contracting legal entity: the customer's own, else the one of its country."""
+    country = (customer.get("country") or "").upper()
+    return customer.get("legal_entity") or (policy.get("legal_entities") or {}).get(country)
+
+
+def entity_policy(policy: dict[str, Any], legal_entity: str | None) -> dict[str, Any]:
+    """The policy as it applies to one legal entity: its [entities] table (found by name or by
+    one of its aliases, e.g. an ERP's name for the subsidiary) laid over the top level; its
+    tax codes over the top-level ones. `legal_entity` in the result is the entity's own name."""
+    wanted = (legal_entity or "").strip().casefold()
+    name, section = legal_entity, {}
+    for candidate, values in (policy.get("entities") or {}).items():
+        names = [candidate, *(values.get("aliases") or [])]
+        if wanted and wanted in (n.casefold() for n in names):
+            name, section = candidate, values
+            break
+    merged = {**policy, **{k: v for k, v in section.items() if k not in ("aliases", "tax_codes")}}
+    merged["tax_codes"] = {**(policy.get("tax_codes") or {}), **(section.get("tax_codes") or {})}
+    merged["legal_entity"] = name
+    return merged
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -76,13 +123,14 @@ def opportunity_check(opportunity: dict[str, Any], customer: dict[str, Any],
                       policy: dict[str, Any]) -> list[Problem]:
     """Every problem that keeps a closed-won opportunity from becoming a billable project:
     legal entity, tax configuration, currency, credit status, service-line mapping, contract
-    metadata. Empty when it can go ahead."""
+    metadata; and the legal entity's approval limit (`policy` as `entity_policy` lays it out for
+    the customer's entity). Empty when it can go ahead."""
     problems: list[Problem] = []
     if not opportunity.get("won"):
         problems.append(Problem("stage", f"the opportunity is {opportunity.get('stage') or 'not closed'}, "
                                          "not Closed Won"))
     country = (customer.get("country") or "").upper()
-    if not (customer.get("legal_entity") or (policy.get("legal_entities") or {}).get(country)):
+    if not legal_entity_of(customer, policy):
         problems.append(Problem("legal_entity", f"no contracting legal entity for customer country "
                                                 f"{country or '(none)'}"))
     if not (policy.get("tax_codes") or {}).get(country):
@@ -92,6 +140,12 @@ def opportunity_check(opportunity: dict[str, Any], customer: dict[str, Any],
         problems.append(Problem("currency", "the opportunity has no currency"))
     elif currency not in (policy.get("currencies") or []):
         problems.append(Problem("currency", f"the firm does not bill in {currency}"))
+    limit = (policy.get("approval_above") or {}).get(currency)
+    amount = _amount(opportunity.get("amount"))
+    if limit is not None and amount is not None and amount > Decimal(str(limit)):
+        problems.append(Problem("approval", f"{amount:,.2f} {currency} is above the {limit:,} {currency} a deal of "
+                                            f"{policy.get('legal_entity') or 'this legal entity'} may reach without "
+                                            "the council"))
     if customer.get("credit_status") in (policy.get("credit_statuses_refused") or []):
         problems.append(Problem("credit", f"customer credit status is {customer['credit_status']}"))
     line = opportunity.get("service_line")
@@ -99,7 +153,6 @@ def opportunity_check(opportunity: dict[str, Any], customer: dict[str, Any],
         problems.append(Problem("service_line", "the opportunity names no service line"))
     elif line not in (policy.get("templates") or {}):
         problems.append(Problem("service_line", f"no project template for service line {line!r}"))
-    amount = _amount(opportunity.get("amount"))
     if amount is None or amount <= 0:
         problems.append(Problem("contract", "the opportunity has no positive amount"))
     if _date(opportunity.get("close_date")) is None:

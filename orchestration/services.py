@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from connectors.base import ConnectorError
 from mdm.correlation import correlation, new_correlation_id
-from mdm.models import Contract, Customer, GoldenRecord, Project, SourceRecord
+from mdm.models import Contract, Customer, GoldenRecord, Project, SourceRecord, SourceSystem
 from mdm.records import IncomingRecord
 from mdm.services.golden import golden_values
 from mdm.services.ingest import source_records_ingest
@@ -129,7 +129,7 @@ def _advance(flow: Flow) -> str:
         if step.state == machine.PENDING:
             step.started_at = timezone.now()
         step.attempts += 1
-        result = _run(flow, step, current_policy)
+        result = _run(flow, step, _entity_policy(steps, current_policy))
         _apply(flow, step, result)
         if result.outcome in ("waiting", "failed"):
             break
@@ -142,6 +142,15 @@ def _advance(flow: Flow) -> str:
         _event(flow, "done", "the project is active: ERP customer, contract, billing schedule and PSA project written")
     flow.save()
     return state
+
+
+def _entity_policy(steps: dict[str, FlowStep], current_policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy of the flow's legal entity (its ERP, tax rules, approvals), once validation
+    named the entity; validation itself works it out from the customer."""
+    validated = steps.get(machine.VALIDATE)
+    if validated is None or validated.state != machine.DONE:
+        return current_policy
+    return rules.entity_policy(current_policy, validated.outcome.get("legal_entity"))
 
 
 def _run(flow: Flow, step: FlowStep, current_policy: dict[str, Any]) -> StepResult:
@@ -255,6 +264,7 @@ def step_validate(flow: Flow, step: FlowStep, current_policy: dict[str, Any]) ->
     customer = _live(Customer, customer_id)
     flow.customer_id = customer.id
     values = golden_values(customer)
+    current_policy = rules.entity_policy(current_policy, rules.legal_entity_of(values, current_policy))
     accepted = step.outcome.get("accepted") or []
     problems = [p.as_dict() for p in rules.opportunity_check(opportunity, values, current_policy)]
     open_problems = [p for p in problems if p not in accepted]
@@ -262,11 +272,16 @@ def step_validate(flow: Flow, step: FlowStep, current_policy: dict[str, Any]) ->
         reason = "; ".join(f"{p['check']}: {p['message']}" for p in open_problems)
         return _council(flow, step, action=ACTION_EXCEPTION, golden_id=customer.id,
                         reason=f"opportunity {flow.opportunity_id}: {reason}"[:480], payload={"problems": open_problems})
+    unknown = [current_policy[part] for part in ("erp", "psa", "billing") if current_policy.get(part)
+               and not SourceSystem.objects.filter(name=current_policy[part]).exists()]
+    if unknown:
+        return StepResult.failed(f"{current_policy['legal_entity']} works with {', '.join(sorted(set(unknown)))}, "
+                                 "which the hub is not connected to (config/policy.toml, docs/connectors.md)")
     country = (values.get("country") or "").upper()
     # New or known is decided here, before any write of this flow: the ERP has not seen the customer.
     new_customer = step.outcome.get("new_customer", not known_to(current_policy["erp"], customer.id, "customer"))
     return StepResult.done(customer=customer.id, problems_accepted=accepted, new_customer=new_customer,
-                           legal_entity=values.get("legal_entity") or current_policy["legal_entities"].get(country),
+                           legal_entity=current_policy["legal_entity"], erp=current_policy["erp"],
                            tax_code=current_policy["tax_codes"].get(country))
 
 
@@ -567,7 +582,6 @@ def closed_won_poll(*, crm_system: str | None = None) -> dict[str, int]:
     """Pull opportunities changed since the last poll from the CRM; start a flow for each one
     Closed Won. The first poll only notes where the CRM stands (config: first_pull_starts_at_latest)."""
     from connectors.models import Watermark, is_connected
-    from mdm.models import SourceSystem
 
     current_policy = policy()
     crm_system = crm_system or current_policy["crm"]

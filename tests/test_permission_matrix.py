@@ -248,6 +248,10 @@ MATRIX: dict[str, list[Probe]] = {
     "inbound-events": [Probe(lambda w: reverse("inbound-events", args=["salesforce"]), expect(*[UNAUTHORIZED] * 7),
                              method="post", data=lambda w: {"events": []}, json=True,
                              note="signed by the system, not by a user: unsigned is refused to everyone")],
+    "dynamics-notifications": [Probe(lambda w: reverse("dynamics-notifications"), expect(*[NOT_FOUND] * 7),
+                                     method="post", data=lambda w: {"value": []}, json=True,
+                                     note="Business Central's webhooks, verified by clientState, not by a user; "
+                                          "no such system until it is connected")],
     "quality:api-violations": [Probe(lambda w: reverse("quality:api-violations"), API_ANY_DOMAIN)],
     "quality:api-scores": [Probe(lambda w: reverse("quality:api-scores"), API_ANY_DOMAIN)],
 }

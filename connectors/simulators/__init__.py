@@ -1,10 +1,11 @@
 """In-memory simulators of the systems Concord talks to, served over their real wire protocols."""
 
 from connectors.simulators.base import Faults, SimulatorServer, emit_change_events
+from connectors.simulators.dynamics import DynamicsSimulator
 from connectors.simulators.netsuite import NetSuiteSimulator
 from connectors.simulators.salesforce import SalesforceSimulator
 
-SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator}
+SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator}
 
-__all__ = ["SIMULATORS", "Faults", "NetSuiteSimulator", "SalesforceSimulator", "SimulatorServer",
-           "emit_change_events"]
+__all__ = ["SIMULATORS", "DynamicsSimulator", "Faults", "NetSuiteSimulator", "SalesforceSimulator",
+           "SimulatorServer", "emit_change_events"]

@@ -1,7 +1,9 @@
-"""python manage.py run_simulator salesforce|netsuite --port P [--seed N] [--records N] [--faults SPEC]
+"""python manage.py run_simulator salesforce|netsuite|dynamics --port P [--seed N] [--records N] [--faults SPEC]
 
 Serves a system simulator on 127.0.0.1 until interrupted; optionally posts its change events to
-the hub every few seconds (--emit-to URL --secret S). See docs/simulators.md.
+the hub every few seconds (--emit-to URL --secret S). Business Central (dynamics) sends webhook
+notifications to the subscriptions the hub made instead, every --emit-every seconds. See
+docs/simulators.md.
 """
 
 import time
@@ -14,7 +16,7 @@ from connectors.simulators import SIMULATORS
 
 
 class Command(BaseCommand):
-    help = "Serve a Salesforce or NetSuite simulator on 127.0.0.1 (seeded data, faults on demand)."
+    help = "Serve a Salesforce, NetSuite or Business Central simulator on 127.0.0.1 (seeded data, faults on demand)."
 
     def add_arguments(self, parser):
         parser.add_argument("system", choices=sorted(SIMULATORS))
@@ -38,8 +40,8 @@ class Command(BaseCommand):
     def handle(self, *args, system, port, seed, records, faults, emit_to, secret, emit_every, **options):
         if emit_to and not secret:
             raise CommandError("--emit-to needs --secret (events are signed)")
-        extra = ({"offset_cap": options["offset_cap"], "concurrency_limit": options["concurrency_limit"]}
-                 if system == "netsuite" else {"api_limit": options["api_limit"]})
+        extra = {"netsuite": {"offset_cap": options["offset_cap"], "concurrency_limit": options["concurrency_limit"]},
+                 "salesforce": {"api_limit": options["api_limit"]}}.get(system, {})
         try:
             simulator = SIMULATORS[system](seed=seed, records=records, faults=faults,
                                            verbose=options["verbosity"] > 1, **extra)
@@ -58,10 +60,15 @@ class Command(BaseCommand):
             credentials["private_key_path"] = str(key_file)
         self.stdout.write(f"{system} simulator on {simulator.base_url} ({counts}); credentials: "
                           f"{credentials}; faults: {faults or 'none'}. Ctrl-C stops it.")
+        notifies = hasattr(simulator, "notifications_send")  # Business Central: to its subscribers
         try:
             while True:
-                time.sleep(emit_every if emit_to else 3600)
-                if emit_to:
+                time.sleep(emit_every if emit_to or notifies else 3600)
+                if notifies:
+                    statuses = simulator.notifications_send()
+                    if statuses:
+                        self.stdout.write(f"sent {len(statuses)} notification batch(es): {statuses}")
+                elif emit_to:
                     statuses = simulator.emit_change_events(emit_to, secret)
                     if statuses:
                         self.stdout.write(f"posted {len(statuses)} event batch(es): {statuses}")
