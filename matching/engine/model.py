@@ -284,8 +284,7 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
     m0, u = _start(schema, random_levels, n_levels)
-    m_sum = [np.zeros(n) for n in n_levels]
-    m_count = np.zeros(len(compared))
+    m_sessions: list[list[np.ndarray]] = [[] for _ in compared]
     sessions = []
     answers_by_rule = rule_answers if rule_answers is not None else (None for _ in schema.blocking)
     for rule, levels, answers in zip(schema.blocking, rule_levels, answers_by_rule, strict=True):
@@ -302,11 +301,12 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                                                  fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
         for j in range(len(compared)):
             if j not in excluded and (levels[:, j] >= 0).any():
-                m_sum[j] += m[j]
-                m_count[j] += 1
+                m_sessions[j].append(m[j])
         sessions.append({"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
-                         "prior": prior, "iterations": iterations, "converged": converged})
-    m = [m_sum[j] / m_count[j] if m_count[j] else m0[j] for j in range(len(compared))]
+                         "prior": prior, "iterations": iterations, "converged": converged,
+                         "m": {compared[j].name: [round(float(x), 5) for x in m[j]] for j in range(len(compared))
+                               if j not in excluded}})
+    m = [_robust_mean(m_sessions[j]) if m_sessions[j] else m0[j] for j in range(len(compared))]
     prior, prior_candidates = _prior(candidate_levels, total_pairs, n_levels, m, u, max_iter, tol)
     pair_priors = {kind: _prior(candidate_levels[candidate_kinds == kind], total, n_levels, m, u, max_iter, tol)[0]
                    for kind, total in (kind_totals or {}).items()
@@ -317,6 +317,17 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
                               terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+def _robust_mean(estimates: list[np.ndarray]) -> np.ndarray:
+    """One m from the sessions that estimated it: the median of each level, renormalized. A
+    session blocked on what related firms share (a brand's web domain, a head office's phone)
+    counts its sibling firms as matches and sees names or countries disagree among "matches" far
+    more often than they do; the median leaves such a session out where the mean let it pull."""
+    if len(estimates) < 3:
+        return np.mean(estimates, axis=0)
+    middle = np.median(np.vstack(estimates), axis=0)
+    return middle / middle.sum()
 
 
 _MIN_PAIRS_PER_KIND = 50  # fewer candidate pairs of a kind than this: its pairs take the overall prior

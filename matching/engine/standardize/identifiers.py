@@ -3,7 +3,8 @@
 One company's identifiers come in families: a French SIREN (9 digits) is inside its SIRET (SIREN
 + 5) and its VAT number (FR + 2 check characters + SIREN); an Indian PAN inside the GSTIN (state
 code + PAN + 3); an Australian ACN inside the ABN (2 check digits + ACN); a Canadian business
-number before its program account (123456789 RT0001). Each is standardized to that root, so the
+number before its program account (123456789 RT0001); a Brazilian CNPJ's 8-digit root before its
+branch (/0001, /0002) and check digits. Each is standardized to that root, so the
 VAT number in the ERP and the registry number in the CRM compare equal. Labels ("EIN:", "VAT No.")
 and separators are dropped, and the record's own country prefix.
 """
@@ -92,12 +93,16 @@ def _gb(text: str) -> str | None:
     return text[:9] if text.isdigit() and len(text) == 12 else None  # a VAT branch suffix
 
 
+def _br(text: str) -> str | None:
+    return text[:8] if text.isdigit() and len(text) == 14 else None  # CNPJ: 8-digit root + branch + check digits
+
+
 def _at(text: str) -> str | None:
     return text[1:] if re.fullmatch(r"U\d{8}", text) else None  # ATU + 8 digits
 
 
 _ROOTS = {
-    "FR": _fr, "IN": _in, "NL": _nl, "BE": _be, "GB": _gb, "AT": _at,
+    "FR": _fr, "IN": _in, "NL": _nl, "BE": _be, "GB": _gb, "AT": _at, "BR": _br,
     "AU": _digits_root({11: slice(2, 11)}),  # ABN: 2 check digits + ACN
     "CA": lambda text: text[:9] if re.fullmatch(r"\d{9}[A-Z]{2}\d{4}", text) else None,  # BN + program account
 }

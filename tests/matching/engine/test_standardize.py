@@ -251,6 +251,7 @@ def test_a_firms_domains_come_from_its_site_and_its_emails_but_not_free_mail():
     ("CHE-123.456.789 MWST", "CH", "123456789"), ("ATU12345678", "AT", "12345678"),
     ("VAT No. GB123 4567 89", "GB", "123456789"), ("USt-IdNr. DE 123 456 789", "DE", "123456789"),
     ("BE 0123.456.789", "BE", "0123456789"), ("HRB 12345", "DE", "HRB12345"),
+    ("12.345.678/0001-95", "BR", "12345678"), ("12.345.678/0002-76", "BR", "12345678"),
 ])
 def test_tax_ids_come_to_the_root_their_family_shares(raw, country, expected):
     assert std.tax_id(raw, country) == expected
