@@ -216,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
 CONCORD_RECONCILE_REPAIR = env_bool("CONCORD_RECONCILE_REPAIR", default=True)
 
 # Matching seam: the pipeline asks this class which golden record a source record belongs to.
-CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.hub.HubMatcher")
+CONCORD_MATCHER = os.environ.get("CONCORD_MATCHER", "matching.matcher.HubMatcher")
 # A domain's match model is fitted on its own source records once it holds this many, and fitted
 # again whenever it grew by this share since (docs/matching.md, "Resolution").
 CONCORD_MATCH_FIT_MIN_RECORDS = env_int("CONCORD_MATCH_FIT_MIN_RECORDS", 100)

@@ -25,7 +25,7 @@ from django.db.models import Count
 
 from matching.engine import SCHEMAS, FellegiSunterModel
 from matching.engine.comparisons import KINDS
-from matching.hub import domain_model, shipped_model
+from matching.model_store import domain_model, shipped_model
 from matching.models import LabelRequest, MatchDecision, MatchModel
 from matching.teaching import Answer, Why, log_odds, model_key, near_floor
 

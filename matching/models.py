@@ -70,14 +70,14 @@ class BlockingKey(models.Model):
     its candidates with one indexed lookup instead of a scan."""
 
     domain = models.CharField(max_length=10, choices=Domain.choices)
-    # 64 bits of BLAKE2b over "domain|key" (matching.hub.key_hash), not the key's text: an initial
+    # 64 bits of BLAKE2b over "domain|key" (matching.index.key_hash), not the key's text: an initial
     # load writes eight keys per record, and an integer index takes them in and answers lookups in
     # a fraction of the time and space of a text one. Two keys sharing a hash only add a candidate
     # pair, which scoring then judges like any other.
     key_hash = models.BigIntegerField()
     golden_id = models.CharField(max_length=24, db_index=True)
     # 64 bits of BLAKE2b over the golden record's values the keys were made from
-    # (matching.hub.values_hash): a matcher that has met these values standardizes them once and
+    # (matching.forms.values_hash): a matcher that has met these values standardizes them once and
     # then takes a candidate's standard forms from memory instead of reading the record again.
     # 0: not known (rows written before the column existed) — the record is read.
     values_hash = models.BigIntegerField(default=0)

@@ -18,8 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from matching.engine import cluster, score_pairs
-from matching.hub import MAX_BLOCK_SIZE, _golden_values, _remembered, _source_keys_of, domain_model
+from matching.forms import golden_forms
+from matching.index import MAX_BLOCK_SIZE
+from matching.model_store import domain_model
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, RematchPair, RematchRun
+from matching.verdicts import remembered_verdicts, source_keys_of
 from mdm.models import golden_model
 from mdm.services.merge import golden_record_merge
 
@@ -36,10 +39,10 @@ def rematch_start(domain: str, *, shards: int = 8) -> RematchRun:
 def _pairs_with_verdicts(domain: str, pairs: list[tuple[str, str]]):
     """Score golden pairs; steward decisions override (not a match: dropped; match: certain)."""
     ids = {g for pair in pairs for g in pair}
-    values = _golden_values(domain, ids)
+    values = golden_forms(domain, ids)
     pairs = [(a, b) for a, b in pairs if a in values and b in values]
-    source_keys = _source_keys_of(values)
-    verdicts = _remembered({k for keys in source_keys.values() for k in keys})
+    source_keys = source_keys_of(values)
+    verdicts = remembered_verdicts({k for keys in source_keys.values() for k in keys})
     model = domain_model(domain)
     scores = (score_pairs(domain, [values[a] for a, _ in pairs], [values[b] for _, b in pairs], model,
                           standardized=True) if pairs else [])

@@ -27,7 +27,8 @@ from django.db import transaction
 
 from matching.engine import SCHEMAS, TooFewPairs, deduplicate, train
 from matching.engine.regroup import regroup
-from matching.hub import domain_model, engine_record
+from matching.forms import engine_record
+from matching.model_store import domain_model, model_store, thresholds_of
 from matching.models import CandidateStatus, MatchCandidate, MatchDecision, MatchModel
 from mdm.canonical import REFERENCES
 from mdm.models import CrossReference, golden_model
@@ -129,24 +130,11 @@ def model_fit(domain: str, rows: SourceRows) -> MatchModel | None:
     contracts alone)."""
     try:
         model = train(rows.frame(), SCHEMAS[domain], apart=apart_by_system(domain, rows), answers=_decided(rows),
-                      systems=rows.systems, **_thresholds(domain))
+                      systems=rows.systems, **thresholds_of(domain))
     except TooFewPairs as error:
         log.info("%s: not fitted: %s", domain, error)
         return None
-    return _model_store(domain, model, len(rows.ids))
-
-
-def _thresholds(domain: str) -> dict[str, float]:
-    """The thresholds stewards set for the domain, which a refit keeps."""
-    stored = MatchModel.objects.filter(domain=domain).values_list("upper_threshold", "lower_threshold").first()
-    return {} if stored is None else {"upper": stored[0], "lower": stored[1]}
-
-
-def _model_store(domain: str, model, fitted_on: int) -> MatchModel:
-    stored, _ = MatchModel.objects.update_or_create(domain=domain, defaults={
-        "parameters": model.to_dict(), "fitted_on": fitted_on,
-        "upper_threshold": model.upper, "lower_threshold": model.lower})
-    return stored
+    return model_store(domain, model, len(rows.ids))
 
 
 def apart_by_system(domain: str, rows: SourceRows) -> np.ndarray | None:
@@ -229,8 +217,8 @@ def _batch_clusters(domain: str, rows: SourceRows, model=None, *, refit: bool = 
     if refit:
         try:
             matched = deduplicate(rows.frame(), SCHEMAS[domain], None, answers=decided, **options,
-                                  **_thresholds(domain))
-            _model_store(domain, matched.model, len(rows.ids))
+                                  **thresholds_of(domain))
+            model_store(domain, matched.model, len(rows.ids))
         except TooFewPairs as error:
             log.info("%s: not fitted: %s", domain, error)
     refitted = matched is not None
@@ -269,6 +257,11 @@ _PLANS: dict[tuple[str, str], LoadPlan] = {}
 
 def active_plan(domain: str, system: str) -> LoadPlan | None:
     return _PLANS.get((domain, system))
+
+
+def planned_domains(domain: str) -> list[LoadPlan]:
+    """The plans waiting for a domain's load to finish (one per system loading it)."""
+    return [plan for (planned, _system), plan in list(_PLANS.items()) if planned == domain]
 
 
 def load_plan(domain: str, system: str, incoming: list[tuple[str, dict[str, Any]]]) -> LoadPlan | None:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from matching.engine import FellegiSunterModel
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import MatchModel, RulePreview
 from matching.resolution import Preview, domain_preview, domain_resolve, model_fit, source_record_count, source_rows
 from matching.teaching import model_key

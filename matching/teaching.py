@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from matching.engine import SCHEMAS, FellegiSunterModel, deduplicate, score_pairs
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import CandidateStatus, LabelRequest, MatchCandidate, MatchDecision
 from matching.resolution import SourceRows, apart_by_system, source_rows
 from matching.services import decisions_remember

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import RulePreview
 from matching.rule_change import rule_change_apply
 from matching.teaching import model_key

@@ -33,7 +33,8 @@ def build(n: int) -> None:
 
     from benchmarks.hub.ingest import DATA, generate
     from matching.engine import blocking_keys
-    from matching.hub import key_hash, standardized_record
+    from matching.forms import standardized_record
+    from matching.index import key_hash
     from mdm.canonical import standardize_record
     from mdm.models import new_golden_id
 
@@ -85,7 +86,7 @@ def main() -> None:
     django.setup()
     if args.build:
         build(args.build)
-    from matching.hub import HubMatcher
+    from matching.matcher import HubMatcher
     from mdm.canonical import standardize_record
     from mdm.matchers import MatchInput
     from mdm.models import Customer

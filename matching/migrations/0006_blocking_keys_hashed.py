@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 
 def _hash(domain: str, key: str) -> int:
-    # The same function as matching.hub.key_hash, frozen here as migrations must be.
+    # The same function as matching.index.key_hash, frozen here as migrations must be.
     return int.from_bytes(blake2b(f"{domain}|{key}".encode(), digest_size=8).digest(), "big", signed=True)
 
 

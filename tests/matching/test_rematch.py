@@ -2,7 +2,7 @@
 
 import pytest
 
-from matching.hub import HubMatcher
+from matching.matcher import HubMatcher
 from matching.models import CandidateStatus, MatchCandidate, RematchRun
 from matching.rematch import rematch_shard, rematch_start
 from matching.services import match_candidate_reject

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from matching import tasks
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import MatchModel, RulePreview
 from matching.rule_change import rule_change_apply, rule_preview_start, thresholds_checked
 from mdm.models import CrossReference, Customer, SourceRecord

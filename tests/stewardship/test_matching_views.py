@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import LabelRequest, MatchDecision, MatchModel, RulePreview
 from matching.rule_change import rule_preview_start
 from matching.teaching import Why, model_key

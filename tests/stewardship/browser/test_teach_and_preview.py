@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from matching.hub import domain_model
+from matching.model_store import domain_model
 from matching.models import LabelRequest, MatchDecision, RulePreview
 from mdm.demo_data import demo_records
 from mdm.services.ingest import source_records_ingest, source_records_load_finished

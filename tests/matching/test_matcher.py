@@ -2,7 +2,9 @@
 
 import pytest
 
-from matching.hub import HubMatcher, _batch_forms, key_hash
+from matching.forms import batch_forms
+from matching.index import key_hash
+from matching.matcher import HubMatcher
 from matching.models import BlockingKey, CandidateStatus, MatchCandidate
 from matching.services import match_candidate_reject
 from mdm.matchers import MatchInput
@@ -111,8 +113,8 @@ def test_the_same_project_from_two_systems_meets_in_one_golden_record():
 def test_a_record_prepared_ahead_matches_as_one_worked_out_in_the_batch():
     values = {"name": "Hooli Inc.", "country": "US", "tax_id": "111111111", "phone": "+12125550100"}
     prepared = HubMatcher().prepare("customer", values)
-    ahead = _batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account", prepared=prepared))
-    here = _batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account"))
+    ahead = batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account", prepared=prepared))
+    here = batch_forms("customer", MatchInput(0, "salesforce", "001", values, "Account"))
     assert ahead == here and ahead[1]
 
 
@@ -120,13 +122,13 @@ def test_a_preparation_made_before_a_reference_resolved_is_not_used():
     before = {"number": "C-1", "title": "Support", "customer": None}
     prepared = HubMatcher().prepare("contract", before)
     resolved = {**before, "customer": "CUS-0000000001"}
-    forms = _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder", prepared=prepared))
-    assert forms == _batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder"))
+    forms = batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder", prepared=prepared))
+    assert forms == batch_forms("contract", MatchInput(0, "netsuite", "9", resolved, "salesOrder"))
     assert forms[0]["customer_id"] == "CUS-0000000001"
 
 
 def test_indexing_from_held_records_writes_the_keys_reading_them_back_would():
-    from matching.hub import index_golden_records
+    from matching.index import index_golden_records
 
     erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111",
                phone="212 555 0100", city="New York", postal_code="10001"))
@@ -149,9 +151,9 @@ def test_a_candidate_met_before_is_scored_from_memory_without_reading_it_again()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from matching import hub
+    from matching import forms
 
-    hub._CANDIDATE_FORMS.clear()
+    forms._CANDIDATE_FORMS.clear()
     erp(record("1", object_type="customer", name="Hooli", country="US", tax_id="11-1111111", phone="212 555 0100"))
     golden = Customer.objects.get()
     incoming = MatchInput(0, "salesforce", "001", {"name": "Hooli Inc.", "country": "US", "tax_id": "111111111",
@@ -165,9 +167,9 @@ def test_a_candidate_met_before_is_scored_from_memory_without_reading_it_again()
 
 
 def test_a_candidate_whose_values_changed_is_scored_on_its_new_values():
-    from matching import hub
+    from matching import forms
 
-    hub._CANDIDATE_FORMS.clear()
+    forms._CANDIDATE_FORMS.clear()
     erp(record("1", object_type="customer", name="Hooli", country="US", phone="212 555 0100"))
     golden = Customer.objects.get()
     incoming = MatchInput(0, "salesforce", "001", {"name": "Hooli Inc.", "country": "US", "phone": "+12125550100"},
@@ -177,7 +179,7 @@ def test_a_candidate_whose_values_changed_is_scored_on_its_new_values():
     erp(record("1", object_type="customer", name="Nucleus Systems", country="US", phone="212 555 0100",
                updated=golden.created_at.replace(year=2027)))
     after = HubMatcher().match("customer", [incoming])[0]
-    hub._CANDIDATE_FORMS.clear()
+    forms._CANDIDATE_FORMS.clear()
     assert after == HubMatcher().match("customer", [incoming])[0]  # as if nothing were remembered
     assert after.score != before.score
 
