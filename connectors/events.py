@@ -99,8 +99,8 @@ class EventsResult:
 
 
 def signature_of(secret: str, body: bytes) -> str:
-    """The untimed signature, `sha256=<hex HMAC-SHA256 of the body>`: what the hub's own outbound
-    webhooks carry (orchestration/webhooks.py), and inbound only where the setting allows it."""
+    """The untimed signature, `sha256=<hex HMAC-SHA256 of the body>`, accepted inbound only where
+    CONCORD_EVENTS_ACCEPT_UNTIMED_SIGNATURES allows it (systems signing the old way)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 

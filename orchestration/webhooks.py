@@ -1,6 +1,7 @@
 """Domain events for downstream consumers: published once per key, delivered to every active
-subscription that wants the type, signed like inbound events are checked
-(`X-Concord-Signature: sha256=<hex HMAC-SHA256 of the raw body>`).
+subscription that wants the type, signed as inbound events are checked
+(`X-Concord-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + raw body>`): the time is
+signed with the body, so a consumer can refuse a captured delivery replayed later.
 
 Delivery keeps the outbox's reliability rules and reuses its settings and back-off
 (connectors.delivery): at least once; race-safe claims by conditional UPDATE with a lease; a 2xx
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connectors.delivery import backoff_seconds, lease_seconds, max_attempts
-from connectors.events import SIGNATURE_HEADER, signature_of
+from connectors.events import SIGNATURE_HEADER, signature_header
 from mdm.correlation import current_correlation_id
 from orchestration.models import DeliveryStatus, DomainEvent, WebhookDelivery, WebhookSubscription
 
@@ -79,7 +80,7 @@ def webhooks_deliver(*, limit: int = 100, session: requests.Session | None = Non
     for row in _claim(limit):
         row = WebhookDelivery.objects.select_related("subscription", "event").get(pk=row.pk)
         body = body_of(row.event)
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature_of(row.subscription.secret, body),
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature_header(row.subscription.secret, body),
                    "X-Concord-Event": row.event.event_type, "X-Concord-Delivery": str(row.pk),
                    "X-Correlation-ID": row.event.correlation_id or ""}
         status, retry_after, error = None, None, ""

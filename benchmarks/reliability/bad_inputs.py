@@ -184,7 +184,7 @@ def api_as_of_february_30() -> Outcome:
 def events_deep_json() -> Outcome:
     from django.test import Client
 
-    from connectors.events import signature_of
+    from connectors.events import signature_header
     from connectors.models import Connection, InboundEvent
     from mdm.models import SourceSystem
 
@@ -193,7 +193,7 @@ def events_deep_json() -> Outcome:
     body = b"[" * 50_000 + b"]" * 50_000
     response = Client(raise_request_exception=False).post(
         "/api/v1/events/salesforce/", data=body, content_type="application/json",
-        HTTP_X_CONCORD_SIGNATURE=signature_of("bad-inputs", body))
+        HTTP_X_CONCORD_SIGNATURE=signature_header("bad-inputs", body))
     text = response.content.decode()[:150]
     return Outcome("events endpoint, JSON nested 50,000 levels", 1, "400 with the reason, nothing stored",
                    f"{response.status_code} {text}",

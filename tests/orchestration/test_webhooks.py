@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from connectors.events import signature_of
+from connectors.events import signature_header
 from orchestration.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from orchestration.webhooks import domain_event_publish, webhooks_deliver, webhooks_replay
 from tests.http_receiver import RecordingEndpoint
@@ -40,7 +40,8 @@ def test_signed_delivery_retries_then_succeeds_and_publishing_twice_sends_once(c
     assert webhooks_deliver() == {"delivered": 0, "retried": 1, "dead": 0}
     assert webhooks_deliver() == {"delivered": 1, "retried": 0, "dead": 0}
     headers, body = target.received[-1]
-    assert headers["X-Concord-Signature"] == signature_of("s3cret", body)
+    signed_at = int(headers["X-Concord-Signature"].split(",")[0].removeprefix("t="))
+    assert headers["X-Concord-Signature"] == signature_header("s3cret", body, timestamp=signed_at)
     assert headers["X-Concord-Event"] == "project.activated"
     assert json.loads(body)["data"]["project"]["golden_id"] == "PRJ-0000000001"
     assert json.loads(body)["id"] == event.pk
