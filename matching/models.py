@@ -116,6 +116,17 @@ class RematchRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
 
+class RematchShard(models.Model):
+    """A shard of a re-match that was scored: a broker may hand a shard's task out twice (a
+    worker killed, a visibility timeout passed), and the second must add nothing."""
+
+    run = models.ForeignKey(RematchRun, on_delete=models.CASCADE, related_name="shards_scored")
+    shard = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "shard"], name="one_scoring_per_rematch_shard")]
+
+
 class RematchPair(models.Model):
     """A scored pair of golden records found by one shard of a re-match."""
 

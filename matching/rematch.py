@@ -13,7 +13,7 @@ from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,7 +21,15 @@ from matching.engine import cluster, score_pairs
 from matching.forms import golden_forms
 from matching.index import MAX_BLOCK_SIZE
 from matching.model_store import domain_model
-from matching.models import BlockingKey, CandidateStatus, MatchCandidate, MatchDecision, RematchPair, RematchRun
+from matching.models import (
+    BlockingKey,
+    CandidateStatus,
+    MatchCandidate,
+    MatchDecision,
+    RematchPair,
+    RematchRun,
+    RematchShard,
+)
 from matching.verdicts import remembered_verdicts, source_keys_of
 from mdm.models import golden_model
 from mdm.services.merge import golden_record_merge
@@ -70,9 +78,13 @@ def rematch_shard(run_id: int, shard: int) -> int:
     model = domain_model(run.domain)
     kept = [RematchPair(run=run, golden_id_a=a, golden_id_b=b, probability=p, contributions=c)
             for a, b, p, c in _pairs_with_verdicts(run.domain, sorted(pairs)) if p >= model.lower]
-    with transaction.atomic():
-        RematchPair.objects.bulk_create(kept, batch_size=1000)
-        RematchRun.objects.filter(pk=run_id).update(shards_done=F("shards_done") + 1)
+    try:
+        with transaction.atomic():
+            RematchShard.objects.create(run=run, shard=shard)  # a shard handed out twice adds nothing
+            RematchPair.objects.bulk_create(kept, batch_size=1000)
+            RematchRun.objects.filter(pk=run_id).update(shards_done=F("shards_done") + 1)
+    except IntegrityError:
+        return 0
     # The worker that completes the last shard applies the run; the conditional update makes sure
     # exactly one does, however many finish at once.
     if RematchRun.objects.filter(pk=run_id, shards_done=run.shards, status=RematchRun.Status.RUNNING).update(

@@ -83,3 +83,16 @@ def test_a_stewards_not_a_match_survives_a_full_rematch(alice):
     assert run.stats == {"pairs": 0, "merges": 0, "review_candidates": 0}
     assert not MatchCandidate.objects.filter(status=CandidateStatus.OPEN).exists()
     assert len(partition()) == 2
+
+
+def test_a_shard_handed_out_twice_adds_nothing_the_second_time(settings):
+    # With acks_late, a broker hands a task out again when its worker dies or it outlives the
+    # visibility timeout: the shard must not be counted, nor its pairs stored, twice.
+    load()
+    run = rematch_start("customer", shards=2)
+    first = rematch_shard(run.id, 0)
+    assert rematch_shard(run.id, 0) == 0
+    assert RematchRun.objects.get(pk=run.id).shards_done == 1
+    assert run.pairs.count() == first
+    rematch_shard(run.id, 1)
+    assert RematchRun.objects.get(pk=run.id).status == "done"
