@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, PushItem, registered_systems
@@ -364,15 +364,3 @@ def outbox_deliver(*, limit: int | None = 100, system: str | None = None,
         sleep(min(MAX_WAIT, max(MIN_WAIT, seconds)))
 
 
-def outbox_replay(*, system: str | None = None, ids: list[int] | None = None, all_dead: bool = False) -> int:
-    """Put dead messages back to pending, attempts reset, to be delivered again. Returns how many."""
-    if not ids and not all_dead:
-        raise ValueError("name the messages to replay (ids) or ask for all dead ones")
-    query = OutboxMessage.objects.filter(status=OutboxStatus.DEAD)
-    if ids:
-        query = query.filter(pk__in=ids)
-    if system:
-        query = query.filter(system__name=system)
-    # last_error stays: it says why the message died until the next attempt says otherwise.
-    return query.update(status=OutboxStatus.PENDING, attempts=0, replays=F("replays") + 1,
-                        next_attempt_at=timezone.now())

@@ -409,7 +409,7 @@ def flow_replay(*, flow_id: int, actor: str) -> Flow:
     """Resume a failed flow at its failed step: that step's dead outbox messages go out again
     (connectors' replay: same idempotency keys, so nothing already written is written twice);
     steps already done stay done."""
-    from connectors.delivery import outbox_replay
+    from mdm.services.outbox import outbox_replay
 
     flow = Flow.objects.select_for_update().filter(pk=flow_id).first()
     if flow is None:

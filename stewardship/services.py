@@ -18,6 +18,7 @@ from matching.services import decisions_remember, match_candidate_accept, match_
 from mdm.choices import OutboxStatus
 from mdm.models import AttributeOverride, MergeEvent, OutboxMessage, domain_of_golden_id
 from mdm.services.merge import golden_record_merge, golden_record_unmerge
+from mdm.services.outbox import outbox_replay as outbox_messages_replay
 from mdm.services.overrides import override_remove, override_set, override_value_check
 from stewardship import policy
 from stewardship.extensions import council_action
@@ -249,12 +250,10 @@ def _not_a_match_remember(request: ChangeRequest, *, acting_user, comment: str) 
 
 @transaction.atomic
 def outbox_replay(*, message_id: int, acting_user) -> OutboxMessage:
-    """Send a dead-lettered outbound message again through connectors' replay (pending, attempts
-    reset, due now), and note on the message who replayed it — it has no history table of its own."""
-    from connectors.delivery import outbox_replay as connectors_outbox_replay
-
+    """Send a dead-lettered outbound message again (pending, attempts reset, due now), and note on
+    the message who replayed it — it has no history table of its own."""
     message = OutboxMessage.objects.select_for_update().filter(pk=message_id, status=OutboxStatus.DEAD).first()
-    if message is None or not connectors_outbox_replay(ids=[message_id]):
+    if message is None or not outbox_messages_replay(ids=[message_id]):
         raise ValidationError({"message": ["no dead outbound message with that id"]})
     note = f"[replayed by {acting_user.get_username()} at {timezone.now().isoformat(timespec='seconds')}]"
     OutboxMessage.objects.filter(pk=message_id).update(last_error=f"{message.last_error}\n{note}".strip())

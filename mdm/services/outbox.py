@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.db.models import F
 from django.utils import timezone
 
 from mdm.bulk import column_converter, insert_rows
@@ -103,6 +104,20 @@ def outbox_resend(*, system: SourceSystem, domain: str, golden_ids: Collection[s
                       "correlation_id": correlation_id, "next_attempt_at": timezone.now()})
         written += created
     return written
+
+
+def outbox_replay(*, system: str | None = None, ids: list[int] | None = None, all_dead: bool = False) -> int:
+    """Put dead messages back to pending, attempts reset, to be delivered again. Returns how many."""
+    if not ids and not all_dead:
+        raise ValueError("name the messages to replay (ids) or ask for all dead ones")
+    query = OutboxMessage.objects.filter(status=OutboxStatus.DEAD)
+    if ids:
+        query = query.filter(pk__in=ids)
+    if system:
+        query = query.filter(system__name=system)
+    # last_error stays: it says why the message died until the next attempt says otherwise.
+    return query.update(status=OutboxStatus.PENDING, attempts=0, replays=F("replays") + 1,
+                        next_attempt_at=timezone.now())
 
 
 def outbox_statistics_refresh() -> bool:

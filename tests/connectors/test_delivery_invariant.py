@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Connector, ConnectorError, UpsertResult
-from connectors.delivery import outbox_claim, outbox_deliver, outbox_replay, push_attributes
+from connectors.delivery import outbox_claim, outbox_deliver, push_attributes
 from mdm.choices import OutboxStatus
 from mdm.models import OutboxMessage
+from mdm.services.outbox import outbox_replay
 
 pytestmark = pytest.mark.django_db
 GOLDEN_IDS = ["CUS-0000000001", "CUS-0000000002"]

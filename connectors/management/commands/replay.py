@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connectors.delivery import outbox_replay
+from mdm.services.outbox import outbox_replay
 
 
 class Command(BaseCommand):
