@@ -1,9 +1,10 @@
-"""Lean multi-row INSERTs (and UPDATEs) for the ingestion hot path.
+"""Lean bulk writes for the ingestion hot path: COPY on PostgreSQL, multi-row INSERTs on SQLite.
 
 Django's bulk_create prepares every value through the full field machinery (a few microseconds
 each); at ten rows per source record that, not the database, bounds ingestion. Here each column
-gets one converter chosen once, and rows go out as multi-row INSERT ... VALUES statements (with
-RETURNING ids where asked). Only for plain concrete fields; anything unusual goes through the ORM.
+gets one converter chosen once, and rows go out as COPY … FROM STDIN on PostgreSQL (on a helper
+thread, overlapping the Python that follows: copies_overlapped) and as multi-row INSERT … VALUES
+statements on SQLite. Only for plain concrete fields; anything unusual goes through the ORM.
 """
 
 from __future__ import annotations
