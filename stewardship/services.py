@@ -21,7 +21,7 @@ from mdm.services.merge import golden_record_merge, golden_record_unmerge
 from mdm.services.overrides import override_remove, override_set, override_value_check
 from stewardship import policy
 from stewardship.extensions import council_action
-from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
+from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus, SavedView
 
 logger = logging.getLogger(__name__)
 
@@ -275,3 +275,29 @@ def change_request_withdraw(*, request_id: int, acting_user) -> ChangeRequest:
     request._change_reason = "withdrawn"
     request.save()
     return request
+
+
+# --- Saved views of the golden-record browser ----------------------------------------------------
+
+SAVED_VIEWS_MAX = 50  # per steward: a menu, not an archive
+
+
+@transaction.atomic
+def saved_view_save(*, user, name: str, domain: str, query: str) -> SavedView:
+    """Save the browser's query under a name; saving under a name the steward used replaces it."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": ["give the view a name"]})
+    if len(name) > 80:
+        raise ValidationError({"name": [f"keep the name to 80 characters ({len(name)} now)"]})
+    if len(query) > 2000:
+        raise ValidationError({"query": ["this view has too many filters to keep"]})
+    view, created = SavedView.objects.update_or_create(user=user, name=name,
+                                                       defaults={"domain": domain, "query": query})
+    if created and SavedView.objects.filter(user=user).count() > SAVED_VIEWS_MAX:
+        raise ValidationError({"name": [f"you keep {SAVED_VIEWS_MAX} views already: delete one first"]})
+    return view
+
+
+def saved_view_delete(*, view_id: int, user) -> None:
+    SavedView.objects.filter(pk=view_id, user=user).delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stewardship import views
+from stewardship import golden_views, views
 
 app_name = "stewardship"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("review/", views.match_queue, name="match_queue"),
     path("review/bulk/", views.match_bulk, name="match_bulk"),
     path("review/<int:candidate_id>/<str:verb>/", views.match_decide, name="match_decide"),
+    # The browser's own paths come before golden/<golden_id>/: "export" and "views" are no golden ids.
+    path("golden/", golden_views.golden_list, name="golden_list"),
+    path("golden/export/", golden_views.golden_export, name="golden_export"),
+    path("golden/views/", golden_views.saved_view_create, name="saved_view_create"),
+    path("golden/views/<int:view_id>/delete/", golden_views.saved_view_remove, name="saved_view_delete"),
     path("golden/<str:golden_id>/", views.golden_detail, name="golden"),
     path("golden/<str:golden_id>/resolve/<str:attribute>/", views.resolve, name="resolve"),
     path("golden/<str:golden_id>/overrides/<int:override_id>/remove/", views.override_remove_view,

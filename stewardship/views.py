@@ -25,7 +25,8 @@ from mdm.models import AttributeOverride, OutboxMessage, QuarantinedRecord, doma
 from mdm.permissions import access_of, can, require, restrict
 from mdm.selectors import golden_history
 from mdm.services.quarantine import quarantine_discard, quarantine_replay
-from stewardship import selectors, services
+from stewardship import search, selectors, services
+from stewardship.listing import page_param
 from stewardship.models import ChangeRequest, ChangeStatus
 
 
@@ -467,16 +468,30 @@ def council_decide(request, request_id: int, verb: str):
 
 # --- Search ----------------------------------------------------------------------------------
 
+PICKER_CUTOFF = 75
+
+
 @login_required
 def search_view(request):
+    """The search page (ranked, paged), and — with `picker` — the merge form's "Find the
+    duplicate": active records of one domain the user may change, as an htmx fragment."""
     query = request.GET.get("q", "")
     domain = request.GET.get("domain") or None
-    if request.GET.get("picker"):  # htmx: candidates for a golden-id field (the merge form)
-        hits = selectors.search(request.user, query, limit=8, domain=domain) if len(query.strip()) >= 2 else []
+    if domain not in (None, *Domain.values):
+        domain = None
+    if request.GET.get("picker"):
         exclude = request.GET.get("exclude", "")
-        return render(request, "stewardship/partials/picker.html", {
-            "hits": [h for h in hits if h.record.id != exclude and h.record.record_status == "active"]})
-    hits = selectors.search(request.user, query, domain=domain) if query else []
-    return render(request, "stewardship/search.html", {"query": query, "hits": hits})
-
-
+        # Only close names: a loose look-alike offered here once became a wrong merge request.
+        found = (search.search(request.user, query, domain=domain, per_page=9, action="change", active_only=True,
+                               cutoff=PICKER_CUTOFF) if len(query.strip()) >= 2 else None)
+        hits = [h for h in (found.hits if found else []) if h.record.id != exclude][:8]
+        return render(request, "stewardship/partials/picker.html", {"hits": hits})
+    try:
+        page = page_param(request.GET)
+    except ValidationError:
+        page = 1
+    result = search.search(request.user, query, domain=domain, page=page) if query.strip() else None
+    return render(request, "stewardship/search.html", {
+        "search_query": query, "query": query, "result": result, "hits": result.hits if result else [],
+        "domain": domain or "", "domains": [(d, label) for d, label in Domain.choices
+                                            if d in access_of(request.user).domains("view")]})
