@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -111,8 +111,8 @@ class BrowseQuery:
     @classmethod
     def parsed(cls, params, domains: list[str]) -> BrowseQuery:
         """From a query string; `domains` are those the user may view (the first is the default)."""
-        if not domains:
-            raise ValidationError({"domain": ["you may not view any domain"]})
+        if not domains or params.get("domain", "") in set(Domain.values) - set(domains):
+            raise PermissionDenied("You may not view the golden records of this domain.")
         domain = choice_param(params, "domain", domains, domains[0])
         columns = columns_of(domain)
         sort = sort_param(params, {key: c.sort for key, c in columns.items() if c.sort}, DEFAULT_SORT[domain])

@@ -94,6 +94,7 @@ def saved_view_create(request):
 @login_required
 @require_POST
 def saved_view_remove(request, view_id: int):
+    _viewable_domains(request.user)
     view = get_object_or_404(SavedView, pk=view_id, user=request.user)  # another's view does not exist for you
     saved_view_delete(view_id=view.pk, user=request.user)
     messages.success(request, f"View “{view.name}” deleted.")

@@ -21,10 +21,13 @@ urlpatterns = [
     path("golden/<str:golden_id>/merge/", views.merge, name="merge"),
     path("golden/<str:golden_id>/unmerge/", views.unmerge, name="unmerge"),
     path("exceptions/", views.exceptions, name="exceptions"),
+    path("exceptions/bulk/", views.exceptions_bulk, name="exceptions_bulk"),
     path("exceptions/quarantine/<int:entry_id>/", views.quarantine_fix, name="quarantine_fix"),
     path("exceptions/quarantine/<int:entry_id>/discard/", views.quarantine_discard_view, name="quarantine_discard"),
     path("exceptions/outbox/<int:message_id>/replay/", views.outbox_replay_view, name="outbox_replay"),
     path("council/", views.council, name="council"),
+    path("council/bulk/", views.council_bulk, name="council_bulk"),
+    path("council/<int:request_id>/", views.council_request, name="council_request"),
     path("council/<int:request_id>/<str:verb>/", views.council_decide, name="council_decide"),
     path("search/", views.search_view, name="search"),
 ]

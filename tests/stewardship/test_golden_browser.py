@@ -47,7 +47,8 @@ def test_a_project_steward_browses_projects_and_no_customer_is_named(world, as_u
     assert ids(response) == [world.project.id]
     assert world.acme.id not in response.content.decode() and "Acme GmbH" not in response.content.decode()
     assert b"out of your scope" in response.content
-    assert as_user("steward_projects").get(BROWSE, {"domain": "customer"}).status_code == 400
+    assert as_user("steward_projects").get(BROWSE, {"domain": "customer"}).status_code == 403
+    assert as_user("steward_projects").get(BROWSE, {"domain": "vendor"}).status_code == 400
 
 
 def test_filters_by_country_city_system_and_status(world, as_user):
