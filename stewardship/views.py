@@ -64,7 +64,7 @@ def home(request):
     access = access_of(request.user)
     mine = ChangeRequest.objects.filter(requested_by=request.user, status=ChangeStatus.PENDING)
     return render(request, "stewardship/home.html", {
-        "queues": selectors.home_queues(request.user),
+        "queues": selectors.home_queues(request.user) if access.domains("view") else [],
         "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
         "assigned_to_me": restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN, assigned_to=request.user),
                                    request.user, "change").count(),
@@ -422,10 +422,14 @@ def exceptions_bulk(request):
         return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [outcome]})
     if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
         return _confirm(request, outcome, reverse("stewardship:exceptions_bulk"), back)
-    done, failed = services.exceptions_bulk_apply(kind=kind, items=items, verb=verb, acting_user=request.user,
-                                                  reason=request.POST.get("reason", ""),
-                                                  field=request.POST.get("fix_field", ""),
-                                                  value=request.POST.get("fix_value", ""))
+    try:
+        done, failed = services.exceptions_bulk_apply(kind=kind, items=items, verb=verb, acting_user=request.user,
+                                                      reason=request.POST.get("reason", ""),
+                                                      field=request.POST.get("fix_field", ""),
+                                                      value=request.POST.get("fix_value", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
     messages.success(request, f"{outcome.verb.capitalize()}: {done} done{f', {len(failed)} not' if failed else ''}.")
     for text in failed[:20]:
         messages.error(request, text)
