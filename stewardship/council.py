@@ -170,16 +170,28 @@ def change_request_dry_run(request: ChangeRequest) -> DryRun | None:
     p = request.payload if isinstance(request.payload, dict) else {}
     if p.get("action") not in BUILT_IN:
         return None
-    ids = request_ids(request)
-    domain = request.domain
-    home = p.get("survivor_id") or request.golden_id
+    return _dry_run(request.domain, p.get("survivor_id") or request.golden_id, request_ids(request),
+                    lambda: _apply(request))
+
+
+def merge_dry_run(domain: str, survivor_id: str, merged_id: str) -> DryRun:
+    """What merging `merged_id` into `survivor_id` would do (a review card's preview)."""
+    from mdm.services.merge import golden_record_merge
+
+    return _dry_run(domain, survivor_id, [survivor_id, merged_id], lambda: golden_record_merge(
+        survivor_id=survivor_id, merged_id=merged_id, acting_user=None, reason="dry run for a review"))
+
+
+def _dry_run(domain: str, home: str, ids: list[str], apply) -> DryRun:
+    """Run `apply` in a savepoint that is always rolled back; read `home`'s values after it, the
+    sources it gained, and (customers) the contracts and projects that came to it."""
+    from mdm.services.golden import golden_values
+
     before_related = _related_of([home]) if domain == Domain.CUSTOMER else {}
     before_sources = set(CrossReference.objects.filter(golden_id=home).values_list("pk", flat=True))
     try:
         with transaction.atomic():
-            _apply(request)
-            from mdm.services.golden import golden_values
-
+            apply()
             records = golden_model(domain).objects.in_bulk(ids)
             result = DryRun(after={pk: golden_values(record) for pk, record in records.items()})
             moved = CrossReference.objects.filter(golden_id=home).exclude(pk__in=before_sources)
@@ -194,6 +206,10 @@ def change_request_dry_run(request: ChangeRequest) -> DryRun | None:
     except ValidationError as error:
         return DryRun(error=" ".join(m for values in getattr(error, "message_dict", {"": error.messages}).values()
                                      for m in values))
+
+
+def moved_names(user, dry_run: DryRun | None) -> dict[str, str]:
+    return _names(user, {i for ids in (dry_run.moved.values() if dry_run else []) for i in ids})
 
 
 @dataclass
@@ -234,5 +250,4 @@ def request_page(user, request: ChangeRequest) -> RequestPage:
         rows.append({"name": name, "values": values, "after": after.get(name) if after else None,
                      "changed": bool(after) and after.get(name) != (sides[0].values.get(name) if sides else None),
                      "differ": len({str(v).casefold() for v in values if v not in (None, "")}) > 1})
-    moved = [i for ids_ in (dry_run.moved.values() if dry_run else []) for i in ids_]
-    return RequestPage(request, request_summary(request, names), sides, rows, dry_run, _names(user, set(moved)))
+    return RequestPage(request, request_summary(request, names), sides, rows, dry_run, moved_names(user, dry_run))

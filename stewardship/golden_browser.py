@@ -281,9 +281,12 @@ def headers(query: BrowseQuery, columns: list[Column]) -> list[Header]:
     return found
 
 
+UNLISTED = ("lineage", "match_key", "alt_match_key", "correlation_id")
+
+
 def golden_browse(user, query: BrowseQuery) -> BrowsePage:
     queryset = browse_queryset(user, query)
-    page = keyset_page(queryset, query.sort, PER_PAGE, after=query.after, before=query.before)
+    page = keyset_page(queryset.defer(*UNLISTED), query.sort, PER_PAGE, after=query.after, before=query.before)
     columns = [columns_of(query.domain)[key] for key in query.columns]
     return BrowsePage(query, columns, rows_of(user, query.domain, page.items, columns), queryset.count(),
                       headers(query, columns), page.next_cursor, page.previous_cursor)
@@ -298,23 +301,28 @@ def _related_names(user, domain: str, ids: set[str]) -> dict[str, str]:
 
 
 def _page_extras(user, domain: str, ids: list[str], keys: set[str]) -> dict[str, dict[str, Any]]:
-    """What the page's computed columns show, one query each: sources, open violations (worst
-    severity first), open review candidates and pending council requests."""
+    """What the computed columns show, one query each for any number of records (an export reads
+    them 2,000 at a time): sources, open violations (worst severity first), open review candidates
+    and pending council requests. `__any` binds the ids as one parameter (mdm.lookups)."""
     extras: dict[str, dict[str, Any]] = {"systems": {}, "quality": {}, "open": {}}
+    if not ids:
+        return extras
     if "systems" in keys:
         extras["systems"] = search.systems_of(ids)
-    if "quality" in keys:
-        for golden_id, severity, n in (_violations(domain).filter(golden_id__in=ids).values_list("golden_id", "severity")
-                                       .annotate(n=Count("pk"))):
+    if keys & {"quality", "open"}:
+        counts: dict[tuple[str, str], int] = {}
+        for golden_id, severity in _violations(domain).filter(golden_id__any=ids).values_list("golden_id", "severity"):
+            counts[(golden_id, severity)] = counts.get((golden_id, severity), 0) + 1
+            extras["open"].setdefault(golden_id, set()).add("violation")
+        for (golden_id, severity), n in counts.items():
             extras["quality"].setdefault(golden_id, []).append((severity, n))
     if "open" in keys:
-        for pk in MatchCandidate.objects.filter(domain=domain, status=CandidateStatus.OPEN).filter(
-                Q(golden_id_a__in=ids) | Q(golden_id_b__in=ids)).values_list("golden_id_a", "golden_id_b"):
-            for golden_id in pk:
+        candidates = MatchCandidate.objects.filter(domain=domain, status=CandidateStatus.OPEN)
+        for pair in candidates.filter(Q(golden_id_a__any=ids) | Q(golden_id_b__any=ids)).values_list(
+                "golden_id_a", "golden_id_b"):
+            for golden_id in pair:
                 extras["open"].setdefault(golden_id, set()).add("review")
-        for golden_id in _violations(domain).filter(golden_id__in=ids).values_list("golden_id", flat=True):
-            extras["open"].setdefault(golden_id, set()).add("violation")
-        for golden_id in ChangeRequest.objects.filter(golden_id__in=ids, status=ChangeStatus.PENDING).values_list(
+        for golden_id in ChangeRequest.objects.filter(golden_id__any=ids, status=ChangeStatus.PENDING).values_list(
                 "golden_id", flat=True):
             extras["open"].setdefault(golden_id, set()).add("council")
     return extras
@@ -502,7 +510,8 @@ def export_rows(user, query: BrowseQuery) -> Iterator[list[Any]]:
     chosen columns as plain values."""
     columns = [columns_of(query.domain)[key] for key in query.columns]
     yield [column.label for column in columns]
-    queryset = browse_queryset(user, query).order_by(*query.sort.order_by)
+    # Not the lineage: a list never shows it, and parsing it was most of a large export's time.
+    queryset = browse_queryset(user, query).defer(*UNLISTED).order_by(*query.sort.order_by)
     chunk: list = []
     for record in queryset.iterator(chunk_size=EXPORT_CHUNK):
         chunk.append(record)

@@ -274,7 +274,7 @@ def search(user, query: str, *, domain: str | None = None, page: int = 1, per_pa
 def systems_of(golden_ids) -> dict[str, list[str]]:
     """golden id -> its sources as `system:source_id`, in one query."""
     systems: dict[str, list[str]] = {}
-    rows = (CrossReference.objects.filter(golden_id__in=list(golden_ids))
+    rows = (CrossReference.objects.filter(golden_id__any=list(golden_ids))
             .order_by("source_record__system__name", "source_record__source_id")
             .values_list("golden_id", "source_record__system__name", "source_record__source_id"))
     for golden_id, system, source_id in rows:

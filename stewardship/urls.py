@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("review/", views.match_queue, name="match_queue"),
     path("review/bulk/", views.match_bulk, name="match_bulk"),
+    path("review/<int:candidate_id>/preview/", views.match_preview, name="match_preview"),
     path("review/<int:candidate_id>/<str:verb>/", views.match_decide, name="match_decide"),
     # The browser's own paths come before golden/<golden_id>/: "export" and "views" are no golden ids.
     path("golden/", golden_views.golden_list, name="golden_list"),

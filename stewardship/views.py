@@ -154,6 +154,23 @@ def match_decide(request, candidate_id: int, verb: str):
     return redirect(request.POST.get("next") or reverse("stewardship:match_queue"))
 
 
+@login_required
+def match_preview(request, candidate_id: int):
+    """What accepting a card would make of the two records: the survivor's values after the merge
+    and what moves to it (a dry run, rolled back), as an htmx fragment under the card."""
+    candidate = get_object_or_404(MatchCandidate, pk=candidate_id, status=CandidateStatus.OPEN)
+    if not restrict(MatchCandidate.objects.filter(pk=candidate.pk), request.user, "change").exists():
+        raise PermissionDenied("You may not decide candidates in this domain or region.")
+    dry_run = council_review.merge_dry_run(candidate.domain, candidate.golden_id_a, candidate.golden_id_b)
+    card = queues.review_cards(request.user, [candidate])[0]
+    after = dry_run.after.get(candidate.golden_id_a, {}) if not dry_run.error else {}
+    rows = [{"name": row["name"], "a": row["a"], "after": after.get(row["name"]),
+             "changed": after.get(row["name"]) != row["a"]} for row in card["rows"] if row["state"] != "empty"]
+    return render(request, "stewardship/partials/merge_preview.html", {
+        "candidate": candidate, "dry_run": dry_run, "rows": rows,
+        "moved_names": council_review.moved_names(request.user, dry_run)})
+
+
 def _confirm(request, outcome, action: str, back: str):
     """The confirmation page of a bulk action: what it will do, the items, and the same form again."""
     fields = [(name, value) for name, values in request.POST.lists() for value in values
@@ -410,16 +427,20 @@ def exceptions_bulk(request):
     if not request.POST.get("preview") and verb not in verbs:
         raise Http404("unknown bulk action")
     back = reverse("stewardship:exceptions") + "?" + (request.POST.get("filters") or f"tab={kind}")
+    field, value = request.POST.get("fix_field", ""), request.POST.get("fix_value", "")
     try:
         items = _bulk_exceptions(request, kind)
-        outcome = services.exceptions_bulk_outcome(kind=kind, items=items, verb=verb or "replay",
-                                                   field=request.POST.get("fix_field", ""),
-                                                   value=request.POST.get("fix_value", ""))
+        if request.POST.get("preview"):  # each action the bar offers, and what it would do
+            offered = ["replay"] if kind == "dead" else ["discard", "replay"] + (["fix"] if field else [])
+            return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [
+                services.exceptions_bulk_outcome(kind=kind, items=items, verb=v, field=field, value=value)
+                for v in offered]})
+        outcome = services.exceptions_bulk_outcome(kind=kind, items=items, verb=verb, field=field, value=value)
     except ValidationError as exc:
+        if request.POST.get("preview"):
+            return render(request, "stewardship/partials/bulk_preview.html", {"error": _error_text(exc)})
         messages.error(request, _error_text(exc))
         return redirect(back)
-    if request.POST.get("preview"):
-        return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [outcome]})
     if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
         return _confirm(request, outcome, reverse("stewardship:exceptions_bulk"), back)
     try:

@@ -132,6 +132,11 @@ MATRIX: dict[str, list[Probe]] = {
               CUSTOMER_CHANGE, method="post", data=lambda w: {"reason": "different firms"}),
         Probe(lambda w: reverse("stewardship:match_decide", args=[w.base.umbrella_candidate.pk, "reject"]),
               OUT_OF_SC_SCOPE_CHANGE, method="post", data=lambda w: {"reason": "different firms"})],
+    "stewardship:match_preview": [
+        Probe(lambda w: reverse("stewardship:match_preview", args=[w.base.stark_candidate.pk]), CUSTOMER_CHANGE,
+              note="a dry run of the merge, rolled back"),
+        Probe(lambda w: reverse("stewardship:match_preview", args=[w.base.umbrella_candidate.pk]),
+              OUT_OF_SC_SCOPE_CHANGE)],
     "stewardship:golden": [
         Probe(url("stewardship:golden", ACME), CUSTOMER_VIEW),
         Probe(url("stewardship:golden", UMBRELLA), OUT_OF_SC_SCOPE_VIEW),

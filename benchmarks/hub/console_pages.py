@@ -127,12 +127,37 @@ def _queues(rng: random.Random) -> None:
     for customer in Customer.objects.filter(country="DE").order_by("id")[:200]:
         services.override_request(golden_id=customer.id, attribute="legal_entity", value="Concord GmbH",
                                   mode="pinned", until=None, reason="registry extract", acting_user=steward)
+    _review_candidates(rng)
     contracts = list(Customer.objects.values_list("id", flat=True)[:2000])
     Flow.objects.bulk_create([Flow(crm_system="salesforce", opportunity_id=f"OPP-{i}", opportunity_name=f"Deal {i}",
                                    correlation_id=f"bench-{i}", state=rng.choice(["running", "failed", "done"]),
                                    current_step=rng.choice(["erp_customer", "contract", "project", "billing"]),
                                    customer_id=contracts[i], closed_won_at=datetime(2026, 9, 1, tzinfo=UTC)
                                    + timedelta(hours=i)) for i in range(2000)])
+
+
+def _review_candidates(rng: random.Random, pairs: int = 3000) -> None:
+    """Doubtful pairs for the review queue, as the matcher leaves them: two customers of one
+    country, a score between 0.5 and 0.9, per-attribute weights for and against."""
+    from matching.models import MatchCandidate
+    from mdm.models import Customer
+
+    by_country: dict[str, list[str]] = {}
+    for golden_id, country in Customer.objects.values_list("id", "country"):
+        by_country.setdefault(country, []).append(golden_id)
+    candidates, seen = [], set()
+    while len(candidates) < pairs:
+        ids = by_country[rng.choice(sorted(by_country))]
+        a, b = rng.sample(ids, 2)
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        contributions = {"name": round(rng.uniform(2, 9), 2), "tax_id": round(rng.uniform(-6, 1), 2),
+                         "city": round(rng.uniform(-2, 3), 2), "phone": round(rng.uniform(-3, 4), 2)}
+        candidates.append(MatchCandidate(domain="customer", golden_id_a=a, golden_id_b=b,
+                                         score=round(rng.uniform(0.5, 0.9), 3), contributions=contributions,
+                                         rule="model"))
+    MatchCandidate.objects.bulk_create(candidates, batch_size=1000)
 
 
 def load() -> None:
@@ -222,9 +247,16 @@ def pages() -> list[tuple[str, str]]:
         ("flows", "/flows/"),
         ("flow", f"/flows/{flow.pk}/"),
         ("operations", "/operations/"),
-        ("match review: customers, by cause", f"/review/?domain=customer&cause={candidate.domain}" if candidate
-         else "/review/?domain=customer"),
+        ("match review: one cause, one band", "/review/?domain=customer&cause=tax+id+disagrees&band=doubtful"),
+        ("review card: merge preview", f"/review/{candidate.pk}/preview/" if candidate else "/review/"),
     ]
+
+
+def exports() -> list[tuple[str, str]]:
+    """Downloads, timed once each: not pages, but a steward waits for them too."""
+    return [("export: every customer, CSV", "/golden/export/?format=csv"),
+            ("export: every customer, Excel", "/golden/export/?format=xlsx"),
+            ("export: German customers, Excel", "/golden/export/?format=xlsx&country=DE")]
 
 
 def measure(runs: int) -> None:
@@ -258,6 +290,12 @@ def measure(runs: int) -> None:
             queries = len(connection.queries)
             print(f"| {what} | {persona} | {statistics.median(times):.0f} ms | {max(times):.0f} ms | {queries} |"
                   + ("" if status == 200 else f" HTTP {status}"), flush=True)
+        for what, path in exports():
+            started = time.perf_counter()
+            response = client.get(path)
+            size = len(b"".join(response.streaming_content))
+            print(f"| {what} ({size / 1e6:.1f} MB) | {persona} | {time.perf_counter() - started:.1f} s | | |",
+                  flush=True)
 
 
 if __name__ == "__main__":

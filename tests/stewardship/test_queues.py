@@ -85,6 +85,17 @@ def test_assign_offers_only_those_who_may_decide_the_pair(world, as_user, users)
     assert MatchCandidate.objects.get(pk=world.umbrella_candidate.pk).assigned_to is None
 
 
+def test_a_card_previews_the_merge_and_keeps_nothing_of_it(world, as_user):
+    response = as_user("steward_customers").get(url("match_preview", world.stark_candidate.pk), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "netsuite:C-3" in html and "nothing was kept" in html
+    rows = {row["name"]: row for row in response.context["rows"]}
+    assert rows["legal_entity"]["after"] == "Concord GmbH" and rows["legal_entity"]["changed"]
+    assert Customer.objects.get(pk=world.stark_ns.id).record_status == "active"
+    assert MatchCandidate.objects.get(pk=world.stark_candidate.pk).status == CandidateStatus.OPEN
+    assert as_user("auditor").get(url("match_preview", world.stark_candidate.pk)).status_code == 403
+
+
 def test_a_decision_keeps_the_stewards_reason(world, as_user):
     as_user("steward_customers").post(url("match_decide", world.wayne_candidate.pk, "reject"),
                                       {"reason": "two firms: Enterprises and Foods"}, **HTMX)
