@@ -4,9 +4,10 @@ narrow index for the golden-record browser's counts and facets.
 
 - `<table>_name_fold_trgm` (GIN, gin_trgm_ops over concord_fold(name or title)): "contains these
   words" (LIKE) and "has a word like this one" (`<%`) without reading the table (stewardship.search).
-- `customer_console_browse` (record_status, country, city) INCLUDE (id): the browser's count,
-  country and city facets and scoped lists (a steward's countries) read this index alone instead
-  of the customer table, whose rows (lineage included) are a hundred times wider.
+- `customer_console_browse` (country, record_status, city) INCLUDE (id): the browser's count,
+  country and city facets, and the permission filter's "customers of these countries" (every list
+  a scoped steward sees) read this index alone instead of the customer table, whose rows (lineage
+  included) are a hundred times wider.
 
 SQLite has none of this: search ranks names in Python there (stewardship.search). CREATE EXTENSION
 needs a role allowed to create them (pg_trgm and unaccent are "trusted" since PostgreSQL 13: the
@@ -33,7 +34,7 @@ def forward(apps, schema_editor):
         f"AS $$ SELECT lower({schema}.unaccent('{schema}.unaccent'::regdictionary, $1)) $$")
     for name, table, column in TRIGRAM_INDEXES:
         run(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (concord_fold({column}) gin_trgm_ops)")
-    run("CREATE INDEX IF NOT EXISTS customer_console_browse ON mdm_customer (record_status, country, city) "
+    run("CREATE INDEX IF NOT EXISTS customer_console_browse ON mdm_customer (country, record_status, city) "
         "INCLUDE (id)")
 
 
