@@ -32,6 +32,7 @@ from stewardship.listing import (
     date_param,
     grouped_counts,
     keyset_page,
+    page_param,
     sort_param,
 )
 from stewardship.models import ChangeRequest, ChangeStatus
@@ -107,6 +108,7 @@ class BrowseQuery:
     before: tuple | None = None
     raw_after: str = ""
     raw_before: str = ""
+    page: int = 1  # which page this is: counted from the start without a cursor, else carried along
 
     @classmethod
     def parsed(cls, params, domains: list[str]) -> BrowseQuery:
@@ -130,7 +132,7 @@ class BrowseQuery:
             updated_since=date_param(params, "updated_since"), sort=sort, columns=tuple(chosen),
             after=cursor_decode(after, timestamp=timestamp) if after else None,
             before=cursor_decode(before, timestamp=timestamp, name="before") if before else None,
-            raw_after=after, raw_before=before)
+            raw_after=after, raw_before=before, page=page_param(params))
 
     # How the query is written back into links: the same parameters, some changed.
     def params(self, *, page: bool = False) -> list[tuple[str, str]]:
@@ -150,11 +152,12 @@ class BrowseQuery:
         if page:
             items += [("after", self.raw_after)] if self.raw_after else []
             items += [("before", self.raw_before)] if self.raw_before else []
+            items += [("page", str(self.page))] if self.page > 1 else []
         return items
 
     def querystring(self, **changes: Any) -> str:
         """This query as a query string, with `changes` (a field set to a new value; paging reset)."""
-        changed = replace(self, after=None, before=None, raw_after="", raw_before="", **changes)
+        changed = replace(self, after=None, before=None, raw_after="", raw_before="", page=1, **changes)
         return urlencode(changed.params())
 
     def toggled(self, name: str, value: str) -> str:
@@ -260,6 +263,10 @@ class BrowsePage:
     next_cursor: str | None
     previous_cursor: str | None
 
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
 
 @dataclass
 class Header:
@@ -286,7 +293,8 @@ UNLISTED = ("lineage", "match_key", "alt_match_key", "correlation_id")
 
 def golden_browse(user, query: BrowseQuery) -> BrowsePage:
     queryset = browse_queryset(user, query)
-    page = keyset_page(queryset.defer(*UNLISTED), query.sort, PER_PAGE, after=query.after, before=query.before)
+    page = keyset_page(queryset.defer(*UNLISTED), query.sort, PER_PAGE, after=query.after, before=query.before,
+                       number=query.page)
     columns = [columns_of(query.domain)[key] for key in query.columns]
     return BrowsePage(query, columns, rows_of(user, query.domain, page.items, columns), queryset.count(),
                       headers(query, columns), page.next_cursor, page.previous_cursor)

@@ -172,8 +172,16 @@ class KeysetPage:
 
 
 def keyset_page(queryset: QuerySet, sort: Sort, per_page: int, *, after: tuple | None = None,
-                before: tuple | None = None) -> KeysetPage:
-    """One page of `queryset` in `sort`'s order, after or before a cursor's row."""
+                before: tuple | None = None, number: int = 1) -> KeysetPage:
+    """One page of `queryset` in `sort`'s order, after or before a cursor's row. Without a cursor,
+    page `number` is counted from the start (a link typed by hand, `?page=40`); the pages it
+    links to go on by cursor, which costs the same on every page."""
+    if before is None and after is None and number > 1:
+        rows = list(queryset.order_by(*sort.order_by)[(number - 1) * per_page:number * per_page + 1])
+        more_after, rows = len(rows) > per_page, rows[:per_page]
+        value = lambda row: getattr(row, sort.field)  # noqa: E731
+        return KeysetPage(rows, cursor_encode(value(rows[-1]), rows[-1].pk) if rows and more_after else None,
+                          cursor_encode(value(rows[0]), rows[0].pk) if rows else None)
     if before is not None:
         reverse = [f"{'' if sort.descending else '-'}{sort.field}", f"{'' if sort.descending else '-'}pk"]
         rows = list(queryset.filter(beyond(sort, *before, backwards=True)).order_by(*reverse)[:per_page + 1])

@@ -185,3 +185,17 @@ def test_the_browser_uses_a_bounded_number_of_queries(world, as_user, django_ass
     with django_assert_max_num_queries(14):
         client.get(BROWSE, {"facets": "1"})
     assert MatchCandidate.objects.exists()
+
+
+def test_a_page_number_typed_by_hand_lands_where_the_cursor_does(world, as_user, monkeypatch):
+    monkeypatch.setattr("stewardship.golden_browser.PER_PAGE", 3)
+    client = as_user("council")
+    first = client.get(BROWSE)
+    by_cursor = client.get(BROWSE, {"after": first.context["page"].next_cursor, "page": 2})
+    by_number = client.get(BROWSE, {"page": 2})
+    assert ids(by_number) == ids(by_cursor) and len(ids(by_number)) == 3
+    assert by_number.context["page"].pages == 3  # nine customers, three a page
+    assert b"page 2 of 3" in by_number.content
+    following = client.get(BROWSE, {"after": by_number.context["page"].next_cursor, "page": 3})
+    assert not set(ids(following)) & set(ids(by_number))
+    assert client.get(BROWSE, {"page": "0"}).status_code == 400
