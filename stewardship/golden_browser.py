@@ -435,23 +435,31 @@ class _Counts:
 
 def _counts_read(queryset: QuerySet, fields: list[str], sets: dict[str, set[str]], *, named: bool) -> _Counts:
     """`named`: a name filter is part of the query — its pass is the costly one, so the rows are
-    read at once rather than counted first."""
-    total = None if named else queryset.count()
-    if total is None or total <= ROWS_LIMIT:
+    read at once (most name filters keep few); otherwise a count that stops past ROWS_LIMIT says
+    which way to go."""
+    columns = None
+    few = named or queryset.order_by()[:ROWS_LIMIT + 1].count() <= ROWS_LIMIT
+    if few:
         rows = list(queryset.order_by().values_list("pk", *fields)[:ROWS_LIMIT + 1])
         if len(rows) <= ROWS_LIMIT:
-            columns: dict[str, dict[Any, int]] = {name: {} for name in fields}
+            counted: dict[str, dict[Any, int]] = {name: {} for name in fields}
             for row in rows:
                 for k, name in enumerate(fields, start=1):
-                    columns[name][row[k]] = columns[name].get(row[k], 0) + 1
+                    counted[name][row[k]] = counted[name].get(row[k], 0) + 1
             ids = [row[0] for row in rows]
             work = {kind: sum(1 for pk in ids if pk in members) for kind, members in sets.items()}
-            return _Counts(len(rows), columns, work, ids)
+            return _Counts(len(rows), counted, work, ids)
     columns = grouped_counts(queryset, fields)
     total = sum(columns[fields[0]].values())
-    work = queryset.aggregate(**{kind: Count("pk", filter=Q(pk__any=list(members))) for kind, members in sets.items()
-                                 if members})
-    return _Counts(total, columns, {kind: work.get(kind, 0) for kind in sets}, None)
+    # Each distinct open set once (with only errors open, "any violation" is the error set).
+    distinct: dict[frozenset, str] = {}
+    for kind, members in sets.items():
+        if members:
+            distinct.setdefault(frozenset(members), kind)
+    found = queryset.aggregate(**{kind: Count("pk", filter=Q(pk__any=list(members)))
+                                  for members, kind in distinct.items()})
+    work = {kind: found[distinct[frozenset(members)]] if members else 0 for kind, members in sets.items()}
+    return _Counts(total, columns, work, None)
 
 
 def _column_facets(query: BrowseQuery, counts: _Counts) -> list[Facet]:
