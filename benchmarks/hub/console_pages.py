@@ -6,14 +6,15 @@
 `--load` starts from an empty database (BENCH_DATABASE_URL, default concord_console_bench on the
 local server): 100,000 Salesforce accounts from the ingestion benchmark's generator through the
 whole pipeline, 10,000 NetSuite customers that are near-duplicates of some of them (the matcher
-links most and sends the doubtful ones to review), 10,000 contracts and 10,000 projects, and for
-the queues quarantined records, dead letters, open violations (from the quality rules), council
-requests and flows. Then the demo's personas.
+links them all), 10,000 contracts and 10,000 projects, and for the queues 3,000 review candidates
+(pairs of customers of one country, with weights for and against), quarantined records, dead
+letters, open violations (from the quality rules), council requests and flows; the demo's personas.
 
 Without `--load` it times each page with Django's test client in this process: the server's whole
 work (middleware, permission filter, queries, template) without a network, as the median and
-the worst of several requests after two warm-up requests, for the council (sees everything) and
-the customer steward scoped to DE, NL and FR (every list through the permission filter).
+the worst of `--runs` requests after two warm-up requests, for the council (sees everything) and
+the customer steward scoped to DE, NL and FR (every list through the permission filter); then the
+exports, once each. Figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations
