@@ -207,6 +207,37 @@ def visible_ids(user, domain: str, ids, action: str = "view", *, surface: str = 
                .values_list("pk", flat=True))
 
 
+def users_who_may(action: str, domain: str, countries=(), *, surface: str = CONSOLE) -> list:
+    """The active users who may `action` in `domain` — for customers, in every one of `countries`
+    (a review pair's two countries): the same rules as `access_of`, asked the other way round, in
+    two queries for any number of users (who a review card may be given to)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    permission = Permission.objects.filter(content_type__app_label="mdm", codename=f"{action}_{domain}").first()
+    users = get_user_model().objects.filter(is_active=True)
+    granted = Q(is_superuser=True)
+    if permission is not None:
+        granted |= Q(groups__permissions=permission) | Q(user_permissions=permission)
+    users = users.filter(granted)
+    if surface == CONSOLE:
+        users = users.filter(Q(is_superuser=True) | Q(groups__name__in=CONSOLE_ROLES))
+    wanted = {str(c).upper() for c in countries if c}
+    found = []
+    for user in users.distinct().order_by("username").prefetch_related("steward_scopes"):
+        scopes = {scope.domain: scope for scope in user.steward_scopes.all()}
+        if user.is_superuser or not scopes:
+            found.append(user)
+            continue
+        scope = scopes.get(domain)
+        reach = {str(c).upper() for c in scope.countries} if scope is not None and domain == Domain.CUSTOMER else set()
+        if scope is not None and (not reach or wanted <= reach):
+            found.append(user)
+    return found
+
+
 def can(user, action: str, domain: str, golden: GoldenRecord | None = None, *, surface: str = CONSOLE) -> bool:
     """May `user` do `action` in `domain` — and, given a golden record, on that record (its country
     for scoped customer stewards, or a guardian object permission shared with the user)."""

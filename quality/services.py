@@ -23,6 +23,7 @@ from django.utils import timezone
 from mdm.bulk import insert_objects
 from mdm.canonical import REFERENCES
 from mdm.choices import Domain, GoldenStatus
+from mdm.listing import BulkOutcome
 from mdm.models import GoldenRecord, SourceRecord, golden_model
 from mdm.read_ahead import read_once
 from mdm.services.golden import golden_values, golden_values_read, reference_targets
@@ -316,6 +317,30 @@ def violation_close(*, violation_id: int, status: str, note: str, acting_user) -
 
 
 @transaction.atomic
+def violation_resolve(*, violation_id: int, note: str, acting_user) -> Violation:
+    """A steward says the problem is fixed: the record is evaluated against the rule again, and the
+    violation closes only if it now passes. If the data has not changed, the violation stays open
+    and the steward is told what still fails — resolving is not waiving."""
+    violation = Violation.objects.select_for_update().select_related("rule").get(pk=violation_id)
+    if violation.status != ViolationStatus.OPEN:
+        raise ValidationError({"status": [f"this violation is already {violation.status}"]})
+    record = golden_model(violation.domain).objects.filter(pk=violation.golden_id).first()
+    if record is not None and record.record_status == GoldenStatus.ACTIVE:
+        try:
+            rule = violation.rule.compiled()
+        except RuleError:
+            rule = None
+        values = golden_values(record)
+        findings = evaluate([rule], [(record.pk, values)], _related([rule], [values])) if rule else []
+        if findings:
+            raise ValidationError({"status": [
+                f"{violation.rule.code} still fails on {violation.golden_id}: {findings[0].message}. The record has "
+                "not changed: fix it (or its source) first, or waive the violation with a reason."]})
+    return violation_close(violation_id=violation.pk, status=ViolationStatus.RESOLVED,
+                           note=note or "fixed: passes the rule again", acting_user=acting_user)
+
+
+@transaction.atomic
 def violation_reassign(*, violation_id: int, owner_id: int | None, acting_user) -> Violation:
     """Give an open violation to another steward (or back to the domain's steward group: None)."""
     violation = Violation.objects.select_for_update().get(pk=violation_id)
@@ -332,3 +357,43 @@ def violation_reassign(*, violation_id: int, owner_id: int | None, acting_user) 
     violation._change_reason = f"reassigned to {owner.get_username() if owner else 'the stewards'}"
     violation.save()
     return violation
+
+
+# --- Several at once -------------------------------------------------------------------------------
+
+def violations_bulk_outcome(*, items: list[Violation], verb: str, owner_id: int | None = None):
+    """What a bulk action on violations will do, said before it does it."""
+    outcome = BulkOutcome(verb, len(items))
+    outcome.items = [f"#{v.pk} {v.rule.code} on {v.golden_id}: {v.message[:80]}" for v in items[:BulkOutcome.ITEMS_SHOWN]]
+    n = len(items)
+    plural = "s" if n != 1 else ""
+    if verb == "waive":
+        outcome.sentences = [f"{n} violation{plural} will be waived with your note: accepted exceptions, not opened "
+                             "again while the rule and the record stay as they are."]
+    elif verb == "reassign":
+        owner = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
+        outcome.sentences = [f"{n} violation{plural} will be given to "
+                             f"{owner.get_username() if owner else 'the stewards as a group'}."]
+    else:
+        outcome.sentences = [f"{n} violation{plural} will be checked again against their rules: those whose record "
+                             "now passes close as resolved, the others stay open and say what still fails."]
+    return outcome
+
+
+def violations_bulk_apply(*, items: list[Violation], verb: str, note: str, owner_id: int | None,
+                          acting_user) -> tuple[int, list[str]]:
+    """Each violation through the service for one, each in its own transaction. (done, failures)"""
+    done, failed = 0, []
+    for violation in items:
+        try:
+            if verb == "waive":
+                violation_close(violation_id=violation.pk, status=ViolationStatus.WAIVED, note=note,
+                                acting_user=acting_user)
+            elif verb == "reassign":
+                violation_reassign(violation_id=violation.pk, owner_id=owner_id, acting_user=acting_user)
+            else:
+                violation_resolve(violation_id=violation.pk, note=note, acting_user=acting_user)
+            done += 1
+        except ValidationError as exc:
+            failed.append(f"#{violation.pk}: {' '.join(exc.messages)}")
+    return done, failed

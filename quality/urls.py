@@ -7,6 +7,7 @@ app_name = "quality"
 
 urlpatterns = [
     path("quality/", views.violations, name="violations"),
+    path("quality/bulk/", views.violations_bulk, name="bulk"),
     path("quality/<int:violation_id>/reassign/", views.violation_reassign, name="reassign"),
     path("quality/<int:violation_id>/<str:verb>/", views.violation_close, name="close"),
     path("api/v1/quality/violations/", api.ViolationList.as_view(), name="api-violations"),

@@ -5,11 +5,14 @@ for a scoped customer steward, the customer's country) — else a 403."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.db.models import Count
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,11 +20,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mdm.choices import Domain
+from mdm.listing import Sort, page_param, paged, sort_param
 from mdm.permissions import access_of, restrict
 from quality import selectors, services
 from quality.models import QualityRule, ScoreScope, Violation, ViolationStatus
 
-PAGE = 100
+BULK_MAX = 200
+
+PAGE = 50  # violations a page: each row carries its three forms
 
 
 def _error_text(error: ValidationError) -> str:
@@ -37,9 +43,9 @@ def _assignees():
             .distinct().order_by("username"))
 
 
-def _filtered(request, queryset):
-    """Apply the page's filters; a filter value we do not know is a 400-worthy ValidationError."""
-    params = request.GET
+def _filtered(params, user, queryset, *, without_rule: bool = False):
+    """Apply the page's filters; a filter value we do not know is a 400-worthy ValidationError.
+    `without_rule`: all but the rule filter (the rule groups count across rules)."""
     errors: dict[str, list[str]] = {}
     status = params.get("status", ViolationStatus.OPEN)
     if status not in ViolationStatus.values:
@@ -50,11 +56,11 @@ def _filtered(request, queryset):
         if params["domain"] not in Domain.values:
             errors["domain"] = [f"expected one of {', '.join(Domain.values)}"]
         queryset = queryset.filter(domain=params["domain"])
-    if params.get("rule"):
+    if params.get("rule") and not without_rule:
         queryset = queryset.filter(rule__code=params["rule"])
     owner = params.get("owner", "")
     if owner == "me":
-        queryset = queryset.filter(owner=request.user)
+        queryset = queryset.filter(owner=user)
     elif owner == selectors.GROUP_OWNER:
         queryset = queryset.filter(owner__isnull=True)
     elif owner:
@@ -75,6 +81,20 @@ def _filtered(request, queryset):
     return queryset
 
 
+SORTS = {"age": "opened_at", "rule": "rule__code", "severity": "severity", "record": "golden_id"}
+
+
+def _page_params(request):
+    """(page number, sort) of the list; a bad value is a ValidationError like a bad filter."""
+    return page_param(request.GET), sort_param(request.GET, SORTS, "age")
+
+
+def _by_rule(queryset) -> list:
+    """Groups: violations of the filtered list by rule (their cause), with counts."""
+    rows = queryset.values_list("rule__code").annotate(n=Count("pk"))
+    return sorted(rows, key=lambda item: (-item[1], item[0]))
+
+
 @login_required
 def violations(request):
     access = access_of(request.user)
@@ -84,14 +104,38 @@ def violations(request):
     visible = restrict(Violation.objects.all(), request.user, "view")
     error = None
     try:
-        queryset = _filtered(request, visible)
+        queryset = _filtered(request.GET, request.user, visible)
+        number, sort = _page_params(request)
+        without_rule = _filtered(request.GET, request.user, visible, without_rule=True)
     except ValidationError as exc:
-        error, queryset = _error_text(exc), visible.none()
-    rows = list(queryset.select_related("rule", "owner", "resolved_by").order_by("opened_at", "id")[:PAGE])
+        error, queryset, without_rule = _error_text(exc), visible.none(), visible.none()
+        number, sort = 1, Sort("age", "opened_at", False)
+    page = paged(queryset.select_related("rule", "owner", "resolved_by").order_by(*sort.order_by), number, PAGE)
     now = timezone.now()
+    filters = {k: request.GET.get(k, "") for k in ("status", "domain", "rule", "owner", "age")}
+    if sort.param != "age":
+        filters["sort"] = sort.param
+    kept = {k: v for k, v in filters.items() if v}
+    return render(request, "quality/violations.html", {
+        "rows": [(v, now - v.opened_at) for v in page.items], "total": page.total, "shown": len(page.items),
+        "page": page, "sort": sort, "error": error, "filters": filters, "querystring": urlencode(kept),
+        "querystring_without_rule": urlencode({k: v for k, v in kept.items() if k != "rule"}),
+        "rule_groups": [{"key": code, "label": code, "count": n, "selected": code == filters["rule"]}
+                        for code, n in _by_rule(without_rule)],
+        "status": request.GET.get("status", ViolationStatus.OPEN), "statuses": ViolationStatus.choices,
+        "domains": [(d, label) for d, label in Domain.choices if d in view_domains],
+        "rules": QualityRule.objects.filter(domain__in=view_domains).order_by("domain", "code"),
+        "ages": [(name, selectors.AGE_LABELS[name]) for name, _ in selectors.AGE_BUCKETS],
+        "group_owner": selectors.GROUP_OWNER, "assignees": list(_assignees()),
+        "change_domains": access.domains("change"), "scores": _scores(request.user, view_domains),
+        "bulk_max": BULK_MAX,
+    }, status=400 if error else 200)
+
+
+def _scores(user, view_domains) -> list[dict]:
     history = selectors.score_history()
-    live = selectors.live_golden_scores(request.user)
-    latest = selectors.latest_scores(request.user)
+    live = selectors.live_golden_scores(user)
+    latest = selectors.latest_scores(user)
     scores = []
     for domain, label in Domain.choices:
         if domain not in view_domains:
@@ -102,16 +146,56 @@ def violations(request):
                        "score": passing / total if total else 1.0, "systems": systems,
                        "history": history.get((domain, ""), [])[-10:],
                        "system_history": {s.system: history.get((domain, s.system), [])[-10:] for s in systems}})
-    return render(request, "quality/violations.html", {
-        "rows": [(v, now - v.opened_at) for v in rows], "total": queryset.count(), "shown": len(rows),
-        "error": error, "filters": {k: request.GET.get(k, "") for k in ("domain", "rule", "owner", "age")},
-        "status": request.GET.get("status", ViolationStatus.OPEN), "statuses": ViolationStatus.choices,
-        "domains": [(d, label) for d, label in Domain.choices if d in view_domains],
-        "rules": QualityRule.objects.filter(domain__in=view_domains).order_by("domain", "code"),
-        "ages": [(name, selectors.AGE_LABELS[name]) for name, _ in selectors.AGE_BUCKETS],
-        "group_owner": selectors.GROUP_OWNER, "assignees": list(_assignees()),
-        "change_domains": access.domains("change"), "scores": scores,
-    }, status=400 if error else 200)
+    return scores
+
+
+@login_required
+@require_POST
+def violations_bulk(request):
+    """Resolve (each re-checked), waive or reassign several open violations: the ticked ones, or
+    (scope "all") those the filters keep, up to BULK_MAX, after a confirmation."""
+    verb = request.POST.get("verb", "")
+    if not request.POST.get("preview") and verb not in ("resolve", "waive", "reassign"):
+        raise Http404("unknown bulk action")
+    back = reverse("quality:violations") + ("?" + request.POST["filters"] if request.POST.get("filters") else "")
+    try:
+        items = _bulk_violations(request)
+        owner = request.POST.get("owner", "").strip()
+        if owner and not owner.isdigit():
+            raise ValidationError({"owner": ["choose a steward from the list"]})
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    outcome = services.violations_bulk_outcome(items=items, verb=verb or "resolve", owner_id=int(owner) if owner else None)
+    if request.POST.get("preview"):
+        return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [outcome]})
+    if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
+        fields = [(name, value) for name, values in request.POST.lists() for value in values
+                  if name not in ("csrfmiddlewaretoken", "confirmed", "preview")]
+        return render(request, "stewardship/confirm.html", {"outcome": outcome, "fields": fields, "back": back,
+                                                            "action": reverse("quality:bulk")})
+    done, failed = services.violations_bulk_apply(items=items, verb=verb, note=request.POST.get("note", ""),
+                                                  owner_id=int(owner) if owner else None, acting_user=request.user)
+    messages.success(request, f"{outcome.verb.capitalize()}: {done} done{f', {len(failed)} not' if failed else ''}.")
+    for text in failed[:20]:
+        messages.error(request, text)
+    return redirect(back)
+
+
+def _bulk_violations(request) -> list[Violation]:
+    if request.POST.get("scope") == "all":
+        ids = list(_filtered(QueryDict(request.POST.get("filters", "")), request.user,
+                             restrict(Violation.objects.all(), request.user, "view"))
+                   .order_by("opened_at", "pk").values_list("pk", flat=True)[:BULK_MAX])
+    else:
+        ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("item") if v.isdigit()))
+        if len(ids) > BULK_MAX:
+            raise ValidationError({"item": [f"tick at most {BULK_MAX} at a time"]})
+    allowed = list(restrict(Violation.objects.filter(pk__in=ids, status=ViolationStatus.OPEN), request.user,
+                            "change").select_related("rule").order_by("opened_at", "pk"))
+    if request.POST.get("scope") != "all" and len(set(ids)) != len(allowed):
+        raise PermissionDenied("Some selected violations are outside your domains or countries, or closed meanwhile.")
+    return allowed
 
 
 def _violation_or_403(user, violation_id: int) -> Violation:
@@ -136,8 +220,12 @@ def violation_close(request, violation_id: int, verb: str):
         raise Http404("unknown action")
     violation = _violation_or_403(request.user, violation_id)
     try:
-        services.violation_close(violation_id=violation.pk, status=statuses[verb],
-                                 note=request.POST.get("note", ""), acting_user=request.user)
+        if verb == "resolve":  # re-checked: a violation whose data did not change stays open
+            services.violation_resolve(violation_id=violation.pk, note=request.POST.get("note", ""),
+                                       acting_user=request.user)
+        else:
+            services.violation_close(violation_id=violation.pk, status=statuses[verb],
+                                     note=request.POST.get("note", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from stewardship.models import ChangeRequest, StewardScope
+from stewardship.models import ChangeRequest, SavedView, StewardScope
 
 
 @admin.register(StewardScope)
@@ -15,3 +15,10 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
     list_display = ("id", "kind", "domain", "golden_id", "status", "requested_by", "decided_by", "created_at")
     list_filter = ("status", "kind", "domain")
     readonly_fields = ("requested_by", "decided_by", "decided_at")
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "domain", "created_at")
+    list_filter = ("domain",)
+    search_fields = ("name", "user__username")

@@ -88,3 +88,21 @@ class ChangeRequest(models.Model):
 
         extra = council_action(p.get("action"))
         return extra.summary(p) if extra is not None else str(p)
+
+
+class SavedView(models.Model):
+    """A steward's named way of looking at the golden-record browser ("German customers failing
+    quality, newest first"): the browser's query string, without its page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    domain = models.CharField(max_length=10, choices=Domain.choices)
+    query = models.CharField(max_length=2000, blank=True, help_text="The browser's filters, sort and columns.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_saved_view_name_per_user")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"

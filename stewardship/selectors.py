@@ -1,4 +1,6 @@
-"""Reads for the console: the home page's queues, the golden record page, search. No writes."""
+"""Reads for the console: the home page's queues and the golden record page. No writes. (Search:
+stewardship.search; the golden-record browser: stewardship.golden_browser; queues:
+stewardship.queues.)"""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
-from rapidfuzz import fuzz, process
 
 from matching.models import CandidateStatus, LabelRequest, MatchCandidate
 from mdm.canonical import REFERENCES, attribute_names
-from mdm.choices import Domain, GoldenStatus, OutboxStatus, QuarantineStatus
+from mdm.choices import GoldenStatus, OutboxStatus, QuarantineStatus
 from mdm.lineage import lineage_unpack
 from mdm.models import (
     AttributeOverride,
@@ -204,61 +205,6 @@ def golden_page(record: GoldenRecord, user) -> dict[str, Any]:
                                                                                          "decided_by")[:20]),
         **relations,
     }
-
-
-_LABEL_FIELD = {Domain.CUSTOMER: "name", Domain.CONTRACT: "title", Domain.PROJECT: "name"}
-_KEY_FIELD = {Domain.CUSTOMER: "tax_id", Domain.CONTRACT: "number", Domain.PROJECT: "code"}
-
-
-@dataclass
-class Hit:
-    record: GoldenRecord
-    score: float
-    why: str
-
-
-def search(user, query: str, limit: int = 50, domain: str | None = None) -> list[Hit]:
-    """Golden records the user may see, found by source key (system:source_id), exact tax id /
-    contract number / project code, or fuzzily by name (icontains prefilter, rapidfuzz ranking)."""
-    query = query.strip()
-    if not query:
-        return []
-    hits: dict[str, Hit] = {}
-    if ":" in query:
-        system, _, source_id = query.partition(":")
-        xrefs = CrossReference.objects.filter(source_record__system__name__iexact=system.strip(),
-                                              source_record__source_id__iexact=source_id.strip())
-        by_domain: dict[str, list[str]] = {}
-        for domain, golden_id in xrefs.values_list("domain", "golden_id"):
-            by_domain.setdefault(domain, []).append(golden_id)
-        for target, ids in by_domain.items():
-            if domain and target != domain:
-                continue
-            for record in restrict(golden_model(target).objects.filter(pk__in=ids), user, "view"):
-                hits[record.id] = Hit(record, 100.0, f"source key {query}")
-    compact = query.replace(" ", "").upper()
-    visible = {name: restrict(golden_model(name).objects.all(), user, "view")
-               for name in access_of(user).domains("view") if domain in (None, "", name)}
-    for name, queryset in visible.items():
-        key = _KEY_FIELD[name]
-        for record in queryset.filter(Q(**{f"{key}__iexact": query}) | Q(**{f"{key}__iexact": compact}) |
-                                      Q(pk__iexact=query))[:limit]:
-            hits.setdefault(record.id, Hit(record, 100.0, f"{key.replace('_', ' ')} {getattr(record, key)}"))
-    tokens = [t for t in query.split() if len(t) >= 3] or [query]
-    for name, queryset in visible.items():
-        label = _LABEL_FIELD[name]
-        prefilter = Q()
-        for token in tokens:
-            prefilter |= Q(**{f"{label}__icontains": token[:4]})
-        if name == Domain.PROJECT:
-            prefilter |= Q(code__icontains=query)
-        if name == Domain.CONTRACT:
-            prefilter |= Q(number__icontains=query)
-        pool = {r.id: r for r in queryset.filter(prefilter)[:500]}
-        choices = {rid: getattr(r, label) or str(r) for rid, r in pool.items()}
-        for _text, score, rid in process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60):
-            hits.setdefault(rid, Hit(pool[rid], float(score), f"{label} similar ({score:.0f})"))
-    return sorted(hits.values(), key=lambda h: (-h.score, str(h.record)))[:limit]
 
 
 def visible_examples(user, domain: str, result: dict) -> dict:

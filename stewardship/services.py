@@ -16,13 +16,15 @@ from django.utils.dateparse import parse_datetime
 from matching.models import CandidateStatus, MatchCandidate, MatchDecision
 from matching.services import decisions_remember, match_candidate_accept, match_candidate_reject, source_keys
 from mdm.choices import OutboxStatus
-from mdm.models import AttributeOverride, MergeEvent, OutboxMessage, domain_of_golden_id
+from mdm.listing import BulkOutcome
+from mdm.models import AttributeOverride, MergeEvent, OutboxMessage, domain_of_golden_id, golden_model
+from mdm.permissions import users_who_may
 from mdm.services.merge import golden_record_merge, golden_record_unmerge
 from mdm.services.outbox import outbox_replay as outbox_messages_replay
 from mdm.services.overrides import override_remove, override_set, override_value_check
 from stewardship import policy
 from stewardship.extensions import council_action
-from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus
+from stewardship.models import ChangeKind, ChangeRequest, ChangeStatus, SavedView
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +155,8 @@ def candidate_assign(*, candidate_id: int, assignee, acting_user) -> int:
                  .filter(pk=candidate_id, status=CandidateStatus.OPEN).first())
     if candidate is None:
         raise ValidationError({"candidate": ["no open match candidate with that id"]})
+    if assignee is not None:
+        _assignee_checked(candidate, assignee)
     candidate.assigned_to = assignee
     candidate._history_user = acting_user
     if assignee is None:
@@ -163,6 +167,19 @@ def candidate_assign(*, candidate_id: int, assignee, acting_user) -> int:
         candidate._change_reason = f"assigned to {assignee.get_username()}"
     candidate.save(update_fields=["assigned_to"])
     return 1
+
+
+def _assignee_checked(candidate: MatchCandidate, assignee) -> None:
+    """A candidate goes only to someone who may decide it (a project steward gets no customer pair,
+    a steward of DE no pair with a British customer)."""
+    from stewardship.queues import pair_countries
+
+    records = golden_model(candidate.domain).objects.in_bulk([candidate.golden_id_a, candidate.golden_id_b])
+    countries = pair_countries(candidate, records)
+    if assignee.pk not in {user.pk for user in users_who_may("change", candidate.domain, countries)}:
+        where = f" in {', '.join(c for c in countries if c)}" if any(countries) else ""
+        raise ValidationError({"assignee": [f"{assignee.get_username()} may not decide {candidate.domain} "
+                                            f"pairs{where}"]})
 
 
 @transaction.atomic
@@ -274,3 +291,139 @@ def change_request_withdraw(*, request_id: int, acting_user) -> ChangeRequest:
     request._change_reason = "withdrawn"
     request.save()
     return request
+
+
+# --- Saved views of the golden-record browser ----------------------------------------------------
+
+SAVED_VIEWS_MAX = 50  # per steward: a menu, not an archive
+
+
+@transaction.atomic
+def saved_view_save(*, user, name: str, domain: str, query: str) -> SavedView:
+    """Save the browser's query under a name; saving under a name the steward used replaces it."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": ["give the view a name"]})
+    if len(name) > 80:
+        raise ValidationError({"name": [f"keep the name to 80 characters ({len(name)} now)"]})
+    if len(query) > 2000:
+        raise ValidationError({"query": ["this view has too many filters to keep"]})
+    view, created = SavedView.objects.update_or_create(user=user, name=name,
+                                                       defaults={"domain": domain, "query": query})
+    if created and SavedView.objects.filter(user=user).count() > SAVED_VIEWS_MAX:
+        raise ValidationError({"name": [f"you keep {SAVED_VIEWS_MAX} views already: delete one first"]})
+    return view
+
+
+def saved_view_delete(*, view_id: int, user) -> None:
+    SavedView.objects.filter(pk=view_id, user=user).delete()
+
+
+# --- Bulk actions on the exception queues --------------------------------------------------------
+
+def _fix_checked(items: list, field: str, value: str) -> tuple[str, str]:
+    field, value = (field or "").strip(), (value or "").strip()
+    if not field:
+        raise ValidationError({"fix_field": ["choose the field to set"]})
+    from mdm.canonical import known_fields
+
+    for entry in items:
+        if field not in known_fields(entry.domain):
+            raise ValidationError({"fix_field": [f"{entry.domain} records have no field {field!r}"]})
+    return field, value
+
+
+def exceptions_bulk_outcome(*, kind: str, items: list, verb: str, field: str = "", value: str = ""):
+    """What a bulk action on quarantined records or dead letters will do, said before it does it."""
+    outcome = BulkOutcome(verb if verb != "fix" else "fix and replay", len(items))
+    if kind == "dead":
+        outcome.items = [f"#{m.pk} to {m.system.name}: {m.golden_id} — {(m.last_error or '').splitlines()[0][:90]}"
+                         for m in items[:BulkOutcome.ITEMS_SHOWN]]
+        outcome.sentences = [f"{len(items)} message{'s' if len(items) != 1 else ''} go back to pending, attempts "
+                             "reset and due now: the delivery worker sends them again; each notes who replayed it."]
+        return outcome
+    outcome.items = [f"#{q.pk} {q.system.name}:{q.source_id or '(no id)'} — {q.reason[:90]}"
+                     for q in items[:BulkOutcome.ITEMS_SHOWN]]
+    if verb == "discard":
+        outcome.sentences = [f"{len(items)} quarantined record{'s' if len(items) != 1 else ''} will be closed as "
+                             "discarded, with your reason; nothing is ingested."]
+    elif verb == "fix":
+        field, value = _fix_checked(items, field, value)
+        shown = f"“{value}”" if value else "empty"
+        outcome.sentences = [f"{len(items)} record{'s' if len(items) != 1 else ''} get {field} = {shown} and are "
+                             "ingested again; one that still cannot be used stays open with its new reasons, and "
+                             "nothing of it is written."]
+    else:
+        outcome.sentences = [f"{len(items)} record{'s' if len(items) != 1 else ''} are ingested again as they are "
+                             "(after a fix at the source or in the rules); those that still fail stay open."]
+    return outcome
+
+
+def exceptions_bulk_apply(*, kind: str, items: list, verb: str, acting_user, reason: str = "", field: str = "",
+                          value: str = "") -> tuple[int, list[str]]:
+    """Apply a bulk action item by item through the same services as one at a time; each item
+    is its own transaction, so one that fails leaves the others done. (done, failures)."""
+    from mdm.services.quarantine import quarantine_discard, quarantine_replay
+
+    if verb == "discard":
+        reason = reason_checked(reason)
+        if not reason:
+            raise ValidationError({"reason": ["say why the records are discarded"]})
+    fixes = None
+    if verb == "fix":
+        field, value = _fix_checked(items, field, value)
+        fixes = {field: value or None}
+    done, failed = 0, []
+    for item in items:
+        try:
+            if kind == "dead":
+                outbox_replay(message_id=item.pk, acting_user=acting_user)
+            elif verb == "discard":
+                quarantine_discard(entry_id=item.pk, acting_user=acting_user, reason=reason)
+            else:
+                quarantine_replay(entry_id=item.pk, fixes=fixes, acting_user=acting_user)
+            done += 1
+        except ValidationError as exc:
+            messages = [m for values in getattr(exc, "message_dict", {"": exc.messages}).values() for m in values]
+            failed.append(f"#{item.pk}: {'; '.join(messages)}")
+    return done, failed
+
+
+# --- Bulk decisions of the council ----------------------------------------------------------------
+
+def council_bulk_outcome(*, requests: list[ChangeRequest], verb: str, acting_user, names: list):
+    """What deciding several requests at once will do: how many apply, which the four-eyes rule
+    leaves to someone else."""
+    outcome = BulkOutcome(verb, len(requests))
+    own = [r for r in requests if r.requested_by_id == acting_user.pk]
+    outcome.items = [f"#{row.request.pk} {row.summary}" for row in names[:BulkOutcome.ITEMS_SHOWN]]
+    n = len(requests) - len(own)
+    if verb == "approve":
+        outcome.sentences = [f"{n} request{'s' if n != 1 else ''} will be approved and applied now, each through "
+                             "the service it asks for; history names who asked and who approved."]
+    else:
+        outcome.sentences = [f"{n} request{'s' if n != 1 else ''} will be rejected with your comment; a rejected "
+                             "merge is remembered as not a match."]
+    if own:
+        outcome.sentences.append(f"{len(own)} you asked for yourself: another member decides those (four-eyes).")
+    return outcome
+
+
+def council_bulk_apply(*, requests: list[ChangeRequest], verb: str, acting_user, comment: str) -> tuple[int, list[str]]:
+    """Approve or reject each request through change_request_approve / _reject (each its own
+    transaction: one that cannot be applied leaves the others decided)."""
+    if verb == "reject" and not comment:
+        raise ValidationError({"comment": ["say why the changes are rejected"]})
+    done, failed = 0, []
+    for request in requests:
+        try:
+            if verb == "approve":
+                change_request_approve(request_id=request.pk, acting_user=acting_user, comment=comment)
+            else:
+                change_request_reject(request_id=request.pk, acting_user=acting_user, comment=comment)
+            done += 1
+        except PermissionDenied as exc:
+            failed.append(f"#{request.pk}: {exc}")
+        except ValidationError as exc:
+            failed.append(f"#{request.pk}: {' '.join(exc.messages)}")
+    return done, failed

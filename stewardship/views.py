@@ -3,14 +3,16 @@ service's ValidationError messages in the form. htmx requests get the fragment t
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,13 +21,15 @@ from django.views.decorators.http import require_POST
 
 from matching.models import CandidateStatus, MatchCandidate
 from matching.services import match_candidate_reject
-from mdm.canonical import attribute_names, known_fields
+from mdm.canonical import ATTRIBUTES, attribute_names, known_fields
 from mdm.choices import Domain, OutboxStatus, OverrideMode, QuarantineStatus
+from mdm.listing import page_param
 from mdm.models import AttributeOverride, OutboxMessage, QuarantinedRecord, domain_of_golden_id, golden_model
 from mdm.permissions import access_of, can, require, restrict
 from mdm.selectors import golden_history
 from mdm.services.quarantine import quarantine_discard, quarantine_replay
-from stewardship import selectors, services
+from stewardship import council as council_review
+from stewardship import queues, search, selectors, services
 from stewardship.models import ChangeRequest, ChangeStatus
 
 
@@ -60,7 +64,7 @@ def home(request):
     access = access_of(request.user)
     mine = ChangeRequest.objects.filter(requested_by=request.user, status=ChangeStatus.PENDING)
     return render(request, "stewardship/home.html", {
-        "queues": selectors.home_queues(request.user),
+        "queues": selectors.home_queues(request.user) if access.domains("view") else [],
         "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
         "assigned_to_me": restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN, assigned_to=request.user),
                                    request.user, "change").count(),
@@ -75,60 +79,33 @@ def home(request):
 
 # --- Match review ----------------------------------------------------------------------------
 
-def _candidate_cards(candidates: list[MatchCandidate]) -> list[dict]:
-    """Both golden records of each candidate, fetched in one query per domain."""
-    ids_by_domain: dict[str, set[str]] = {}
-    for c in candidates:
-        ids_by_domain.setdefault(c.domain, set()).update({c.golden_id_a, c.golden_id_b})
-    records = {}
-    for domain, ids in ids_by_domain.items():
-        records.update({r.id: r for r in golden_model(domain).objects.filter(pk__in=ids)})
-    from mdm.services.golden import golden_values
-
-    waiting = dict(ChangeRequest.objects.filter(
-        status=ChangeStatus.PENDING, payload__action="merge",
-        payload__candidate_id__in=[c.pk for c in candidates]).values_list("payload__candidate_id", "pk"))
-    cards = []
-    for c in candidates:
-        a, b = records.get(c.golden_id_a), records.get(c.golden_id_b)
-        values_a = golden_values(a) if a else {}
-        values_b = golden_values(b) if b else {}
-        rows = []
-        for name in attribute_names(c.domain):
-            va, vb = values_a.get(name), values_b.get(name)
-            blank_a, blank_b = va in (None, ""), vb in (None, "")
-            state = ("empty" if blank_a and blank_b else "missing" if blank_a or blank_b else
-                     "agree" if str(va).casefold() == str(vb).casefold() else "differ")
-            contribution = c.contributions.get(name) if isinstance(c.contributions, dict) else None
-            rows.append({"name": name, "a": va, "b": vb, "state": state, "contribution": contribution})
-        cards.append({"candidate": c, "a": a, "b": b, "rows": rows, "council_request": waiting.get(c.pk)})
-    return cards
-
-
-def _assignees():
-    User = get_user_model()
-    return User.objects.filter(is_active=True).filter(
-        Q(groups__name__in=["steward", "council"]) | Q(is_superuser=True)).distinct().order_by("username")
+def _review_context(request, queue, cards, error=None) -> dict:
+    access = access_of(request.user)
+    query = queue.query if queue else queues.ReviewQuery()
+    filters = {k: v for k, v in query.filters().items() if v}
+    return {
+        "cards": cards, "queue": queue, "total": queue.total if queue else 0, "shown": len(cards), "error": error,
+        "domain": query.domain, "mine": query.assigned == "me", "query": query, "filters": urlencode(filters),
+        "filters_without_cause": urlencode({k: v for k, v in filters.items() if k != "cause"}),
+        "filters_without_band": urlencode({k: v for k, v in filters.items() if k != "band"}),
+        "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
+        "assignees": queues.assignable_users(), "change_domains": access.domains("change"),
+        "bulk_max": queues.BULK_MAX,
+    }
 
 
 @login_required
 def match_queue(request):
-    access = access_of(request.user)
-    if not access.domains("view"):
+    if not access_of(request.user).domains("view"):
         raise PermissionDenied("You have no domain to review.")
-    queryset = restrict(MatchCandidate.objects.filter(status=CandidateStatus.OPEN), request.user, "view")
-    domain = request.GET.get("domain", "")
-    if domain:
-        queryset = queryset.filter(domain=domain)
-    if request.GET.get("mine"):
-        queryset = queryset.filter(assigned_to=request.user)
-    candidates = list(queryset.select_related("assigned_to").order_by("-score", "created_at")[:50])
-    return render(request, "stewardship/match_queue.html", {
-        "cards": _candidate_cards(candidates), "total": queryset.count(), "domain": domain, "shown": len(candidates),
-        "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
-        "assignees": list(_assignees()), "mine": bool(request.GET.get("mine")),
-        "change_domains": access.domains("change"),
-    })
+    try:
+        query = queues.ReviewQuery.parsed(request.GET, request.user)
+    except ValidationError as exc:
+        return render(request, "stewardship/match_queue.html", _review_context(request, None, [], _error_text(exc)),
+                      status=400)
+    queue = queues.review_queue(request.user, query)
+    cards = queues.review_cards(request.user, queue.page.items)
+    return render(request, "stewardship/match_queue.html", _review_context(request, queue, cards))
 
 
 def _decide(user, candidate: MatchCandidate, verb: str, reason: str, assignee_id: str | None = None) -> str:
@@ -146,7 +123,8 @@ def _decide(user, candidate: MatchCandidate, verb: str, reason: str, assignee_id
         services.candidate_assign(candidate_id=candidate.pk, assignee=user, acting_user=user)
         return "Claimed."
     if verb == "assign":
-        assignee = _assignees().filter(pk=assignee_id).first() if assignee_id else None
+        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first() \
+            if assignee_id and str(assignee_id).isdigit() else None
         services.candidate_assign(candidate_id=candidate.pk, assignee=assignee, acting_user=user)
         return f"Assigned to {assignee.get_username()}." if assignee else "Unassigned."
     raise Http404("unknown action")
@@ -166,9 +144,8 @@ def match_decide(request, candidate_id: int, verb: str):
         error, note = _error_text(exc), ""
     if _htmx(request):
         candidate.refresh_from_db()
-        card = _candidate_cards([candidate])[0]
         return render(request, "stewardship/partials/candidate.html", {
-            "card": card, "note": note, "error": error, "assignees": list(_assignees()),
+            "card": queues.review_cards(request.user, [candidate])[0], "note": note, "error": error,
             "change_domains": access_of(request.user).domains("change")})
     if error:
         messages.error(request, error)
@@ -178,26 +155,81 @@ def match_decide(request, candidate_id: int, verb: str):
 
 
 @login_required
+def match_preview(request, candidate_id: int):
+    """What accepting a card would make of the two records: the survivor's values after the merge
+    and what moves to it (a dry run, rolled back), as an htmx fragment under the card."""
+    candidate = get_object_or_404(MatchCandidate, pk=candidate_id, status=CandidateStatus.OPEN)
+    if not restrict(MatchCandidate.objects.filter(pk=candidate.pk), request.user, "change").exists():
+        raise PermissionDenied("You may not decide candidates in this domain or region.")
+    dry_run = council_review.merge_dry_run(candidate.domain, candidate.golden_id_a, candidate.golden_id_b)
+    card = queues.review_cards(request.user, [candidate])[0]
+    after = dry_run.after.get(candidate.golden_id_a, {}) if not dry_run.error else {}
+    rows = [{"name": row["name"], "a": row["a"], "after": after.get(row["name"]),
+             "changed": after.get(row["name"]) != row["a"]} for row in card["rows"] if row["state"] != "empty"]
+    return render(request, "stewardship/partials/merge_preview.html", {
+        "candidate": candidate, "dry_run": dry_run, "rows": rows,
+        "moved_names": council_review.moved_names(request.user, dry_run)})
+
+
+def _confirm(request, outcome, action: str, back: str):
+    """The confirmation page of a bulk action: what it will do, the items, and the same form again."""
+    fields = [(name, value) for name, values in request.POST.lists() for value in values
+              if name not in ("csrfmiddlewaretoken", "confirmed", "preview")]
+    return render(request, "stewardship/confirm.html", {"outcome": outcome, "action": action, "fields": fields,
+                                                        "back": back})
+
+
+def _bulk_candidates(request) -> list[MatchCandidate]:
+    """The candidates a bulk action names: the ticked ones, or (scope "all") the first BULK_MAX the
+    queue's filters keep; every one must be the user's to decide (else a 403)."""
+    if request.POST.get("scope") == "all":
+        query = queues.ReviewQuery.parsed(QueryDict(request.POST.get("filters", "")), request.user)
+        ids = queues.review_selection(request.user, replace(query, page=1))
+    else:
+        ids = queues.bulk_ids(request.POST, "candidate")
+    allowed = list(restrict(MatchCandidate.objects.filter(pk__in=ids, status=CandidateStatus.OPEN), request.user,
+                            "change").order_by("-score", "pk"))
+    if len(set(ids)) != len(allowed) and request.POST.get("scope") != "all":
+        raise PermissionDenied("Some selected candidates are outside your domains or regions.")
+    return allowed
+
+
+@login_required
 @require_POST
 def match_bulk(request):
+    """Accept, reject or assign several candidates. `preview`: what it would do, as the bulk
+    bar's fragment; `scope=all`: every candidate the filters keep (up to BULK_MAX), after a
+    confirmation page."""
     verb = request.POST.get("verb")
-    if verb not in {"accept", "reject"}:
+    preview = bool(request.POST.get("preview"))
+    if not preview and verb not in {"accept", "reject", "assign"}:
         raise Http404("unknown bulk action")
-    ids = [int(i) for i in request.POST.getlist("candidate") if i.isdigit()]
-    allowed = restrict(MatchCandidate.objects.filter(pk__in=ids), request.user, "change")
-    if len(set(ids)) != allowed.count():
-        raise PermissionDenied("Some selected candidates are outside your domains or regions.")
+    try:
+        candidates = _bulk_candidates(request)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(reverse("stewardship:match_queue"))
+    assignee_id = request.POST.get("assignee")
+    if preview:
+        return render(request, "stewardship/partials/bulk_preview.html", {
+            "outcomes": [queues.review_bulk_outcome(candidates, v) for v in ("accept", "reject")]})
+    if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
+        return _confirm(request, queues.review_bulk_outcome(candidates, verb, assignee_id),
+                        reverse("stewardship:match_bulk"),
+                        reverse("stewardship:match_queue") + "?" + request.POST.get("filters", ""))
     done, failed = 0, []
-    for candidate in allowed.order_by("-score"):
+    for candidate in candidates:
         try:
-            _decide(request.user, candidate, verb, request.POST.get("reason", ""))
+            _decide(request.user, candidate, verb, request.POST.get("reason", ""), assignee_id)
             done += 1
         except ValidationError as exc:
             failed.append(f"#{candidate.pk}: {_error_text(exc)}")
-    messages.success(request, f"{verb.title()}ed {done} candidate{'s' if done != 1 else ''}.")
+    past = {"accept": "Accepted", "reject": "Rejected", "assign": "Assigned"}[verb]
+    messages.success(request, f"{past} {done} candidate{'s' if done != 1 else ''}.")
     for text in failed:
         messages.error(request, text)
-    return redirect(reverse("stewardship:match_queue"))
+    return redirect(reverse("stewardship:match_queue") + ("?" + request.POST["filters"]
+                                                          if request.POST.get("filters") else ""))
 
 
 # --- Golden records --------------------------------------------------------------------------
@@ -242,7 +274,9 @@ def resolve(request, golden_id: str, attribute: str):
     page = selectors.golden_page(record, request.user)
     row = next(r for r in page["rows"] if r.name == attribute)
     errors: dict[str, list[str]] = {}
-    form = {"mode": OverrideMode.PINNED, "choice": "", "value": "", "until": "", "reason": ""}
+    # The new value starts as the golden value: a steward corrects it rather than types it again.
+    form = {"mode": OverrideMode.PINNED, "choice": "", "value": "" if row.value is None else str(row.value),
+            "until": "", "reason": ""}
     if request.method == "POST":
         form.update({k: request.POST.get(k, "").strip() for k in form})
         value = form["value"] if form["choice"] in ("", "__new__") else form["choice"]
@@ -348,17 +382,95 @@ def unmerge(request, golden_id: str):
 
 # --- Exceptions ------------------------------------------------------------------------------
 
+EXCEPTION_TABS = {"quarantine": (queues.QUARANTINE_SORTS, queues.quarantine_list),
+                  "dead": (queues.DEAD_SORTS, queues.dead_letters)}
+
+
 @login_required
 def exceptions(request):
-    if not access_of(request.user).domains("view"):
+    """Quarantined source records and dead letters, one tab each: filtered by domain and system,
+    grouped by cause, sorted, paged, with bulk actions."""
+    access = access_of(request.user)
+    if not access.domains("view"):
         raise PermissionDenied("You have no domain to look after.")
+    tab = "dead" if request.GET.get("tab") == "dead" else "quarantine"
+    sorts, read = EXCEPTION_TABS[tab]
     quarantine = restrict(QuarantinedRecord.objects.filter(status=QuarantineStatus.OPEN), request.user, "view")
     dead = restrict(OutboxMessage.objects.filter(status=OutboxStatus.DEAD), request.user, "view")
-    return render(request, "stewardship/exceptions.html", {
-        "quarantine": list(quarantine.select_related("system")[:100]), "quarantine_total": quarantine.count(),
-        "dead": list(dead.select_related("system")[:100]), "dead_total": dead.count(),
-        "change_domains": access_of(request.user).domains("change"),
-    })
+    context = {"tab": tab, "quarantine_total": quarantine.count(), "dead_total": dead.count(),
+               "change_domains": access.domains("change"), "bulk_max": queues.BULK_MAX,
+               "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
+               "fields_by_domain": {d: canonical_fields(d) for d in access.domains("change")}}
+    try:
+        work = read(request.user, queues.ListQuery.parsed(request.GET, request.user, sorts, "-age"))
+    except ValidationError as exc:
+        return render(request, "stewardship/exceptions.html", {**context, "error": _error_text(exc)}, status=400)
+    filters = {"tab": tab, **{k: v for k, v in work.query.filters().items() if v}}
+    if work.query.sort.param != "-age":
+        filters["sort"] = work.query.sort.param
+    context.update({"work": work, "query": work.query, "filters": urlencode(filters),
+                    "filters_without_cause": urlencode({k: v for k, v in filters.items() if k != "cause"}),
+                    "filters_without_system": urlencode({k: v for k, v in filters.items() if k != "system"}),
+                    "quarantine": work.page.items if tab == "quarantine" else [],
+                    "dead": work.page.items if tab == "dead" else []})
+    return render(request, "stewardship/exceptions.html", context)
+
+
+@login_required
+@require_POST
+def exceptions_bulk(request):
+    """Discard, replay or fix-and-replay several quarantined records, or replay several dead
+    letters: the ticked ones, or (scope "all") those the tab's filters keep, after a confirmation."""
+    kind = "dead" if request.POST.get("kind") == "dead" else "quarantine"
+    verb = request.POST.get("verb", "")
+    verbs = {"quarantine": {"discard", "replay", "fix"}, "dead": {"replay"}}[kind]
+    if not request.POST.get("preview") and verb not in verbs:
+        raise Http404("unknown bulk action")
+    back = reverse("stewardship:exceptions") + "?" + (request.POST.get("filters") or f"tab={kind}")
+    field, value = request.POST.get("fix_field", ""), request.POST.get("fix_value", "")
+    try:
+        items = _bulk_exceptions(request, kind)
+        if request.POST.get("preview"):  # each action the bar offers, and what it would do
+            offered = ["replay"] if kind == "dead" else ["discard", "replay"] + (["fix"] if field else [])
+            return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [
+                services.exceptions_bulk_outcome(kind=kind, items=items, verb=v, field=field, value=value)
+                for v in offered]})
+        outcome = services.exceptions_bulk_outcome(kind=kind, items=items, verb=verb, field=field, value=value)
+    except ValidationError as exc:
+        if request.POST.get("preview"):
+            return render(request, "stewardship/partials/bulk_preview.html", {"error": _error_text(exc)})
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
+        return _confirm(request, outcome, reverse("stewardship:exceptions_bulk"), back)
+    try:
+        done, failed = services.exceptions_bulk_apply(kind=kind, items=items, verb=verb, acting_user=request.user,
+                                                      reason=request.POST.get("reason", ""),
+                                                      field=request.POST.get("fix_field", ""),
+                                                      value=request.POST.get("fix_value", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    messages.success(request, f"{outcome.verb.capitalize()}: {done} done{f', {len(failed)} not' if failed else ''}.")
+    for text in failed[:20]:
+        messages.error(request, text)
+    return redirect(back)
+
+
+def _bulk_exceptions(request, kind: str) -> list:
+    model, status = ((OutboxMessage, OutboxStatus.DEAD) if kind == "dead" else
+                     (QuarantinedRecord, QuarantineStatus.OPEN))
+    if request.POST.get("scope") == "all":
+        sorts, read = EXCEPTION_TABS[kind]
+        query = queues.ListQuery.parsed(QueryDict(request.POST.get("filters", "")), request.user, sorts, "-age")
+        ids = queues.work_selection(read, request.user, query)
+    else:
+        ids = queues.bulk_ids(request.POST, "item")
+    allowed = list(restrict(model.objects.filter(pk__in=ids, status=status), request.user, "change")
+                   .select_related("system").order_by("pk"))
+    if request.POST.get("scope") != "all" and len(set(ids)) != len(allowed):
+        raise PermissionDenied("Some selected items are outside your domains, or were settled meanwhile.")
+    return allowed
 
 
 def _entry_or_403(user, entry_id: int, action: str) -> QuarantinedRecord:
@@ -372,7 +484,7 @@ def _entry_or_403(user, entry_id: int, action: str) -> QuarantinedRecord:
 def quarantine_fix(request, entry_id: int):
     """Fix a quarantined record's canonical values and replay it."""
     entry = _entry_or_403(request.user, entry_id, "view" if request.method == "GET" else "change")
-    fields = sorted(known_fields(entry.domain))
+    fields = canonical_fields(entry.domain)
     values = {name: entry.canonical.get(name) for name in fields}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -391,7 +503,14 @@ def quarantine_fix(request, entry_id: int):
     return render(request, "stewardship/quarantine_fix.html", {
         "entry": entry, "fields": [(name, values.get(name)) for name in fields], "errors": errors,
         "may_change": can(request.user, "change", entry.domain),
+        "payload": json.dumps(entry.payload, indent=2, ensure_ascii=False, default=str),
     }, status=400 if errors else 200)
+
+
+def canonical_fields(domain: str) -> list[str]:
+    """A domain's fields in the canonical model's order (name first), then its references."""
+    own = [attribute.name for attribute in ATTRIBUTES[domain]]
+    return own + sorted(known_fields(domain) - set(own))
 
 
 @login_required
@@ -418,26 +537,98 @@ def outbox_replay_view(request, message_id: int):
         messages.success(request, f"Message #{message.pk} to {message.system.name} queued again.")
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return redirect("stewardship:exceptions")
+    return redirect(reverse("stewardship:exceptions") + "?tab=dead")
 
 
 # --- Council ---------------------------------------------------------------------------------
 
 @login_required
 def council(request):
+    """Pending requests (filtered by domain, kind and requester, grouped, paged) with names and
+    what they would move; the user's own requests; the recently decided."""
     access = access_of(request.user)
     if not access.domains("view"):
         raise PermissionDenied("You have no domain to look at.")
-    pending = restrict(ChangeRequest.objects.filter(status=ChangeStatus.PENDING), request.user, "view")
-    asked = ChangeRequest.objects.filter(requested_by=request.user)
-    decided = restrict(ChangeRequest.objects.exclude(status=ChangeStatus.PENDING), request.user, "view")
     related = ("requested_by", "decided_by")
-    return render(request, "stewardship/council.html", {
-        "pending": list(pending.select_related(*related)[:100]),
-        "asked": list(asked.select_related(*related).order_by("-created_at")[:20]),
-        "decided": list(decided.select_related(*related).order_by("-decided_at")[:20]),
-        "approve_domains": access.domains("approve"),
+    asked = list(ChangeRequest.objects.filter(requested_by=request.user).select_related(*related)
+                 .order_by("-created_at")[:20])
+    decided = list(restrict(ChangeRequest.objects.exclude(status=ChangeStatus.PENDING), request.user, "view")
+                   .select_related(*related).order_by("-decided_at")[:20])
+    context = {"approve_domains": access.domains("approve"), "bulk_max": queues.BULK_MAX,
+               "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")]}
+    try:
+        pending = queues.council_pending(request.user, queues.ListQuery.parsed(
+            request.GET, request.user, queues.COUNCIL_SORTS, "age", extra=("requester",)))
+    except ValidationError as exc:
+        return render(request, "stewardship/council.html", {**context, "error": _error_text(exc), "pending": [],
+                                                              "asked": [], "decided": []}, status=400)
+    filters = {k: v for k, v in pending.query.filters().items() if v}
+    rows = council_review.council_rows(request.user, pending.page.items + asked + decided)
+    by_request = {row.request.pk: row for row in rows}
+    context.update({
+        "work": pending, "query": pending.query, "pending": pending.page.items, "filters": urlencode(filters),
+        "rows": [by_request[r.pk] for r in pending.page.items], "asked": [by_request[r.pk] for r in asked],
+        "decided": [by_request[r.pk] for r in decided],
+        "filters_without_cause": urlencode({k: v for k, v in filters.items() if k != "cause"}),
+        "filters_without_requester": urlencode({k: v for k, v in filters.items() if k != "requester"}),
     })
+    return render(request, "stewardship/council.html", context)
+
+
+def _request_or_403(user, request_id: int) -> ChangeRequest:
+    change = get_object_or_404(ChangeRequest.objects.select_related("requested_by", "decided_by"), pk=request_id)
+    if change.requested_by_id != user.pk and not restrict(ChangeRequest.objects.filter(pk=change.pk), user,
+                                                          "view").exists():
+        raise PermissionDenied("This request concerns records outside your domains or countries.")
+    return change
+
+
+@login_required
+def council_request(request, request_id: int):
+    """One request in full: the records side by side, the requester's reason, and — for a pending
+    one — what approving it would do (a dry run, rolled back)."""
+    if not access_of(request.user).domains("view"):
+        raise PermissionDenied("You have no domain to look at.")
+    change = _request_or_403(request.user, request_id)
+    page = council_review.request_page(request.user, change)
+    return render(request, "stewardship/council_request.html", {
+        "page": page, "r": change, "may_decide": change.status == ChangeStatus.PENDING
+        and change.requested_by_id != request.user.pk and change.domain in access_of(request.user).domains("approve"),
+        "moved_names": page.moved_names,
+    })
+
+
+@login_required
+@require_POST
+def council_bulk(request):
+    """Approve or reject several pending requests with one comment (four-eyes holds for each)."""
+    verb = request.POST.get("verb", "")
+    if not request.POST.get("preview") and verb not in ("approve", "reject"):
+        raise Http404("unknown bulk action")
+    back = reverse("stewardship:council") + ("?" + request.POST["filters"] if request.POST.get("filters") else "")
+    try:
+        ids = queues.bulk_ids(request.POST, "item")
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    changes = list(ChangeRequest.objects.filter(pk__in=ids, status=ChangeStatus.PENDING).order_by("pk"))
+    for change in changes:
+        golden = golden_model(change.domain).objects.filter(pk=change.golden_id).first()
+        require(request.user, "approve", change.domain, golden)
+    outcome = services.council_bulk_outcome(requests=changes, verb=verb or "approve", acting_user=request.user,
+                                            names=council_review.council_rows(request.user, changes))
+    if request.POST.get("preview"):
+        return render(request, "stewardship/partials/bulk_preview.html", {"outcomes": [outcome]})
+    try:
+        done, failed = services.council_bulk_apply(requests=changes, verb=verb, acting_user=request.user,
+                                                   comment=request.POST.get("comment", "").strip())
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(back)
+    messages.success(request, f"{verb.capitalize()}d {done} request{'s' if done != 1 else ''}.")
+    for text in failed:
+        messages.error(request, text)
+    return redirect(back)
 
 
 @login_required
@@ -467,16 +658,30 @@ def council_decide(request, request_id: int, verb: str):
 
 # --- Search ----------------------------------------------------------------------------------
 
+PICKER_CUTOFF = 75
+
+
 @login_required
 def search_view(request):
+    """The search page (ranked, paged), and — with `picker` — the merge form's "Find the
+    duplicate": active records of one domain the user may change, as an htmx fragment."""
     query = request.GET.get("q", "")
     domain = request.GET.get("domain") or None
-    if request.GET.get("picker"):  # htmx: candidates for a golden-id field (the merge form)
-        hits = selectors.search(request.user, query, limit=8, domain=domain) if len(query.strip()) >= 2 else []
+    if domain not in (None, *Domain.values):
+        domain = None
+    if request.GET.get("picker"):
         exclude = request.GET.get("exclude", "")
-        return render(request, "stewardship/partials/picker.html", {
-            "hits": [h for h in hits if h.record.id != exclude and h.record.record_status == "active"]})
-    hits = selectors.search(request.user, query, domain=domain) if query else []
-    return render(request, "stewardship/search.html", {"query": query, "hits": hits})
-
-
+        # Only close names: a loose look-alike offered here once became a wrong merge request.
+        found = (search.search(request.user, query, domain=domain, per_page=9, action="change", active_only=True,
+                               cutoff=PICKER_CUTOFF) if len(query.strip()) >= 2 else None)
+        hits = [h for h in (found.hits if found else []) if h.record.id != exclude][:8]
+        return render(request, "stewardship/partials/picker.html", {"hits": hits})
+    try:
+        page = page_param(request.GET)
+    except ValidationError:
+        page = 1
+    result = search.search(request.user, query, domain=domain, page=page) if query.strip() else None
+    return render(request, "stewardship/search.html", {
+        "search_query": query, "query": query, "result": result, "hits": result.hits if result else [],
+        "domain": domain or "", "domains": [(d, label) for d, label in Domain.choices
+                                            if d in access_of(request.user).domains("view")]})

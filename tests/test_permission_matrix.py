@@ -27,6 +27,7 @@ from mdm.services.ingest import source_records_ingest
 from orchestration.models import Flow
 from quality.models import Violation
 from stewardship import services
+from stewardship.models import SavedView
 from tests.conftest import at, record
 from tests.stewardship.scenario import build_world, demo_users
 
@@ -131,6 +132,11 @@ MATRIX: dict[str, list[Probe]] = {
               CUSTOMER_CHANGE, method="post", data=lambda w: {"reason": "different firms"}),
         Probe(lambda w: reverse("stewardship:match_decide", args=[w.base.umbrella_candidate.pk, "reject"]),
               OUT_OF_SC_SCOPE_CHANGE, method="post", data=lambda w: {"reason": "different firms"})],
+    "stewardship:match_preview": [
+        Probe(lambda w: reverse("stewardship:match_preview", args=[w.base.stark_candidate.pk]), CUSTOMER_CHANGE,
+              note="a dry run of the merge, rolled back"),
+        Probe(lambda w: reverse("stewardship:match_preview", args=[w.base.umbrella_candidate.pk]),
+              OUT_OF_SC_SCOPE_CHANGE)],
     "stewardship:golden": [
         Probe(url("stewardship:golden", ACME), CUSTOMER_VIEW),
         Probe(url("stewardship:golden", UMBRELLA), OUT_OF_SC_SCOPE_VIEW),
@@ -192,13 +198,51 @@ MATRIX: dict[str, list[Probe]] = {
               expect(UNAUTHORIZED, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND),
               method="post", json=True, data=lambda w: {"reason": "fewer false links"})],
     "stewardship:search": [Probe(lambda w: reverse("stewardship:search") + "?q=Umbrella",
-                                 expect(LOGIN, OK, OK, OK, OK, OK, OK), note="finds nothing out of scope")],
+                                 expect(LOGIN, OK, OK, OK, OK, OK, OK), note="finds nothing out of scope"),
+                           Probe(lambda w: reverse("stewardship:search") + "?q=Umbrella&picker=1&domain=customer",
+                                 expect(LOGIN, OK, OK, OK, OK, OK, OK), note="the merge form's picker")],
+    "stewardship:golden_list": [
+        Probe(lambda w: reverse("stewardship:golden_list"), CONSOLE_PAGE, note="each persona's first domain"),
+        Probe(lambda w: reverse("stewardship:golden_list") + "?domain=customer&facets=1", CUSTOMER_VIEW),
+        Probe(lambda w: reverse("stewardship:golden_list") + "?domain=customer&q=Umbrella&cols=name,systems,open",
+              CUSTOMER_VIEW, note="finds nothing out of scope"),
+        Probe(lambda w: reverse("stewardship:golden_list") + "?domain=project&cols=code,customer,contract",
+              expect(LOGIN, FORBIDDEN, OK, OK, OK, FORBIDDEN, OK), note="an out-of-scope customer is not named")],
+    "stewardship:golden_export": [
+        Probe(lambda w: reverse("stewardship:golden_export") + "?format=csv", CONSOLE_PAGE),
+        Probe(lambda w: reverse("stewardship:golden_export") + "?domain=customer&format=xlsx", CUSTOMER_VIEW),
+        Probe(lambda w: reverse("stewardship:golden_export") + "?domain=project&format=csv&cols=code,customer",
+              expect(LOGIN, FORBIDDEN, OK, OK, OK, FORBIDDEN, OK))],
+    "stewardship:saved_view_create": [Probe(lambda w: reverse("stewardship:saved_view_create"), CONSOLE_PAGE,
+                                            method="post", data=lambda w: {"name": "mine", "sort": "-updated_at"},
+                                            note="a view of one's own first domain")],
+    "stewardship:saved_view_delete": [Probe(url("stewardship:saved_view_delete", lambda w: w.extra["view"].pk),
+                                            expect(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND),
+                                            method="post", note="steward_customers' own view; nobody else's")],
+    "stewardship:exceptions_bulk": [
+        Probe(lambda w: reverse("stewardship:exceptions_bulk"), CUSTOMER_CHANGE, method="post",
+              data=lambda w: {"kind": "quarantine", "verb": "discard", "item": w.base.quarantined.pk,
+                              "reason": "test record"}),
+        Probe(lambda w: reverse("stewardship:exceptions_bulk"), CUSTOMER_CHANGE, method="post",
+              data=lambda w: {"kind": "dead", "verb": "replay", "item": w.base.dead.pk})],
+    "stewardship:council_bulk": [Probe(lambda w: reverse("stewardship:council_bulk"),
+                                       expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK),
+                                       method="post", data=lambda w: {"verb": "reject", "item": w.change_request.pk,
+                                                                      "comment": "keep the ERP's"})],
+    "stewardship:council_request": [Probe(url("stewardship:council_request", _id("change_request")), CUSTOMER_VIEW,
+                                          note="the records side by side and a dry run")],
     "orchestration:flows": [Probe(lambda w: reverse("orchestration:flows"), FLOWS_VIEW)],
     "orchestration:flow": [Probe(url("orchestration:flow", _id("flow")), FLOWS_VIEW)],
+    "orchestration:flows_bulk": [Probe(lambda w: reverse("orchestration:flows_bulk"), FLOWS_CHANGE, method="post",
+                                       data=lambda w: {"verb": "replay", "item": w.flow.pk})],
     "orchestration:flow_replay": [Probe(url("orchestration:flow_replay", _id("flow")), FLOWS_CHANGE, method="post")],
     "orchestration:flow_cancel": [Probe(url("orchestration:flow_cancel", _id("flow")), FLOWS_CHANGE, method="post",
                                         data=lambda w: {"reason": "lost the deal"})],
     "quality:violations": [Probe(lambda w: reverse("quality:violations"), CONSOLE_PAGE)],
+    "quality:bulk": [Probe(lambda w: reverse("quality:bulk"), CUSTOMER_CHANGE, method="post",
+                           data=lambda w: {"verb": "waive", "item": w.violation_de.pk, "note": "known"}),
+                     Probe(lambda w: reverse("quality:bulk"), OUT_OF_SC_SCOPE_CHANGE, method="post",
+                           data=lambda w: {"verb": "waive", "item": w.violation_gb.pk, "note": "known"})],
     "quality:reassign": [Probe(url("quality:reassign", _id("violation_de")), CUSTOMER_CHANGE, method="post",
                                data=lambda w: {"owner": ""}),
                          Probe(url("quality:reassign", _id("violation_gb")), OUT_OF_SC_SCOPE_CHANGE, method="post",
@@ -300,11 +344,13 @@ def world(settings) -> World:
     flow = Flow.objects.create(crm_system="salesforce", opportunity_id="OPP-1", opportunity_name="Acme platform",
                                correlation_id="matrix", state="failed", customer_id=base.acme.id,
                                contract_id=contract.id)
+    view = SavedView.objects.create(user=users["steward_customers"], name="German customers", domain="customer",
+                                    query="domain=customer&country=DE")
     return World(base=base, customers_de=base.acme, customer_gb=base.umbrella_sf, contract=contract,
                  project=base.project, override=override, change_request=change, flow=flow,
                  violation_de=Violation.objects.filter(golden_id=Customer.objects.get(name="Mailbox GmbH").id).first(),
                  violation_gb=Violation.objects.filter(golden_id=Customer.objects.get(name="Umbrella Mail Ltd").id).first(),
-                 extra={"users": users})
+                 extra={"users": users, "view": view})
 
 
 def _client(world: World, persona: str) -> Client:
@@ -361,9 +407,13 @@ GOLDEN_ID = re.compile(r"\b(?:CUS|CTR|PRJ)-[0-9A-Z]{10}\b")
 def _leaks(response, persona: str, path: str, *, ids: bool = True) -> list[str]:
     """Out-of-scope customers named in the answer: any hidden name and (unless `ids` is False)
     any hidden golden id."""
-    if _outcome(response) != OK or not response.content:
+    if _outcome(response) != OK:
         return []
-    text = response.content.decode(errors="replace")
+    # An export streams: read it whole (an Excel file is zipped; its rows are the CSV export's).
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if not content:
+        return []
+    text = content.decode(errors="replace")
     hidden_ids, hidden_names = _hidden(persona, path)
     leaked = sorted(name for name in hidden_names if name and name in text)
     if ids:

@@ -11,11 +11,26 @@
     var i = list.indexOf(current());
     focus(list[Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step))]);
   }
+  // A bulk bar counts the ticked items and asks the server what acting on them would do
+  // (the form's `bulk-changed` trigger): the bar says it before the steward clicks.
   function updateCount() {
+    var form = document.querySelector("form.bulkbar");
     var el = document.getElementById("selected-count");
-    if (el) el.textContent = document.querySelectorAll('input[name="candidate"]:checked').length;
+    if (!form || !el) return;
+    var ticked = document.querySelectorAll('input[form="' + form.id + '"][type=checkbox]:checked, ' +
+                                           'form.bulkbar input.pick:checked').length;
+    el.textContent = ticked;
+    if (window.htmx) htmx.trigger(form, "bulk-changed");
   }
-  document.addEventListener("change", function (e) { if (e.target.name === "candidate") updateCount(); });
+  document.addEventListener("change", function (e) {
+    if (e.target.form && e.target.form.classList.contains("bulkbar") && e.target.type === "checkbox") updateCount();
+    if (e.target.matches && e.target.matches("input[data-tick-all]")) {
+      document.querySelectorAll('input[form="' + e.target.dataset.tickAll + '"][type=checkbox]').forEach(function (box) {
+        box.checked = e.target.checked;
+      });
+      updateCount();
+    }
+  });
   document.addEventListener("click", function (e) {
     var fill = e.target.closest && e.target.closest("[data-fill]");
     if (fill) { var input = document.querySelector(fill.dataset.fill); if (input) { input.value = fill.dataset.value; input.focus(); } return; }
@@ -40,6 +55,7 @@
     if (e.key === "k") { move(-1); e.preventDefault(); return; }
     var card = current(); if (!card) return;
     if (e.key === "x") { var box = card.querySelector('input[name="candidate"]'); if (box) { box.checked = !box.checked; updateCount(); } return; }
+    if (e.key === "a" || e.key === "r") { var reason = card.querySelector("input.reason"); if (reason && document.activeElement === reason) return; }
     var button = card.querySelector('button[data-key="' + e.key + '"]');
     if (button) { e.preventDefault(); button.click(); }
   });
