@@ -1,11 +1,8 @@
-"""In-memory simulators of the systems Concord talks to, served over their real wire protocols."""
+"""What every simulator shares: the HTTP server, fault injection, the clock, change events, the
+seeded data and the SOQL / SuiteQL dialect. Each system's simulator lives beside its connector
+(`connectors/salesforce/simulator.py`, `connectors/netsuite/simulator.py`,
+`connectors/dynamics/simulator.py`), served over that system's real wire protocol."""
 
 from connectors.simulators.base import Faults, SimulatorServer, emit_change_events
-from connectors.simulators.dynamics import DynamicsSimulator
-from connectors.simulators.netsuite import NetSuiteSimulator
-from connectors.simulators.salesforce import SalesforceSimulator
 
-SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator}
-
-__all__ = ["SIMULATORS", "DynamicsSimulator", "Faults", "NetSuiteSimulator", "SalesforceSimulator",
-           "SimulatorServer", "emit_change_events"]
+__all__ = ["Faults", "SimulatorServer", "emit_change_events"]

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from connectors.delivery import outbox_deliver
 from connectors.models import Connection
+from connectors.netsuite.simulator import NetSuiteSimulator
 from connectors.reconcile import reconciliation_run
-from connectors.simulators import NetSuiteSimulator, SalesforceSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
 from connectors.sync import sync_run
 from mdm.models import Customer, OutboxMessage, SourceSystem
 from tests.connectors.test_worker_faults import _database_url, wait_until

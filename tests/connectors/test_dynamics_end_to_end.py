@@ -11,8 +11,8 @@ import requests
 from django.core.management import call_command
 
 from connectors.delivery import outbox_deliver
+from connectors.dynamics.simulator import DynamicsSimulator
 from connectors.models import InboundEvent, connection_for
-from connectors.simulators.dynamics import DynamicsSimulator
 from mdm.models import Customer, OutboxMessage, SourceRecord, SourceSystem
 from mdm.policy import policy_load
 

@@ -4,7 +4,7 @@ with a deletion) over real HTTP with a real signature."""
 import pytest
 
 from connectors.models import Connection, connection_for
-from connectors.simulators.netsuite import NetSuiteSimulator
+from connectors.netsuite.simulator import NetSuiteSimulator
 from connectors.sync import sync_run
 from mdm.models import Customer, SourceRecord, SourceSystem
 

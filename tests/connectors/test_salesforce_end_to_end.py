@@ -5,7 +5,7 @@ import pytest
 
 from connectors.delivery import outbox_deliver
 from connectors.models import Connection, connection_for
-from connectors.simulators.salesforce import SalesforceSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
 from connectors.sync import sync_run
 from mdm.models import Customer, OutboxMessage, SourceRecord, SourceSystem
 

@@ -6,8 +6,8 @@ import pytest
 
 from connectors.delivery import outbox_deliver
 from connectors.models import Connection
-from connectors.simulators.netsuite import NetSuiteSimulator
-from connectors.simulators.salesforce import SalesforceSimulator
+from connectors.netsuite.simulator import NetSuiteSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
 from mdm.models import SourceSystem
 from orchestration.models import Flow
 from orchestration.services import flow_advance

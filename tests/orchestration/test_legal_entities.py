@@ -5,8 +5,8 @@ the council, no billing schedule record). Invoice statuses come back from either
 
 import pytest
 
+from connectors.dynamics.simulator import DynamicsSimulator
 from connectors.models import Connection, InboundEvent, connection_for
-from connectors.simulators.dynamics import DynamicsSimulator
 from mdm.models import Contract, Project, SourceSystem
 from mdm.policy import policy_load
 from orchestration import machine, rules

@@ -12,7 +12,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from connectors.simulators import SIMULATORS
+from connectors.dynamics.simulator import DynamicsSimulator
+from connectors.netsuite.simulator import NetSuiteSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
+
+SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator}
 
 
 class Command(BaseCommand):

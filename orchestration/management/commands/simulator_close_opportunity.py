@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connectors.base import ConnectorError
 from connectors.salesforce.client import SalesforceClient
-from connectors.simulators.salesforce import SalesforceSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
 
 
 class Command(BaseCommand):

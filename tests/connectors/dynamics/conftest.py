@@ -5,7 +5,7 @@ import pytest
 
 from connectors.dynamics.client import BusinessCentralClient
 from connectors.dynamics.connector import DynamicsConnector
-from connectors.simulators import DynamicsSimulator
+from connectors.dynamics.simulator import DynamicsSimulator
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from connectors.simulators.dynamics import SCOPE, DynamicsSimulator
-from connectors.simulators.odata import ODataError, filter_compile
+from connectors.dynamics.simulator import SCOPE, DynamicsSimulator
+from connectors.dynamics.simulator_odata import ODataError, filter_compile
 
 
 def token(sim, **overrides):
@@ -220,7 +220,8 @@ def test_more_changes_than_the_limit_make_one_collection_notification(bc_sim, ap
 
 
 def test_the_seed_is_shared_with_the_other_simulators():
-    from connectors.simulators import NetSuiteSimulator, data
+    from connectors.netsuite.simulator import NetSuiteSimulator
+    from connectors.simulators import data
 
     bc = DynamicsSimulator(seed=4, records=60)
     us_names = {c.legal_name for c in data.companies(4, 60) if c.country == "US"}

@@ -4,7 +4,7 @@ import pytest
 
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.connector import NetSuiteConnector
-from connectors.simulators import NetSuiteSimulator
+from connectors.netsuite.simulator import NetSuiteSimulator
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from connectors.base import ConnectorError
+from connectors.netsuite import simulator_m2m as m2m
 from connectors.netsuite.auth import ASSERTION_TYPE, client_assertion
 from connectors.netsuite.client import TOKEN_PATH, NetSuiteClient
-from connectors.simulators import m2m
 from tests.connectors.netsuite.conftest import make_connector
 
 

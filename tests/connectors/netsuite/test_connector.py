@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors.base import ConnectorError
-from connectors.simulators import NetSuiteSimulator
+from connectors.netsuite.simulator import NetSuiteSimulator
 from tests.connectors.netsuite.conftest import make_connector
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.simulators import SalesforceSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
 
 
 @pytest.fixture

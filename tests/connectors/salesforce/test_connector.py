@@ -160,7 +160,7 @@ def test_closed_won_opportunities_come_as_plain_dicts(sf_sim, sf):
 
 
 def test_subsidiaries_point_at_a_parent_that_is_read_before_them():
-    from connectors.simulators import SalesforceSimulator
+    from connectors.salesforce.simulator import SalesforceSimulator
 
     with SalesforceSimulator(seed=1, records=200).serve() as sim:
         order = ids(pull_all(make_connector(sim, page_size=50)))

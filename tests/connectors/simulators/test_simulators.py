@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.simulators import Faults, NetSuiteSimulator, SalesforceSimulator, emit_change_events
+from connectors.netsuite.simulator import NetSuiteSimulator
+from connectors.salesforce.simulator import SalesforceSimulator
+from connectors.simulators import Faults, emit_change_events
 from connectors.simulators import query as soql
 from tests.http_receiver import RecordingEndpoint
 

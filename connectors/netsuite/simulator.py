@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from connectors.simulators import data, m2m, query
+from connectors.netsuite import simulator_m2m as m2m
+from connectors.simulators import data, query
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
 
 IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"

@@ -8,7 +8,7 @@ Endpoints (tenant and environment in the path, as Business Central online has th
   GET|POST|PATCH    .../salesOrders({id})/salesOrderLines[({id})]
   GET|POST|PATCH|DELETE .../api/v2.0/subscriptions[('{id}')]   webhooks, with the validation handshake
 
-Queries take `$filter` (see connectors.simulators.odata), `$select`, `$orderby`, `$top` and
+Queries take `$filter` (see connectors.dynamics.simulator_odata), `$select`, `$orderby`, `$top` and
 server-driven paging: `Prefer: odata.maxpagesize=N` (at most `max_page_size`), the rest behind
 `@odata.nextLink` with a `$skiptoken`. The token is a bookmark of the last row's sort key, so a
 row changed while a client pages moves behind it instead of shifting an unread row away.
@@ -38,7 +38,8 @@ from functools import cmp_to_key
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from connectors.simulators import data, odata
+from connectors.dynamics import simulator_odata as odata
+from connectors.simulators import data
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
 
 TENANT = "concord-tenant"
