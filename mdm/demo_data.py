@@ -96,97 +96,143 @@ def _crm_phone(company: Company, rng: random.Random) -> str:
                        if company.country == "US" else f"0{d[:3]} {d[3:]}", f"{company.prefix}{d}"])
 
 
-def demo_records(seed: int = 7, customers: int = 400) -> dict[tuple[str, str], list[IncomingRecord]]:
+Records = dict[tuple[str, str], list[IncomingRecord]]
+
+
+@dataclass
+class _Seeding:
+    """What every stage draws from: the one random stream (its order makes the data set), the
+    clock the records' stamps come from, and the records made so far."""
+
+    rng: random.Random
+    base_time: datetime
+    out: Records
+
+    def stamp(self) -> datetime:
+        return self.base_time + timedelta(minutes=self.rng.randint(0, 60 * 24 * 120))
+
+    def add(self, system: str, domain: str, record: IncomingRecord) -> None:
+        self.out[(system, domain)].append(record)
+
+
+def demo_records(seed: int = 7, customers: int = 400) -> Records:
     """{(system, domain): records}: Salesforce and NetSuite views of `customers` companies."""
     rng = random.Random(seed)
     companies = _companies(rng, customers)
-    base_time = datetime(2026, 6, 1, tzinfo=UTC)
-    out: dict[tuple[str, str], list[IncomingRecord]] = {
-        (system, domain): [] for system in ("salesforce", "netsuite") for domain in ("customer", "contract", "project")}
-
-    def stamp() -> datetime:
-        return base_time + timedelta(minutes=rng.randint(0, 60 * 24 * 120))
-
+    seeding = _Seeding(rng, datetime(2026, 6, 1, tzinfo=UTC), {
+        (system, domain): [] for system in ("salesforce", "netsuite") for domain in ("customer", "contract", "project")})
     for company in companies:
         in_crm = rng.random() < 0.85
         in_erp = rng.random() < 0.75 or not in_crm
         sf_id = f"001{company.index:07d}"
         ns_id = str(10_000 + company.index)
         if in_crm:
-            name = f"{company.name} {company.suffix}"
-            if rng.random() < 0.3:
-                name = name.upper()
-            account = {"name": name, "country": company.crm_country, "city": company.city,
-                       "postal_code": company.postal_code, "address_line1": company.street,
-                       "phone": _crm_phone(company, rng), "website": f"https://www.{company.domain}/",
-                       "industry": company.industry, "email": f"info@{company.domain}",
-                       "tax_id": company.tax_id if rng.random() < 0.3 else ""}
-            if rng.random() < 0.15:  # sales typed a different phone: a conflict survivorship settles
-                account["phone"] = f"{company.prefix} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}"
-            out[("salesforce", "customer")].append(IncomingRecord(
-                sf_id, "Account", account, {"Id": sf_id, **account}, stamp()))
-            if rng.random() < 0.06:  # a duplicate account in the CRM itself
-                duplicate = dict(account, name=company.name + " " + company.suffix.replace(".", ""), phone="")
-                dup_id = f"001{company.index + 5_000_000:07d}"
-                out[("salesforce", "customer")].append(IncomingRecord(
-                    dup_id, "Account", duplicate, {"Id": dup_id, **duplicate}, stamp()))
-            elif rng.random() < 0.08:  # a prospect typed in a hurry: a slip in the name, a mobile phone
-                prospect = {"name": _slip(company.name), "country": company.crm_country, "city": company.city,
-                            "postal_code": company.postal_code,
-                            "phone": f"{company.prefix} 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}"}
-                prospect_id = f"001{company.index + 6_000_000:07d}"
-                out[("salesforce", "customer")].append(IncomingRecord(
-                    prospect_id, "Account", prospect, {"Id": prospect_id, **prospect}, stamp()))
+            _crm_accounts(seeding, company, sf_id)
         if in_erp:
-            customer = {"name": f"{company.name} {company.suffix}", "country": company.country,
-                        "city": company.city, "postal_code": company.postal_code,
-                        "address_line1": company.street if rng.random() < 0.8 else "",
-                        "phone": f"{company.prefix}{company.phone_digits}", "tax_id": company.tax_id,
-                        "currency": company.currency, "payment_terms": rng.choice(["Net 30", "Net 45", "Net 60"]),
-                        "credit_status": rng.choice(["good", "good", "good", "on hold"]),
-                        "legal_entity": f"Concord Consulting {company.country}", "email": f"ap@{company.domain}"}
-            out[("netsuite", "customer")].append(IncomingRecord(
-                ns_id, "customer", customer, {"id": ns_id, **customer}, stamp()))
-
+            _erp_customer(seeding, company, ns_id)
         for number in range(rng.randint(1, 2)):
-            contract_no = f"C-{2025 + number}-{company.index:04d}"
-            start = date(2025 + number, rng.randint(1, 12), 1)
-            end = start + timedelta(days=rng.choice([180, 365, 730]))
-            billing = rng.choice(_BILLING)
-            value = rng.randint(20, 900) * 1000
-            crm_contract = {"number": contract_no, "title": f"{company.name} {rng.choice(_SERVICE_LINES)} programme",
-                            "status": "Activated", "start_date": start.isoformat(), "end_date": end.isoformat(),
-                            "total_value": f"{value:,}.00", "currency": company.currency, "billing_type": billing[1]}
-            sf_contract_id = f"800{company.index:05d}{number}"
-            if in_crm:
-                out[("salesforce", "contract")].append(IncomingRecord(
-                    sf_contract_id, "Contract", {**crm_contract, "customer_source_id": sf_id},
-                    {"Id": sf_contract_id, "AccountId": sf_id, **crm_contract}, stamp()))
-            ns_contract_id = f"SO{company.index:05d}{number}"
-            if in_erp:
-                erp_value = value if rng.random() < 0.8 else value + rng.randint(1, 50) * 1000  # a change order
-                erp_contract = {**crm_contract, "status": "active", "total_value": str(erp_value),
-                                "billing_type": billing[2], "start_date": start.strftime("%d.%m.%Y"),
-                                "customer_source_id": ns_id}
-                out[("netsuite", "contract")].append(IncomingRecord(
-                    ns_contract_id, "salesOrder", erp_contract, {"id": ns_contract_id, **erp_contract}, stamp()))
-                for p in range(rng.randint(1, 2)):
-                    code = f"PRJ-{company.index:04d}-{number}{p}"
-                    project = {"code": code, "name": f"{company.name} {rng.choice(_SERVICE_LINES)}",
-                               "status": rng.choice(["In Progress", "Not Started", "Completed"]),
-                               "start_date": start.isoformat(), "end_date": end.isoformat(),
-                               "project_manager": rng.choice(_MANAGERS), "service_line": rng.choice(_SERVICE_LINES),
-                               "billing_type": billing[0], "budget": str(value // 2),
-                               "customer_source_id": ns_id, "contract_source_id": ns_contract_id}
-                    job_id = f"J{company.index:05d}{number}{p}"
-                    out[("netsuite", "project")].append(IncomingRecord(
-                        job_id, "job", project, {"id": job_id, **project}, stamp()))
-    # A few records no standardization can save: they land in the exception queue.
-    out[("salesforce", "customer")].append(IncomingRecord(
-        "001BAD0001", "Account", {"name": "Atlantis Advisory", "country": "Atlantis"}, {"Id": "001BAD0001"}, stamp()))
-    out[("salesforce", "customer")].append(IncomingRecord(
-        "001BAD0002", "Account", {"name": "", "country": "US"}, {"Id": "001BAD0002"}, stamp()))
-    out[("netsuite", "contract")].append(IncomingRecord(
+            _contracts(seeding, company, number, sf_id=sf_id if in_crm else None, ns_id=ns_id if in_erp else None)
+    _unsaveable_records(seeding)
+    return seeding.out
+
+
+def _crm_accounts(seeding: _Seeding, company: Company, sf_id: str) -> None:
+    """The company's Salesforce account, now and then with a duplicate or a hurried prospect beside it."""
+    rng = seeding.rng
+    name = f"{company.name} {company.suffix}"
+    if rng.random() < 0.3:
+        name = name.upper()
+    account = {"name": name, "country": company.crm_country, "city": company.city,
+               "postal_code": company.postal_code, "address_line1": company.street,
+               "phone": _crm_phone(company, rng), "website": f"https://www.{company.domain}/",
+               "industry": company.industry, "email": f"info@{company.domain}",
+               "tax_id": company.tax_id if rng.random() < 0.3 else ""}
+    if rng.random() < 0.15:  # sales typed a different phone: a conflict survivorship settles
+        account["phone"] = f"{company.prefix} {rng.randint(100, 999)} {rng.randint(1000000, 9999999)}"
+    seeding.add("salesforce", "customer", IncomingRecord(sf_id, "Account", account, {"Id": sf_id, **account},
+                                                         seeding.stamp()))
+    if rng.random() < 0.06:  # a duplicate account in the CRM itself
+        duplicate = dict(account, name=company.name + " " + company.suffix.replace(".", ""), phone="")
+        dup_id = f"001{company.index + 5_000_000:07d}"
+        seeding.add("salesforce", "customer", IncomingRecord(dup_id, "Account", duplicate,
+                                                             {"Id": dup_id, **duplicate}, seeding.stamp()))
+    elif rng.random() < 0.08:  # a prospect typed in a hurry: a slip in the name, a mobile phone
+        prospect = {"name": _slip(company.name), "country": company.crm_country, "city": company.city,
+                    "postal_code": company.postal_code,
+                    "phone": f"{company.prefix} 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}"}
+        prospect_id = f"001{company.index + 6_000_000:07d}"
+        seeding.add("salesforce", "customer", IncomingRecord(prospect_id, "Account", prospect,
+                                                             {"Id": prospect_id, **prospect}, seeding.stamp()))
+
+
+def _erp_customer(seeding: _Seeding, company: Company, ns_id: str) -> None:
+    """The company as NetSuite bills it: its legal name, ERP country code, terms and credit status."""
+    rng = seeding.rng
+    customer = {"name": f"{company.name} {company.suffix}", "country": company.country,
+                "city": company.city, "postal_code": company.postal_code,
+                "address_line1": company.street if rng.random() < 0.8 else "",
+                "phone": f"{company.prefix}{company.phone_digits}", "tax_id": company.tax_id,
+                "currency": company.currency, "payment_terms": rng.choice(["Net 30", "Net 45", "Net 60"]),
+                "credit_status": rng.choice(["good", "good", "good", "on hold"]),
+                "legal_entity": f"Concord Consulting {company.country}", "email": f"ap@{company.domain}"}
+    seeding.add("netsuite", "customer", IncomingRecord(ns_id, "customer", customer, {"id": ns_id, **customer},
+                                                       seeding.stamp()))
+
+
+def _contracts(seeding: _Seeding, company: Company, number: int, *, sf_id: str | None, ns_id: str | None) -> None:
+    """One contract as the CRM signed it and (where the ERP knows the company) as the ERP holds it,
+    sometimes after a change order, with the ERP's projects under it."""
+    rng = seeding.rng
+    contract_no = f"C-{2025 + number}-{company.index:04d}"
+    start = date(2025 + number, rng.randint(1, 12), 1)
+    end = start + timedelta(days=rng.choice([180, 365, 730]))
+    billing = rng.choice(_BILLING)
+    value = rng.randint(20, 900) * 1000
+    crm_contract = {"number": contract_no, "title": f"{company.name} {rng.choice(_SERVICE_LINES)} programme",
+                    "status": "Activated", "start_date": start.isoformat(), "end_date": end.isoformat(),
+                    "total_value": f"{value:,}.00", "currency": company.currency, "billing_type": billing[1]}
+    if sf_id is not None:
+        sf_contract_id = f"800{company.index:05d}{number}"
+        seeding.add("salesforce", "contract", IncomingRecord(
+            sf_contract_id, "Contract", {**crm_contract, "customer_source_id": sf_id},
+            {"Id": sf_contract_id, "AccountId": sf_id, **crm_contract}, seeding.stamp()))
+    if ns_id is None:
+        return
+    ns_contract_id = f"SO{company.index:05d}{number}"
+    erp_value = value if rng.random() < 0.8 else value + rng.randint(1, 50) * 1000  # a change order
+    erp_contract = {**crm_contract, "status": "active", "total_value": str(erp_value),
+                    "billing_type": billing[2], "start_date": start.strftime("%d.%m.%Y"),
+                    "customer_source_id": ns_id}
+    seeding.add("netsuite", "contract", IncomingRecord(
+        ns_contract_id, "salesOrder", erp_contract, {"id": ns_contract_id, **erp_contract}, seeding.stamp()))
+    for p in range(rng.randint(1, 2)):
+        _erp_project(seeding, company, f"{number}{p}", start=start, end=end, billing_type=billing[0], value=value,
+                     ns_id=ns_id, ns_contract_id=ns_contract_id)
+
+
+def _erp_project(seeding: _Seeding, company: Company, suffix: str, *, start: date, end: date, billing_type: str,
+                 value: int, ns_id: str, ns_contract_id: str) -> None:
+    """A NetSuite job delivering the contract: its manager, service line and half the contract as budget."""
+    rng = seeding.rng
+    code = f"PRJ-{company.index:04d}-{suffix}"
+    project = {"code": code, "name": f"{company.name} {rng.choice(_SERVICE_LINES)}",
+               "status": rng.choice(["In Progress", "Not Started", "Completed"]),
+               "start_date": start.isoformat(), "end_date": end.isoformat(),
+               "project_manager": rng.choice(_MANAGERS), "service_line": rng.choice(_SERVICE_LINES),
+               "billing_type": billing_type, "budget": str(value // 2),
+               "customer_source_id": ns_id, "contract_source_id": ns_contract_id}
+    job_id = f"J{company.index:05d}{suffix}"
+    seeding.add("netsuite", "project", IncomingRecord(job_id, "job", project, {"id": job_id, **project},
+                                                      seeding.stamp()))
+
+
+def _unsaveable_records(seeding: _Seeding) -> None:
+    """A few records no standardization can save: they land in the exception queue."""
+    seeding.add("salesforce", "customer", IncomingRecord(
+        "001BAD0001", "Account", {"name": "Atlantis Advisory", "country": "Atlantis"}, {"Id": "001BAD0001"},
+        seeding.stamp()))
+    seeding.add("salesforce", "customer", IncomingRecord(
+        "001BAD0002", "Account", {"name": "", "country": "US"}, {"Id": "001BAD0002"}, seeding.stamp()))
+    seeding.add("netsuite", "contract", IncomingRecord(
         "SOBAD0001", "salesOrder", {"number": "C-BAD-1", "currency": "EURO", "customer_source_id": "10000"},
-        {"id": "SOBAD0001"}, stamp()))
-    return out
+        {"id": "SOBAD0001"}, seeding.stamp()))
