@@ -29,13 +29,13 @@ def key_hash(domain: str, key: str) -> int:
 def indexed_keys(domain: str, keys: Collection[str]) -> list[tuple[str, str, int]]:
     """(key, golden id, values hash) rows of the blocking index for these keys."""
     by_hash = {key_hash(domain, key): key for key in keys}
-    # One parameter (see mdm.db.lookups): a batch's ~16,000 keys in one index scan. A set, because
+    # One parameter (see mdm.db.lookups): a batch's keys in one index scan. A set, because
     # Django walks a list's items one by one to resolve expressions before the lookup sees it.
     rows = BlockingKey.objects.filter(key_hash__any=set(by_hash)).values_list("key_hash", "golden_id", "values_hash")
     return [(by_hash[hashed], golden_id, values) for hashed, golden_id, values in rows]
 
 def blocking_index_statistics(domain: str) -> None:
-    """The writer keeps the planner informed: the index grows ~8 rows a record in a bulk load and
+    """The writer keeps the planner informed: the index grows several rows a record in a bulk load and
     the next batch's lookups read it (see mdm.db.planner_statistics); a read-only match check does not.
     Read once per ingestion batch, before it writes (mdm.read_ahead)."""
     statistics_refresh({BlockingKey: ["key_hash", "golden_id"]}, fraction=1.0)

@@ -158,8 +158,8 @@ class HubMatcher:
     @staticmethod
     def batch_configuration(domain: str) -> FellegiSunterModel:
         """Read when an ingestion batch begins, before it writes: the domain's model; and the
-        blocking index's planner statistics are brought up to date (the index grows ~8 rows a
-        record in a bulk load and the batch's lookups read it)."""
+        blocking index's planner statistics are brought up to date (the index grows several rows
+        a record in a bulk load and the batch's lookups read it)."""
         blocking_index_statistics(domain)
         return domain_model(domain)
 

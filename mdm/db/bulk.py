@@ -51,7 +51,7 @@ def _converter(field: models.Field, memo: dict[int, Any]) -> Callable[[Any], Any
 
     if isinstance(field, models.JSONField):
         # orjson: several JSON documents per row (payload, canonical, lineage, history, outbox) made
-        # json.dumps a tenth of ingestion. Datetimes and dataclasses go through str() as json's
+        # json.dumps a visible share of ingestion. Datetimes and dataclasses go through str() as json's
         # default=str would, so what is stored reads back the same.
         dump = once(lambda value: orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode())
         return lambda value: None if value is None and field.null else dump(value) if value is not None else "null"
@@ -68,8 +68,8 @@ def _converter(field: models.Field, memo: dict[int, Any]) -> Callable[[Any], Any
 def _rows_of(objs: Sequence[Any], attnames: Sequence[str], converters: Sequence[Callable[[Any], Any] | None]
              ) -> list[list[Any]]:
     """Each object's attributes, converted for the driver where a column needs it. All attributes
-    are read in one call (attrgetter) and only converting columns touched: per-column Python for
-    ~15 columns of ~10 rows per source record was a tenth of the writer's time."""
+    are read in one call (attrgetter) and only converting columns touched: Python per column of every
+    row was a large share of the writer's time."""
     get = attrgetter(*attnames) if len(attnames) > 1 else (lambda obj: (getattr(obj, attnames[0]),))
     converting = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
     rows = []
@@ -152,8 +152,8 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 def update_rows(table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """UPDATE `columns` of the rows whose `key` is each row's first value (the rest in `columns`
     order, already converted). Django's bulk_update writes one CASE WHEN per column over every
-    row of its batch, which both Python and the server work through row by row: a fifth of a
-    connector page's time when a load links records to golden records already held. Here rows
+    row of its batch, which both Python and the server work through row by row: a large share
+    of a connector page's time when a load links records to golden records already held. Here rows
     are COPYed into a staging table and applied with one UPDATE ... FROM (PostgreSQL), or run as
     one prepared statement over all rows (SQLite)."""
     if not rows:
@@ -204,7 +204,7 @@ def new_rows(model: type[models.Model], values: Sequence[dict[str, Any]],
              ids: Sequence[int] | None = None) -> list[SimpleNamespace]:
     """Unsaved rows of `model` as plain objects — one attribute per column (`attname`: `system_id`,
     not `system`), defaults filled in — for insert_objects and insert_history. A model instance
-    costs tens of microseconds to build; an initial load builds two per source record. `ids`:
+    is far dearer to build; an initial load builds two per source record. `ids`:
     primary keys drawn ahead (reserve_ids); without them insert_objects reads them back."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     given = set().union(*(row.keys() for row in values)) if values else set()

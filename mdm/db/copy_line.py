@@ -133,7 +133,7 @@ def copies_overlapped() -> Iterator[None]:
         yield
         return
     # Foreign keys (deferred to commit by Django) are checked as each COPY ends, on the helper
-    # thread, while this one works: at commit nothing overlaps them (a tenth of the server's work).
+    # thread, while this one works: at commit nothing would overlap them.
     with wrapper.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     line = _CopyLine(wrapper)

@@ -43,7 +43,7 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out, carried: tuple
     # whole heap (and copy its pages) for objects this process never frees.
     gc.freeze()
     # Collected once a batch, not as allocations pile up: each automatic full collection re-walked
-    # the standardization caches that only grow (a quarter of this process's time). What survives
+    # the standardization caches that only grow. What survives
     # a batch's collection is frozen too, so the next walks only what the next batch left.
     gc.disable()
     parent = os.getppid()
@@ -117,8 +117,8 @@ def _send(out, message: tuple[str, Any], parent: int) -> None:
 
 def _receive(out) -> tuple[str, Any]:
     """The next message. Unpickling a batch builds a few hundred thousand containers at once, which
-    set off the cyclic garbage collector again and again: paused meanwhile, a batch unpickles in
-    an eighth of the time; frozen afterwards, the first collection does not walk it all once more
+    set off the cyclic garbage collector again and again: paused meanwhile, a batch unpickles
+    without them; frozen afterwards, the first collection does not walk it all once more
     (mdm.db.collector)."""
     kind, value = out.get(timeout=_POLL_SECONDS)
     return kind, collector.frozen_after(lambda: pickle.loads(value)) if kind == _BATCH else value

@@ -40,7 +40,7 @@ def golden_values(record: GoldenRecord) -> dict[str, Any]:
 def golden_values_read(domain: str, golden_ids: Collection[str]) -> dict[str, dict[str, Any]]:
     """golden_values of the active records among `golden_ids`, by id, reading only the attribute
     columns: a model instance also parses its lineage document, which a quality check of a page
-    of projects (each reading its contract) spent a third of the page's time on."""
+    of projects (each reading its contract) would do for every contract it reads."""
     columns = _attribute_columns(domain)
     rows = (golden_model(domain).objects.filter(pk__any=set(golden_ids))
             .values_list("pk", "record_status", *(column for _name, column in columns)))

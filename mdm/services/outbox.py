@@ -114,6 +114,6 @@ def outbox_statistics_refresh() -> bool:
 
     An initial load writes tens of thousands of messages in minutes; until autovacuum gets to the
     table the planner believes it nearly empty and picks nested loops that make every claim scan
-    the whole backlog (minutes per claim at 60,000 messages, 0.1 s once analyzed). Delivery calls
+    the whole backlog until the table is analyzed. Delivery calls
     this before claiming: one catalog read, and an ANALYZE only when a fifth of the table changed."""
     return bool(statistics_refresh([OutboxMessage], fraction=0.2))
