@@ -1,5 +1,5 @@
 """Bulk writes: on PostgreSQL a round's COPYs run on a helper thread while the writer goes on
-(mdm.db.bulk.copies_overlapped); what the writer reads, and what a failure rolls back, stay as if
+(mdm.db.copy_line.copies_overlapped); what the writer reads, and what a failure rolls back, stay as if
 every statement ran in turn."""
 
 import pytest
