@@ -25,7 +25,7 @@ from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
 from mdm.services.outbox import outbox_enqueue
 from mdm.signals import golden_records_changed
-from mdm.survivorship import Candidate, Override, Source, candidates_of, fingerprint, override_alive, survive
+from mdm.survivorship import Candidate, Override, Rule, Source, candidates_of, fingerprint, override_alive, survive
 
 _DATE_FIELDS = {"start_date", "end_date"}
 _DECIMAL_FIELDS = {"total_value", "budget"}
@@ -121,6 +121,7 @@ class _Recomputation:
     overrides: dict[str, dict[str, AttributeOverride]]
     configuration: BatchConfiguration
     now: datetime
+    rules: dict[str, Rule] = field(default_factory=dict)  # attribute -> its survivorship rule
     created: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     to_create: list[GoldenRecord] = field(default_factory=list)
@@ -166,7 +167,8 @@ def _recompute_read(domain: str, golden_ids: list[str], new_records: dict[str, G
     overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
     for override in AttributeOverride.objects.filter(golden_id__any=held_ids, is_active=True) if held_ids else ():
         overrides[override.golden_id][override.attribute] = override
-    return _Recomputation(domain, ids, new_records, held, sources, overrides, configuration, now)
+    rules = {name: configuration.rule_of(name) for name in attribute_names(domain)}
+    return _Recomputation(domain, ids, new_records, held, sources, overrides, configuration, now, rules)
 
 
 def _contributors_read(ids: list[str], new_records: dict[str, GoldenRecord],
@@ -209,14 +211,14 @@ def _record_decide(work: _Recomputation, golden_id: str, *, reason: str, force: 
     if record is None:
         return
     sources = work.sources.get(golden_id, [])
+    # Overrides that have run their course end here, also on a record about to retire.
+    overrides = {name: _live_override(row, candidates_of(sources, name), work.now) if name in work.rules else None
+                 for name, row in work.overrides.get(golden_id, {}).items()}
     if not sources and not new:
         _record_retire(work, record, reason)
         return
     before = {} if new else golden_values(record)
-    rules = {name: work.configuration.rule_of(name) for name in attribute_names(work.domain)}
-    overrides = {name: _live_override(row, candidates_of(sources, name), work.now)
-                 for name, row in work.overrides.get(golden_id, {}).items()}
-    survival = survive(sources, rules, overrides=overrides, previous=None if new else record.lineage, new=new,
+    survival = survive(sources, work.rules, overrides=overrides, previous=None if new else record.lineage, new=new,
                        now=work.now)
     if survival.values == before and survival.lineage_same and not new and not force:
         return
