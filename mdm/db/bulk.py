@@ -261,11 +261,6 @@ def update_objects(objs: Sequence[models.Model | SimpleNamespace], fields: Seque
     update_rows(meta.db_table, meta.pk.column, [f.column for f in concrete], rows)
 
 
-def column_converter(model: type[models.Model], field_name: str) -> Callable[[Any], Any]:
-    """The driver-side converter of one column, for callers that build rows themselves."""
-    return _converter(model._meta.get_field(field_name), {}) or (lambda value: value)
-
-
 def insert_history(model: type[models.Model], objs: Sequence[models.Model], *, user=None, reason: str = "",
                    when: datetime | None = None, history_type: str = "+") -> None:
     """django-simple-history rows for `objs`, as its bulk utilities would write them."""

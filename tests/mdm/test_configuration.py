@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mdm import configuration as configuration_module
 from mdm.configuration import batch_configuration_read, batch_configuration_reader, hub_configuration_read
 from mdm.models import SurvivorshipRule
 from mdm.services.ingest import source_records_ingest
@@ -25,7 +26,8 @@ class _Matcher:
         return f"model of {domain}"
 
 
-def test_a_batch_reads_every_registered_reader_once_when_it_begins_and_keeps_the_answers():
+def test_a_batch_reads_every_registered_reader_once_when_it_begins_and_keeps_the_answers(monkeypatch):
+    monkeypatch.setattr(configuration_module, "_readers", dict(configuration_module._readers))  # this test's own
     calls.clear()
     batch_configuration_reader("test", _domain_reader)
     configuration = batch_configuration_read("customer", _Matcher)
