@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from mdm.correlation import correlation
-from mdm.records import IncomingRecord, PreparedRecord
+from mdm.records import IncomingRecord
 
 
 class ConnectorError(Exception):
@@ -29,17 +29,6 @@ class ConnectorError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.code = code
-
-    def __reduce__(self):
-        # Rebuilt whole in another process (a sync's pages are read in a reading process).
-        return _connector_error, (str(self), self.retryable, self.retry_after, self.code, self.__dict__)
-
-
-def _connector_error(message: str, retryable: bool, retry_after: float | None, code: str,
-                     state: dict[str, Any]) -> ConnectorError:
-    error = ConnectorError(message, retryable=retryable, retry_after=retry_after, code=code)
-    error.__dict__.update(state)
-    return error
 
 
 def retry_wait(failure: ConnectorError, attempt: int, *, backoff: float, max_retries: int,
@@ -68,9 +57,6 @@ class Page:
     # Entries the connector could not even turn into an IncomingRecord (no id, not a dict):
     # (raw payload, reason), quarantined by the sync job.
     rejects: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    # `records` prepared for ingestion (standardized, validated, hashed, match keys worked out),
-    # where the sync job's reading process did that already; None: ingestion prepares them.
-    prepared: list[PreparedRecord] | None = None
 
 
 @dataclass(frozen=True)

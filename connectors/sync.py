@@ -12,8 +12,6 @@ and marks as deleted what the system reports deleted or no longer returns.
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import json
 import logging
 import random
 import time
@@ -22,19 +20,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
-from connectors.base import Connector, Page
+from connectors.base import Connector, ConnectorError, Page
 from connectors.models import SyncKind, SyncRun, SyncStatus, Watermark, connection_for
 from connectors.runs import lease_release, lease_take, sync_runs_expire
 from mdm.correlation import correlation
-from mdm.models import QuarantinedRecord, SourceRecord, SourceSystem
-from mdm.reader_process import batches_from_child
+from mdm.db.reader_process import batches_from_child
+from mdm.models import SourceRecord, SourceSystem
 from mdm.records import IncomingRecord, IngestSummary, PreparedRecord
 from mdm.services.ingest import (
     batches_independent,
@@ -42,6 +39,7 @@ from mdm.services.ingest import (
     source_records_load_finished,
     source_records_prepare,
 )
+from mdm.services.quarantine import rejects_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -118,23 +116,6 @@ def _watermark_advance(system: SourceSystem, object_type: str, value: str) -> No
         row.save(update_fields=["value", "updated_at"])
 
 
-def rejects_quarantine(*, system: SourceSystem, domain: str, object_type: str,
-                       rejects: list[tuple[dict[str, Any], str]], correlation_id: str) -> int:
-    """Quarantine entries a connector could not even read as records, with the connector's reason."""
-    rows = []
-    for raw, reason in rejects:
-        payload = raw if isinstance(raw, dict) else {"value": raw}
-        payload = json.loads(json.dumps(payload, default=str))
-        digest = hashlib.sha1(json.dumps({"type": object_type, "payload": payload}, sort_keys=True).encode()).hexdigest()
-        source_id = payload.get("Id") or payload.get("id") or payload.get("internalId") or ""
-        rows.append(QuarantinedRecord(
-            system=system, domain=domain, object_type=object_type[:60], source_id=str(source_id)[:120],
-            payload=payload, canonical={}, errors={"record": [reason]}, reason=reason, content_hash=digest,
-            correlation_id=correlation_id))
-    QuarantinedRecord.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
-
-
 def _deletions(system: SourceSystem, object_type: str, source_ids: list[str]) -> list[IncomingRecord]:
     """Tombstones for source records we hold and the system no longer has.
 
@@ -185,7 +166,8 @@ def _page_commit_once(*, system: SourceSystem, domain: str, page: Page, correlat
     committing."""
     started = time.perf_counter()
     with transaction.atomic():
-        records: list[IncomingRecord | PreparedRecord] = list(page.records if page.prepared is None else page.prepared)
+        records: list[IncomingRecord | PreparedRecord] = list(
+            page.prepared if isinstance(page, PreparedPage) else page.records)
         if page.deleted_source_ids:
             records += _deletions(system, page.object_type, [str(i) for i in page.deleted_source_ids])
         summary = source_records_ingest(system=system.name, domain=domain, records=records,
@@ -198,16 +180,24 @@ def _page_commit_once(*, system: SourceSystem, domain: str, page: Page, correlat
     return summary, rejected, ingested - started, time.perf_counter() - ingested
 
 
-def pages_prepared(connector: Connector, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
+@dataclass
+class PreparedPage(Page):
+    """A page with its records prepared for ingestion (standardized, validated, hashed, match keys
+    worked out) by the sync's reading process; plain pages are prepared by ingestion."""
+
+    prepared: list[PreparedRecord] = field(default_factory=list)
+
+
+def pages_prepared(connector: Connector, domain: str, object_type: str, watermark: str | None
+                   ) -> Iterator[PreparedPage]:
     """The connector's pages after `watermark`, their records prepared for ingestion.
 
-    sync_run reads them in a forked reading process (mdm.reader_process), a few pages ahead of
+    sync_run reads them in a forked reading process (mdm.db.reader_process), a few pages ahead of
     the page being written: HTTP, mapping, standardizing, validating and the matcher's keys run on
     the machine's other core instead of taking turns with the writes. Nothing there touches the
     database, and a watermark still moves only when its page is committed here."""
     for page in connector.pull(domain=domain, object_type=object_type, watermark=watermark):
-        page.prepared = source_records_prepare(domain, page.records)
-        yield page
+        yield PreparedPage(**vars(page), prepared=source_records_prepare(domain, page.records))
 
 
 def page_writers(domain: str) -> int:
@@ -317,7 +307,8 @@ def _run_object_types(run: SyncRun, connector: Connector, source: SourceSystem, 
             counts = result.counts.setdefault(object_type, ObjectTypeCounts())
             watermark = None if full else watermark_get(source, object_type)
             seen: set[str] = set()
-            pages = batches_from_child(pages_prepared, connector, domain, object_type, watermark)
+            pages = batches_from_child(pages_prepared, connector, domain, object_type, watermark,
+                                       carried=(ConnectorError,))
             for page, (summary, rejected, ingest_seconds, commit_seconds) in _pages_written(
                     pages, counts, system=source, domain=domain, correlation_id=cid, advance=not full):
                 counts.ingest_seconds += ingest_seconds

@@ -12,10 +12,9 @@ from operator import attrgetter
 from matching.engine import SCHEMAS
 from matching.forms import GOLDEN_COLUMNS, engine_row, golden_engine_records, record_keys, values_hash
 from matching.models import BlockingKey
-from mdm.bulk import delete_rows, insert_rows
+from mdm.db.bulk import delete_rows, rows_write
+from mdm.db.planner_statistics import statistics_refresh
 from mdm.models import GoldenRecord
-from mdm.planner_statistics import statistics_refresh
-from mdm.read_ahead import read_once
 
 # A key shared by more golden records than this tells little (a switchboard number, a generic city
 # and first word): it is skipped rather than turned into hundreds of comparisons. The batch engine
@@ -30,23 +29,24 @@ def key_hash(domain: str, key: str) -> int:
 def indexed_keys(domain: str, keys: Collection[str]) -> list[tuple[str, str, int]]:
     """(key, golden id, values hash) rows of the blocking index for these keys."""
     by_hash = {key_hash(domain, key): key for key in keys}
-    # One parameter (see mdm.lookups): a batch's ~16,000 keys in one index scan. A set, because
+    # One parameter (see mdm.db.lookups): a batch's keys in one index scan. A set, because
     # Django walks a list's items one by one to resolve expressions before the lookup sees it.
     rows = BlockingKey.objects.filter(key_hash__any=set(by_hash)).values_list("key_hash", "golden_id", "values_hash")
     return [(by_hash[hashed], golden_id, values) for hashed, golden_id, values in rows]
 
-@read_once
 def blocking_index_statistics(domain: str) -> None:
-    """The writer keeps the planner informed: the index grows ~8 rows a record in a bulk load and
-    the next batch's lookups read it (see mdm.planner_statistics); a read-only match check does not.
+    """The writer keeps the planner informed: the index grows several rows a record in a bulk load and
+    the next batch's lookups read it (see mdm.db.planner_statistics); a read-only match check does not.
     Read once per ingestion batch, before it writes (mdm.read_ahead)."""
     statistics_refresh({BlockingKey: ["key_hash", "golden_id"]}, fraction=1.0)
 
 def index_golden_records(domain: str, golden_ids: list[str], created: Collection[str] = (),
-                         records: Collection[GoldenRecord] | None = None) -> int:
+                         records: Collection[GoldenRecord] | None = None, *, statistics_fresh: bool = False) -> int:
     """Replace the blocking keys of these golden records. `records`: their saved instances, when the
-    caller holds them all (ingestion does), so they are not read back."""
-    blocking_index_statistics(domain)
+    caller holds them all (ingestion does), so they are not read back. `statistics_fresh`: the
+    batch brought the planner statistics up to date when it began."""
+    if not statistics_fresh:
+        blocking_index_statistics(domain)
     ids = list(dict.fromkeys(golden_ids))
     created = set(created)
     # A golden record created in this transaction has no keys yet: nothing to delete for it.
@@ -62,6 +62,12 @@ def index_golden_records(domain: str, golden_ids: list[str], created: Collection
     rows = []
     for golden_id, record in engine_records.items():
         hashed = values_hash(domain, record)
-        rows.extend([domain, key_hash(domain, key), golden_id, hashed] for key in record_keys(domain, record))
-    insert_rows(BlockingKey._meta.db_table, ["domain", "key_hash", "golden_id", "values_hash"], rows)
+        rows.extend({"domain": domain, "key_hash": key_hash(domain, key), "golden_id": golden_id, "values_hash": hashed}
+                    for key in record_keys(domain, record))
+    blocking_keys_write(rows)
     return len(rows)
+
+
+def blocking_keys_write(rows: list[dict]) -> None:
+    """New rows of the blocking index ({domain, key_hash, golden_id, values_hash})."""
+    rows_write(BlockingKey, rows)

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine import SCHEMAS
+from matching.engine import SCHEMAS, FellegiSunterModel
 from matching.engine.comparisons import KINDS
 from matching.engine.decisions import Candidate, Choice, choose
 from matching.engine.scoring import score_arrays
 from matching.forms import batch_forms, candidate_forms, engine_columns, engine_record, forms_worked_out
-from matching.index import MAX_BLOCK_SIZE, index_golden_records, indexed_keys
+from matching.index import MAX_BLOCK_SIZE, blocking_index_statistics, index_golden_records, indexed_keys
 from matching.model_store import domain_model
 from matching.models import CandidateStatus, MatchCandidate
 from matching.resolution import (
@@ -35,6 +35,7 @@ from matching.resolution import (
     source_record_count,
 )
 from matching.verdicts import remembered_verdicts, source_keys_of
+from mdm.configuration import BatchConfiguration
 from mdm.matchers import MatchInput, MatchOutcome, ReviewCandidate
 from mdm.models import GoldenRecord
 
@@ -151,6 +152,21 @@ def _outcome(record: MatchInput, i: int, choice: Choice, resolved: dict) -> Matc
 class HubMatcher:
     """Implements mdm.matchers.Matcher with the Fellegi–Sunter engine."""
 
+    def __init__(self, configuration: BatchConfiguration | None = None) -> None:
+        self.configuration = configuration
+
+    @staticmethod
+    def batch_configuration(domain: str) -> FellegiSunterModel:
+        """Read when an ingestion batch begins, before it writes: the domain's model; and the
+        blocking index's planner statistics are brought up to date (the index grows several rows
+        a record in a bulk load and the batch's lookups read it)."""
+        blocking_index_statistics(domain)
+        return domain_model(domain)
+
+    def _model(self, domain: str) -> FellegiSunterModel:
+        held = self.configuration.matcher if self.configuration is not None else None
+        return held if held is not None else domain_model(domain)
+
     def prepare(self, domain: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         """Engine values, standard forms and blocking keys of standardized canonical values, before
         references are resolved: pure, so a CSV import works it out in its reading process."""
@@ -164,7 +180,7 @@ class HubMatcher:
         plan = active_plan(domain, records[0].system) if records else None
         if plan is not None and all(r.source_key in plan.targets for r in records):
             return [_planned(plan, record) for record in records]
-        model = domain_model(domain)
+        model = self._model(domain)
         forms = [batch_forms(domain, record) for record in records]
         golden_by_key, golden_rows = _candidates_read(domain, [keys for _, keys in forms])
         verdicts = remembered_verdicts({r.source_key for r in records})
@@ -205,8 +221,10 @@ class HubMatcher:
 
     def golden_changed(self, domain: str, golden_ids: list[str], created: Collection[str] = (),
                        records: Collection[GoldenRecord] | None = None) -> None:
-        """Keep the blocking index equal to the golden records' current values."""
-        index_golden_records(domain, golden_ids, created=created, records=records)
+        """Keep the blocking index equal to the golden records' current values (its statistics
+        were kept up when the batch began; outside a batch, here)."""
+        in_batch = self.configuration is not None and self.configuration.matcher is not None
+        index_golden_records(domain, golden_ids, created=created, records=records, statistics_fresh=in_batch)
 
     def load_plan(self, domain: str, system: str, incoming: list[tuple[str, dict[str, Any]]]) -> str:
         """Before a load known whole: plan it in batch when it makes a fit due (matching.resolution)."""

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from matching.engine import SCHEMAS, FellegiSunterModel
 from matching.models import MatchModel
-from mdm.read_ahead import read_once
 
 
 @lru_cache(maxsize=8)
@@ -18,7 +17,6 @@ def shipped_model(domain: str) -> FellegiSunterModel | None:
     path = Path(__file__).resolve().parent / "default_models" / f"{domain}.json"
     return FellegiSunterModel.from_dict(json.loads(path.read_text())) if path.exists() else None
 
-@read_once
 def domain_model(domain: str) -> FellegiSunterModel:
     """The model fitted on this hub's records; before any fit (or when the stored one no longer
     fits the schema), the one Concord ships; else untrained defaults."""

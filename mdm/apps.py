@@ -10,7 +10,7 @@ class MdmConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
-        from mdm import lookups
+        from mdm.db import lookups
         from mdm.permissions import forget_on_change
         from mdm.policy import seed_policy_after_migrate
 

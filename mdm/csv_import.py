@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mdm.reader_process import batches_from_child
+from mdm.db.reader_process import batches_from_child
 from mdm.records import IncomingRecord, PreparedRecord
 from mdm.services.api_ingest import incoming_from_row
 from mdm.services.ingest import source_records_prepare

@@ -3,7 +3,12 @@
 The pipeline hands a matcher standardized, validated records of one domain and gets back, for
 each, the golden record to link to, or a group key saying which new records of the batch are one
 new golden record, plus review candidates for stewards. settings.CONCORD_MATCHER names the class.
-`ExactKeyMatcher` is the simple default: equality on normalized keys.
+`HubMatcher` (matching.matcher) is the default; `ExactKeyMatcher` here is the simple one:
+equality on normalized keys, with no model.
+
+A matcher is made for a batch with that batch's configuration (mdm.configuration), whose
+`matcher` part is what the matcher class's `batch_configuration(domain)` read when the batch
+began (its model): `current_matcher(configuration)`. Made without one, it reads as it goes.
 """
 
 from __future__ import annotations
@@ -66,7 +71,11 @@ class Matcher(Protocol):
     `matches_within_a_system(domain) -> bool`: False where it never links two records of one
     system (taken as True when absent); `load_finished(domain, acting_user=) -> str`, called when
     a load (a file, a sync run) is over, to settle it (what it did, to report); and
-    `golden_merged(domain, survivor_id, acting_user=)`, called after two golden records became one."""
+    `golden_merged(domain, survivor_id, acting_user=)`, called after two golden records became one;
+    and, as a class or static method, `batch_configuration(domain) -> Any`: what it reads once per
+    ingestion batch before the batch writes (kept in BatchConfiguration.matcher)."""
+
+    configuration: Any  # the batch's BatchConfiguration, or None outside a batch
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]: ...
 
@@ -111,6 +120,9 @@ def match_keys(domain: str, attributes: dict[str, Any]) -> list[str]:
 
 class ExactKeyMatcher:
     """Links a record to the golden record sharing one of its normalized keys."""
+
+    def __init__(self, configuration: Any = None) -> None:
+        self.configuration = configuration
 
     def match(self, domain: str, records: list[MatchInput]) -> list[MatchOutcome]:
         from mdm.models import golden_model
@@ -172,5 +184,11 @@ def _matcher_class(path: str):
     return import_string(path)
 
 
-def current_matcher() -> Matcher:
-    return _matcher_class(settings.CONCORD_MATCHER)()
+def matcher_class() -> type[Matcher]:
+    """The class settings.CONCORD_MATCHER names."""
+    return _matcher_class(settings.CONCORD_MATCHER)
+
+
+def current_matcher(configuration: Any = None) -> Matcher:
+    """The matcher, for a batch applying `configuration` (mdm.configuration) or for one call."""
+    return matcher_class()(configuration)

@@ -377,7 +377,7 @@ class MergeEvent(models.Model):
 class OutboxPayload(models.Model):
     """The document a golden-record revision sends, shared by its messages to each system: an
     initial load writes a message per subscribed system (three) for every golden record, and the
-    server parsed and stored the same JSON three times (~7 % of a load)."""
+    server parsed and stored the same JSON three times."""
 
     # "<golden id>:r<revision>", as the messages' idempotency keys name it: known before writing,
     # so a message can name its document without reading an id back.

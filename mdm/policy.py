@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import transaction
 
 from mdm.choices import Domain
-from mdm.read_ahead import read_once
 from mdm.survivorship import RULES, Rule
 
 # Roles are groups; their model permissions say which domains they may read or change.
@@ -115,7 +114,6 @@ def roles_ensure() -> None:
         group.permissions.add(*Permission.objects.filter(content_type__app_label="mdm", codename__in=codenames))
 
 
-@read_once
 def rules_for(domain: str) -> tuple[Rule, dict[str, Rule]]:
     """(default rule, per-attribute rules) of a domain, from the database."""
     from mdm.models import SurvivorshipRule

@@ -19,6 +19,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from mdm.lineage import lineage_pack, lineage_pack_one_source, lineage_repack, lineage_unpack
+
 RULES = ("trust", "recent", "complete", "frequent")
 OVERRIDE_PINNED, OVERRIDE_UNTIL_SOURCE_CHANGE, OVERRIDE_UNTIL_DATE = "pinned", "until_source_change", "until_date"
 _EPOCH = datetime(1970, 1, 1).isoformat()
@@ -165,3 +167,96 @@ def _most_frequent(present: list, values: list[Any], rule: Rule) -> int:
 def _invert(timestamp: str) -> tuple[int, ...]:
     """Sort key that puts later ISO timestamps first."""
     return tuple(-ord(ch) for ch in timestamp)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One contributor of a golden record as survivorship reads it: its values (references
+    resolved to golden ids) and where they come from."""
+
+    source_record_id: int
+    system: str
+    source_id: str
+    values: dict[str, Any]
+    source_updated_at: str | None
+    completeness: int = 0
+
+
+@dataclass(frozen=True)
+class Survival:
+    """What survivorship makes of a golden record: its values and packed lineage, and whether
+    that lineage says what the stored one said."""
+
+    values: dict[str, Any]
+    lineage: dict[str, Any]
+    lineage_same: bool
+
+
+def survive(sources: list[Source], rules: dict[str, Rule], *, overrides: dict[str, Override | None],
+            previous: dict[str, Any] | None, new: bool, now: datetime) -> Survival:
+    """The one survivorship entry point: each attribute's golden value from `sources` under its
+    rule (`rules`: attribute -> rule), a live steward override beating the rule, with lineage.
+
+    `overrides`: the attributes a steward had overridden (None where it ended now); `previous`:
+    the stored lineage (None for a new golden record). The cases that need no override are
+    answered by the shorter ways below; all three agree on what they answer."""
+    decided_at = now.isoformat()
+    if new and len(sources) == 1 and not overrides:
+        return _one_source(sources[0], rules, decided_at)
+    if not overrides and (not previous or "attributes" in previous):
+        return _by_rule(sources, rules, previous, decided_at)
+    return _attribute_by_attribute(sources, rules, overrides, previous, now)
+
+
+def _one_source(source: Source, rules: dict[str, Rule], decided_at: str) -> Survival:
+    """A new golden record with one contributor and no override (most of an initial load): every
+    rule picks that contributor's value, so the decisions are written down directly."""
+    decided = {name: (rule.kind, None if source.values.get(name) in (None, "") else source.values[name])
+               for name, rule in rules.items()}
+    lineage = lineage_pack_one_source(decided, source.source_record_id,
+                                      [source.system, source.source_id, source.source_updated_at], decided_at)
+    return Survival({name: value for name, (_rule, value) in decided.items()}, lineage, False)
+
+
+def _by_rule(sources: list[Source], rules: dict[str, Rule], previous: dict[str, Any] | None,
+             decided_at: str) -> Survival:
+    """Decided by rule alone (no override; lineage packed or none yet): each rule ranks the
+    contributors once, and the stored lineage is compared packed."""
+    contributors = [Contributor(s.values, s.system, s.source_record_id, s.source_updated_at, s.completeness)
+                    for s in sources]
+    values, decided = {}, {}
+    for name, index in decide_attributes(contributors, rules).items():
+        winner = None if index is None else contributors[index]
+        values[name] = None if winner is None else winner.values[name]
+        decided[name] = (rules[name].kind, None if winner is None else winner.source_record_id, values[name])
+    provenance = {s.source_record_id: [s.system, s.source_id, s.source_updated_at] for s in sources}
+    lineage, same = lineage_repack(decided, provenance, previous, decided_at)
+    return Survival(values, lineage, same)
+
+
+def candidates_of(sources: list[Source], attribute: str) -> list[Candidate]:
+    """What each contributor says of one attribute."""
+    return [Candidate(s.values.get(attribute), s.system, s.source_record_id, s.source_updated_at, s.completeness)
+            for s in sources]
+
+
+def _attribute_by_attribute(sources: list[Source], rules: dict[str, Rule], overrides: dict[str, Override | None],
+                            previous: dict[str, Any] | None, now: datetime) -> Survival:
+    """The general way: attribute by attribute with `decide`, lineage entries compared unpacked
+    (an attribute whose decision is unchanged keeps its decision time)."""
+    decided_at = now.isoformat()
+    source_ids = {s.source_record_id: s.source_id for s in sources}
+    before = lineage_unpack(previous)
+    values, lineage = {}, {}
+    for name, rule in rules.items():
+        decision = decide(candidates_of(sources, name), rule, overrides.get(name), now)
+        values[name] = decision.value
+        entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
+                 "source_record_id": decision.source_record_id,
+                 "source_id": source_ids.get(decision.source_record_id),
+                 "source_updated_at": decision.source_updated_at, **decision.details}
+        was = before.get(name, {})
+        same = {k: v for k, v in was.items() if k != "decided_at"} == entry
+        entry["decided_at"] = was.get("decided_at") if same and was else decided_at
+        lineage[name] = entry
+    return Survival(values, lineage_pack(lineage, decided_at), lineage == before)

@@ -106,62 +106,83 @@ def rule_from(*, key: Any, code: str, domain: str, kind: str, attribute: str, pa
     `attributes` (domain -> attribute names), when given, makes unknown attribute names an error."""
     params = dict(params or {})
     where = code or "rule"
-    if domain not in DOMAINS:
-        raise RuleError(f"{where}: unknown domain {domain!r}; expected one of {', '.join(DOMAINS)}")
-    if kind not in KINDS:
-        raise RuleError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if severity not in SEVERITIES:
-        raise RuleError(f"{where}: unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}")
-
-    def check_attribute(name: str, in_domain: str = domain, label: str = "attribute") -> None:
-        if not name:
-            raise RuleError(f"{where}: needs an {label}")
-        if attributes is not None and name not in set(attributes[in_domain]):
-            raise RuleError(f"{where}: {in_domain} has no attribute {name!r}")
-
-    check_attribute(attribute)
-    fields: dict[str, Any] = {}
-    allowed: set[str] = set()
-    if kind == "format":
-        fields["pattern"], allowed = _compile(params.get("pattern"), f"{where}.pattern"), {"pattern"}
-    elif kind == "reference":
-        allowed = {"values", "values_from"}
-        if "values_from" in params:
-            fields["values"] = named_list(str(params["values_from"]))
-        elif isinstance(params.get("values"), list) and params["values"]:
-            fields["values"] = frozenset(str(value) for value in params["values"])
-        else:
-            raise RuleError(f"{where}: a reference rule needs `values` (a list) or `values_from`")
-    elif kind == "cross_field":
-        allowed = {"when", "pattern", "not_before"}
-        fields["when"] = _conditions(params["when"], f"{where}.when") if "when" in params else ()
-        if ("pattern" in params) == ("not_before" in params):
-            raise RuleError(f"{where}: a cross-field rule needs either `pattern` or `not_before`")
-        if "pattern" in params:
-            fields["pattern"] = _compile(params["pattern"], f"{where}.pattern")
-        else:
-            fields["not_before"] = str(params["not_before"])
-            check_attribute(fields["not_before"], label="attribute in not_before")
-        for name, _ in fields["when"]:
-            check_attribute(name, label="attribute in when")
-    elif kind == "cross_domain":
-        allowed = {"when", "target_domain", "target_when"}
-        target = params.get("target_domain")
-        if target not in DOMAINS:
-            raise RuleError(f"{where}: target_domain must be one of {', '.join(DOMAINS)}")
-        fields["target_domain"] = target
-        fields["when"] = _conditions(params["when"], f"{where}.when") if "when" in params else ()
-        fields["target_when"] = (_conditions(params["target_when"], f"{where}.target_when")
-                                 if "target_when" in params else ())
-        for name, _ in fields["when"]:
-            check_attribute(name, label="attribute in when")
-        for name, _ in fields["target_when"]:
-            check_attribute(name, in_domain=target, label="attribute in target_when")
+    for name, value, known in (("domain", domain, DOMAINS), ("kind", kind, KINDS), ("severity", severity, SEVERITIES)):
+        if value not in known:
+            raise RuleError(f"{where}: unknown {name} {value!r}; expected one of {', '.join(known)}")
+    check = _AttributeCheck(where, domain, attributes)
+    check(attribute)
+    fields, allowed = _PARAMETERS[kind](params, where, check) if kind in _PARAMETERS else ({}, set())
     unknown = set(params) - allowed
     if unknown:
         raise RuleError(f"{where}: unknown parameter(s) {', '.join(sorted(unknown))} for a {kind} rule")
     return Rule(key=key, code=code, domain=domain, kind=kind, attribute=attribute, message=message,
                 severity=severity, **fields)
+
+
+@dataclass(frozen=True)
+class _AttributeCheck:
+    """Raises RuleError for a missing attribute name, or one its domain does not have."""
+
+    where: str
+    domain: str
+    attributes: Mapping[str, Iterable[str]] | None
+
+    def __call__(self, name: str, in_domain: str | None = None, label: str = "attribute") -> None:
+        in_domain = in_domain or self.domain
+        if not name:
+            raise RuleError(f"{self.where}: needs an {label}")
+        if self.attributes is not None and name not in set(self.attributes[in_domain]):
+            raise RuleError(f"{self.where}: {in_domain} has no attribute {name!r}")
+
+
+_Parsed = tuple[dict[str, Any], set[str]]  # the rule's compiled fields, and the parameters its kind takes
+
+
+def _format_params(params: dict[str, Any], where: str, _check: _AttributeCheck) -> _Parsed:
+    return {"pattern": _compile(params.get("pattern"), f"{where}.pattern")}, {"pattern"}
+
+
+def _reference_params(params: dict[str, Any], where: str, _check: _AttributeCheck) -> _Parsed:
+    if "values_from" in params:
+        values = named_list(str(params["values_from"]))
+    elif isinstance(params.get("values"), list) and params["values"]:
+        values = frozenset(str(value) for value in params["values"])
+    else:
+        raise RuleError(f"{where}: a reference rule needs `values` (a list) or `values_from`")
+    return {"values": values}, {"values", "values_from"}
+
+
+def _cross_field_params(params: dict[str, Any], where: str, check: _AttributeCheck) -> _Parsed:
+    fields: dict[str, Any] = {"when": _conditions(params["when"], f"{where}.when") if "when" in params else ()}
+    if ("pattern" in params) == ("not_before" in params):
+        raise RuleError(f"{where}: a cross-field rule needs either `pattern` or `not_before`")
+    if "pattern" in params:
+        fields["pattern"] = _compile(params["pattern"], f"{where}.pattern")
+    else:
+        fields["not_before"] = str(params["not_before"])
+        check(fields["not_before"], label="attribute in not_before")
+    for name, _ in fields["when"]:
+        check(name, label="attribute in when")
+    return fields, {"when", "pattern", "not_before"}
+
+
+def _cross_domain_params(params: dict[str, Any], where: str, check: _AttributeCheck) -> _Parsed:
+    target = params.get("target_domain")
+    if target not in DOMAINS:
+        raise RuleError(f"{where}: target_domain must be one of {', '.join(DOMAINS)}")
+    fields: dict[str, Any] = {
+        "target_domain": target,
+        "when": _conditions(params["when"], f"{where}.when") if "when" in params else (),
+        "target_when": _conditions(params["target_when"], f"{where}.target_when") if "target_when" in params else ()}
+    for name, _ in fields["when"]:
+        check(name, label="attribute in when")
+    for name, _ in fields["target_when"]:
+        check(name, in_domain=target, label="attribute in target_when")
+    return fields, {"when", "target_domain", "target_when"}
+
+
+_PARAMETERS = {"format": _format_params, "reference": _reference_params, "cross_field": _cross_field_params,
+               "cross_domain": _cross_domain_params}
 
 
 def _blank(value: Any) -> bool:

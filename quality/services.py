@@ -20,12 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mdm.bulk import insert_objects
 from mdm.canonical import REFERENCES
 from mdm.choices import Domain, GoldenStatus
+from mdm.configuration import BatchConfiguration
+from mdm.db.bulk import rows_write
 from mdm.listing import BulkOutcome
 from mdm.models import GoldenRecord, SourceRecord, golden_model
-from mdm.read_ahead import read_once
 from mdm.services.golden import golden_values, golden_values_read, reference_targets
 from quality.models import QualityRule, QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.rules import Related, Rule, RuleError, cross_domain_targets, evaluate
@@ -33,9 +33,9 @@ from quality.rules import Related, Rule, RuleError, cross_domain_targets, evalua
 log = logging.getLogger(__name__)
 CHUNK = 900  # ids per IN (...) list: under SQLite's parameter limit
 NOTE_MAX = 500
+BATCH_RULES = "quality_rules"  # the active rules, in an ingestion batch's configuration (quality.apps)
 
 
-@read_once
 def active_rules() -> dict[str, list[Rule]]:
     """Active rules by domain, compiled. A rule that no longer compiles (edited badly outside the
     admin form) is left out and logged, so one bad row does not stop ingestion."""
@@ -117,9 +117,23 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
     findings = evaluate(domain_rules, values, _related(domain_rules, (v for _, v in values))) if domain_rules else []
     result.failing = len({finding.record for finding in findings})
     failing = {(finding.rule, finding.record): finding for finding in findings}
-
     created = set(created)
     ids = [record.pk for record in records if record.pk not in created]
+    held, result.closed = _violations_settle(domain_rules, records, ids, failing, now)
+    new = [finding for key, finding in failing.items() if key not in held]
+    result.opened = _violations_open(domain, domain_rules, live, new, now)
+    codes = {rule.key: rule.code for rule in domain_rules}
+    for finding in findings:
+        result.by_rule[codes[finding.rule]] = result.by_rule.get(codes[finding.rule], 0) + 1
+    if follow:
+        _dependants_evaluate(domain, ids, rules, now)
+    return result
+
+
+def _violations_settle(domain_rules: list[Rule], records: list[GoldenRecord], ids: list[str],
+                       failing: dict[tuple[int, str], Any], now: datetime) -> tuple[set[tuple[int, str]], int]:
+    """Close the open violations of `ids` that no longer fail, saying why; returns the (rule,
+    golden id) pairs still held (open, or waived by a steward: nothing new to open) and how many closed."""
     held: set[tuple[int, str]] = set()
     active_keys = {rule.key for rule in domain_rules}
     statuses = {record.pk: record.record_status for record in records}
@@ -129,7 +143,7 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
         for pk, rule_id, golden_id, status in rows.values_list("pk", "rule_id", "golden_id", "status"):
             key = (rule_id, golden_id)
             if key in failing:
-                held.add(key)  # already open, or waived by a steward: nothing new to open
+                held.add(key)
             elif status == ViolationStatus.OPEN:
                 why = ("rule switched off" if rule_id not in active_keys
                        else f"golden record {statuses[golden_id]}" if statuses[golden_id] != GoldenStatus.ACTIVE
@@ -139,48 +153,55 @@ def golden_records_evaluate(domain: str, records: list[GoldenRecord], *, rules: 
         for chunk in _chunks(pks):
             Violation.objects.filter(pk__in=chunk, status=ViolationStatus.OPEN).update(
                 status=ViolationStatus.RESOLVED, resolved_at=now, note=why)
-        result.closed += len(pks)
+    return held, sum(len(pks) for pks in to_close.values())
 
-    codes = {rule.key: rule for rule in domain_rules}
-    new = [finding for key, finding in failing.items() if key not in held]
-    if new:
-        countries = {record.pk: getattr(record, "country", "") or "" for record in live}
-        owners = _owners(domain, {finding.record: countries.get(finding.record, "") for finding in new})
-        # The bulk writer (one COPY and INSERT ... ON CONFLICT DO NOTHING): a load opens a violation
-        # for many records, and bulk_create's value preparation was a few per cent of a page.
-        insert_objects([
-            Violation(rule_id=finding.rule, domain=domain, golden_id=finding.record, attribute=finding.attribute,
-                      message=finding.message[:500], severity=codes[finding.rule].severity,
-                      owner_id=owners.get(finding.record), opened_at=now)
-            for finding in new], on_conflict_ignore=True)
-        result.opened = len(new)
-    for finding in findings:
-        code = codes[finding.rule].code
-        result.by_rule[code] = result.by_rule.get(code, 0) + 1
 
-    if follow:
-        for other, other_rules in rules.items():
-            pointing = [rule for rule in other_rules if rule.kind == "cross_domain" and rule.target_domain == domain]
-            if other == domain or not pointing:
-                continue
-            dependants: dict[str, GoldenRecord] = {}
-            for rule in pointing:
-                for chunk in _chunks(ids):
-                    query = golden_model(other).objects.filter(**{f"{rule.attribute}_id__in": chunk})
-                    dependants.update({record.pk: record for record in query})
-            if dependants:
-                golden_records_evaluate(other, list(dependants.values()), rules=rules, now=now, follow=False)
-    return result
+def _violations_open(domain: str, domain_rules: list[Rule], live: list[GoldenRecord], new: list[Any],
+                     now: datetime) -> int:
+    """Open a violation for each new finding, owned by the steward scoped to its record."""
+    if not new:
+        return 0
+    severities = {rule.key: rule.severity for rule in domain_rules}
+    countries = {record.pk: getattr(record, "country", "") or "" for record in live}
+    owners = _owners(domain, {finding.record: countries.get(finding.record, "") for finding in new})
+    violations_write([
+        {"rule_id": finding.rule, "domain": domain, "golden_id": finding.record, "attribute": finding.attribute,
+         "message": finding.message[:500], "severity": severities[finding.rule],
+         "owner_id": owners.get(finding.record), "opened_at": now}
+        for finding in new])
+    return len(new)
+
+
+def violations_write(rows: list[dict[str, Any]]) -> None:
+    """New violations ({attname: value}); one already open for the same rule and record is skipped."""
+    rows_write(Violation, rows, skip_existing=True)
+
+
+def _dependants_evaluate(domain: str, ids: list[str], rules: dict[str, list[Rule]], now: datetime) -> None:
+    """Re-evaluate the records of other domains whose cross-domain rules point at `ids`."""
+    for other, other_rules in rules.items():
+        pointing = [rule for rule in other_rules if rule.kind == "cross_domain" and rule.target_domain == domain]
+        if other == domain or not pointing:
+            continue
+        dependants: dict[str, GoldenRecord] = {}
+        for rule in pointing:
+            for chunk in _chunks(ids):
+                query = golden_model(other).objects.filter(**{f"{rule.attribute}_id__in": chunk})
+                dependants.update({record.pk: record for record in query})
+        if dependants:
+            golden_records_evaluate(other, list(dependants.values()), rules=rules, now=now, follow=False)
 
 
 def golden_changed_receiver(sender, *, domain: str, records: list[GoldenRecord], changed: list[str] | None = None,
                             created: list[str] | None = None, values: dict[str, dict[str, Any]] | None = None,
-                            **kwargs) -> None:
-    """mdm.signals.golden_records_changed: evaluate the batch inside the same transaction."""
+                            configuration: BatchConfiguration | None = None, **kwargs) -> None:
+    """mdm.signals.golden_records_changed: evaluate the batch inside the same transaction, with
+    the rules the batch read when it began (`configuration`), else those active now."""
     if not settings.CONCORD_QUALITY_ON_INGEST:
         return
     now = timezone.now()
-    golden_records_evaluate(domain, records, now=now, values=values, created=created or ())
+    rules = configuration.extras.get(BATCH_RULES) if configuration is not None else None
+    golden_records_evaluate(domain, records, rules=rules, now=now, values=values, created=created or ())
     if changed:
         # A merge saves the merged record without a signal and recomputes the survivor: the
         # merged record's violations close with it (one UPDATE; never for brand-new records).

@@ -311,7 +311,7 @@ def _related_names(user, domain: str, ids: set[str]) -> dict[str, str]:
 def _page_extras(user, domain: str, ids: list[str], keys: set[str]) -> dict[str, dict[str, Any]]:
     """What the computed columns show, one query each for any number of records (an export reads
     them 2,000 at a time): sources, open violations (worst severity first), open review candidates
-    and pending council requests. `__any` binds the ids as one parameter (mdm.lookups)."""
+    and pending council requests. `__any` binds the ids as one parameter (mdm.db.lookups)."""
     extras: dict[str, dict[str, Any]] = {"systems": {}, "quality": {}, "open": {}}
     if not ids:
         return extras

@@ -35,12 +35,12 @@ from connectors.base import Connector, ConnectorError
 from connectors.dynamics import mapping
 from connectors.events import EventPayloadError, ParsedEvent, SignatureError, event_handler
 from connectors.models import EventStatus, InboundEvent, connection_for, connection_settings
-from connectors.sync import rejects_quarantine
 from mdm.bounded_json import JSONTooDeep, json_loads_bounded
 from mdm.correlation import correlation
 from mdm.models import SourceRecord, SourceSystem
 from mdm.records import IncomingRecord, IngestSummary
 from mdm.services.ingest import source_records_ingest
+from mdm.services.quarantine import rejects_quarantine
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from mdm.pattern_indexes import drop_pattern_indexes
+from mdm.db.pattern_indexes import drop_pattern_indexes
 
 
 class Migration(migrations.Migration):

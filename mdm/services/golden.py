@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,17 +16,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mdm.bulk import insert_history, insert_objects, update_objects
 from mdm.canonical import ATTRIBUTES, CONTRACT_MATERIAL_ATTRIBUTES, REFERENCES, attribute_names
 from mdm.choices import GoldenStatus, OverrideMode
+from mdm.configuration import BatchConfiguration, hub_configuration_read
 from mdm.correlation import current_correlation_id
-from mdm.lineage import lineage_pack, lineage_pack_one_source, lineage_repack, lineage_unpack
+from mdm.db.writers import golden_records_update, golden_records_write
 from mdm.matchers import current_matcher
 from mdm.models import AttributeOverride, CrossReference, GoldenRecord, SourceRecord, golden_model
-from mdm.policy import rules_for
 from mdm.services.outbox import outbox_enqueue
 from mdm.signals import golden_records_changed
-from mdm.survivorship import Candidate, Contributor, Override, decide, decide_attributes, fingerprint, override_alive
+from mdm.survivorship import Candidate, Override, Rule, Source, candidates_of, fingerprint, override_alive, survive
 
 _DATE_FIELDS = {"start_date", "end_date"}
 _DECIMAL_FIELDS = {"total_value", "budget"}
@@ -41,7 +40,7 @@ def golden_values(record: GoldenRecord) -> dict[str, Any]:
 def golden_values_read(domain: str, golden_ids: Collection[str]) -> dict[str, dict[str, Any]]:
     """golden_values of the active records among `golden_ids`, by id, reading only the attribute
     columns: a model instance also parses its lineage document, which a quality check of a page
-    of projects (each reading its contract) spent a third of the page's time on."""
+    of projects (each reading its contract) would do for every contract it reads."""
     columns = _attribute_columns(domain)
     rows = (golden_model(domain).objects.filter(pk__any=set(golden_ids))
             .values_list("pk", "record_status", *(column for _name, column in columns)))
@@ -110,162 +109,171 @@ def with_references(domain: str, system_id: int, values: dict[str, Any],
     return resolved
 
 
+@dataclass
+class _Recomputation:
+    """One recomputation, as its read stage leaves it for the decide and write stages."""
+
+    domain: str
+    ids: list[str]
+    new_records: dict[str, GoldenRecord]
+    held: dict[str, GoldenRecord]
+    sources: dict[str, list[Source]]
+    overrides: dict[str, dict[str, AttributeOverride]]
+    configuration: BatchConfiguration
+    now: datetime
+    rules: dict[str, Rule] = field(default_factory=dict)  # attribute -> its survivorship rule
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    to_create: list[GoldenRecord] = field(default_factory=list)
+    to_update: list[GoldenRecord] = field(default_factory=list)
+    update_fields: set[str] = field(default_factory=set)
+
+
 def golden_records_recompute(domain: str, golden_ids: list[str], *, new_records: dict[str, GoldenRecord] | None = None,
                              new_contributors: dict[str, list[dict[str, Any]]] | None = None,
                              known_references: dict[tuple[int, str, str], str] | None = None,
                              acting_user=None, reason: str = "", now: datetime | None = None,
-                             force: bool = False) -> RecomputeResult:
+                             force: bool = False, configuration: BatchConfiguration | None = None) -> RecomputeResult:
     """Apply survivorship to the given golden records from all their live contributors.
 
     `new_records` are unsaved golden records (made by ingestion) to be created with history;
     `new_contributors` their contributors, when the caller holds them all (shaped as the rows
-    read below), and `known_references` references it resolved already (reference_targets).
-    `force` writes a new revision even when no value changed (a merge: history must show it).
+    `_contributors_read` reads), and `known_references` references it resolved already
+    (reference_targets). `force` writes a new revision even when no value changed (a merge:
+    history must show it). `configuration`: the batch's (mdm.configuration), else read here.
     Golden records left without contributors are retired; their ids stay valid.
     """
-    model = golden_model(domain)
-    new_records = new_records or {}
-    new_contributors = new_contributors or {}
-    now = now or timezone.now()
-    ids = list(dict.fromkeys(golden_ids))
-    existing = {record.id: record for record in _locked_fetch(model, [i for i in ids if i not in new_records])}
-    default_rule, attribute_rules = rules_for(domain)
-    domain_rules = {name: attribute_rules.get(name, default_rule) for name in attribute_names(domain)}
-    now_iso = now.isoformat()
+    work = _recompute_read(domain, golden_ids, new_records or {}, new_contributors or {}, known_references or {},
+                           configuration or hub_configuration_read(domain), now or timezone.now())
+    for golden_id in work.ids:
+        _record_decide(work, golden_id, reason=reason, force=force)
+    _recompute_write(work, acting_user=acting_user, reason=reason or "survivorship")
+    return RecomputeResult(created=work.created, changed=work.changed)
 
-    # Contributors of every record, in one query per chunk (those of new records, when given, are not read).
+
+def _recompute_read(domain: str, golden_ids: list[str], new_records: dict[str, GoldenRecord],
+                    new_contributors: dict[str, list[dict[str, Any]]],
+                    known_references: dict[tuple[int, str, str], str], configuration: BatchConfiguration,
+                    now: datetime) -> _Recomputation:
+    """Read stage: the held golden records (locked), their contributors with references resolved,
+    and their stewards' active overrides. A golden record created in this transaction has none."""
+    ids = list(dict.fromkeys(golden_ids))
+    held_ids = [i for i in ids if i not in new_records]
+    held = {record.id: record for record in _locked_fetch(golden_model(domain), held_ids)}
+    rows = _contributors_read(ids, new_records, new_contributors)
+    references = _contributor_references(domain, rows, known_references)
+    sources = {golden_id: [_source(domain, row, references) for row in contributor_rows]
+               for golden_id, contributor_rows in rows.items()}
+    overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
+    for override in AttributeOverride.objects.filter(golden_id__any=held_ids, is_active=True) if held_ids else ():
+        overrides[override.golden_id][override.attribute] = override
+    rules = {name: configuration.rule_of(name) for name in attribute_names(domain)}
+    return _Recomputation(domain, ids, new_records, held, sources, overrides, configuration, now, rules)
+
+
+def _contributors_read(ids: list[str], new_records: dict[str, GoldenRecord],
+                       given: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Live contributors of each golden record, in one query (those of new records, when given, are not read)."""
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    unread = [i for i in ids if not (i in new_records and i in new_contributors)]
-    contributors.update({i: new_contributors[i] for i in ids if i not in unread})
+    unread = [i for i in ids if not (i in new_records and i in given)]
+    contributors.update({i: given[i] for i in ids if i not in unread})
     if unread:
         rows = (SourceRecord.objects.filter(xref__golden_id__any=unread, is_deleted=False)
                 .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",
                         "xref__golden_id"))
         for row in rows:
             contributors[row["xref__golden_id"]].append(row)
-    references = REFERENCES[domain]
-    wanted_refs = {(row["system_id"], target_domain, row["canonical"][ref])
-                   for rows in contributors.values() for row in rows
-                   for ref, _golden, target_domain in references if row["canonical"].get(ref)}
-    known_references = known_references or {}
-    ref_targets = {key: known_references[key] for key in wanted_refs if key in known_references}
-    if unresolved := wanted_refs - ref_targets.keys():
-        ref_targets.update(reference_targets(unresolved))
+    return contributors
 
-    # A golden record created in this transaction has no override yet.
-    overrides: dict[str, dict[str, AttributeOverride]] = defaultdict(dict)
-    held = [i for i in ids if i not in new_records]
-    for override in AttributeOverride.objects.filter(golden_id__any=held, is_active=True) if held else ():
-        overrides[override.golden_id][override.attribute] = override
 
-    created, changed, to_create, to_update = [], [], [], []
-    update_fields: set[str] = set()
-    for golden_id in ids:
-        record = new_records.get(golden_id) or existing.get(golden_id)
-        if record is None:
-            continue
-        rows = contributors.get(golden_id, [])
-        before = golden_values(record) if golden_id not in new_records else {}
-        # Per contributor, once: its timestamp, completeness and resolved references.
-        prepared = []
-        for row in rows:
-            canonical = with_references(domain, row["system_id"], row["canonical"], ref_targets)
-            updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
-            prepared.append((row, canonical, updated_at, _completeness(canonical, domain)))
-        previous = None if golden_id in new_records else record.lineage
-        lineage_same = False
-        if len(prepared) == 1 and golden_id in new_records and not overrides[golden_id]:
-            # A new golden record with one contributor and no override (most of an initial load):
-            # every rule picks that contributor's value, so the decisions are written down directly.
-            row, canonical, updated_at, _ = prepared[0]
-            decided = {name: (rule.kind, None if canonical.get(name) in (None, "") else canonical[name])
-                       for name, rule in domain_rules.items()}
-            values = {name: value for name, (_rule, value) in decided.items()}
-            packed = lineage_pack_one_source(decided, row["id"], [row["system__name"], row["source_id"], updated_at],
-                                             now_iso)
-        elif not overrides[golden_id] and (not previous or "attributes" in previous):
-            # Decided by rule alone (no steward override; lineage packed or none yet): each rule
-            # ranks the contributors once, and the stored lineage is compared packed.
-            weighed = [Contributor(canonical, row["system__name"], row["id"], updated_at, completeness)
-                       for row, canonical, updated_at, completeness in prepared]
-            winners = decide_attributes(weighed, domain_rules)
-            values, decided = {}, {}
-            for name, index in winners.items():
-                winner = None if index is None else weighed[index]
-                values[name] = None if winner is None else winner.values[name]
-                decided[name] = (domain_rules[name].kind, None if winner is None else winner.source_record_id,
-                                 values[name])
-            said = {row["id"]: [row["system__name"], row["source_id"], updated_at]
-                    for row, _canonical, updated_at, _completeness in prepared}
-            packed, lineage_same = lineage_repack(decided, said, previous, now_iso)
-        else:
-            values, lineage = {}, {}
-            lineage_before = lineage_unpack(previous)
-            for name, rule in domain_rules.items():
-                candidates = [Candidate(canonical.get(name), row["system__name"], row["id"], updated_at, completeness)
-                              for row, canonical, updated_at, completeness in prepared]
-                override = _live_override(overrides[golden_id].get(name), candidates, now)
-                decision = decide(candidates, rule, override, now)
-                values[name] = decision.value
-                source_id = next((row["source_id"] for row in rows if row["id"] == decision.source_record_id), None)
-                entry = {"value": decision.value, "rule": decision.rule, "system": decision.system,
-                         "source_record_id": decision.source_record_id, "source_id": source_id,
-                         "source_updated_at": decision.source_updated_at, **decision.details}
-                previous_entry = lineage_before.get(name, {})
-                same = {k: v for k, v in previous_entry.items() if k != "decided_at"} == entry
-                entry["decided_at"] = previous_entry.get("decided_at") if same and previous_entry else now_iso
-                lineage[name] = entry
-            lineage_same = lineage == lineage_before
-            packed = lineage_pack(lineage, now_iso)
-        if not rows and golden_id not in new_records:
-            # No contributor left: keep the record (its id stays valid) but mark it retired.
-            if record.record_status == GoldenStatus.ACTIVE:
-                record.record_status = GoldenStatus.RETIRED
-                record.revision += 1
-                record._change_reason = reason or "no contributing source records left"
-                to_update.append(record)
-                update_fields |= {"record_status", "revision"}
-                changed.append(golden_id)
-            continue
-        if values == before and lineage_same and golden_id not in new_records and not force:
-            continue
-        for name, value in values.items():
-            _assign(record, name, value)
-        record.lineage = packed
-        record.correlation_id = current_correlation_id()
-        if record.record_status == GoldenStatus.RETIRED and rows:
-            record.record_status = GoldenStatus.ACTIVE
-        if golden_id in new_records:
-            to_create.append(record)
-            created.append(golden_id)
-        else:
-            record.revision += 1
-            if domain == "contract" and any(before.get(n) != values.get(n) for n in CONTRACT_MATERIAL_ATTRIBUTES):
-                record.version += 1
-            to_update.append(record)
-            update_fields |= {*_field_names(domain), "lineage", "revision",
-                              "correlation_id", "record_status", "updated_at"}
-            if domain == "contract":
-                update_fields.add("version")
-            changed.append(golden_id)
-        record.updated_at = now
+def _contributor_references(domain: str, contributors: dict[str, list[dict[str, Any]]],
+                            known: dict[tuple[int, str, str], str]) -> dict[tuple[int, str, str], str]:
+    """The golden ids the contributors' references point at: those `known` already, the rest read."""
+    wanted = {(row["system_id"], target_domain, row["canonical"][ref])
+              for rows in contributors.values() for row in rows
+              for ref, _golden, target_domain in REFERENCES[domain] if row["canonical"].get(ref)}
+    targets = {key: known[key] for key in wanted if key in known}
+    if unresolved := wanted - targets.keys():
+        targets.update(reference_targets(unresolved))
+    return targets
 
-    history_reason = reason or "survivorship"
-    if to_create:
-        insert_objects(to_create)
-        insert_history(model, to_create, user=acting_user, reason=history_reason, when=now)
-    if to_update:
-        update_objects(to_update, sorted(update_fields), model=model)
-        insert_history(model, to_update, user=acting_user, reason=history_reason, when=now, history_type="~")
-    touched = created + changed
-    if touched:
-        records = [*to_create, *to_update]
-        plain = {record.pk: golden_values(record) for record in records}  # outbox and receivers share them
-        outbox_enqueue(domain, records, values=plain, created=created)
-        current_matcher().golden_changed(domain, touched, created=created, records=records)
-        golden_records_changed.send(sender=model, domain=domain, created=created, changed=changed,
-                                    records=records, values=plain)
-    return RecomputeResult(created=created, changed=changed)
+
+def _source(domain: str, row: dict[str, Any], references: dict[tuple[int, str, str], str]) -> Source:
+    values = with_references(domain, row["system_id"], row["canonical"], references)
+    updated_at = row["source_updated_at"].isoformat() if row["source_updated_at"] else None
+    return Source(row["id"], row["system__name"], row["source_id"], values, updated_at, _completeness(values, domain))
+
+
+def _record_decide(work: _Recomputation, golden_id: str, *, reason: str, force: bool) -> None:
+    """Decide stage for one golden record: survivorship, then what is to be written of it."""
+    new = golden_id in work.new_records
+    record = work.new_records.get(golden_id) or work.held.get(golden_id)
+    if record is None:
+        return
+    sources = work.sources.get(golden_id, [])
+    # Overrides that have run their course end here, also on a record about to retire.
+    overrides = {name: _live_override(row, candidates_of(sources, name), work.now) if name in work.rules else None
+                 for name, row in work.overrides.get(golden_id, {}).items()}
+    if not sources and not new:
+        _record_retire(work, record, reason)
+        return
+    before = {} if new else golden_values(record)
+    survival = survive(sources, work.rules, overrides=overrides, previous=None if new else record.lineage, new=new,
+                       now=work.now)
+    if survival.values == before and survival.lineage_same and not new and not force:
+        return
+    for name, value in survival.values.items():
+        _assign(record, name, value)
+    record.lineage = survival.lineage
+    record.correlation_id = current_correlation_id()
+    record.record_status = GoldenStatus.ACTIVE if record.record_status == GoldenStatus.RETIRED else record.record_status
+    record.updated_at = work.now
+    if new:
+        work.to_create.append(record)
+        work.created.append(golden_id)
+        return
+    record.revision += 1
+    work.update_fields |= {*_field_names(work.domain), "lineage", "revision", "correlation_id", "record_status",
+                           "updated_at"}
+    if work.domain == "contract":
+        work.update_fields.add("version")
+        if any(before.get(n) != survival.values.get(n) for n in CONTRACT_MATERIAL_ATTRIBUTES):
+            record.version += 1
+    work.to_update.append(record)
+    work.changed.append(golden_id)
+
+
+def _record_retire(work: _Recomputation, record: GoldenRecord, reason: str) -> None:
+    """No contributor left: the record is kept (its id stays valid) but marked retired."""
+    if record.record_status != GoldenStatus.ACTIVE:
+        return
+    record.record_status = GoldenStatus.RETIRED
+    record.revision += 1
+    record._change_reason = reason or "no contributing source records left"
+    work.to_update.append(record)
+    work.update_fields |= {"record_status", "revision"}
+    work.changed.append(record.id)
+
+
+def _recompute_write(work: _Recomputation, *, acting_user, reason: str) -> None:
+    """Write stage: the golden records and their history, then outbox rows, the matcher's index
+    and golden_records_changed's receivers, all in the caller's transaction."""
+    model = golden_model(work.domain)
+    if work.to_create:
+        golden_records_write(model, work.to_create, acting_user=acting_user, reason=reason, when=work.now)
+    if work.to_update:
+        golden_records_update(model, work.to_update, sorted(work.update_fields), acting_user=acting_user,
+                              reason=reason, when=work.now)
+    touched = work.created + work.changed
+    if not touched:
+        return
+    records = [*work.to_create, *work.to_update]
+    plain = {record.pk: golden_values(record) for record in records}  # outbox and receivers share them
+    outbox_enqueue(work.domain, records, values=plain, created=work.created,
+                   systems=work.configuration.sync_back_systems)
+    current_matcher(work.configuration).golden_changed(work.domain, touched, created=work.created, records=records)
+    golden_records_changed.send(sender=model, domain=work.domain, created=work.created, changed=work.changed,
+                                records=records, values=plain, configuration=work.configuration)
 
 
 def _live_override(row: AttributeOverride | None, candidates: list[Candidate], now: datetime) -> Override | None:

@@ -13,7 +13,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,34 +21,46 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mdm import collector
-from mdm.bulk import copies_overlapped, insert_history, insert_objects, new_rows, reserve_ids, update_objects
 from mdm.canonical import REFERENCES, standardize_record
 from mdm.choices import Domain
-from mdm.correlation import correlation
-from mdm.matchers import MatchInput, current_matcher
+from mdm.configuration import BatchConfiguration, batch_configuration_read
+from mdm.correlation import correlation, current_correlation_id
+from mdm.db import collector
+from mdm.db.bulk import reserve_ids
+from mdm.db.copy_line import copies_overlapped
+from mdm.db.planner_statistics import serial_plans, statistics_refresh
+from mdm.db.writers import (
+    cross_references_write,
+    source_record_versions_write,
+    source_records_update,
+    source_records_write,
+)
+from mdm.matchers import MatchInput, MatchOutcome, current_matcher, matcher_class
 from mdm.models import (
     CrossReference,
-    QuarantinedRecord,
     SourceRecord,
     SourceRecordVersion,
     SourceSystem,
     golden_model,
     new_golden_id,
 )
-from mdm.planner_statistics import serial_plans, statistics_refresh
-from mdm.read_ahead import reads_ahead
-from mdm.records import IncomingRecord, IngestSummary, PreparedRecord, Rejection
+from mdm.records import IncomingRecord, IngestSummary, PreparedRecord
+from mdm.services import quarantine
 from mdm.services.golden import golden_records_recompute, reference_targets, with_references
+from mdm.services.quarantine import rejection_of
 
 log = logging.getLogger(__name__)
 _MIN = datetime.min.isoformat()
 
 
 @dataclass
-class _Accepted:
+class _Item:
+    """One accepted record of a round: what came in, the source record held for its key (a model
+    instance, None when new) and, once written, the source record's id."""
+
     prepared: PreparedRecord
-    existing: Any = None  # the SourceRecord held, or the new row written for it
+    held: SourceRecord | None = None
+    source_record_id: int | None = None
 
     @property
     def incoming(self) -> IncomingRecord:
@@ -61,6 +73,34 @@ class _Accepted:
     @property
     def content_hash(self) -> str:
         return self.prepared.content_hash
+
+
+@dataclass
+class Round:
+    """One round of a batch (each source key at most once), as its stages leave it.
+
+    read: `accepted`, `rejected`, `targets` (references resolved), `touched` (golden records of
+    the changed source records), `outcomes` (the matcher's) and the ids drawn ahead; decide:
+    `new`, `changed`, `versions`, `to_link` and the new golden records; write: the summary."""
+
+    source: SourceSystem
+    domain: str
+    configuration: BatchConfiguration
+    now: datetime
+    correlation_id: str
+    accepted: list[_Item] = field(default_factory=list)
+    rejected: list[tuple[IncomingRecord, dict[str, list[str]]]] = field(default_factory=list)
+    targets: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    new: list[_Item] = field(default_factory=list)
+    changed: list[_Item] = field(default_factory=list)
+    versions: list[SourceRecordVersion] = field(default_factory=list)
+    to_link: list[_Item] = field(default_factory=list)
+    outcomes: list[MatchOutcome] = field(default_factory=list)
+    group_golden: dict[str, str] = field(default_factory=dict)
+    touched: list[str] = field(default_factory=list)
+    source_record_ids: list[int] | None = None
+    xref_ids: list[int] | None = None
+    summary: IngestSummary = field(default_factory=IngestSummary)
 
 
 def content_hash(record: IncomingRecord) -> str:
@@ -183,27 +223,28 @@ def batches_independent(domain: str) -> bool:
 
 def _ingest_batch(source: SourceSystem, domain: str, records: list[IncomingRecord | PreparedRecord], acting_user,
                   reason: str) -> IngestSummary:
-    # A bulk load doubles these tables faster than autovacuum looks (see mdm.planner_statistics).
+    # A bulk load doubles these tables faster than autovacuum looks (see mdm.db.planner_statistics).
     statistics_refresh({SourceRecord: ["source_id", "system", "domain", "object_type"],
                         CrossReference: ["golden_id", "source_record"], golden_model(domain): ["id"]}, fraction=1.0)
-    with collector.paused(), reads_ahead(domain):
+    with collector.paused():
+        # The configuration every round of the batch applies, read before anything is written.
+        configuration = batch_configuration_read(domain, matcher_class())
         # Records not prepared yet (connectors, the API) are prepared here, with the collector
         # paused too: in a long-lived worker its full collections re-walked the matchers' caches.
-        matcher = current_matcher()
+        matcher = current_matcher(configuration)
         prepared = [record if isinstance(record, PreparedRecord) else source_record_prepare(domain, record, matcher)
                     for record in records]
-        return _ingest_batch_rounds(source, domain, prepared, acting_user, reason)
+        return _ingest_batch_rounds(source, domain, prepared, acting_user, reason, configuration)
 
 
 def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
-                         reason: str) -> IngestSummary:
+                         reason: str, configuration: BatchConfiguration) -> IngestSummary:
     summary = IngestSummary()
     for part in _rounds(records):
         try:
-            # COPYs overlap the Python that follows them (mdm.bulk.copies_overlapped).
             with transaction.atomic(), copies_overlapped():
                 serial_plans()
-                summary.merge(_ingest_round(source, domain, part, acting_user, reason))
+                summary.merge(_ingest_round(source, domain, part, acting_user, reason, configuration))
         except IntegrityError:
             # A concurrent writer took one of these keys first: redo record by record, so each
             # lands atomically on its own and sees what the other writer committed.
@@ -211,7 +252,7 @@ def _ingest_batch_rounds(source: SourceSystem, domain: str, records: list[Prepar
                         len(part), domain, source.name)
             for record in part:
                 with transaction.atomic(), copies_overlapped():
-                    summary.merge(_ingest_round(source, domain, [record], acting_user, reason))
+                    summary.merge(_ingest_round(source, domain, [record], acting_user, reason, configuration))
     return summary
 
 
@@ -230,169 +271,189 @@ def _validate(domain: str, record: IncomingRecord) -> tuple[dict[str, Any], dict
     return values, errors
 
 
-def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user,
-                  reason: str) -> IngestSummary:
-    summary = IngestSummary()
-    now = timezone.now()
-    from mdm.correlation import current_correlation_id
+def _ingest_round(source: SourceSystem, domain: str, records: list[PreparedRecord], acting_user, reason: str,
+                  configuration: BatchConfiguration) -> IngestSummary:
+    """One round: every read first (so the COPYs of its writes overlap the Python after them,
+    mdm.db.copy_line), then what each record comes to, then the writes."""
+    work = Round(source, domain, configuration, timezone.now(), current_correlation_id())
+    round_read(work, records)
+    round_write(work, acting_user=acting_user, reason=reason)
+    return work.summary
 
-    correlation_id = current_correlation_id()
 
-    accepted: list[_Accepted] = []
-    rejected: list[tuple[IncomingRecord, dict[str, list[str]]]] = []
-    for record in records:
-        if record.errors:
-            rejected.append((record.incoming, record.errors))
-        else:
-            accepted.append(_Accepted(record))
+def round_read(work: Round, records: list[PreparedRecord], matcher=None) -> None:
+    """Read stage (with the decisions that need only what was read): the held versions, the
+    references, what each accepted record comes to, the matcher's outcomes and ids drawn ahead."""
+    work.rejected = [(record.incoming, record.errors) for record in records if record.errors]
+    work.accepted = [_Item(record) for record in records if not record.errors]
+    _held_read(work)
+    _references_check(work)
+    round_decide_versions(work)
+    _matches_read(work, matcher or current_matcher(work.configuration))
+    if work.changed:
+        work.touched.extend(CrossReference.objects.filter(source_record_id__any=[i.held.id for i in work.changed])
+                            .values_list("golden_id", flat=True))
+    work.source_record_ids = reserve_ids(SourceRecord, len(work.new))
+    work.xref_ids = reserve_ids(CrossReference, len(work.to_link))
 
-    # Known versions of these source keys, in one query.
-    existing: dict[tuple[str, str], SourceRecord] = {}
-    source_ids = [a.incoming.source_id for a in accepted]
-    if source_ids:
-        query = SourceRecord.objects.filter(system=source, domain=domain, source_id__any=source_ids)
-        # One lock order for every writer; NO KEY: a version row's foreign-key check need not wait.
-        for row in query.order_by("pk").select_for_update(no_key=True):
-            existing[(row.object_type, row.source_id)] = row
-    for item in accepted:
-        item.existing = existing.get((item.incoming.object_type, item.incoming.source_id))
 
-    # References (customer_source_id …) must point at something this system already told us about,
-    # or at a record of this same batch (a parent customer arriving beside its child).
-    wanted = {(source.id, target, item.values[ref]) for item in accepted
-              for ref, _golden, target in REFERENCES[domain] if item.values.get(ref)}
-    targets = reference_targets(wanted) if wanted else {}
-    in_batch = {item.incoming.source_id for item in accepted}
-    still_accepted = []
-    for item in accepted:
+def _held_read(work: Round) -> None:
+    """The source records held for these keys, in one query, row-locked."""
+    source_ids = [item.incoming.source_id for item in work.accepted]
+    if not source_ids:
+        return
+    query = SourceRecord.objects.filter(system=work.source, domain=work.domain, source_id__any=source_ids)
+    # One lock order for every writer; NO KEY: a version row's foreign-key check need not wait.
+    held = {(row.object_type, row.source_id): row for row in query.order_by("pk").select_for_update(no_key=True)}
+    for item in work.accepted:
+        item.held = held.get((item.incoming.object_type, item.incoming.source_id))
+
+
+def _references_check(work: Round) -> None:
+    """References (customer_source_id …) must point at something this system already told us
+    about, or at a record of this same round (a parent customer arriving beside its child)."""
+    source, references = work.source, REFERENCES[work.domain]
+    wanted = {(source.id, target, item.values[ref]) for item in work.accepted
+              for ref, _golden, target in references if item.values.get(ref)}
+    work.targets = reference_targets(wanted) if wanted else {}
+    work.rejected.extend(unresolved_references(work.domain, source, work.accepted, work.targets))
+    refused = {id(incoming) for incoming, _errors in work.rejected}
+    work.accepted = [item for item in work.accepted if id(item.incoming) not in refused]
+
+
+def unresolved_references(domain: str, source: SourceSystem, items: list[_Item],
+                          targets: dict[tuple[int, str, str], str]) -> list[tuple[IncomingRecord, dict[str, list[str]]]]:
+    """The items whose references point at nothing known, with why."""
+    in_round = {item.incoming.source_id for item in items}
+    refused = []
+    for item in items:
         errors = {}
         for ref, _golden, target in REFERENCES[domain]:
             value = item.values.get(ref)
-            if value and (source.id, target, value) not in targets and not (target == domain and value in in_batch):
+            if value and (source.id, target, value) not in targets and not (target == domain and value in in_round):
                 errors[ref] = [f"no {target} with source id {value!r} is known from {source.name}"]
         if errors:
-            rejected.append((item.incoming, errors))
-        else:
-            still_accepted.append(item)
-    accepted = still_accepted
+            refused.append((item.incoming, errors))
+    return refused
 
-    if rejected:
-        _quarantine(source, domain, rejected, correlation_id)
-        summary.quarantined.extend(Rejection(str(r.source_id or ""), str(r.object_type or ""), e) for r, e in rejected)
 
-    new_items, changed_items, versions = [], [], []
-    for item in accepted:
-        incoming, current = item.incoming, item.existing
-        if current is None:
-            new_items.append(item)
-        elif current.content_hash == item.content_hash:
-            summary.unchanged += 1
+def round_decide_versions(work: Round) -> None:
+    """Decide stage, pure: each accepted record is new, unchanged, older than what is held (kept
+    as history, never applied) or a newer version (the one it replaces goes to history as it was)."""
+    for item in work.accepted:
+        incoming, held = item.incoming, item.held
+        if held is None:
+            work.new.append(item)
+        elif held.content_hash == item.content_hash:
+            work.summary.unchanged += 1
         elif (_order_key(incoming.source_updated_at, incoming.source_version, item.content_hash)
-              < _order_key(current.source_updated_at, current.source_version, current.content_hash)):
-            # Older than what we hold: kept as history, never applied.
-            versions.append(SourceRecordVersion(
-                source_record=current, content_hash=item.content_hash, payload=incoming.payload,
+              < _order_key(held.source_updated_at, held.source_version, held.content_hash)):
+            work.versions.append(SourceRecordVersion(
+                source_record=held, content_hash=item.content_hash, payload=incoming.payload,
                 canonical=item.values, source_updated_at=incoming.source_updated_at,
-                source_version=incoming.source_version or "", received_at=now, applied=False,
-                correlation_id=correlation_id))
-            summary.stale += 1
+                source_version=incoming.source_version or "", received_at=work.now, applied=False,
+                correlation_id=work.correlation_id))
+            work.summary.stale += 1
         else:
-            # The version being replaced goes to history as it was.
-            versions.append(SourceRecordVersion(
-                source_record=current, content_hash=current.content_hash, payload=current.payload,
-                canonical=current.canonical, source_updated_at=current.source_updated_at,
-                source_version=current.source_version, received_at=current.received_at, applied=True,
-                correlation_id=current.correlation_id))
-            changed_items.append(item)
+            work.versions.append(SourceRecordVersion(
+                source_record=held, content_hash=held.content_hash, payload=held.payload,
+                canonical=held.canonical, source_updated_at=held.source_updated_at,
+                source_version=held.source_version, received_at=held.received_at, applied=True,
+                correlation_id=held.correlation_id))
+            work.changed.append(item)
+    work.to_link = [item for item in work.new if not item.incoming.deleted]
 
-    # Everything this round reads comes before what it writes: its COPYs then run on while the
-    # rest of the round is worked out (mdm.bulk.copies_overlapped), instead of each read waiting.
-    to_link = [item for item in new_items if not item.incoming.deleted]
-    model = golden_model(domain)
-    matcher = current_matcher()
-    outcomes, group_golden = [], {}
-    if to_link:
-        outcomes = matcher.match(domain, [
-            MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
-                       object_type=item.incoming.object_type,
-                       attributes=with_references(domain, source.id, item.values, targets),
-                       prepared=item.prepared.match_material)
-            for index, item in enumerate(to_link)])
-        new_groups = list(dict.fromkeys(outcome.group or f"solo:{outcome.ref}"
-                                        for outcome in outcomes if outcome.golden_id is None))
-        group_golden = dict(zip(new_groups, unused_golden_ids(model, len(new_groups)), strict=True))
-    touched: list[str] = []
-    if changed_items:
-        changed_ids = [item.existing.id for item in changed_items]
-        touched.extend(CrossReference.objects.filter(source_record_id__any=changed_ids)
-                       .values_list("golden_id", flat=True))
-    source_record_ids = reserve_ids(SourceRecord, len(new_items))
-    xref_ids = reserve_ids(CrossReference, len(to_link))
 
-    # New source records.
-    fresh = new_rows(SourceRecord, [
-        {"system_id": source.id, "domain": domain, "object_type": item.incoming.object_type,
+def _matches_read(work: Round, matcher) -> None:
+    """Where each new record links (the matcher), and golden ids for the new golden records."""
+    if not work.to_link:
+        return
+    domain, source = work.domain, work.source
+    work.outcomes = matcher.match(domain, [
+        MatchInput(ref=index, system=source.name, source_id=item.incoming.source_id,
+                   object_type=item.incoming.object_type,
+                   attributes=with_references(domain, source.id, item.values, work.targets),
+                   prepared=item.prepared.match_material)
+        for index, item in enumerate(work.to_link)])
+    new_groups = list(dict.fromkeys(_group_of(outcome) for outcome in work.outcomes if outcome.golden_id is None))
+    work.group_golden = dict(zip(new_groups, unused_golden_ids(golden_model(domain), len(new_groups)), strict=True))
+
+
+def _group_of(outcome: MatchOutcome) -> str:
+    return outcome.group or f"solo:{outcome.ref}"
+
+
+def round_write(work: Round, *, acting_user, reason: str) -> None:
+    """Write stage: quarantine, source records, their versions, cross-references, golden records."""
+    if work.rejected:
+        quarantine.records_quarantine(work.source, work.domain, work.rejected, work.correlation_id)
+        work.summary.quarantined.extend(rejection_of(incoming, errors) for incoming, errors in work.rejected)
+    _source_records_write(work)
+    new_golden, contributors, link_results = round_decide_links(work)
+    if work.to_link:
+        cross_references_write([xref for _outcome, xref in link_results], acting_user=acting_user,
+                               reason=reason or f"linked from {work.source.name}", ids=work.xref_ids)
+        recorder = getattr(current_matcher(work.configuration), "linked", None)
+        if recorder:
+            recorder(work.domain, [(outcome, xref["golden_id"], xref["source_record_id"])
+                                   for outcome, xref in link_results])
+    if work.touched:
+        result = golden_records_recompute(work.domain, work.touched, new_records=new_golden,
+                                          new_contributors=contributors, known_references=work.targets,
+                                          acting_user=acting_user, reason=reason or f"ingest from {work.source.name}",
+                                          now=work.now, configuration=work.configuration)
+        work.summary.golden_created += len(result.created)
+        work.summary.golden_updated += len(result.changed)
+
+
+def _source_records_write(work: Round) -> None:
+    """New source records, the newer versions of held ones, and history of both."""
+    fresh = source_records_write([
+        {"system_id": work.source.id, "domain": work.domain, "object_type": item.incoming.object_type,
          "source_id": item.incoming.source_id, "payload": item.incoming.payload, "canonical": item.values,
          "source_updated_at": item.incoming.source_updated_at, "source_version": item.incoming.source_version or "",
-         "content_hash": item.content_hash, "received_at": now, "is_deleted": item.incoming.deleted,
-         "correlation_id": correlation_id}
-        for item in new_items], ids=source_record_ids)
-    for item, row in zip(new_items, fresh, strict=True):
-        item.existing = row  # a plain row (mdm.bulk.new_rows): only its id is read from here on
-    insert_objects(fresh, model=SourceRecord)
-    summary.created += len(fresh)
-
-    # Newer versions of known source records.
-    for item in changed_items:
-        row = item.existing
+         "content_hash": item.content_hash, "received_at": work.now, "is_deleted": item.incoming.deleted,
+         "correlation_id": work.correlation_id}
+        for item in work.new], ids=work.source_record_ids)
+    for item, row in zip(work.new, fresh, strict=True):
+        item.source_record_id = row.id
+    for item in work.changed:
+        row, item.source_record_id = item.held, item.held.id
         row.payload, row.canonical = item.incoming.payload, item.values
         row.source_updated_at, row.source_version = item.incoming.source_updated_at, item.incoming.source_version or ""
-        row.content_hash, row.received_at, row.is_deleted = item.content_hash, now, item.incoming.deleted
-        row.correlation_id = correlation_id
-    update_objects([item.existing for item in changed_items],
-                   ["payload", "canonical", "source_updated_at", "source_version", "content_hash", "received_at",
-                    "is_deleted", "correlation_id"], model=SourceRecord)
-    summary.updated += sum(1 for item in changed_items if not item.incoming.deleted)
-    summary.deleted += sum(1 for item in changed_items + new_items if item.incoming.deleted)
-    insert_objects(versions, on_conflict_ignore=True)
+        row.content_hash, row.received_at, row.is_deleted = item.content_hash, work.now, item.incoming.deleted
+        row.correlation_id = work.correlation_id
+    source_records_update([item.held for item in work.changed])
+    source_record_versions_write(work.versions)
+    work.summary.created += len(fresh)
+    work.summary.updated += sum(1 for item in work.changed if not item.incoming.deleted)
+    work.summary.deleted += sum(1 for item in work.changed + work.new if item.incoming.deleted)
 
-    # Link new source records: to an existing golden record, or to a new one.
+
+def round_decide_links(work: Round) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[tuple]]:
+    """Decide stage, pure: each linked record's cross-reference (to a golden record held, or to a
+    new one), the new golden records and their contributors — all of them are in this round, so
+    survivorship need not read them back. Adds the golden records to `touched`."""
+    model = golden_model(work.domain)
     new_golden: dict[str, Any] = {}
-    contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)  # of the new golden records
-    if to_link:
-        xrefs = []
-        link_results = []
-        for outcome in outcomes:
-            item = to_link[outcome.ref]
-            golden_id = outcome.golden_id
-            if golden_id is None:
-                golden_id = group_golden[outcome.group or f"solo:{outcome.ref}"]
-                if golden_id not in new_golden:
-                    new_golden[golden_id] = model(id=golden_id)
-            if golden_id in new_golden:
-                # All a new golden record's contributors are in this round: survivorship need not read them back.
-                contributors[golden_id].append(
-                    {"id": item.existing.id, "system_id": source.id, "system__name": source.name,
-                     "source_id": item.incoming.source_id, "canonical": item.values,
-                     "source_updated_at": _as_stored(item.incoming.source_updated_at), "xref__golden_id": golden_id})
-            xrefs.append({"source_record_id": item.existing.id, "domain": domain, "golden_id": golden_id,
-                          "original_golden_id": golden_id, "linked_by": outcome.rule or "new",
-                          "score": outcome.score or None})
-            link_results.append((outcome, golden_id, item.existing.id))
-            summary.review_candidates += len(outcome.review)
-            touched.append(golden_id)
-        _bulk_create_xrefs(xrefs, acting_user, reason or f"linked from {source.name}", ids=xref_ids)
-        recorder = getattr(matcher, "linked", None)
-        if recorder:
-            recorder(domain, link_results)
-
-    if touched:
-        result = golden_records_recompute(domain, touched, new_records=new_golden, new_contributors=contributors,
-                                          known_references=targets, acting_user=acting_user,
-                                          reason=reason or f"ingest from {source.name}", now=now)
-        summary.golden_created += len(result.created)
-        summary.golden_updated += len(result.changed)
-    return summary
+    contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    link_results = []
+    for outcome in work.outcomes:
+        item = work.to_link[outcome.ref]
+        golden_id = outcome.golden_id or work.group_golden[_group_of(outcome)]
+        if outcome.golden_id is None and golden_id not in new_golden:
+            new_golden[golden_id] = model(id=golden_id)
+        if golden_id in new_golden:
+            contributors[golden_id].append(
+                {"id": item.source_record_id, "system_id": work.source.id, "system__name": work.source.name,
+                 "source_id": item.incoming.source_id, "canonical": item.values,
+                 "source_updated_at": _as_stored(item.incoming.source_updated_at), "xref__golden_id": golden_id})
+        link_results.append((outcome, {"source_record_id": item.source_record_id, "domain": work.domain,
+                                       "golden_id": golden_id, "original_golden_id": golden_id,
+                                       "linked_by": outcome.rule or "new", "score": outcome.score or None}))
+        work.summary.review_candidates += len(outcome.review)
+        work.touched.append(golden_id)
+    return new_golden, contributors, link_results
 
 
 def _as_stored(moment: datetime | None) -> datetime | None:
@@ -412,31 +473,3 @@ def unused_golden_ids(model, count: int) -> list[str]:
         drawn = {new_golden_id(model.ID_PREFIX) for _ in range(count - len(ids))} - ids
         ids |= drawn - set(model.objects.filter(pk__any=drawn).values_list("pk", flat=True))
     return list(ids)
-
-
-def _bulk_create_xrefs(xrefs: list[dict[str, Any]], acting_user, reason: str, ids: list[int] | None = None) -> None:
-    rows = new_rows(CrossReference, xrefs, ids=ids)
-    insert_objects(rows, model=CrossReference)
-    insert_history(CrossReference, rows, user=acting_user, reason=reason)
-
-
-def _quarantine(source: SourceSystem, domain: str, rejected, correlation_id: str) -> None:
-    QuarantinedRecord.objects.bulk_create([
-        QuarantinedRecord(
-            system=source, domain=domain, object_type=str(record.object_type or "")[:60],
-            source_id=str(record.source_id or "")[:120], payload=_jsonable(record.payload),
-            canonical=_jsonable(record.canonical), source_updated_at=record.source_updated_at,
-            source_version=str(record.source_version or "")[:80], errors=errors,
-            reason=Rejection(str(record.source_id or ""), str(record.object_type or ""), errors).reason,
-            content_hash=_safe_hash(record), correlation_id=correlation_id)
-        for record, errors in rejected], batch_size=500, ignore_conflicts=True)
-
-
-def _safe_hash(record: IncomingRecord) -> str:
-    material = {"id": str(record.source_id), "type": str(record.object_type), "payload": record.payload,
-                "canonical": record.canonical, "updated_at": str(record.source_updated_at)}
-    return hashlib.sha1(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str)) if value is not None else {}

@@ -7,17 +7,17 @@ revision twice — a retried transaction, a re-run — adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from django.db.models import F
 from django.utils import timezone
 
-from mdm.bulk import column_converter, insert_rows
 from mdm.choices import GoldenStatus, OutboxStatus
+from mdm.configuration import sync_back_systems_read
 from mdm.correlation import current_correlation_id
+from mdm.db.planner_statistics import statistics_refresh
+from mdm.db.writers import outbox_messages_write, outbox_payloads_write
 from mdm.models import GoldenRecord, OutboxMessage, OutboxPayload, SourceSystem, golden_model
-from mdm.planner_statistics import statistics_refresh
-from mdm.read_ahead import read_once
 
 
 def outbound_payload(record: GoldenRecord, values: dict | None = None) -> dict:
@@ -33,29 +33,17 @@ def outbound_payload(record: GoldenRecord, values: dict | None = None) -> dict:
     return payload
 
 
-@read_once
-def sync_back_systems(domain: str) -> list[SourceSystem]:
-    """The active systems golden records of `domain` are written back to."""
-    return [system for system in SourceSystem.objects.filter(is_active=True) if domain in system.sync_back_domains]
-
-
 def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, dict] | None = None,
-                   created: Collection[str] = ()) -> int:
+                   created: Collection[str] = (), systems: Sequence[SourceSystem] | None = None) -> int:
     """Write one outbound message per subscribed system for each changed golden record
     (`values`: golden_values by golden id, when the caller has them; `created`: those of the
-    records this transaction created)."""
-    systems = sync_back_systems(domain)
+    records this transaction created; `systems`: the batch's sync-back systems, when it read them)."""
+    systems = sync_back_systems_read(domain) if systems is None else systems
     if not systems or not records:
         return 0
-    correlation_id = current_correlation_id()
-    now = timezone.now()
-    # Plain rows rather than model instances: the initial load writes one per system and record.
-    columns = ["system_id", "domain", "golden_id", "operation", "payload", "shared_id", "idempotency_key",
-               "correlation_id", "status", "attempts", "replays", "next_attempt_at", "last_error", "external_id",
-               "created_at"]
-    convert = {name: column_converter(OutboxMessage, name) for name in ("payload", "next_attempt_at", "created_at")}
-    stamp, empty = convert["created_at"](now), convert["payload"]({})
-    rows, first_rows, documents, first_documents = [], [], [], []
+    base = {"domain": domain, "payload": {}, "correlation_id": current_correlation_id(),
+            "status": OutboxStatus.PENDING, "next_attempt_at": timezone.now()}
+    messages, first_messages, documents, first_documents = [], [], [], []
     created = set(created)
     for record in records:
         if record.record_status == GoldenStatus.MERGED:
@@ -65,17 +53,18 @@ def outbox_enqueue(domain: str, records: list[GoldenRecord], values: dict[str, d
         new = record.pk in created
         # One document per golden revision, shared by its messages to each system.
         (first_documents if new else documents).append(
-            [revision, convert["payload"](outbound_payload(record, (values or {}).get(record.pk)))])
-        for system in systems:
-            (first_rows if new else rows).append([system.id, domain, record.id, operation, empty, revision, f"{system.name}:{revision}",
-                         correlation_id, OutboxStatus.PENDING, 0, 0, stamp, "", "", stamp])
+            {"revision": revision, "payload": outbound_payload(record, (values or {}).get(record.pk))})
+        (first_messages if new else messages).extend(
+            {**base, "system_id": system.id, "golden_id": record.id, "operation": operation,
+             "shared_id": revision, "idempotency_key": f"{system.name}:{revision}", "created_at": base["next_attempt_at"]}
+            for system in systems)
     # A golden record created in this transaction has no message yet: its rows go straight in. A
     # changed one's revision may have been written already (a re-run): its key is then skipped.
-    insert_rows(OutboxPayload._meta.db_table, ["revision", "payload"], first_documents)
-    insert_rows(OutboxPayload._meta.db_table, ["revision", "payload"], documents, on_conflict_ignore=True)
-    insert_rows(OutboxMessage._meta.db_table, columns, first_rows)
-    insert_rows(OutboxMessage._meta.db_table, columns, rows, on_conflict_ignore=True)
-    return len(rows) + len(first_rows)
+    outbox_payloads_write(first_documents)
+    outbox_payloads_write(documents, skip_existing=True)
+    outbox_messages_write(first_messages)
+    outbox_messages_write(messages, skip_existing=True)
+    return len(messages) + len(first_messages)
 
 
 # The operation of a message that writes a golden record's current revision again because the
@@ -125,6 +114,6 @@ def outbox_statistics_refresh() -> bool:
 
     An initial load writes tens of thousands of messages in minutes; until autovacuum gets to the
     table the planner believes it nearly empty and picks nested loops that make every claim scan
-    the whole backlog (minutes per claim at 60,000 messages, 0.1 s once analyzed). Delivery calls
+    the whole backlog until the table is analyzed. Delivery calls
     this before claiming: one catalog read, and an ANALYZE only when a fifth of the table changed."""
     return bool(statistics_refresh([OutboxMessage], fraction=0.2))

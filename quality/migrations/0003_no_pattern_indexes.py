@@ -1,8 +1,8 @@
-"""Drop Django's varchar_pattern_ops twins of this app's indexes on PostgreSQL (see mdm.pattern_indexes)."""
+"""Drop Django's varchar_pattern_ops twins of this app's indexes on PostgreSQL (see mdm.db.pattern_indexes)."""
 
 from django.db import migrations
 
-from mdm.pattern_indexes import drop_pattern_indexes
+from mdm.db.pattern_indexes import drop_pattern_indexes
 
 
 class Migration(migrations.Migration):

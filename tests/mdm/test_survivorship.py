@@ -3,7 +3,20 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdm.survivorship import Candidate, Contributor, Override, Rule, decide, decide_attributes, fingerprint
+from mdm.lineage import lineage_unpack
+from mdm.survivorship import (
+    Candidate,
+    Contributor,
+    Override,
+    Rule,
+    Source,
+    _attribute_by_attribute,
+    _by_rule,
+    decide,
+    decide_attributes,
+    fingerprint,
+    survive,
+)
 
 TRUST = Rule("trust", ("netsuite", "salesforce"))
 
@@ -85,3 +98,17 @@ def test_deciding_all_attributes_at_once_picks_what_each_attribute_would(contrib
         index = winners[name]
         assert (None if index is None else contributors[index].source_record_id) == decision.source_record_id
         assert (None if index is None else contributors[index].values[name]) == decision.value
+
+
+def test_the_one_entry_point_answers_the_same_whichever_way_it_takes():
+    now = datetime(2026, 5, 1)
+    rules = {"name": Rule("trust", ("salesforce", "netsuite")), "phone": Rule("recent"), "city": Rule("complete")}
+    crm = Source(1, "salesforce", "001", {"name": "Acme Inc", "phone": "1", "city": ""}, "2026-01-01T00:00:00", 2)
+    erp = Source(2, "netsuite", "N1", {"name": "ACME", "phone": "2", "city": "Berlin"}, "2026-02-01T00:00:00", 3)
+    for sources in ([crm], [crm, erp]):
+        quick = survive(sources, rules, overrides={}, previous=None, new=True, now=now)
+        by_rule = _by_rule(sources, rules, None, now.isoformat())
+        general = _attribute_by_attribute(sources, rules, {}, None, now)
+        assert quick.values == by_rule.values == general.values
+        assert lineage_unpack(quick.lineage) == lineage_unpack(by_rule.lineage) == lineage_unpack(general.lineage)
+    assert general.values == {"name": "Acme Inc", "phone": "2", "city": "Berlin"}

@@ -2,11 +2,10 @@
 
 A batch of ingestion allocates a few million containers (prepared records, rows, model
 instances) that live until its page is done. With the collector on, every full collection
-re-walked them and the matchers' caches: a third of a batch's time at 60,000 customers held. So
+re-walked them and the matchers' caches, a large share of a batch's time. So
 batches pause it (`paused`). But the first collection after a pause walks everything allocated
 during it that is still alive — and at the end of a batch that is nearly all of it, because the
-caller still holds its page. Measured in the connector benchmark (py-spy, GIL holders only): 7 %
-of the writers' time went to those walks.
+caller still holds its page (docs/benchmarks.md has what those walks cost).
 
 So instead of walking them, what is alive when a pause ends is frozen (`gc.freeze`): moved where
 the collector never looks. Reference counting still frees all of it the moment it is dropped;

@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from mdm.reader_process import ReaderFailed, batches_from_child
+from mdm.db.reader_process import ReaderFailed, batches_from_child
 
 
 def numbered(count, size):
@@ -67,7 +67,7 @@ def test_the_reader_does_not_outlive_a_writer_killed_outright(tmp_path):
 
     writer = (
         "import itertools, os, sys\n"
-        "from mdm.reader_process import batches_from_child\n"
+        "from mdm.db.reader_process import batches_from_child\n"
         "def endless():\n"
         "    yield from ([n, 'x' * 200_000] for n in itertools.count())  # more than a pipe holds\n"
         "batches = batches_from_child(endless, ahead=1)\n"

@@ -4,8 +4,8 @@ parallel plans inside a batch.
 A bulk load grows tables from nothing in minutes, faster than autovacuum (one look a minute)
 re-analyzes them. Until it does, the planner estimates selectivity with no statistics at all and
 answers a batch's `= ANY(...)` lookups (source ids, golden ids, blocking keys) with sequential
-scans of the whole table: measured at 90,000 customers, 50–140 ms per lookup instead of a few
-against the index. So the writers ask before each batch, in one catalog read, whether their tables
+scans of the whole table instead of probes of the index (docs/benchmarks.md has the
+figures). So the writers ask before each batch, in one catalog read, whether their tables
 grew enough since they were last analyzed, and ANALYZE only those. SQLite plans from its indexes
 alone and needs none of this.
 """
@@ -41,8 +41,7 @@ def statistics_refresh(tables: Mapping[type[models.Model], Sequence[str]] | Sequ
     """ANALYZE those of `tables` whose statistics are stale; returns the tables analyzed. Given as
     {model: field names}, only those columns are analyzed: the ones the writer's lookups select on,
     and staleness is then judged by the table's growth (`rows_grown`). Sorting a sample of every
-    JSON column (payloads, lineage) was most of an ANALYZE's work, and a tenth of the database
-    server's during a load. Nothing on databases other than PostgreSQL."""
+    JSON column (payloads, lineage) was most of an ANALYZE's work. Nothing on databases other than PostgreSQL."""
     if connection.vendor != "postgresql" or not tables:
         return []
     fields = tables if isinstance(tables, Mapping) else {model: () for model in tables}
@@ -70,7 +69,7 @@ def serial_plans() -> None:
     """No parallel workers for the rest of this transaction (PostgreSQL). A batch's lookups are
     thousands of index probes; with statistics that say so the planner still split the largest
     (the blocking index) over three processes, which on a small machine only took the cores the
-    writer and its reader were using (measured: 69 ms in parallel, 45 ms in one process)."""
+    writer and its reader were using, and ran slower than one process."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")

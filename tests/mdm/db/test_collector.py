@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from mdm import collector
+from mdm.db import collector
 
 
 class Node:

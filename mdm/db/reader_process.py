@@ -7,7 +7,9 @@ one. Batches cross through a bounded queue (the reader is never more than a few 
 
 Failure is loud on both sides: an exception in the child is raised here (as itself when it can be
 rebuilt here, else as ReaderFailed) with the child's traceback; if this side stops (an error,
-Ctrl-C), the child is terminated.
+Ctrl-C), the child is terminated. Exceptions whose types the caller names as `carried` (a
+connector's error, whose keyword-only arguments default pickling cannot rebuild) cross whole:
+rebuilt here from their type, message and attributes, so their retry advice survives.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from mdm import collector
+from mdm.db import collector
 
 _DONE = "done"
 _BATCH = "batch"
@@ -34,13 +36,14 @@ class ReaderFailed(RuntimeError):
     """The reading process raised; the message carries its traceback."""
 
 
-def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> bool:
+def _run(produce: Callable[..., Iterator[Any]], args: tuple, out, carried: tuple[type[BaseException], ...] = ()
+         ) -> bool:
     """Send what `produce` yields, then done or its failure; False if the parent went away."""
     # What the child inherited stays out of its garbage collections: they would walk the parent's
     # whole heap (and copy its pages) for objects this process never frees.
     gc.freeze()
     # Collected once a batch, not as allocations pile up: each automatic full collection re-walked
-    # the standardization caches that only grow (a quarter of this process's time). What survives
+    # the standardization caches that only grow. What survives
     # a batch's collection is frozen too, so the next walks only what the next batch left.
     gc.disable()
     parent = os.getppid()
@@ -53,16 +56,41 @@ def _run(produce: Callable[..., Iterator[Any]], args: tuple, out) -> bool:
     except _ParentGone:
         return False
     except BaseException as error:  # noqa: BLE001 - everything is reported to the parent, which raises it
-        try:
-            sent = _pickled(error)
-            pickle.loads(sent)  # what cannot be rebuilt there goes as its traceback only
-        except Exception:  # noqa: BLE001 - the traceback below still says what failed
-            sent = None
+        sent = _error_pickled(error, carried)
         try:
             _send(out, (_FAILED, (sent, traceback.format_exc())), parent)
         except _ParentGone:
             return False
     return True
+
+
+def _error_pickled(error: BaseException, carried: tuple[type[BaseException], ...]) -> bytes | None:
+    """The exception as it crosses: pickled whole when one of `carried`, else by its own
+    pickling; None when it cannot be rebuilt there (it then goes as its traceback only)."""
+    try:
+        sent = _pickled(_Carried(type(error), error.args, dict(error.__dict__))
+                        if isinstance(error, carried) else error)
+        pickle.loads(sent)
+        return sent
+    except Exception:  # noqa: BLE001 - the traceback still says what failed
+        return None
+
+
+class _Carried:
+    """An exception's type, arguments and attributes, rebuilt as that exception when unpickled."""
+
+    def __init__(self, kind: type[BaseException], args: tuple, state: dict[str, Any]) -> None:
+        self.kind, self.args, self.state = kind, args, state
+
+    def __reduce__(self):
+        return _rebuilt, (self.kind, self.args, self.state)
+
+
+def _rebuilt(kind: type[BaseException], args: tuple, state: dict[str, Any]) -> BaseException:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 def _pickled(value: Any) -> bytes:
@@ -89,9 +117,9 @@ def _send(out, message: tuple[str, Any], parent: int) -> None:
 
 def _receive(out) -> tuple[str, Any]:
     """The next message. Unpickling a batch builds a few hundred thousand containers at once, which
-    set off the cyclic garbage collector again and again: paused meanwhile, a batch unpickles in
-    an eighth of the time; frozen afterwards, the first collection does not walk it all once more
-    (mdm.collector)."""
+    set off the cyclic garbage collector again and again: paused meanwhile, a batch unpickles
+    without them; frozen afterwards, the first collection does not walk it all once more
+    (mdm.db.collector)."""
     kind, value = out.get(timeout=_POLL_SECONDS)
     return kind, collector.frozen_after(lambda: pickle.loads(value)) if kind == _BATCH else value
 
@@ -148,16 +176,19 @@ class _Child:
             os.kill(self.pid, signal.SIGTERM)
 
 
-def _run_and_flush(produce: Callable[..., Iterator[Any]], args: tuple, out) -> None:
-    if _run(produce, args, out):
+def _run_and_flush(produce: Callable[..., Iterator[Any]], args: tuple, out,
+                   carried: tuple[type[BaseException], ...]) -> None:
+    if _run(produce, args, out, carried):
         out.close()
         out.join_thread()  # what is still in the queue's buffer goes out before the child exits
     else:
         out.cancel_join_thread()  # nobody reads the pipe any more: flushing it would wait forever
 
 
-def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead: int = 4) -> Iterator[Any]:
-    """Yield what `produce(*args)` yields, produced in a forked child process.
+def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead: int = 4,
+                       carried: tuple[type[BaseException], ...] = ()) -> Iterator[Any]:
+    """Yield what `produce(*args)` yields, produced in a forked child process; an exception of
+    one of the `carried` types is raised here rebuilt whole (see the module's docstring).
 
     Where fork is unavailable (Windows), `produce` simply runs here."""
     if not hasattr(os, "fork"):
@@ -168,7 +199,7 @@ def batches_from_child(produce: Callable[..., Iterator[Any]], *args: Any, ahead:
     # close them: that would end this side's session). `produce` needs no database; the child
     # leaves through os._exit, so no finalizer runs on them either.
     out = context.Queue(maxsize=ahead)
-    child = _Child(_run_and_flush, (produce, args, out))
+    child = _Child(_run_and_flush, (produce, args, out, carried))
     try:
         while True:
             try:

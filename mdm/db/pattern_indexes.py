@@ -3,8 +3,8 @@
 For every indexed or unique `CharField` (golden ids, idempotency keys, statuses, tax ids) Django
 adds a second index with `varchar_pattern_ops` on PostgreSQL, which serves only `LIKE 'prefix%'`
 queries outside the C locale. Concord asks none (searches are `icontains`, which no b-tree
-serves), yet each of those indexes cost every bulk-loaded row another entry: about 27 of the 106
-index entries a new customer cost on PostgreSQL. Migrations drop them with `drop_pattern_indexes`; a later
+serves), yet each of those indexes cost every bulk-loaded row another entry for nothing
+(docs/benchmarks.md counts them). Migrations drop them with `drop_pattern_indexes`; a later
 `AlterField` that re-creates one is dropped again by adding the table to a new migration.
 """
 

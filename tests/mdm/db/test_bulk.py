@@ -1,12 +1,13 @@
 """Bulk writes: on PostgreSQL a round's COPYs run on a helper thread while the writer goes on
-(mdm.bulk.copies_overlapped); what the writer reads, and what a failure rolls back, stay as if
+(mdm.db.copy_line.copies_overlapped); what the writer reads, and what a failure rolls back, stay as if
 every statement ran in turn."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from mdm.bulk import copies_overlapped, insert_objects, insert_rows, new_rows, reserve_ids
+from mdm.db.bulk import insert_objects, insert_rows, new_rows, reserve_ids
+from mdm.db.copy_line import copies_overlapped
 from mdm.models import SourceRecord, SourceSystem
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_a_broken_foreign_key_fails_the_block_itself_not_a_later_commit():
 
 
 def test_update_objects_writes_the_named_fields_of_each_row_by_its_id_and_nothing_else():
-    from mdm.bulk import update_objects
+    from mdm.db.bulk import update_objects
 
     systems = [SourceSystem.objects.create(name=f"upd-{i}", display_name=f"Upd {i}", kind="crm",
                                            sync_back_domains=["customer"]) for i in range(3)]
@@ -106,7 +107,7 @@ def test_update_objects_writes_the_named_fields_of_each_row_by_its_id_and_nothin
 
 
 def test_rows_deleted_in_line_with_the_copies_are_gone_for_every_later_statement_and_only_they():
-    from mdm.bulk import delete_rows
+    from mdm.db.bulk import delete_rows
 
     with transaction.atomic(), copies_overlapped():
         insert_rows(SourceSystem._meta.db_table, COLUMNS, [_system_row(f"del-{i}") for i in range(5)])

@@ -4,8 +4,8 @@ index lookups into scans of the whole table."""
 import pytest
 from django.db import connection, transaction
 
+from mdm.db.planner_statistics import rows_grown, serial_plans, statistics_refresh, statistics_stale
 from mdm.models import CrossReference, SourceRecord
-from mdm.planner_statistics import rows_grown, serial_plans, statistics_refresh, statistics_stale
 from mdm.records import IncomingRecord
 from mdm.services.ingest import source_records_ingest
 from mdm.services.outbox import outbox_statistics_refresh
@@ -62,7 +62,7 @@ def test_ingestion_analyzes_the_tables_its_lookups_read():
 @pytest.mark.django_db
 def test_only_the_columns_lookups_select_on_are_analyzed(monkeypatch):
     _ingest_three()
-    monkeypatch.setattr("mdm.planner_statistics.statistics_stale", lambda *args: True)
+    monkeypatch.setattr("mdm.db.planner_statistics.statistics_stale", lambda *args: True)
     analyzed_tables = statistics_refresh({SourceRecord: ["source_id", "system"]})
     if connection.vendor != "postgresql":
         assert analyzed_tables == []
@@ -101,7 +101,7 @@ def test_growth_in_pages_tells_the_rows_added_since_a_partial_analyze():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_partial_analyze_is_not_repeated_until_the_table_grew(monkeypatch):
-    monkeypatch.setattr("mdm.planner_statistics.MIN_CHANGES", 0)  # every change counts
+    monkeypatch.setattr("mdm.db.planner_statistics.MIN_CHANGES", 0)  # every change counts
     _ingest_three()
     tables = {SourceRecord: ["source_id"]}
     if connection.vendor != "postgresql":
