@@ -27,12 +27,13 @@ from mdm.models import (
 
 
 def golden_key_of(system: str, object_type: str, source_id: str) -> tuple[str, str] | None:
-    """(domain, golden id) a source key is cross-referenced to, or None. One indexed query in plain
+    """(domain, golden id) a source key is cross-referenced to, or None; the object type compared
+    case-blind (`account` is Salesforce's `Account`). One indexed query in plain
     SQL: it is the lookup API's hot path, where compiling the ORM query cost more than running it."""
     sql = (f"SELECT x.domain, x.golden_id FROM {CrossReference._meta.db_table} x "
            f"JOIN {SourceRecord._meta.db_table} r ON r.id = x.source_record_id "
            f"JOIN {SourceSystem._meta.db_table} s ON s.id = r.system_id "
-           "WHERE r.source_id = %s AND r.object_type = %s AND s.name = %s")
+           "WHERE r.source_id = %s AND LOWER(r.object_type) = LOWER(%s) AND s.name = %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [source_id, object_type, system])
         row = cursor.fetchone()

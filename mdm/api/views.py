@@ -23,7 +23,7 @@ from mdm.models import Contract, CrossReference, Customer, Project, golden_model
 from mdm.permissions import API, restrict, visible_ids
 from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, source_rows
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
-from mdm.standardize import InvalidValue, timestamp
+from mdm.standardize import InvalidValue, country, timestamp
 
 
 def _as_of(request) -> datetime | None:
@@ -39,7 +39,18 @@ def _visible(model):
     return lambda request: restrict(model.objects.all(), request.user, surface=API)
 
 
+def _country_code(queryset, name, value):
+    """`country=Germany`, `DE`, `Deutschland`: any name or code ingestion knows; one it does not is a
+    field error, not an empty page."""
+    try:
+        code = country(value)
+    except InvalidValue as error:
+        raise ValidationError({name: [str(error)]}) from None
+    return queryset.filter(**{name: code or ""})
+
+
 class CustomerFilter(django_filters.FilterSet):
+    country = django_filters.CharFilter(method=_country_code)
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     parent = django_filters.ModelChoiceFilter(queryset=_visible(Customer))
 
@@ -154,6 +165,9 @@ class CustomerViewSet(GoldenRecordViewSet):
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilter
     search_fields = ("name__icontains", "tax_id__iexact")
+    ordering = ("name",)
+    ordering_fields = ("name", "country", "city", "industry", "tax_id", "credit_status", "legal_entity",
+                       "created_at", "updated_at", "id")
 
 
 class ContractViewSet(GoldenRecordViewSet):
@@ -162,6 +176,9 @@ class ContractViewSet(GoldenRecordViewSet):
     serializer_class = s.ContractSerializer
     filterset_class = ContractFilter
     search_fields = ("number__icontains", "title__icontains")
+    ordering = ("number",)
+    ordering_fields = ("number", "title", "status", "billing_type", "currency", "customer", "start_date",
+                       "end_date", "total_value", "created_at", "updated_at", "id")
 
 
 class ProjectViewSet(GoldenRecordViewSet):
@@ -170,6 +187,9 @@ class ProjectViewSet(GoldenRecordViewSet):
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ("code__icontains", "name__icontains")
+    ordering = ("code", "name")
+    ordering_fields = ("code", "name", "status", "service_line", "billing_type", "customer", "contract",
+                       "start_date", "end_date", "created_at", "updated_at", "id")
 
 
 class LookupView(APIView):
@@ -198,6 +218,7 @@ class CrossReferenceList(RestrictedQuerysetMixin, generics.ListAPIView):
     serializer_class = s.CrossReferenceSerializer
     permission_classes = [IsAuthenticated, AnyDomainPermission]
     queryset = CrossReference.objects.select_related("source_record__system")
+    ordering_fields = ("id", "domain", "golden_id")
 
     @extend_schema(parameters=[OpenApiParameter("system", str), OpenApiParameter("domain", str),
                                OpenApiParameter("golden_id", str)])

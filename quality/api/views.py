@@ -63,6 +63,7 @@ class ViolationList(RestrictedQuerysetMixin, generics.ListAPIView):
     filterset_class = ViolationFilter
     permission_classes = [IsAuthenticated, AnyDomainPermission]
     queryset = Violation.objects.select_related("rule", "owner", "resolved_by").order_by("opened_at", "id")
+    ordering_fields = ("opened_at", "resolved_at", "severity", "status", "domain", "golden_id", "attribute", "id")
 
 
 class ScoreList(RestrictedQuerysetMixin, generics.ListAPIView):
@@ -73,3 +74,4 @@ class ScoreList(RestrictedQuerysetMixin, generics.ListAPIView):
     filterset_class = ScoreFilter
     permission_classes = [IsAuthenticated, AnyDomainPermission]
     queryset = QualityScore.objects.order_by("-taken_at", "id")
+    ordering_fields = ("taken_at", "score", "domain", "system", "scope", "id")

@@ -21,6 +21,13 @@ def test_lookup_by_crm_source_key_returns_the_golden_record(api, carol, acme):
     assert response.json()["lineage"]["name"]["source_id"] == "001A"
 
 
+@pytest.mark.parametrize("object_type", ["account", "ACCOUNT"])
+def test_the_object_type_of_a_lookup_is_case_blind(api, carol, acme, object_type):
+    response = api.as_user(carol).get(f"/api/v1/lookup/salesforce/{object_type}/001A/")
+    assert response.status_code == 200
+    assert response.json()["id"] == acme.id
+
+
 def test_lookup_of_an_unknown_key_is_a_clear_404(api, carol, acme):
     response = api.as_user(carol).get("/api/v1/lookup/salesforce/Account/nope/")
     assert response.status_code == 404
