@@ -26,6 +26,7 @@ from mdm.configuration import BatchConfiguration
 from mdm.db.bulk import rows_write
 from mdm.listing import BulkOutcome
 from mdm.models import GoldenRecord, SourceRecord, golden_model
+from mdm.permissions import users_who_may
 from mdm.services.golden import golden_values, golden_values_read, reference_targets
 from quality.models import QualityRule, QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.rules import Related, Rule, RuleError, cross_domain_targets, evaluate
@@ -361,6 +362,22 @@ def violation_resolve(*, violation_id: int, note: str, acting_user) -> Violation
                            note=note or "fixed: passes the rule again", acting_user=acting_user)
 
 
+def violation_assignees(violation: Violation, memo: dict | None = None) -> list:
+    """Who may be given the violation: the users who may change its golden record (its domain
+    and, for a customer, its country: mdm.permissions.users_who_may); `memo` keeps the answer per
+    domain and country across a page of violations."""
+    memo = {} if memo is None else memo
+    countries: tuple[str, ...] = ()
+    if violation.domain == Domain.CUSTOMER:
+        country = golden_model(Domain.CUSTOMER).objects.filter(pk=violation.golden_id).values_list(
+            "country", flat=True).first()
+        countries = (country,) if country else ()
+    key = (violation.domain, countries)
+    if key not in memo:
+        memo[key] = users_who_may("change", violation.domain, countries)
+    return memo[key]
+
+
 @transaction.atomic
 def violation_reassign(*, violation_id: int, owner_id: int | None, acting_user) -> Violation:
     """Give an open violation to another steward (or back to the domain's steward group: None)."""
@@ -369,10 +386,10 @@ def violation_reassign(*, violation_id: int, owner_id: int | None, acting_user) 
         raise ValidationError({"owner": [f"this violation is already {violation.status}"]})
     owner = None
     if owner_id is not None:
-        owner = get_user_model().objects.filter(pk=owner_id, is_active=True,
-                                                groups__name__in=["steward", "council"]).first()
+        owner = next((user for user in violation_assignees(violation) if user.pk == owner_id), None)
         if owner is None:
-            raise ValidationError({"owner": ["choose an active steward or council member"]})
+            raise ValidationError({"owner": ["choose an active steward or council member who may change this "
+                                             "record (its domain and, for a customer, its country)"]})
     violation.owner = owner
     violation._history_user = acting_user
     violation._change_reason = f"reassigned to {owner.get_username() if owner else 'the stewards'}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -21,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from mdm.choices import Domain
 from mdm.listing import Sort, page_param, paged, sort_param
-from mdm.permissions import access_of, restrict
+from mdm.permissions import access_of, restrict, users_who_may
+from mdm.validation import error_text
 from quality import selectors, services
 from quality.models import QualityRule, ScoreScope, Violation, ViolationStatus
 
@@ -30,17 +30,12 @@ BULK_MAX = 200
 PAGE = 50  # violations a page: each row carries its three forms
 
 
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(f"{name}: {' '.join(m for e in errs for m in e.messages)}"
-                         for name, errs in error.error_dict.items())
-    return " ".join(error.messages)
-
-
-def _assignees():
-    """Who a violation can be given to: active stewards and council members."""
-    return (get_user_model().objects.filter(is_active=True, groups__name__in=["steward", "council"])
-            .distinct().order_by("username"))
+def _assignees(domains) -> list:
+    """Who the page's violations may be given to: the users who may change records of the
+    domains shown (mdm.permissions.users_who_may — a project steward is never offered for a
+    customer's violation; each row narrows this to its own domain and country)."""
+    found = {user.pk: user for domain in domains for user in users_who_may("change", domain)}
+    return sorted(found.values(), key=lambda user: user.get_username())
 
 
 def _filtered(params, user, queryset, *, without_rule: bool = False):
@@ -108,16 +103,18 @@ def violations(request):
         number, sort = _page_params(request)
         without_rule = _filtered(request.GET, request.user, visible, without_rule=True)
     except ValidationError as exc:
-        error, queryset, without_rule = _error_text(exc), visible.none(), visible.none()
+        error, queryset, without_rule = error_text(exc), visible.none(), visible.none()
         number, sort = 1, Sort("age", "opened_at", False)
     page = paged(queryset.select_related("rule", "owner", "resolved_by").order_by(*sort.order_by), number, PAGE)
+    memo: dict = {}
     now = timezone.now()
     filters = {k: request.GET.get(k, "") for k in ("status", "domain", "rule", "owner", "age")}
     if sort.param != "age":
         filters["sort"] = sort.param
     kept = {k: v for k, v in filters.items() if v}
     return render(request, "quality/violations.html", {
-        "rows": [(v, now - v.opened_at) for v in page.items], "total": page.total, "shown": len(page.items),
+        "rows": [(v, now - v.opened_at) for v in page.items],
+        "owners": {v.pk: services.violation_assignees(v, memo) for v in page.items}, "total": page.total, "shown": len(page.items),
         "page": page, "sort": sort, "error": error, "filters": filters, "querystring": urlencode(kept),
         "querystring_without_rule": urlencode({k: v for k, v in kept.items() if k != "rule"}),
         "rule_groups": [{"key": code, "label": code, "count": n, "selected": code == filters["rule"]}
@@ -126,7 +123,7 @@ def violations(request):
         "domains": [(d, label) for d, label in Domain.choices if d in view_domains],
         "rules": QualityRule.objects.filter(domain__in=view_domains).order_by("domain", "code"),
         "ages": [(name, selectors.AGE_LABELS[name]) for name, _ in selectors.AGE_BUCKETS],
-        "group_owner": selectors.GROUP_OWNER, "assignees": list(_assignees()),
+        "group_owner": selectors.GROUP_OWNER, "assignees": _assignees(request.GET.get("domain") and [request.GET["domain"]] or view_domains),
         "change_domains": access.domains("change"), "scores": _scores(request.user, view_domains),
         "bulk_max": BULK_MAX,
     }, status=400 if error else 200)
@@ -164,7 +161,7 @@ def violations_bulk(request):
         if owner and not owner.isdigit():
             raise ValidationError({"owner": ["choose a steward from the list"]})
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(back)
     outcome = services.violations_bulk_outcome(items=items, verb=verb or "resolve", owner_id=int(owner) if owner else None)
     if request.POST.get("preview"):
@@ -227,7 +224,7 @@ def violation_close(request, violation_id: int, verb: str):
             services.violation_close(violation_id=violation.pk, status=statuses[verb],
                                      note=request.POST.get("note", ""), acting_user=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{violation.rule.code} on {violation.golden_id} {statuses[verb]}.")
     return _back(request)
@@ -244,7 +241,7 @@ def violation_reassign(request, violation_id: int):
         updated = services.violation_reassign(violation_id=violation.pk, owner_id=int(raw) if raw else None,
                                               acting_user=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         who = updated.owner.get_username() if updated.owner else "the stewards"
         messages.success(request, f"{violation.rule.code} on {violation.golden_id} given to {who}.")

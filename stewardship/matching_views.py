@@ -21,12 +21,13 @@ from mdm.canonical import REFERENCES, attribute_names
 from mdm.choices import Domain
 from mdm.models import CrossReference, golden_model
 from mdm.permissions import access_of, can, require, restrict
+from mdm.validation import error_fields, error_text
 from stewardship import policy, services
 from stewardship.match_rules import match_rules_request
 from stewardship.models import ChangeRequest
 from stewardship.selectors import visible_examples
 from stewardship.teaching import label_answer
-from stewardship.views import _error_text, _errors, _htmx
+from stewardship.views import _htmx
 
 DRAW = 20  # questions asked per "Ask me more"
 ANSWERS = {"same": LabelRequest.Answer.SAME, "not-same": LabelRequest.Answer.NOT_SAME,
@@ -120,7 +121,7 @@ def teach_answer(request, request_id: int, answer: str):
         note = label_answer(request_id=question.pk, answer=ANSWERS[answer], acting_user=request.user,
                             note=request.POST.get("note", ""))
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     if _htmx(request):
         question.refresh_from_db()
         return render(request, "stewardship/partials/question.html", {
@@ -184,7 +185,7 @@ def rule_preview(request, domain: str):
                                      acting_user=request.user)
     except ValidationError as exc:
         return render(request, "stewardship/rule_preview.html",
-                      _preview_context(request, domain, None, errors=_errors(exc), form=form), status=400)
+                      _preview_context(request, domain, None, errors=error_fields(exc), form=form), status=400)
     return redirect("stewardship:rule_preview_detail", domain=domain, preview_id=preview.pk)
 
 
@@ -210,7 +211,7 @@ def rule_apply(request, domain: str, preview_id: int):
     except ValidationError as exc:
         preview = get_object_or_404(RulePreview, pk=preview_id, domain=domain)
         return render(request, "stewardship/rule_preview.html",
-                      _preview_context(request, domain, preview, apply_errors=_errors(exc)), status=400)
+                      _preview_context(request, domain, preview, apply_errors=error_fields(exc)), status=400)
     if isinstance(outcome, ChangeRequest):
         messages.info(request, f"Threshold change sent to the council: change request #{outcome.pk} waits for approval.")
     else:

@@ -28,19 +28,10 @@ from mdm.models import AttributeOverride, OutboxMessage, QuarantinedRecord, doma
 from mdm.permissions import access_of, can, require, restrict
 from mdm.selectors import golden_history
 from mdm.services.quarantine import quarantine_discard, quarantine_replay
+from mdm.validation import error_fields, error_text
 from stewardship import council as council_review
 from stewardship import queues, search, selectors, services
 from stewardship.models import ChangeRequest, ChangeStatus
-
-
-def _errors(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {name: [m for e in errs for m in e.messages] for name, errs in error.error_dict.items()}
-    return {"__all__": error.messages}
-
-
-def _error_text(error: ValidationError) -> str:
-    return "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in _errors(error).items())
 
 
 def _golden_or_403(user, golden_id: str, action: str = "view"):
@@ -101,7 +92,7 @@ def match_queue(request):
     try:
         query = queues.ReviewQuery.parsed(request.GET, request.user)
     except ValidationError as exc:
-        return render(request, "stewardship/match_queue.html", _review_context(request, None, [], _error_text(exc)),
+        return render(request, "stewardship/match_queue.html", _review_context(request, None, [], error_text(exc)),
                       status=400)
     queue = queues.review_queue(request.user, query)
     cards = queues.review_cards(request.user, queue.page.items)
@@ -141,7 +132,7 @@ def match_decide(request, candidate_id: int, verb: str):
         note = _decide(request.user, candidate, verb, services.reason_checked(request.POST.get("reason", "")),
                        request.POST.get("assignee"))
     except ValidationError as exc:
-        error, note = _error_text(exc), ""
+        error, note = error_text(exc), ""
     if _htmx(request):
         candidate.refresh_from_db()
         return render(request, "stewardship/partials/candidate.html", {
@@ -207,7 +198,7 @@ def match_bulk(request):
     try:
         candidates = _bulk_candidates(request)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(reverse("stewardship:match_queue"))
     assignee_id = request.POST.get("assignee")
     if preview:
@@ -223,7 +214,7 @@ def match_bulk(request):
             _decide(request.user, candidate, verb, request.POST.get("reason", ""), assignee_id)
             done += 1
         except ValidationError as exc:
-            failed.append(f"#{candidate.pk}: {_error_text(exc)}")
+            failed.append(f"#{candidate.pk}: {error_text(exc)}")
     past = {"accept": "Accepted", "reject": "Rejected", "assign": "Assigned"}[verb]
     messages.success(request, f"{past} {done} candidate{'s' if done != 1 else ''}.")
     for text in failed:
@@ -289,7 +280,7 @@ def resolve(request, golden_id: str, attribute: str):
                                                 reason=services.reason_checked(form["reason"]),
                                                 acting_user=request.user)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_fields(exc)
         except (ValueError, IndexError):
             errors = {"choice": ["pick a source value or enter a new one"]}
         else:
@@ -317,7 +308,7 @@ def override_remove_view(request, golden_id: str, override_id: int):
             override_id=override_id, reason=services.reason_checked(request.POST.get("reason", "")),
             acting_user=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         if isinstance(outcome, ChangeRequest):
             messages.info(request, f"{outcome.payload['attribute']} is governed: removing its override waits for "
@@ -353,7 +344,7 @@ def merge(request, golden_id: str):
         outcome = services.merge_request(survivor_id=survivor.id, merged_id=merged_id, reason=reason,
                                          acting_user=request.user)
     except ValidationError as exc:
-        return _golden_page_with_errors(request, survivor, merge_errors=_errors(exc))
+        return _golden_page_with_errors(request, survivor, merge_errors=error_fields(exc))
     if isinstance(outcome, ChangeRequest):
         messages.info(request, f"Both customers have contracts: change request #{outcome.pk} waits for the council.")
     else:
@@ -371,7 +362,7 @@ def unmerge(request, golden_id: str):
                                            reason=services.reason_checked(request.POST.get("reason", "")))
     except ValidationError as exc:
         target = golden_model(record.domain).objects.filter(pk=request.POST.get("back") or record.id).first()
-        return _golden_page_with_errors(request, target or record, unmerge_errors=_errors(exc))
+        return _golden_page_with_errors(request, target or record, unmerge_errors=error_fields(exc))
     if isinstance(outcome, ChangeRequest):
         messages.info(request, f"The council merged {record.id}: undoing it waits for the council as change "
                                f"request #{outcome.pk}.")
@@ -404,7 +395,7 @@ def exceptions(request):
     try:
         work = read(request.user, queues.ListQuery.parsed(request.GET, request.user, sorts, "-age"))
     except ValidationError as exc:
-        return render(request, "stewardship/exceptions.html", {**context, "error": _error_text(exc)}, status=400)
+        return render(request, "stewardship/exceptions.html", {**context, "error": error_text(exc)}, status=400)
     filters = {"tab": tab, **{k: v for k, v in work.query.filters().items() if v}}
     if work.query.sort.param != "-age":
         filters["sort"] = work.query.sort.param
@@ -438,8 +429,8 @@ def exceptions_bulk(request):
         outcome = services.exceptions_bulk_outcome(kind=kind, items=items, verb=verb, field=field, value=value)
     except ValidationError as exc:
         if request.POST.get("preview"):
-            return render(request, "stewardship/partials/bulk_preview.html", {"error": _error_text(exc)})
-        messages.error(request, _error_text(exc))
+            return render(request, "stewardship/partials/bulk_preview.html", {"error": error_text(exc)})
+        messages.error(request, error_text(exc))
         return redirect(back)
     if request.POST.get("scope") == "all" and not request.POST.get("confirmed"):
         return _confirm(request, outcome, reverse("stewardship:exceptions_bulk"), back)
@@ -449,7 +440,7 @@ def exceptions_bulk(request):
                                                       field=request.POST.get("fix_field", ""),
                                                       value=request.POST.get("fix_value", ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(back)
     messages.success(request, f"{outcome.verb.capitalize()}: {done} done{f', {len(failed)} not' if failed else ''}.")
     for text in failed[:20]:
@@ -495,7 +486,7 @@ def quarantine_fix(request, entry_id: int):
         try:
             quarantine_replay(entry_id=entry.pk, fixes=fixes, acting_user=request.user, source_id=source_id)
         except ValidationError as exc:
-            errors, values = _errors(exc), submitted
+            errors, values = error_fields(exc), submitted
         else:
             messages.success(request, f"{entry.system.name}:{entry.source_id} replayed"
                              f"{' with ' + ', '.join(sorted(fixes)) + ' fixed' if fixes else ''}.")
@@ -522,7 +513,7 @@ def quarantine_discard_view(request, entry_id: int):
                            reason=services.reason_checked(request.POST.get("reason", "")))
         messages.success(request, f"{entry.system.name}:{entry.source_id} discarded.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("stewardship:exceptions")
 
 
@@ -536,7 +527,7 @@ def outbox_replay_view(request, message_id: int):
         services.outbox_replay(message_id=message.pk, acting_user=request.user)
         messages.success(request, f"Message #{message.pk} to {message.system.name} queued again.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(reverse("stewardship:exceptions") + "?tab=dead")
 
 
@@ -560,7 +551,7 @@ def council(request):
         pending = queues.council_pending(request.user, queues.ListQuery.parsed(
             request.GET, request.user, queues.COUNCIL_SORTS, "age", extra=("requester",)))
     except ValidationError as exc:
-        return render(request, "stewardship/council.html", {**context, "error": _error_text(exc), "pending": [],
+        return render(request, "stewardship/council.html", {**context, "error": error_text(exc), "pending": [],
                                                               "asked": [], "decided": []}, status=400)
     filters = {k: v for k, v in pending.query.filters().items() if v}
     rows = council_review.council_rows(request.user, pending.page.items + asked + decided)
@@ -609,7 +600,7 @@ def council_bulk(request):
     try:
         ids = queues.bulk_ids(request.POST, "item")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(back)
     changes = list(ChangeRequest.objects.filter(pk__in=ids, status=ChangeStatus.PENDING).order_by("pk"))
     for change in changes:
@@ -623,7 +614,7 @@ def council_bulk(request):
         done, failed = services.council_bulk_apply(requests=changes, verb=verb, acting_user=request.user,
                                                    comment=request.POST.get("comment", "").strip())
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(back)
     messages.success(request, f"{verb.capitalize()}d {done} request{'s' if done != 1 else ''}.")
     for text in failed:
@@ -652,7 +643,7 @@ def council_decide(request, request_id: int, verb: str):
         else:
             raise Http404("unknown decision")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("stewardship:council")
 
 

@@ -111,3 +111,14 @@ def test_actions_outside_ones_reach_are_refused(as_user, bad, name, which):
     assert client.post(reverse("quality:close", args=[violation.pk, "resolve"]), {"note": "x"}).status_code == 403
     assert client.post(reverse("quality:reassign", args=[violation.pk]), {"owner": ""}).status_code == 403
     assert Violation.objects.get(pk=violation.pk).status == ViolationStatus.OPEN
+
+
+def test_a_violation_is_offered_and_given_only_to_those_who_may_change_its_record(as_user, users, bad):
+    response = page(as_user("council"))
+    offered = {pk: {u.username for u in owners} for pk, owners in response.context["owners"].items()}
+    assert "steward_projects" not in offered[bad["de"].pk]  # a customer's violation: no project steward
+    assert "steward_customers" in offered[bad["de"].pk]     # a German customer: in her countries
+    assert "steward_customers" not in offered[bad["gb"].pk]  # a British one: not
+    client = as_user("council")
+    client.post(reverse("quality:reassign", args=[bad["gb"].pk]), {"owner": users["steward_customers"].pk})
+    assert Violation.objects.get(pk=bad["gb"].pk).owner is None  # refused: outside her countries
