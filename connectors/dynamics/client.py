@@ -15,32 +15,22 @@ API is plain JSON over HTTP with a handful of query options.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.base import ConnectorError, retry_wait
+from connectors.base import ConnectorError
+from connectors.http import ApiClient, token_lifetime
 
 log = logging.getLogger(__name__)
 
 API_HOST = "https://api.businesscentral.dynamics.com"
 LOGIN_HOST = "https://login.microsoftonline.com"
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
-TOKEN_MARGIN = 60.0  # seconds before expiry when a token is renewed
-RETRYABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 USER_AGENT = "concord-mdm/1 (client=concord)"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _details(response: requests.Response) -> tuple[str, str]:
@@ -61,32 +51,27 @@ def odata_string(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-class BusinessCentralClient:
+class BusinessCentralClient(ApiClient):
     """One environment of one tenant. `credentials`: tenant, environment, client_id,
     client_secret; optionally token_url (default: Entra ID's endpoint of the tenant) and
     scope; or a ready `token` (no renewal)."""
 
+    system = "Business Central"
+    retryable_statuses = RETRYABLE_STATUSES
+
     def __init__(self, base_url: str, *, credentials: dict[str, Any], timeout: float = 30.0, max_retries: int = 3,
                  backoff: float = 0.5, max_retry_wait: float = 60.0, session: requests.Session | None = None):
-        self.credentials = credentials
         missing = [name for name in ("tenant", "environment") if not credentials.get(name)]
         if missing:
             raise ConnectorError(f"Business Central needs {' and '.join(missing)} (CONCORD_DYNAMICS_"
                                  f"{missing[0].upper()})", retryable=False, code="config")
+        super().__init__(timeout=timeout, max_retries=max_retries, backoff=backoff, max_retry_wait=max_retry_wait,
+                         session=session, access_token=credentials.get("token") or None)
+        self.credentials = credentials
         self.host = (base_url or API_HOST).rstrip("/")
         self.api_url = f"{self.host}/v2.0/{credentials['tenant']}/{credentials['environment']}/api/v2.0"
         self.token_url = credentials.get("token_url") or f"{LOGIN_HOST}/{credentials['tenant']}/oauth2/v2.0/token"
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_retry_wait = max_retry_wait
-        self.session = session or requests.Session()
-        self.access_token: str | None = credentials.get("token") or None
-        self.token_expires_at: float | None = None
-        self.authentications = 0
-        self._auth_lock = threading.Lock()
 
-    # -- auth -------------------------------------------------------------------------------
     def authenticate(self) -> None:
         missing = [name for name in ("client_id", "client_secret") if not self.credentials.get(name)]
         if missing:
@@ -94,75 +79,20 @@ class BusinessCentralClient:
                                  f"{missing[0].upper()})", retryable=False, code="config")
         form = {"grant_type": "client_credentials", "client_id": self.credentials["client_id"],
                 "client_secret": self.credentials["client_secret"], "scope": self.credentials.get("scope") or SCOPE}
-        response = self._send("POST", self.token_url, auth=False, data=form)
+        response = self.send("POST", self.token_url, auth=False, data=form)
         if response.status_code != 200:
-            code, detail = _details(response)
-            raise ConnectorError(f"Business Central login failed: {code}: {detail}",
-                                 retryable=response.status_code in RETRYABLE_STATUSES, code=code)
+            raise self.login_error(response)
         body = response.json()
-        try:
-            lifetime = float(body.get("expires_in") or 3599)
-        except (TypeError, ValueError):
-            lifetime = 3599.0
-        self.access_token = body["access_token"]
-        self.token_expires_at = time.monotonic() + lifetime
-        self.authentications += 1
+        self.token_received(body["access_token"], token_lifetime(body, 3599.0))
 
-    def _token_due(self) -> bool:
-        if not self.access_token:
-            return True
-        return self.token_expires_at is not None and time.monotonic() >= self.token_expires_at - TOKEN_MARGIN
+    def url_for(self, path: str) -> str:
+        return f"{self.api_url}/{path.lstrip('/')}"
 
-    # -- the request loop -------------------------------------------------------------------
-    def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
-              **kwargs: Any) -> requests.Response:
-        all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-        if auth and self.access_token:
-            all_headers["Authorization"] = f"Bearer {self.access_token}"
-        try:
-            return self.session.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
-        except requests.Timeout as error:
-            raise ConnectorError(f"Business Central did not answer within {self.timeout}s: {method} {url}",
-                                 retryable=True, code="timeout") from error
-        except requests.RequestException as error:
-            raise ConnectorError(f"Business Central unreachable: {error}", retryable=True, code="connection") \
-                from error
+    def default_headers(self) -> dict[str, str]:
+        return {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
-    def _error(self, response: requests.Response) -> ConnectorError:
-        code, detail = _details(response)
-        return ConnectorError(f"Business Central {response.status_code} {code}: {detail}",
-                              retryable=response.status_code in RETRYABLE_STATUSES,
-                              retry_after=_retry_after(response), code=code)
-
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> requests.Response:
-        if self._token_due():
-            with self._auth_lock:
-                if self._token_due():
-                    self.authenticate()
-        url = path if path.startswith("http") else f"{self.api_url}/{path.lstrip('/')}"
-        reauthenticated, attempt = False, 0
-        while True:
-            try:
-                response = self._send(method, url, headers=headers, **kwargs)
-            except ConnectorError as error:
-                failure = error
-            else:
-                if response.status_code < 400:
-                    return response
-                failure = self._error(response)
-                if response.status_code == 401 and not reauthenticated:
-                    reauthenticated = True  # the token ran out: fetch a new one, once
-                    self.authenticate()
-                    continue
-                if not failure.retryable:
-                    raise failure
-            wait = retry_wait(failure, attempt, backoff=self.backoff, max_retries=self.max_retries,
-                              max_wait=self.max_retry_wait)
-            if wait is None:
-                raise failure
-            attempt += 1
-            time.sleep(wait)
+    def error_details(self, response: requests.Response) -> tuple[str, str]:
+        return _details(response)
 
     # -- reads ------------------------------------------------------------------------------
     def companies(self) -> list[dict[str, Any]]:

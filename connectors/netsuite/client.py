@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.base import ConnectorError, retry_wait
+from connectors.base import ConnectorError
+from connectors.http import ApiClient, token_lifetime
 from connectors.netsuite import auth
 
 log = logging.getLogger(__name__)
@@ -28,18 +28,8 @@ IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
 QUERY_PATH = "/services/rest/query/v1/suiteql"
 RECORD_PATH = "/services/rest/record/v1"
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
-TOKEN_MARGIN = 60.0  # seconds before expiry when a token is renewed
 OFFSET_CAP = 100_000  # SuiteQL serves at most this many rows of one query through limit/offset
-RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 USER_AGENT = "concord-mdm/1 (client=concord)"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _details(response: requests.Response) -> tuple[str, str]:
@@ -58,107 +48,45 @@ def _details(response: requests.Response) -> tuple[str, str]:
     return f"HTTP_{response.status_code}", response.text[:300]
 
 
-class NetSuiteClient:
+class NetSuiteClient(ApiClient):
     """One account. `credentials`: client_id, certificate_id and the certificate's private key
     (private_key PEM, or private_key_path), optionally algorithm (PS256) and scope; or a ready
     bearer `token` (no renewal: when it expires, calls fail)."""
 
+    system = "NetSuite"
+
     def __init__(self, base_url: str, *, credentials: dict[str, Any], concurrency: int = 1, timeout: float = 30.0,
                  max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
                  offset_cap: int = OFFSET_CAP, session: requests.Session | None = None):
+        super().__init__(timeout=timeout, max_retries=max_retries, backoff=backoff, max_retry_wait=max_retry_wait,
+                         session=session, access_token=credentials.get("access_token") or credentials.get("token"))
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_retry_wait = max_retry_wait
         self.offset_cap = offset_cap
-        self.session = session or requests.Session()
         self.slots = threading.BoundedSemaphore(max(1, concurrency))
-        self.access_token: str | None = credentials.get("access_token") or credentials.get("token")
-        self.token_expires_at: float | None = None  # monotonic clock; None: unknown (a given token)
-        self.authentications = 0
-        self._auth_lock = threading.Lock()
 
-    # -- auth -------------------------------------------------------------------------------
     def authenticate(self) -> None:
         """Fetch an access token with a freshly signed client assertion."""
         token_url = f"{self.base_url}{TOKEN_PATH}"
         form = {"grant_type": "client_credentials", "client_assertion_type": auth.ASSERTION_TYPE,
                 "client_assertion": auth.client_assertion(self.credentials, token_url)}
-        response = self._send("POST", token_url, auth=False, data=form)
+        response = self.send("POST", token_url, auth=False, data=form)
         if response.status_code != 200:
-            code, detail = _details(response)
-            raise ConnectorError(f"NetSuite login failed: {code}: {detail}", retryable=response.status_code >= 500,
-                                 code=code)
+            raise self.login_error(response)
         body = response.json()
-        try:
-            lifetime = float(body.get("expires_in") or 3600)
-        except (TypeError, ValueError):
-            lifetime = 3600.0
-        self.access_token = body["access_token"]
-        self.token_expires_at = time.monotonic() + lifetime
-        self.authentications += 1
+        self.token_received(body["access_token"], token_lifetime(body, 3600.0))
 
-    def _token_due(self) -> bool:
-        """No token yet, or it runs out within a minute: log in before the call, not after a 401."""
-        if not self.access_token:
-            return True
-        if self.token_expires_at is None:
-            return False
-        return time.monotonic() >= self.token_expires_at - TOKEN_MARGIN
+    def url_for(self, path: str) -> str:
+        return f"{self.base_url}{path}"
 
-    # -- the request loop -------------------------------------------------------------------
-    def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
-              **kwargs: Any) -> requests.Response:
-        all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
-        if auth and self.access_token:
-            all_headers["Authorization"] = f"Bearer {self.access_token}"
-        try:
-            with self.slots:  # never more calls in flight than the account allows
-                return self.session.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
-        except requests.Timeout as error:
-            raise ConnectorError(f"NetSuite did not answer within {self.timeout}s: {method} {url}",
-                                 retryable=True, code="timeout") from error
-        except requests.RequestException as error:
-            raise ConnectorError(f"NetSuite unreachable: {error}", retryable=True, code="connection") from error
+    def default_headers(self) -> dict[str, str]:
+        return {"User-Agent": USER_AGENT}
 
-    def _error(self, response: requests.Response) -> ConnectorError:
-        code, detail = _details(response)
-        return ConnectorError(f"NetSuite {response.status_code} {code}: {detail}",
-                              retryable=response.status_code in RETRYABLE_STATUSES,
-                              retry_after=_retry_after(response), code=code)
+    def error_details(self, response: requests.Response) -> tuple[str, str]:
+        return _details(response)
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> requests.Response:
-        if self._token_due():
-            with self._auth_lock:
-                if self._token_due():
-                    self.authenticate()
-        url = path if path.startswith("http") else f"{self.base_url}{path}"
-        reauthenticated = False
-        attempt = 0
-        while True:
-            try:
-                response = self._send(method, url, headers=headers, **kwargs)
-            except ConnectorError as error:
-                failure = error
-            else:
-                if response.status_code < 400:
-                    return response
-                failure = self._error(response)
-                if response.status_code == 401 and not reauthenticated:
-                    reauthenticated = True  # the token expired: fetch a new one, once
-                    self.authenticate()
-                    continue
-                if not failure.retryable:
-                    raise failure
-            wait = retry_wait(failure, attempt, backoff=self.backoff, max_retries=self.max_retries,
-                              max_wait=self.max_retry_wait)
-            if wait is None:
-                raise failure
-            attempt += 1
-            time.sleep(wait)
+    def exchange_slot(self):
+        return self.slots  # never more calls in flight than the account allows
 
     # -- SuiteQL ----------------------------------------------------------------------------
     def suiteql(self, q: str, *, limit: int = 1000, offset: int = 0) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,7 +23,8 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.base import ConnectorError, retry_wait
+from connectors.base import ConnectorError
+from connectors.http import ApiClient
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,6 @@ CALL_OPTIONS = "client=concord"  # Sforce-Call-Options: change events we cause c
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "UNKNOWN_EXCEPTION"}
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _errors(response: requests.Response) -> list[dict[str, Any]]:
@@ -58,36 +50,31 @@ def _errors(response: requests.Response) -> list[dict[str, Any]]:
     return []
 
 
-class SalesforceClient:
+class SalesforceClient(ApiClient):
     """One org. `credentials`: client_id, client_secret and, for the password grant, username and
     password (plus security_token appended to it); or a ready `access_token` (no refresh)."""
+
+    system = "Salesforce"
 
     def __init__(self, base_url: str, *, credentials: dict[str, Any], api_version: str = API_VERSION,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5, max_retry_wait: float = 60.0,
                  near_limit: float = 0.9, near_limit_pause: float = 2.0, session: requests.Session | None = None,
                  call_options: str = CALL_OPTIONS):
+        super().__init__(timeout=timeout, max_retries=max_retries, backoff=backoff, max_retry_wait=max_retry_wait,
+                         session=session, access_token=credentials.get("access_token") or credentials.get("token"))
         self.login_url = base_url.rstrip("/")
         self.call_options = call_options  # another client name: its changes are not our echoes
         self.instance_url = self.login_url
         self.credentials = credentials
         self.api_version = api_version
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_retry_wait = max_retry_wait
         self.near_limit = near_limit
         self.near_limit_pause = near_limit_pause
-        self.session = session or requests.Session()
-        self.access_token: str | None = credentials.get("access_token") or credentials.get("token")
         self.api_usage: tuple[int, int] | None = None  # (used, limit) from Sforce-Limit-Info
-        self.authentications = 0
-        self._auth_lock = threading.Lock()
 
     @property
     def data_path(self) -> str:
         return f"/services/data/v{self.api_version}"
 
-    # -- auth -------------------------------------------------------------------------------
     def authenticate(self) -> None:
         creds = self.credentials
         form = {"client_id": creds.get("client_id", ""), "client_secret": creds.get("client_secret", "")}
@@ -96,32 +83,33 @@ class SalesforceClient:
                         password=str(creds.get("password", "")) + str(creds.get("security_token", "")))
         else:
             form["grant_type"] = "client_credentials"
-        response = self._send("POST", f"{self.login_url}/services/oauth2/token", data=form, auth=False)
+        response = self.send("POST", f"{self.login_url}/services/oauth2/token", data=form, auth=False)
         if response.status_code != 200:
-            error = _errors(response)[0] if _errors(response) else {}
-            raise ConnectorError(f"Salesforce login failed: {error.get('errorCode')}: {error.get('message')}",
-                                 retryable=response.status_code >= 500, code=str(error.get("errorCode") or "AUTH"))
+            raise self.login_error(response)
         body = response.json()
-        self.access_token = body["access_token"]
         self.instance_url = (body.get("instance_url") or self.login_url).rstrip("/")
-        self.authentications += 1
+        self.token_received(body["access_token"], None)  # a session lasts until Salesforce says 401
 
-    # -- the request loop -------------------------------------------------------------------
-    def _send(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
-              **kwargs: Any) -> requests.Response:
-        """One HTTP exchange; network failures become retryable ConnectorErrors."""
-        all_headers = {"Sforce-Call-Options": self.call_options, **(headers or {})}
-        if auth and self.access_token:
-            all_headers["Authorization"] = f"Bearer {self.access_token}"
-        try:
-            return self.session.request(method, url, headers=all_headers, timeout=self.timeout, **kwargs)
-        except requests.Timeout as error:
-            raise ConnectorError(f"Salesforce did not answer within {self.timeout}s: {method} {url}",
-                                 retryable=True, code="timeout") from error
-        except requests.RequestException as error:
-            raise ConnectorError(f"Salesforce unreachable: {error}", retryable=True, code="connection") from error
+    def url_for(self, path: str) -> str:
+        return f"{self.instance_url}{path}"
 
-    def _pace(self) -> None:
+    def default_headers(self) -> dict[str, str]:
+        return {"Sforce-Call-Options": self.call_options}
+
+    def error_details(self, response: requests.Response) -> tuple[str, str]:
+        errors = _errors(response)
+        first = errors[0] if errors else {}
+        code = str(first.get("errorCode") or f"HTTP_{response.status_code}")
+        message = "; ".join(f"{e.get('errorCode')}: {e.get('message')}" for e in errors) or response.text[:300]
+        return code, message
+
+    def is_retryable(self, response: requests.Response, code: str) -> bool:
+        return response.status_code in RETRYABLE_STATUSES or code in RETRYABLE_CODES
+
+    def error_message(self, response: requests.Response, code: str, detail: str) -> str:
+        return f"Salesforce {response.status_code}: {detail}"  # the detail names each error's code
+
+    def before_attempt(self) -> None:
         """Slow down when the org's daily API allowance is nearly used up."""
         if self.api_usage and self.api_usage[1]:
             used, limit = self.api_usage
@@ -130,54 +118,17 @@ class SalesforceClient:
                             self.near_limit_pause)
                 time.sleep(self.near_limit_pause)
 
-    def _error(self, response: requests.Response) -> ConnectorError:
-        errors = _errors(response)
-        first = errors[0] if errors else {}
-        code = str(first.get("errorCode") or f"HTTP_{response.status_code}")
-        message = "; ".join(f"{e.get('errorCode')}: {e.get('message')}" for e in errors) or response.text[:300]
-        retryable = response.status_code in RETRYABLE_STATUSES or code in RETRYABLE_CODES
-        return ConnectorError(f"Salesforce {response.status_code}: {message}", retryable=retryable,
-                              retry_after=_retry_after(response), code=code)
+    def after_response(self, response: requests.Response) -> None:
+        match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.api_usage = (int(match.group(1)), int(match.group(2)))
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> requests.Response:
-        """Call the API (path relative to the instance), retrying what may succeed later."""
-        if not self.access_token:
-            with self._auth_lock:
-                if not self.access_token:
-                    self.authenticate()
-        url = path if path.startswith("http") else f"{self.instance_url}{path}"
-        reauthenticated = False
-        attempt = 0
-        while True:
-            self._pace()
-            try:
-                response = self._send(method, url, headers=headers, **kwargs)
-            except ConnectorError as error:
-                failure = error
-            else:
-                match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
-                if match:
-                    self.api_usage = (int(match.group(1)), int(match.group(2)))
-                if response.status_code < 400:
-                    return response
-                failure = self._error(response)
-                if response.status_code == 401 and not reauthenticated:
-                    reauthenticated = True  # the session expired: log in again, once
-                    self.authenticate()
-                    continue
-                if response.status_code == 403 and failure.code == "REQUEST_LIMIT_EXCEEDED":
-                    # A day's allowance spent does not come back in seconds: let the job come back later.
-                    failure.retry_after = failure.retry_after or 3600.0
-                    raise failure
-                if not failure.retryable:
-                    raise failure
-            wait = retry_wait(failure, attempt, backoff=self.backoff, max_retries=self.max_retries,
-                              max_wait=self.max_retry_wait)
-            if wait is None:
-                raise failure
-            attempt += 1
-            time.sleep(wait)
+    def refuse(self, response: requests.Response, failure: ConnectorError) -> bool:
+        if response.status_code == 403 and failure.code == "REQUEST_LIMIT_EXCEEDED":
+            # A day's allowance spent does not come back in seconds: let the job come back later.
+            failure.retry_after = failure.retry_after or 3600.0
+            return True
+        return False
 
     # -- reads ------------------------------------------------------------------------------
     def query(self, soql: str, *, batch_size: int = 2000, include_deleted: bool = False) -> Iterator[list[dict]]:
