@@ -40,6 +40,7 @@ from mdm.services.ingest import (
     source_records_prepare,
 )
 from mdm.services.quarantine import rejects_quarantine
+from mdm.timestamps import moment
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,6 @@ def _later(new: str, old: str) -> bool:
     (two overlapping runs may finish in any order)."""
     if not old:
         return True
-
-    def moment(value: str) -> datetime:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
     def cursor(value: str) -> tuple[datetime, str]:  # "<timestamp>|<id>", as Tryton and Salesforce keep it
         stamp, separator, key = value.partition("|")

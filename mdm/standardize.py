@@ -17,6 +17,8 @@ import phonenumbers
 import pycountry
 from anyascii import anyascii
 
+from mdm import timestamps
+
 
 class InvalidValue(ValueError):
     """The value cannot be turned into its canonical form."""
@@ -164,18 +166,12 @@ def timestamp(value: Any) -> datetime | None:
     invalid, with the reason, like any text that is not ISO 8601."""
     if blank(value):
         return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as error:
-            if _ISO_MOMENT.fullmatch(text):
-                raise InvalidValue(f"{value!r} is not a real date and time ({error})") from None
-            raise InvalidValue(f"{value!r} is not an ISO 8601 datetime") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
+    try:
+        moment = timestamps.moment(value)
+    except ValueError as error:
+        if _ISO_MOMENT.fullmatch(str(value).strip()):
+            raise InvalidValue(f"{value!r} is not a real date and time ({error})") from None
+        raise InvalidValue(f"{value!r} is not an ISO 8601 datetime") from None
     try:
         moment.astimezone(UTC)  # stored in UTC: it must have a UTC moment
     except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last moment a datetime holds

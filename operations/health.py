@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
@@ -26,6 +26,7 @@ from connectors.models import EventStatus, InboundEvent, ReconciliationRun, Sync
 from mdm.choices import OutboxStatus, QuarantineStatus
 from mdm.models import OutboxMessage, QuarantinedRecord, SourceSystem
 from mdm.permissions import restrict
+from mdm.timestamps import moment_or_none
 from operations.registry import Figure
 
 # How many of the newest delivered messages the delivery latency is measured over.
@@ -163,14 +164,7 @@ def quarantine_figure(systems: dict[int, str], viewer=None) -> Figure:
 def watermark_moment(value: str) -> datetime | None:
     """The time a watermark stands at: an ISO timestamp, or a "<timestamp>|<id>" cursor; None for
     a cursor that is no time (a sequence number)."""
-    stamp = (value or "").partition("|")[0].strip()
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment_or_none((value or "").partition("|")[0])
 
 
 def watermark_figures(now: datetime | None = None) -> list[Figure]:

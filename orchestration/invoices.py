@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import Customer, OutboxMessage, SourceRecord
 from mdm.services.outbox import outbound_payload
+from mdm.timestamps import moment_or_none
 from orchestration.models import InvoiceStatus
 from orchestration.outbound import message_ensure
 
@@ -29,14 +30,7 @@ log = logging.getLogger(__name__)
 GOLDEN_CUSTOMER = re.compile(r"^CUS-[0-9A-Z]{10}$")
 
 
-def _parse_moment(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+_parse_moment = moment_or_none
 
 
 def _customer_of(system: str, entity: str) -> str | None:

@@ -13,10 +13,11 @@ allowed on the series); sales orders and projects carry it in `externalDocumentN
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mdm.records import IncomingRecord
+from mdm.timestamps import moment_or_none
 
 CUSTOMERS, SALES_ORDERS, PROJECTS = "customers", "salesOrders", "projects"
 SALES_INVOICES, TIME_ENTRIES, EMPLOYEES = "salesInvoices", "timeRegistrationEntries", "employees"
@@ -48,16 +49,7 @@ SELECT = {
 
 def parse_timestamp(value: Any) -> datetime | None:
     """lastModifiedDateTime (ISO 8601, Z or an offset, with fractions); naive values are UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return moment_or_none(value)
 
 
 def _blank(value: Any) -> Any:

@@ -8,10 +8,11 @@ known; an unknown value passes unchanged so the hub's validation quarantines it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mdm.records import IncomingRecord
+from mdm.timestamps import moment_or_none
 
 CUSTOMER, SALES_ORDER, JOB, INVOICE = "customer", "salesOrder", "job", "invoice"
 TABLES = {CUSTOMER: "customer", SALES_ORDER: "salesorder", JOB: "job", INVOICE: "invoice"}
@@ -37,16 +38,7 @@ JOB_STATUSES = {"awarded": "planned", "not awarded": "cancelled", "pending": "pl
 
 def parse_timestamp(value: Any) -> datetime | None:
     """lastmodifieddate as ISO 8601 (what the connector selects); naive values are UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace(" ", "T", 1)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return moment_or_none(value)
 
 
 def billing_type(value: Any) -> Any:

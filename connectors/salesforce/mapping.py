@@ -7,10 +7,11 @@ picklist value is passed on unchanged so the hub's validation quarantines it wit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mdm.records import IncomingRecord
+from mdm.timestamps import moment_or_none
 
 ACCOUNT, CONTRACT, PROJECT, OPPORTUNITY = "Account", "Contract", "Project__c", "Opportunity"
 EXTERNAL_ID = "Concord_Id__c"
@@ -25,18 +26,7 @@ BILLING_PICKLIST = {"time_and_materials": "Time and Materials", "fixed_fee": "Fi
 
 def parse_timestamp(value: Any) -> datetime | None:
     """SystemModstamp: 2026-06-01T10:15:00.000+0000 (also accepts Z and +00:00)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return moment_or_none(value)
 
 
 def billing_type(value: Any) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from mdm.records import IncomingRecord
+from mdm.timestamps import moment_or_none
 
 PARTY, SALE, WORK = "party.party", "sale.sale", "project.work"
 GOLDEN_ID = re.compile(r"^(CUS|CTR|PRJ)-[0-9A-Z]{10}$")
@@ -26,14 +27,7 @@ SALE_STATES = {"draft": "draft", "quotation": "draft", "confirmed": "active", "p
 
 
 def _when(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    return moment_or_none(value)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
