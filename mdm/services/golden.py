@@ -29,7 +29,7 @@ from mdm.signals import golden_records_changed
 from mdm.survivorship import Candidate, Contributor, Override, decide, decide_attributes, fingerprint, override_alive
 
 _DATE_FIELDS = {"start_date", "end_date"}
-_DECIMAL_FIELDS = {"total_value", "budget"}
+_DECIMAL_FIELDS = {"total_value", "budget", "cost_rate", "bill_rate", "capacity_hours"}
 _REFERENCE_FIELDS = {"customer", "contract", "parent"}
 
 
