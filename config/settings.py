@@ -216,6 +216,9 @@ CELERY_BEAT_SCHEDULE = {
     "staffing: pull allocations": {"task": "staffing.allocations_pull",
                                    "schedule": float(os.environ.get("CONCORD_STAFFING_PULL_SECONDS", "5")),
                                    "options": {"expire_seconds": 30}},
+    # People from HR and the PSA: a leaver's future allocations must surface the same minute.
+    "staffing: sync resources": {"task": "connectors.sync_all", "schedule": 60.0, "kwargs": {"domain": "resource"},
+                                 "options": {"expire_seconds": 60}},
 }
 CONCORD_STAFFING_POLICY_FILE = Path(os.environ.get("CONCORD_STAFFING_POLICY_FILE",
                                                    BASE_DIR / "config" / "staffing.toml"))

@@ -113,3 +113,10 @@ def test_a_person_who_leaves_in_hr_raises_an_exception_for_each_future_allocatio
     leavers_check(resource_ids=[ada.id])
     assert QuarantinedRecord.objects.filter(object_type="project.allocation", status="open",
                                             source_id=str(staffed["allocation"])).count() == 1
+
+
+def test_sync_bamboohr_resource_in_the_terminal(systems, capsys):
+    from django.core.management import call_command
+
+    call_command("sync", "bamboohr", "--domain", "resource")
+    assert Resource.objects.filter(email__endswith="@concord.example", employee_number="E101").exists()
