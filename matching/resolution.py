@@ -39,7 +39,7 @@ from mdm.services.relink import source_records_relink
 log = logging.getLogger(__name__)
 _resolving: ContextVar[bool] = ContextVar("concord_resolving", default=False)
 
-SYSTEM_UNIQUE_DOMAINS = {"contract", "project", "resource"}
+SYSTEM_UNIQUE_DOMAINS = {"contract", "project"}
 # Links a steward made: the records they joined stay together, whatever a model says later.
 _STEWARD_LINKS = ("steward", "council")
 
