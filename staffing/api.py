@@ -1,5 +1,6 @@
 """GET /api/v1/staffing/forecast/: the utilization forecast as JSON, scoped like every API read."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,7 @@ from staffing.selectors import utilization_forecast
 class ForecastView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=dict)
     def get(self, request):
         require(request.user, "view", "resource", surface=API)
         found = utilization_forecast(request.user, surface=API)

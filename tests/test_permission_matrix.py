@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from mdm.models import AttributeOverride, Contract, Customer, Project, Resource
+from mdm.policy import policy_load
 from mdm.services.ingest import source_records_ingest
 from orchestration.models import Flow
 from quality.models import Violation
@@ -353,6 +354,7 @@ def world(settings) -> World:
     flow = Flow.objects.create(crm_system="salesforce", opportunity_id="OPP-1", opportunity_name="Acme platform",
                                correlation_id="matrix", state="failed", customer_id=base.acme.id,
                                contract_id=contract.id)
+    policy_load(systems=["bamboohr"])
     source_records_ingest(system="bamboohr", domain="resource", records=[
         record("101", "employee", updated=at(20), name="Ada Lovelace", email="ada.lovelace@concord.example",
                employee_number="E101", team="Data Engineering", capacity_hours="40")])

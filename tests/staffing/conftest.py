@@ -22,7 +22,9 @@ def systems(tryton_server, hr, db):  # noqa: F811 - tryton_server is the shared 
     from connectors.models import Connection, Watermark, connection_for
     from connectors.tryton import mapping
     from mdm.models import SourceSystem
+    from mdm.policy import policy_load
 
+    policy_load(systems=["bamboohr"])
     SourceSystem.objects.update(sync_back_domains=[])
     tryton = SourceSystem.objects.get(name="tryton")
     Connection.objects.create(system=tryton, base_url=tryton_server["base_url"], page_size=50,
