@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "orchestration",
     "quality",
     "operations",
+    "staffing",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +217,16 @@ CELERY_BEAT_SCHEDULE = {
     "connectors: nightly reconciliation": {"task": "connectors.reconcile_all",
                                            "schedule": crontab(minute=30, hour=3),
                                            "options": {"expire_seconds": 6 * 3600}},
+    # Staffing is near-real-time: the PSA's allocations are pulled every few seconds (docs/staffing.md).
+    "staffing: pull allocations": {"task": "staffing.allocations_pull",
+                                   "schedule": float(os.environ.get("CONCORD_STAFFING_PULL_SECONDS", "5")),
+                                   "options": {"expire_seconds": 30}},
+    # People from HR and the PSA: a leaver's future allocations must surface the same minute.
+    "staffing: sync resources": {"task": "connectors.sync_all", "schedule": 60.0, "kwargs": {"domain": "resource"},
+                                 "options": {"expire_seconds": 60}},
 }
+CONCORD_STAFFING_POLICY_FILE = Path(os.environ.get("CONCORD_STAFFING_POLICY_FILE",
+                                                   BASE_DIR / "config" / "staffing.toml"))
 # Whether the nightly reconciliation sends again what a system is missing or holds differently.
 CONCORD_RECONCILE_REPAIR = env_bool("CONCORD_RECONCILE_REPAIR", default=True)
 

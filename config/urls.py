@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("orchestration.urls")),
     path("", include("quality.urls")),
     path("", include("operations.urls")),
+    path("", include("staffing.urls")),
 ]

@@ -17,7 +17,7 @@ from mdm.models import SourceSystem
 
 # Connector packages the registry is filled from (each registers itself on import).
 CONNECTOR_PACKAGES = ("connectors.salesforce", "connectors.netsuite", "connectors.tryton", "connectors.csv",
-                      "connectors.dynamics")
+                      "connectors.dynamics", "connectors.bamboohr")
 
 
 class SyncKind(models.TextChoices):
@@ -57,7 +57,7 @@ class Connection(models.Model):
         return f"connection to {self.system.name}"
 
 
-_CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token",
+CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token", "database", "security_token",
                    # NetSuite's M2M login: the certificate's id and private key (PEM text or a file)
                    "certificate_id", "private_key", "private_key_path",
                    # Business Central: the Entra ID tenant, the environment, the company (id or name)
@@ -96,7 +96,7 @@ def connection_settings(system: str) -> dict[str, Any]:
     }
     values["base_url"] = _env(system, "url") or values["base_url"]
     values["webhook_secret"] = _env(system, "webhook_secret") or values["webhook_secret"]
-    for name in _CREDENTIAL_ENV:
+    for name in CREDENTIAL_ENV:
         if _env(system, name):
             values["credentials"][name] = _env(system, name)
     for name, cast in (("page_size", int), ("concurrency", int), ("timeout", float)):

@@ -31,7 +31,7 @@ from mdm.models import CrossReference, golden_model
 log = logging.getLogger(__name__)
 
 EXAMPLES = 50  # kept per kind in a preview's result; the console shows the first ten its user may see
-_LABEL = {"customer": "name", "contract": "title", "project": "name"}
+_LABEL = {"customer": "name", "contract": "title", "project": "name", "resource": "name"}
 
 
 def thresholds_checked(upper, lower) -> tuple[float, float]:

@@ -133,7 +133,34 @@ PROJECT = (
     Attribute("budget", lambda value, _record: std.amount(value), json_types=NUMBER_OR_TEXT),
 )
 
-ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {"customer": CUSTOMER, "contract": CONTRACT, "project": PROJECT}
+EMPLOYMENT_STATUSES = {
+    "active": "active", "employed": "active", "current": "active",
+    "on leave": "on_leave", "leave": "on_leave", "on_leave": "on_leave",
+    "terminated": "terminated", "inactive": "terminated", "left": "terminated", "former": "terminated",
+}
+RESOURCE_KINDS = {"employee": "employee", "full time": "employee", "part time": "employee",
+                  "contractor": "contractor", "contract": "contractor", "freelance": "contractor"}
+# A person who delivers work (employee or contractor): matched across HR and PSA by work email and
+# employee number; capacity is hours per week, rates per hour in the legal entity's currency.
+RESOURCE = (
+    Attribute("name", _text()),
+    Attribute("email", lambda value, _record: std.email(value), lenient=True, kept_length=254),
+    Attribute("employee_number", _text(40)),
+    Attribute("kind", _choice(RESOURCE_KINDS)),
+    Attribute("role", _text(120)),
+    Attribute("team", _text(120)),
+    Attribute("service_line", _text(120)),
+    Attribute("legal_entity", _text(120)),
+    Attribute("employment_status", _choice(EMPLOYMENT_STATUSES)),
+    Attribute("start_date", lambda value, _record: std.date_value(value)),
+    Attribute("end_date", lambda value, _record: std.date_value(value)),
+    Attribute("cost_rate", lambda value, _record: std.amount(value), json_types=NUMBER_OR_TEXT),
+    Attribute("bill_rate", lambda value, _record: std.amount(value), json_types=NUMBER_OR_TEXT),
+    Attribute("capacity_hours", lambda value, _record: std.amount(value), json_types=NUMBER_OR_TEXT),
+)
+
+ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {"customer": CUSTOMER, "contract": CONTRACT, "project": PROJECT,
+                                                "resource": RESOURCE}
 
 # References to other golden records, given as the same system's source ids.
 # (canonical reference field, golden attribute it resolves to, domain it points into)
@@ -141,6 +168,7 @@ REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "customer": (("parent_source_id", "parent", "customer"),),
     "contract": (("customer_source_id", "customer", "customer"),),
     "project": (("customer_source_id", "customer", "customer"), ("contract_source_id", "contract", "contract")),
+    "resource": (),
 }
 
 # Attributes a golden contract compares to decide that an amendment happened (version + 1).
@@ -191,6 +219,8 @@ def required_missing(domain: str, values: dict[str, Any]) -> dict[str, str]:
         return {"number": "a contract needs a number"}
     if domain == "project" and not (values.get("code") or values.get("name")):
         return {"code": "a project needs a code or a name"}
+    if domain == "resource" and not values.get("name"):
+        return {"name": "a resource needs a name"}
     return {}
 
 

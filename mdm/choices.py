@@ -7,12 +7,14 @@ class Domain(models.TextChoices):
     CUSTOMER = "customer", "Customer"
     CONTRACT = "contract", "Contract"
     PROJECT = "project", "Project"
+    RESOURCE = "resource", "Resource"
 
 
 class SystemKind(models.TextChoices):
     CRM = "crm", "CRM"
     ERP = "erp", "ERP"
     PSA = "psa", "PSA"
+    HR = "hr", "HR"
     FILE = "file", "File"
 
 

@@ -115,6 +115,12 @@ def match_keys(domain: str, attributes: dict[str, Any]) -> list[str]:
             keys.append(f"code:{str(attributes['code']).strip().upper()}")
         elif attributes.get("name"):
             keys.append(f"name:{attributes.get('customer') or ''}:{normalized_name(attributes['name'])}")
+    elif domain == "resource":
+        # The work email names one person in every system; the employee number where both keep it.
+        if attributes.get("email"):
+            keys.append(f"email:{str(attributes['email']).strip().lower()}")
+        if attributes.get("employee_number"):
+            keys.append(f"employee:{str(attributes['employee_number']).strip().upper()}")
     return keys
 
 

@@ -278,8 +278,40 @@ class Project(GoldenRecord):
         return f"{self.code or self.name} ({self.id})"
 
 
+class Resource(GoldenRecord):
+    """The golden record of a person who delivers work, employee or contractor (HR and PSA)."""
+
+    ID_PREFIX = "RES"
+    domain = Domain.RESOURCE
+
+    name = models.CharField(max_length=255)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    employee_number = models.CharField(max_length=40, blank=True, db_index=True)
+    kind = models.CharField(max_length=12, blank=True, help_text="employee or contractor")
+    role = models.CharField(max_length=120, blank=True)
+    team = models.CharField(max_length=120, blank=True)
+    service_line = models.CharField(max_length=120, blank=True)
+    legal_entity = models.CharField(max_length=120, blank=True)
+    employment_status = models.CharField(max_length=12, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    cost_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    bill_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    capacity_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True,
+                                         help_text="Hours a week the person can deliver.")
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED,
+                                no_db_index=[*HISTORY_UNINDEXED, "email", "employee_number"])
+
+    class Meta:
+        ordering = ["name", "id"]
+        permissions = [("approve_resource", "Can approve governed resource changes")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
 GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
-    Domain.CUSTOMER: Customer, Domain.CONTRACT: Contract, Domain.PROJECT: Project,
+    Domain.CUSTOMER: Customer, Domain.CONTRACT: Contract, Domain.PROJECT: Project, Domain.RESOURCE: Resource,
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-DOMAINS = ("customer", "contract", "project")
+DOMAINS = ("customer", "contract", "project", "resource")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 KINDS = ("required", "format", "reference", "cross_field", "cross_domain")
 SEVERITIES = ("error", "warning")
-DOMAINS = ("customer", "contract", "project")
+DOMAINS = ("customer", "contract", "project", "resource")
 NAMED_LISTS = ("iso3166", "iso4217")
 
 

@@ -45,7 +45,8 @@ def _names(user, ids: set[str]) -> dict[str, str]:
             continue
     names = {}
     for domain, domain_ids in by_domain.items():
-        label = {Domain.CUSTOMER: "name", Domain.CONTRACT: "number", Domain.PROJECT: "code"}[domain]
+        label = {Domain.CUSTOMER: "name", Domain.CONTRACT: "number", Domain.PROJECT: "code",
+                 Domain.RESOURCE: "name"}[domain]
         shown = visible_ids(user, domain, domain_ids)
         names.update(dict(golden_model(domain).objects.filter(pk__in=shown).values_list("pk", label)))
     return names

@@ -72,13 +72,19 @@ COLUMNS: dict[str, list[Column]] = {
                      Column("start_date", "Start"), Column("end_date", "End"),
                      Column("project_manager", "Project manager"), Column("service_line", "Service line"),
                      Column("billing_type", "Billing"), Column("budget", "Budget"), *_COMMON_TAIL],
+    Domain.RESOURCE: [Column("name", "Name", "name"), Column("email", "Email"),
+                      Column("employee_number", "Employee number"), Column("role", "Role"), Column("team", "Team"),
+                      Column("service_line", "Service line"), Column("legal_entity", "Legal entity"),
+                      Column("employment_status", "Status", "employment_status"), Column("end_date", "End"),
+                      Column("capacity_hours", "Capacity (h/week)"), *_COMMON_TAIL],
 }
 DEFAULT_COLUMNS = {
     Domain.CUSTOMER: ["name", "country", "city", "tax_id", "systems", "quality", "open", "updated_at"],
     Domain.CONTRACT: ["number", "title", "customer", "status", "total_value", "systems", "quality", "updated_at"],
     Domain.PROJECT: ["code", "name", "customer", "status", "project_manager", "systems", "quality", "updated_at"],
+    Domain.RESOURCE: ["name", "email", "role", "team", "employment_status", "systems", "quality", "updated_at"],
 }
-DEFAULT_SORT = {Domain.CUSTOMER: "name", Domain.CONTRACT: "number", Domain.PROJECT: "code"}
+DEFAULT_SORT = {Domain.CUSTOMER: "name", Domain.CONTRACT: "number", Domain.PROJECT: "code", Domain.RESOURCE: "name"}
 QUALITY = ("error", "warning", "clean")
 OPEN_WORK = ("review", "violation", "council")
 BUSINESS_STATUS_DOMAINS = {Domain.CONTRACT, Domain.PROJECT}

@@ -31,8 +31,9 @@ from mdm.models import CrossReference, GoldenRecord, golden_model
 from mdm.permissions import access_of, restrict, visible_ids
 
 # Which attribute names a record and which identifies it, per domain.
-LABEL_FIELD = {Domain.CUSTOMER: "name", Domain.CONTRACT: "title", Domain.PROJECT: "name"}
-KEY_FIELD = {Domain.CUSTOMER: "tax_id", Domain.CONTRACT: "number", Domain.PROJECT: "code"}
+LABEL_FIELD = {Domain.CUSTOMER: "name", Domain.CONTRACT: "title", Domain.PROJECT: "name", Domain.RESOURCE: "name"}
+KEY_FIELD = {Domain.CUSTOMER: "tax_id", Domain.CONTRACT: "number", Domain.PROJECT: "code",
+             Domain.RESOURCE: "email"}
 GOLDEN_ID = re.compile(r"^(CUS|CTR|PRJ)-[0-9A-Z]{10}$")
 
 POOL_CAP = 2000  # name candidates read per step and domain (see the module's docstring)

@@ -22,7 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from mdm.models import AttributeOverride, Contract, Customer, Project
+from mdm.models import AttributeOverride, Contract, Customer, Project, Resource
+from mdm.policy import policy_load
 from mdm.services.ingest import source_records_ingest
 from orchestration.models import Flow
 from quality.models import Violation
@@ -57,6 +58,8 @@ API_CUSTOMER_OUT_OF_SC_SCOPE = expect(UNAUTHORIZED, NOT_FOUND, FORBIDDEN, OK, OK
 API_CONTRACTS = expect(UNAUTHORIZED, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK)
 API_PROJECTS = expect(UNAUTHORIZED, FORBIDDEN, OK, OK, OK, OK, OK)
 API_ANY_DOMAIN = expect(UNAUTHORIZED, OK, OK, OK, OK, OK, OK)
+API_RESOURCES = expect(UNAUTHORIZED, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK)
+STAFFING_VIEW = expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, OK)
 FLOWS_VIEW = expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, OK)
 FLOWS_CHANGE = expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK)
 EVERYONE = expect(*[OK] * len(PERSONAS))
@@ -274,6 +277,13 @@ MATRIX: dict[str, list[Probe]] = {
     "contract-history": [Probe(url("contract-history", _id("contract")), API_CONTRACTS)],
     "contract-match": [Probe(lambda w: reverse("contract-match"), API_CONTRACTS, method="post",
                              data=lambda w: {"number": "K-1"}, json=True)],
+    "resource-list": [Probe(lambda w: reverse("resource-list"), API_RESOURCES)],
+    "resource-detail": [Probe(lambda w: reverse("resource-detail", args=[w.extra["resource"].pk]), API_RESOURCES)],
+    "resource-history": [Probe(lambda w: reverse("resource-history", args=[w.extra["resource"].pk]), API_RESOURCES)],
+    "resource-match": [Probe(lambda w: reverse("resource-match"), API_RESOURCES, method="post",
+                             data=lambda w: {"name": "Ada Lovelace"}, json=True)],
+    "staffing:staffing": [Probe(lambda w: reverse("staffing:staffing"), STAFFING_VIEW)],
+    "staffing:forecast": [Probe(lambda w: reverse("staffing:forecast"), API_RESOURCES)],
     "project-list": [Probe(lambda w: reverse("project-list"), API_PROJECTS)],
     "project-detail": [Probe(url("project-detail", _id("project")), API_PROJECTS)],
     "project-history": [Probe(url("project-history", _id("project")), API_PROJECTS)],
@@ -344,13 +354,17 @@ def world(settings) -> World:
     flow = Flow.objects.create(crm_system="salesforce", opportunity_id="OPP-1", opportunity_name="Acme platform",
                                correlation_id="matrix", state="failed", customer_id=base.acme.id,
                                contract_id=contract.id)
+    policy_load(systems=["bamboohr"])
+    source_records_ingest(system="bamboohr", domain="resource", records=[
+        record("101", "employee", updated=at(20), name="Ada Lovelace", email="ada.lovelace@concord.example",
+               employee_number="E101", team="Data Engineering", capacity_hours="40")])
     view = SavedView.objects.create(user=users["steward_customers"], name="German customers", domain="customer",
                                     query="domain=customer&country=DE")
     return World(base=base, customers_de=base.acme, customer_gb=base.umbrella_sf, contract=contract,
                  project=base.project, override=override, change_request=change, flow=flow,
                  violation_de=Violation.objects.filter(golden_id=Customer.objects.get(name="Mailbox GmbH").id).first(),
                  violation_gb=Violation.objects.filter(golden_id=Customer.objects.get(name="Umbrella Mail Ltd").id).first(),
-                 extra={"users": users, "view": view})
+                 extra={"users": users, "view": view, "resource": Resource.objects.get(email="ada.lovelace@concord.example")})
 
 
 def _client(world: World, persona: str) -> Client:

@@ -183,5 +183,14 @@ def billing_schedule_to_ns(attributes: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def project_team_to_job(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A project's team from the PSA's allocations (staffing), on the job the project already is:
+    who, what share of their time, from when to when."""
+    team = attributes.get("team") or []
+    return {"custentity_concord_team": [{"resource": m.get("resource"), "name": m.get("name"), "share": m.get("share"),
+                                         "startDate": m.get("start_date"), "endDate": m.get("end_date")} for m in team]}
+
+
 FROM_GOLDEN = {"customer": (CUSTOMER, customer_to_ns_customer), "contract": (SALES_ORDER, contract_to_sales_order),
-               "project": (JOB, project_to_job), "billing": (BILLING_SCHEDULE, billing_schedule_to_ns)}
+               "project": (JOB, project_to_job), "billing": (BILLING_SCHEDULE, billing_schedule_to_ns),
+               "staffing": (JOB, project_team_to_job)}

@@ -21,7 +21,13 @@ FIELDS = {
                    "currency", STAMP, "write_date", "create_date"],
     mapping.WORK: ["name", "number", "type", "party", "status", "parent", "comment", STAMP, "write_date",
                    "create_date"],
+    mapping.EMPLOYEE: ["party", "company", "start_date", "end_date", "cost_price", STAMP, "write_date",
+                       "create_date"],
 }
+ALLOCATION_FIELDS = ["employee", "work", "percentage", STAMP, "write_date", "create_date"]
+# The planned dates of a work: the planner's constraint where set, else what leveling worked out.
+WORK_DATES = ["constraint_start_date", "constraint_finish_date", "early_start_date", "early_finish_date",
+              "parent", "type", STAMP]
 
 
 def _cursor(watermark: str | None) -> tuple[datetime, int] | None:
@@ -34,7 +40,8 @@ def _cursor(watermark: str | None) -> tuple[datetime, int] | None:
 @register
 class TrytonConnector(Connector):
     system = "tryton"
-    object_types = {"customer": [mapping.PARTY], "contract": [mapping.SALE], "project": [mapping.WORK]}
+    object_types = {"customer": [mapping.PARTY], "contract": [mapping.SALE], "project": [mapping.WORK],
+                    "resource": [mapping.EMPLOYEE]}
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -47,7 +54,8 @@ class TrytonConnector(Connector):
     def pull(self, *, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
         cursor = _cursor(watermark)
         while True:
-            where: list[Any] = [("active", "in", [True, False])] if object_type == mapping.PARTY else []
+            where: list[Any] = [("active", "in", [True, False])] if object_type in (mapping.PARTY,
+                                                                                    mapping.EMPLOYEE) else []
             if object_type == mapping.WORK:
                 where.append(("type", "=", "project"))
             if cursor:
@@ -85,12 +93,68 @@ class TrytonConnector(Connector):
                     parts.setdefault(part.pop("party"), []).append({k: v for k, v in part.items() if k != "id"})
                 for row in rows:
                     row[field] = parts.get(row["id"], [])
+        elif object_type == mapping.EMPLOYEE:
+            self._expand_employees(rows)
         elif object_type == mapping.WORK:
             status_ids = sorted({row["status"] for row in rows if row.get("status")})
             names = {s["id"]: s["name"] for s in self.client.search_read(
                 "project.work.status", [("id", "in", status_ids)], fields=["name"])} if status_ids else {}
             for row in rows:
                 row["status_name"] = names.get(row.get("status"))
+
+    def _expand_employees(self, rows: list[dict[str, Any]]) -> None:
+        """An employee's party name, code and email, and its company's name: one call each."""
+        party_ids = sorted({row["party"] for row in rows})
+        parties = {p["id"]: p for p in self.client.search_read(mapping.PARTY, [("id", "in", party_ids),
+                                                                                ("active", "in", [True, False])],
+                                                               fields=["name", "code"])}
+        emails: dict[int, str] = {}
+        for mechanism in self.client.search_read("party.contact_mechanism", [("party", "in", party_ids),
+                                                                              ("type", "=", "email")],
+                                                 order=[("id", "ASC")], fields=["party", "value"]):
+            emails.setdefault(mechanism["party"], mechanism["value"])
+        company_ids = sorted({row["company"] for row in rows})
+        companies = {c["id"]: c["party"] for c in self.client.search_read(
+            "company.company", [("id", "in", company_ids)], fields=["party"])}
+        company_names = {p["id"]: p["name"] for p in self.client.search_read(
+            mapping.PARTY, [("id", "in", sorted(set(companies.values())))], fields=["name"])}
+        for row in rows:
+            party = parties.get(row["party"], {})
+            row.update(party_name=party.get("name"), party_code=party.get("code"), email=emails.get(row["party"]),
+                       company_name=company_names.get(companies.get(row["company"])))
+
+    # -- allocations (staffing) ------------------------------------------------------------
+    def pull_allocations(self, *, watermark: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Allocations made or changed since `watermark`, or whose work's dates changed since
+        (project_plan re-plans a work when its allocations change): plain dicts of
+        mapping.allocation_of, and the watermark to keep once they are stored."""
+        since = _cursor(watermark)[0] if watermark else None
+        where: list[Any] = []
+        if since:
+            where = ["OR", [(STAMP, ">=", since)], [("work." + STAMP, ">=", since)]]
+        rows = self.client.search_read(mapping.ALLOCATION, where, order=[("id", "ASC")], fields=ALLOCATION_FIELDS)
+        works = self._work_dates(sorted({row["work"] for row in rows}))
+        newest = since
+        for row in rows:
+            row.update(works.get(row["work"], {}))
+            stamp = row.get(STAMP) or row.get("write_date") or row.get("create_date")
+            newest = max(filter(None, (newest, stamp, works.get(row["work"], {}).get("work_stamp"))))
+        return [mapping.allocation_of(row) for row in rows], (f"{newest.isoformat()}|0" if newest else watermark)
+
+    def allocation_ids(self) -> set[str]:
+        """Every allocation Tryton holds (a deleted one leaves no row to pull)."""
+        return {str(row["id"]) for row in self.client.search_read(mapping.ALLOCATION, [], fields=["id"])}
+
+    def _work_dates(self, work_ids: list[int]) -> dict[int, dict[str, Any]]:
+        found = {}
+        for row in self.client.search_read(mapping.WORK, [("id", "in", work_ids)], fields=WORK_DATES) if work_ids else []:
+            found[row["id"]] = {
+                "start_date": row.get("constraint_start_date") or row.get("early_start_date"),
+                "end_date": row.get("constraint_finish_date") or row.get("early_finish_date"),
+                "work_stamp": row.get(STAMP),
+                # A task's allocation counts for the project it belongs to (one level: the common case).
+                "project_work_id": row["id"] if row.get("type") == "project" else row.get("parent")}
+        return found
 
     def record_from_event(self, *, object_type: str, payload: dict[str, Any]):
         return mapping.TO_RECORD[object_type](payload)

@@ -21,6 +21,7 @@ from mdm.records import IncomingRecord
 from mdm.timestamps import moment_or_none
 
 PARTY, SALE, WORK = "party.party", "sale.sale", "project.work"
+EMPLOYEE, ALLOCATION = "company.employee", "project.allocation"
 GOLDEN_ID = re.compile(r"^(CUS|CTR|PRJ)-[0-9A-Z]{10}$")
 SALE_STATES = {"draft": "draft", "quotation": "draft", "confirmed": "active", "processing": "active",
                "done": "expired", "cancelled": "terminated"}
@@ -113,7 +114,33 @@ def work_to_record(row: dict[str, Any]) -> IncomingRecord:
                           source_version=updated.isoformat() if updated else "")
 
 
-TO_RECORD = {PARTY: party_to_record, SALE: sale_to_record, WORK: work_to_record}
+def employee_to_record(row: dict[str, Any]) -> IncomingRecord:
+    """An employee (with its party's name, code and email read alongside) as a resource: Tryton
+    knows who works in which company, since and until when, and what their hour costs."""
+    today = date.today()
+    end = row.get("end_date")
+    status = "terminated" if isinstance(end, date) and end < today else "active"
+    canonical = {
+        # No employee number: a party's code is Tryton's own sequence, not HR's number for the person.
+        "name": row.get("party_name"), "email": row.get("email"),
+        "legal_entity": row.get("company_name"), "start_date": row.get("start_date"), "end_date": end,
+        "cost_rate": row.get("cost_price") or None, "employment_status": status, "kind": "employee",
+    }
+    return IncomingRecord(source_id=str(row["id"]), object_type=EMPLOYEE, canonical=_plain(canonical),
+                          payload=_plain(row), source_updated_at=_modified(row))
+
+
+def allocation_of(row: dict[str, Any]) -> dict[str, Any]:
+    """A project allocation (with its work's planned dates read alongside) in plain terms: who,
+    which project work, from when to when, and what share of their time (0–1)."""
+    return {
+        "source_id": str(row["id"]), "employee_id": str(row["employee"]), "work_id": str(row.get("project_work_id") or row["work"]),
+        "start_date": row.get("start_date"), "end_date": row.get("end_date"),
+        "share": float(row.get("percentage") or 0) / 100.0, "updated_at": _modified(row),
+    }
+
+
+TO_RECORD = {PARTY: party_to_record, SALE: sale_to_record, WORK: work_to_record, EMPLOYEE: employee_to_record}
 
 
 def golden_id_of(identifiers: list[dict[str, Any]]) -> str | None:

@@ -194,12 +194,29 @@ PROJECT = Schema(
     identity_rules=(IdentityRule("code", within="customer_id", conflict_is_non_match=False),),
 )
 
-SCHEMAS: dict[str, Schema] = {s.name: s for s in (CUSTOMER, CONTRACT, PROJECT)}
+RESOURCE = Schema(
+    name="resource",
+    fields=(
+        Field("name", "person_name"),
+        Field("email", "email"),
+        Field("employee_number", "identifier"),
+        Field("start_date", "date"),
+    ),
+    blocking=(
+        BlockingRule("email", (("email", "value"),)),
+        BlockingRule("employee", (("employee_number", "value"),)),
+        BlockingRule("name_sound", (("name", "phonetic"),)),
+    ),
+    # HR and PSA number people differently (or not at all): a differing number is no proof.
+    identity_rules=(IdentityRule("employee_number", conflict_is_non_match=False),),
+)
+
+SCHEMAS: dict[str, Schema] = {s.name: s for s in (CUSTOMER, CONTRACT, PROJECT, RESOURCE)}
 
 
 def schema_for(domain_or_schema: str | Schema) -> Schema:
     return domain_or_schema if isinstance(domain_or_schema, Schema) else SCHEMAS[domain_or_schema]
 
 
-__all__ = ["Field", "BlockingRule", "IdentityRule", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "SCHEMAS",
+__all__ = ["Field", "BlockingRule", "IdentityRule", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "RESOURCE", "SCHEMAS",
            "schema_for", "standardize_record", "standardize_columns"]

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from mdm.canonical import attribute_names
-from mdm.models import Contract, CrossReference, Customer, Project, SourceRecord
+from mdm.models import Contract, CrossReference, Customer, Project, Resource, SourceRecord
 
 _COMMON = ["id", "record_status", "merged_into", "revision", "created_at", "updated_at"]
 
@@ -22,6 +22,12 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [*_COMMON, *attribute_names("project")]
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Resource
+        fields = [*_COMMON, *attribute_names("resource")]
 
 
 class SourceSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("contracts", views.ContractViewSet, basename="contract")
 router.register("projects", views.ProjectViewSet, basename="project")
+router.register("resources", views.ResourceViewSet, basename="resource")
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),

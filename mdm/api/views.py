@@ -19,7 +19,7 @@ from mdm.api import serializers as s
 from mdm.api.permissions import AnyDomainPermission, DomainPermission, RestrictedQuerysetMixin, has_domain_permission
 from mdm.choices import Domain, GoldenStatus
 from mdm.lineage import lineage_unpack
-from mdm.models import Contract, CrossReference, Customer, Project, golden_model
+from mdm.models import Contract, CrossReference, Customer, Project, Resource, golden_model
 from mdm.permissions import API, restrict, visible_ids
 from mdm.selectors import customer_relations, golden_history, golden_key_of, golden_match_check, source_rows
 from mdm.services.api_ingest import IngestRejected, source_records_ingest_strict
@@ -80,7 +80,7 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 SERIALIZERS = {Domain.CUSTOMER: s.CustomerSerializer, Domain.CONTRACT: s.ContractSerializer,
-               Domain.PROJECT: s.ProjectSerializer}
+               Domain.PROJECT: s.ProjectSerializer, Domain.RESOURCE: s.ResourceSerializer}
 # One instance each, reused: a DRF serializer builds its fields on first use, which cost more than
 # the rest of a lookup. Representing a record does not change the serializer.
 _DETAIL = {domain: serializer() for domain, serializer in SERIALIZERS.items()}
@@ -190,6 +190,24 @@ class ProjectViewSet(GoldenRecordViewSet):
     ordering = ("code", "name")
     ordering_fields = ("code", "name", "status", "service_line", "billing_type", "customer", "contract",
                        "start_date", "end_date", "created_at", "updated_at", "id")
+
+
+class ResourceFilter(django_filters.FilterSet):
+    team = django_filters.CharFilter(lookup_expr="iexact")
+    service_line = django_filters.CharFilter(lookup_expr="iexact")
+    employment_status = django_filters.CharFilter()
+
+    class Meta:
+        model = Resource
+        fields = ["team", "service_line", "employment_status", "legal_entity", "record_status"]
+
+
+class ResourceViewSet(GoldenRecordViewSet):
+    domain = Domain.RESOURCE
+    queryset = Resource.objects.all()
+    serializer_class = s.ResourceSerializer
+    filterset_class = ResourceFilter
+    search_fields = ("name__icontains", "email__iexact", "employee_number__iexact")
 
 
 class LookupView(APIView):

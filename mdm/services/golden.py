@@ -28,7 +28,7 @@ from mdm.signals import golden_records_changed
 from mdm.survivorship import Candidate, Override, Rule, Source, candidates_of, fingerprint, override_alive, survive
 
 _DATE_FIELDS = {"start_date", "end_date"}
-_DECIMAL_FIELDS = {"total_value", "budget"}
+_DECIMAL_FIELDS = {"total_value", "budget", "cost_rate", "bill_rate", "capacity_hours"}
 _REFERENCE_FIELDS = {"customer", "contract", "parent"}
 
 

@@ -31,6 +31,7 @@ _POINTERS = {
     "customer": [(Customer, "parent"), (Contract, "customer"), (Project, "customer")],
     "contract": [(Project, "contract")],
     "project": [],
+    "resource": [],
 }
 _ATTEMPTS = 3  # to lock what an unmerge touches while concurrent merges keep extending the chain
 

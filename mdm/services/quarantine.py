@@ -131,3 +131,21 @@ def quarantine_discard(*, entry_id: int, acting_user, reason: str) -> None:
     entry._change_reason = reason
     entry._history_user = acting_user
     entry.save()
+
+
+def quarantine_raise(*, system: str, domain: str, object_type: str, source_id: str, payload: dict[str, Any],
+                     errors: dict[str, list[str]], reason: str) -> QuarantinedRecord:
+    """Put a record another room found unusable in the exception queue (e.g. staffing: an
+    allocation that runs past the day its person leaves). The same record with the same reason
+    twice is one open entry."""
+    from hashlib import sha1
+
+    from mdm.models import SourceSystem
+
+    content_hash = sha1(repr((object_type, source_id, sorted(errors.items()))).encode()).hexdigest()
+    source = SourceSystem.objects.get(name=system)
+    entry, _ = QuarantinedRecord.objects.get_or_create(
+        system=source, content_hash=content_hash, status=QuarantineStatus.OPEN,
+        defaults={"domain": domain, "object_type": object_type, "source_id": source_id, "payload": payload,
+                  "errors": errors, "reason": reason})
+    return entry

@@ -10,10 +10,13 @@ DB=${CONCORD_TRYTON_DB:-concord}
 PORT=${CONCORD_TRYTON_PORT:-8123}
 mkdir -p "$TRYTON_DIR"
 
-if ! "$PY" -c "import trytond.modules.sale, trytond.modules.project, proteus" 2>/dev/null; then
+# The PSA's modules (projects, allocations, timesheets at cost, invoicing of projects, working time).
+PSA_MODULES="project project_plan timesheet timesheet_cost project_invoice company_work_time"
+if ! "$PY" -c "import trytond.modules.sale, trytond.modules.project_plan, trytond.modules.project_invoice, trytond.modules.timesheet_cost, proteus" 2>/dev/null; then
   echo "installing Tryton into $("$PY" -c 'import sys; print(sys.prefix)')"
   "$PY" -m pip install -q trytond trytond-party trytond-company trytond-currency trytond-sale \
-    trytond-project trytond-account-invoice proteus
+    trytond-project trytond-project-plan trytond-timesheet trytond-timesheet-cost trytond-project-invoice \
+    trytond-company-work-time trytond-account-invoice proteus
 fi
 
 [ -f "$TRYTON_DIR/admin-password" ] || { "$PY" -c "import secrets; print(secrets.token_hex(12))" > "$TRYTON_DIR/admin-password"; }
@@ -26,14 +29,22 @@ path = $TRYTON_DIR
 listen = 127.0.0.1:$PORT
 CONF
 
+MODULES="ir res country currency party company product account account_product stock account_invoice \
+account_invoice_stock sale $PSA_MODULES"
+if [ -s "$TRYTON_DIR/$DB.sqlite" ] && [ -f "$TRYTON_DIR/$DB.ready" ] && [ "$(cat "$TRYTON_DIR/$DB.ready")" != "$MODULES" ]; then
+  # A database made before the PSA modules: install what it lacks in place (its records stay).
+  echo "adding modules to Tryton database $DB"
+  TRYTONPASSFILE="$TRYTON_DIR/admin-password" "$(dirname "$PY")/trytond-admin" -c "$TRYTON_DIR/tryton.conf" \
+    -d "$DB" -u $MODULES --activate-dependencies > "$TRYTON_DIR/setup.log" 2>&1 || { tail -30 "$TRYTON_DIR/setup.log"; exit 1; }
+  echo "$MODULES" > "$TRYTON_DIR/$DB.ready"
+fi
 if [ ! -s "$TRYTON_DIR/$DB.sqlite" ] || [ ! -f "$TRYTON_DIR/$DB.ready" ]; then
   echo "creating Tryton database $DB (about 30 s)"
   rm -f "$TRYTON_DIR/$DB.sqlite"
   touch "$TRYTON_DIR/$DB.sqlite"
   TRYTONPASSFILE="$TRYTON_DIR/admin-password" "$(dirname "$PY")/trytond-admin" -c "$TRYTON_DIR/tryton.conf" \
-    -d "$DB" --all --email admin@example.com -u ir res country currency party company product account account_product stock account_invoice \
-    account_invoice_stock sale timesheet company_work_time project \
+    -d "$DB" --all --email admin@example.com -u $MODULES --activate-dependencies \
     > "$TRYTON_DIR/setup.log" 2>&1 || { tail -30 "$TRYTON_DIR/setup.log"; exit 1; }
-  touch "$TRYTON_DIR/$DB.ready"
+  echo "$MODULES" > "$TRYTON_DIR/$DB.ready"
 fi
 echo "Tryton database $DB ready in $TRYTON_DIR"

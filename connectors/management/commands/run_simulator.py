@@ -1,4 +1,4 @@
-"""python manage.py run_simulator salesforce|netsuite|dynamics --port P [--seed N] [--records N] [--faults SPEC]
+"""python manage.py run_simulator salesforce|netsuite|dynamics|bamboohr --port P [--seed N] [--records N] [--faults SPEC]
 
 Serves a system simulator on 127.0.0.1 until interrupted; optionally posts its change events to
 the hub every few seconds (--emit-to URL --secret S). Business Central (dynamics) sends webhook
@@ -6,17 +6,21 @@ notifications to the subscriptions the hub made instead, every --emit-every seco
 docs/simulators.md.
 """
 
+import shlex
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from connectors.bamboohr.simulator import BambooHRSimulator
 from connectors.dynamics.simulator import DynamicsSimulator
+from connectors.models import CREDENTIAL_ENV
 from connectors.netsuite.simulator import NetSuiteSimulator
 from connectors.salesforce.simulator import SalesforceSimulator
 
-SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator}
+SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator,
+              "bamboohr": BambooHRSimulator}
 
 
 class Command(BaseCommand):
@@ -64,6 +68,10 @@ class Command(BaseCommand):
             credentials["private_key_path"] = str(key_file)
         self.stdout.write(f"{system} simulator on {simulator.base_url} ({counts}); credentials: "
                           f"{credentials}; faults: {faults or 'none'}. Ctrl-C stops it.")
+        prefix = f"CONCORD_{system.upper()}_"
+        variables = {f"{prefix}URL": simulator.base_url,
+                     **{prefix + name.upper(): value for name, value in credentials.items() if name in CREDENTIAL_ENV}}
+        self.stdout.write("connect the hub with: " + " ".join(f"{k}={shlex.quote(str(v))}" for k, v in variables.items()))
         notifies = hasattr(simulator, "notifications_send")  # Business Central: to its subscribers
         try:
             while True:

@@ -1,0 +1,18 @@
+"""Where staffing changes go, from config/staffing.toml (versioned with the code)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+from django.conf import settings
+
+
+@cache
+def staffing_policy() -> dict:
+    with open(settings.CONCORD_STAFFING_POLICY_FILE, "rb") as handle:
+        policy = tomllib.load(handle)
+    policy.setdefault("psa", "tryton")
+    policy.setdefault("weeks", 8)
+    policy.setdefault("team_to", [])
+    return policy
