@@ -10,10 +10,10 @@ DB=${CONCORD_TRYTON_DB:-concord}
 PORT=${CONCORD_TRYTON_PORT:-8123}
 mkdir -p "$TRYTON_DIR"
 
-if ! "$PY" -c "import trytond.modules.sale, trytond.modules.project, proteus" 2>/dev/null; then
+if ! "$PY" -c "import trytond.modules.sale, trytond.modules.project, trytond.modules.timesheet_cost, proteus" 2>/dev/null; then
   echo "installing Tryton into $("$PY" -c 'import sys; print(sys.prefix)')"
   "$PY" -m pip install -q trytond trytond-party trytond-company trytond-currency trytond-sale \
-    trytond-project trytond-account-invoice proteus
+    trytond-project trytond-account-invoice trytond-timesheet trytond-timesheet-cost trytond-company-work-time proteus
 fi
 
 [ -f "$TRYTON_DIR/admin-password" ] || { "$PY" -c "import secrets; print(secrets.token_hex(12))" > "$TRYTON_DIR/admin-password"; }
@@ -32,7 +32,7 @@ if [ ! -s "$TRYTON_DIR/$DB.sqlite" ] || [ ! -f "$TRYTON_DIR/$DB.ready" ]; then
   touch "$TRYTON_DIR/$DB.sqlite"
   TRYTONPASSFILE="$TRYTON_DIR/admin-password" "$(dirname "$PY")/trytond-admin" -c "$TRYTON_DIR/tryton.conf" \
     -d "$DB" --all --email admin@example.com -u ir res country currency party company product account account_product stock account_invoice \
-    account_invoice_stock sale timesheet company_work_time project \
+    account_invoice_stock sale timesheet timesheet_cost company_work_time project \
     > "$TRYTON_DIR/setup.log" 2>&1 || { tail -30 "$TRYTON_DIR/setup.log"; exit 1; }
   touch "$TRYTON_DIR/$DB.ready"
 fi
