@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from mdm.models import Customer, CrossReference, SourceRecord, SourceSystem
+from mdm.models import CrossReference, Customer, SourceRecord, SourceSystem
 from orchestration.order_validation import Order, order_problems
 
 URL = "/api/v1/validate/order"
