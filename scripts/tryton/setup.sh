@@ -36,4 +36,16 @@ if [ ! -s "$TRYTON_DIR/$DB.sqlite" ] || [ ! -f "$TRYTON_DIR/$DB.ready" ]; then
     > "$TRYTON_DIR/setup.log" 2>&1 || { tail -30 "$TRYTON_DIR/setup.log"; exit 1; }
   touch "$TRYTON_DIR/$DB.ready"
 fi
+# A database made before the timesheet modules were in the list gets them activated once.
+if ! "$PY" - "$TRYTON_DIR/$DB.sqlite" <<'PYEOF'
+import sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT 1 FROM ir_module WHERE name = 'timesheet_cost' AND state = 'activated'").fetchone()
+sys.exit(0 if row else 1)
+PYEOF
+then
+  echo "activating timesheet_cost in Tryton database $DB"
+  "$(dirname "$PY")/trytond-admin" -c "$TRYTON_DIR/tryton.conf" -d "$DB" -u timesheet_cost >> "$TRYTON_DIR/setup.log" 2>&1 \
+    || { tail -30 "$TRYTON_DIR/setup.log"; exit 1; }
+fi
 echo "Tryton database $DB ready in $TRYTON_DIR"
