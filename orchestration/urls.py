@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orchestration import views
+from orchestration import api, views
 
 app_name = "orchestration"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("flows/<int:flow_id>/", views.flow, name="flow"),
     path("flows/<int:flow_id>/replay/", views.flow_replay, name="flow_replay"),
     path("flows/<int:flow_id>/cancel/", views.flow_cancel, name="flow_cancel"),
+    path("api/v1/validate/order", api.OrderValidationView.as_view(), name="validate-order"),
 ]

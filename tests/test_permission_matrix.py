@@ -306,6 +306,11 @@ MATRIX: dict[str, list[Probe]] = {
                                      method="post", data=lambda w: {"value": []}, json=True,
                                      note="Business Central's webhooks, verified by clientState, not by a user; "
                                           "no such system until it is connected")],
+    "orchestration:validate-order": [Probe(lambda w: reverse("orchestration:validate-order"),
+                                           expect(UNAUTHORIZED, OK, FORBIDDEN, OK, OK, OK, OK), method="post",
+                                           data=lambda w: {"customer": w.customers_de.pk, "currency": "EUR",
+                                                           "legal_entity": "Concord Consulting GmbH", "amount": 1000},
+                                           json=True)],
     "quality:api-violations": [Probe(lambda w: reverse("quality:api-violations"), API_ANY_DOMAIN)],
     "quality:api-scores": [Probe(lambda w: reverse("quality:api-scores"), API_ANY_DOMAIN)],
 }
