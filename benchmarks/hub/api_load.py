@@ -2,6 +2,7 @@
 records of the ingestion benchmark's PostgreSQL database (run benchmarks/hub/ingest.py first).
 
     .venv/bin/python benchmarks/hub/api_load.py --rate 200 --seconds 30 --workers 4
+    .venv/bin/python benchmarks/hub/api_load.py --requests validate   # POST /api/v1/validate/order
 
 Gunicorn serves the API; an open-loop generator sends requests at a fixed rate and measures each
 latency from the moment it was due (so a slow server cannot hide queueing: no coordinated omission).
@@ -26,6 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/concord_bench")
 PORT = 8765
+LEGAL_ENTITY = "Concord Consulting GmbH"
+
+
+def validate_body(item: str) -> bytes:
+    """The JSON of an order check for the golden customer in "validate:<golden id>"."""
+    return (f'{{"customer": "{item.partition(":")[2]}", "legal_entity": "{LEGAL_ENTITY}", '
+            f'"currency": "EUR", "amount": "12500.00"}}').encode()
 
 
 def prepare() -> tuple[str, list[tuple[str, str]], int]:
@@ -92,8 +100,11 @@ def load(paths: list[str], token: str, rate: float, seconds: float, threads: int
             if item is None:
                 return
             scheduled, path = item
+            method, body = ("POST", validate_body(path)) if path.startswith("validate:") else ("GET", None)
+            url = "/api/v1/validate/order" if body else path
+            headers = {"Authorization": f"Token {token}", **({"Content-Type": "application/json"} if body else {})}
             try:
-                conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+                conn.request(method, url, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -132,6 +143,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--requests", choices=["lookup", "validate"], default="lookup",
+                        help="lookup: by source key and by golden id; validate: POST /api/v1/validate/order")
     args = parser.parse_args()
     token, pairs, golden_count = prepare()
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "PYTHONPATH": str(ROOT), "DEBUG": "false",
@@ -153,7 +166,9 @@ def main() -> None:
               f"for {args.seconds:.0f} s each")
         print("| request | requests | errors | achieved req/s | p50 | p99 | server CPU per request |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for label, paths in (("lookup by source key", by_key), ("golden record by id", by_id)):
+        kinds = {"lookup": (("lookup by source key", by_key), ("golden record by id", by_id)),
+                 "validate": (("validate an order", [f"validate:{golden_id}" for _, golden_id in pairs]),)}
+        for label, paths in kinds[args.requests]:
             cpu = server_cpu_seconds(server.pid)
             result = load(paths, token, rate=args.rate, seconds=args.seconds)
             per_request = (server_cpu_seconds(server.pid) - cpu) / max(result["requests"], 1) * 1000
