@@ -60,3 +60,10 @@ def test_the_resolve_form_starts_from_the_golden_value(world, as_user):
     response = as_user("steward_customers").get(reverse("stewardship:resolve", args=[world.acme.id, "city"]))
     assert response.context["form"]["value"] == world.acme.city
     assert f'value="{world.acme.city}"' in response.content.decode()
+
+
+def test_assign_selected_offers_only_who_may_decide_every_card_of_the_page(world, as_user):
+    response = as_user("council").get(reverse("stewardship:match_queue"), {"domain": "customer"})
+    assert response.context["cards"], "the world has customer pairs to review"
+    offered = {user.username for user in response.context["bulk_assignees"]}
+    assert "steward_projects" not in offered and "council" in offered  # a customer pair is no project steward's
