@@ -192,6 +192,29 @@ def restrict_by_golden(queryset: QuerySet, user, action: str = "view", *, domain
     return queryset.filter(Q(**{field: ""}) | Q(**{f"{field}__in": visible}))
 
 
+def restrict_by_goldens(queryset: QuerySet, user, action: str = "view", *, fields: dict[str, str],
+                        surface: str = CONSOLE) -> QuerySet:
+    """Rows that concern golden records of several domains (`fields`: domain -> the field naming
+    its record; a flow's contract and project): those the user may `action` through any one of
+    those domains, by `restrict_by_golden`'s rule for each."""
+    reached = [(domain, name) for domain, name in fields.items()
+               if access_of(user, surface).reach(action, domain) is not None]
+    if not reached:
+        return queryset.none()
+    condition = Q(pk__in=[])
+    for domain, name in reached:
+        allowed = restrict_by_golden(queryset, user, action, domain=domain, field=name, surface=surface)
+        if allowed is queryset:  # the whole domain: every row
+            return queryset
+        condition |= Q(pk__in=allowed.values("pk"))
+    return queryset.filter(condition)
+
+
+def may_any(user, action: str, domains, *, surface: str = CONSOLE) -> bool:
+    """May `user` do `action` in at least one of `domains` (a page about records of several)?"""
+    return any(access_of(user, surface).reach(action, domain) is not None for domain in domains)
+
+
 def golden_records_visible_to(user, domain: str, action: str = "view", *, surface: str = CONSOLE) -> QuerySet:
     """The golden records of `domain` the user may `action`."""
     return restrict(golden_model(domain).objects.all(), user, action, surface=surface)

@@ -63,10 +63,10 @@ def _delivered_at():
 
 
 def _sees_flows(viewer) -> bool:
-    """Flows are seen with the contract view permission (as on the flows pages)."""
-    from mdm.permissions import can
+    """Flows are seen by stewards of their contract or project domain (as on the flows pages)."""
+    from mdm.permissions import may_any
 
-    return viewer is None or can(viewer, "view", "contract")
+    return viewer is None or may_any(viewer, "view", ("contract", "project"))
 
 
 def figures(viewer=None):

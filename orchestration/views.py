@@ -16,14 +16,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mdm.listing import Sort, page_param, paged, sort_param
-from mdm.permissions import can, require, restrict_by_golden
+from mdm.permissions import can, may_any, restrict_by_goldens
 from orchestration import machine, services
 from orchestration.models import BillingSchedule, Flow
 
+# A flow makes a contract and a project: stewards of either domain see it. Replaying or cancelling
+# it writes the ERP contract and billing schedule, so acting takes the contract domain.
+FLOW_DOMAINS = {"view": {"contract": "contract_id", "project": "project_id"}, "change": {"contract": "contract_id"}}
+
 
 def _visible_flows(user, action: str = "view"):
-    require(user, action, "contract")
-    return restrict_by_golden(Flow.objects.all(), user, action, domain="contract", field="contract_id")
+    fields = FLOW_DOMAINS[action]
+    if not may_any(user, action, fields):
+        raise PermissionDenied(f"You may not {action} flows: they concern {' and '.join(fields)} records.")
+    return restrict_by_goldens(Flow.objects.all(), user, action, fields=fields)
 
 
 SORTS = {"updated": "updated_at", "closed_won": "closed_won_at", "id": "id", "state": "state"}
@@ -70,6 +76,7 @@ def flows(request):
         "flows": page.items, "page": page, "state": state, "step": step, "sort": sort, "states": machine.FLOW_STATES,
         "counts": {s: n for s, n in visible.values_list("state").annotate(n=Count("id"))}, "groups": groups,
         "querystring": urlencode(filters), "can_act": can(request.user, "change", "contract"), "bulk_max": BULK_MAX,
+        "sees_customers": can(request.user, "view", "customer"),
         "step_labels": machine.STEP_LABELS})
 
 

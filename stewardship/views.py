@@ -81,8 +81,18 @@ def _review_context(request, queue, cards, error=None) -> dict:
         "filters_without_band": urlencode({k: v for k, v in filters.items() if k != "band"}),
         "domains": [(d, label) for d, label in Domain.choices if d in access.domains("view")],
         "assignees": queues.assignable_users(), "change_domains": access.domains("change"),
+        # The bulk bar gives the ticked cards to someone who may decide every card of the page.
+        "bulk_assignees": _common_assignees(cards),
         "bulk_max": queues.BULK_MAX,
     }
+
+
+def _common_assignees(cards) -> list:
+    common = None
+    for card in cards:
+        allowed = {user.pk for user in card["assignees"]}
+        common = allowed if common is None else common & allowed
+    return [user for user in queues.assignable_users() if common is None or user.pk in common]
 
 
 @login_required

@@ -62,10 +62,10 @@ NAV = [  # (url name, label, app or url names that mark it current, who may open
 @register.simple_tag(takes_context=True)
 def console_nav(context) -> list[dict]:
     """The navigation the signed-in user may follow: a page that would answer 403 is not offered
-    (Flows need the contract domain; every console page a console role)."""
+    (Flows need the contract or the project domain; every console page a console role)."""
     from django.urls import reverse
 
-    from mdm.permissions import access_of, can
+    from mdm.permissions import access_of, may_any
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -74,6 +74,6 @@ def console_nav(context) -> list[dict]:
     access = access_of(user)
     match = getattr(request, "resolver_match", None)
     current = {getattr(match, "url_name", None), getattr(match, "app_name", None)}
-    allowed = {"anyone": True, "viewer": bool(access.domains("view")), "flows": can(user, "view", "contract")}
+    allowed = {"anyone": True, "viewer": bool(access.domains("view")), "flows": may_any(user, "view", ("contract", "project"))}
     return [{"url": reverse(name), "label": label, "current": bool(marks & current)}
             for name, label, marks, who in NAV if allowed[who]]

@@ -20,8 +20,9 @@ def links(client) -> str:
 def test_the_navigation_offers_only_pages_that_open(world, as_user):
     for persona in ("steward_customers", "steward_projects"):
         html = links(as_user(persona))
-        assert 'href="/flows/"' not in html, persona  # the flows need the contract domain
         assert 'href="/golden/"' in html and 'href="/review/"' in html
+    assert 'href="/flows/"' not in links(as_user("steward_customers"))  # flows concern contracts and projects
+    assert 'href="/flows/"' in links(as_user("steward_projects"))  # ... so a project steward sees them
     assert 'href="/flows/"' in links(as_user("council"))
     integration = links(as_user("integration"))
     assert 'href="/review/"' not in integration and 'href="/golden/"' not in integration
@@ -59,3 +60,10 @@ def test_the_resolve_form_starts_from_the_golden_value(world, as_user):
     response = as_user("steward_customers").get(reverse("stewardship:resolve", args=[world.acme.id, "city"]))
     assert response.context["form"]["value"] == world.acme.city
     assert f'value="{world.acme.city}"' in response.content.decode()
+
+
+def test_assign_selected_offers_only_who_may_decide_every_card_of_the_page(world, as_user):
+    response = as_user("council").get(reverse("stewardship:match_queue"), {"domain": "customer"})
+    assert response.context["cards"], "the world has customer pairs to review"
+    offered = {user.username for user in response.context["bulk_assignees"]}
+    assert "steward_projects" not in offered and "council" in offered  # a customer pair is no project steward's
