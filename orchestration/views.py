@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from mdm.listing import Sort, page_param, paged, sort_param
 from mdm.permissions import can, require, restrict_by_golden
-from orchestration import machine, services
+from orchestration import machine
 from orchestration.models import BillingSchedule, Flow
+from orchestration.services import flows as services
 
 
 def _visible_flows(user, action: str = "view"):
