@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task(name="orchestration.advance_flow")
 def advance_flow(flow_id: int) -> str | None:
-    from orchestration.services import flow_advance
+    from orchestration.services.flows import flow_advance
 
     return flow_advance(flow_id)
 
@@ -17,7 +17,8 @@ def tick() -> dict:
     """Every few seconds: open flows learn what the outbox delivered, change-order schedules
     settle, overtaken invoice statuses go again, domain events go to their webhooks."""
     from orchestration.invoices import invoice_statuses_resend
-    from orchestration.services import billing_schedules_settle, flows_advance
+    from orchestration.services.billing import billing_schedules_settle
+    from orchestration.services.flows import flows_advance
     from orchestration.webhooks import webhooks_deliver
 
     return {"flows": flows_advance(), "schedules_settled": billing_schedules_settle(),
@@ -26,7 +27,7 @@ def tick() -> dict:
 
 @shared_task(name="orchestration.poll_closed_won")
 def poll_closed_won() -> dict:
-    from orchestration.services import closed_won_poll
+    from orchestration.services.closed_won import closed_won_poll
 
     return closed_won_poll()
 

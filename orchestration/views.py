@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from mdm.listing import Sort, page_param, paged, sort_param
 from mdm.permissions import can, may_any, restrict_by_goldens
-from orchestration import machine, services
+from orchestration import machine
 from orchestration.models import BillingSchedule, Flow
+from orchestration.services import flows as services
 
 # A flow makes a contract and a project: stewards of either domain see it. Replaying or cancelling
 # it writes the ERP contract and billing schedule, so acting takes the contract domain.

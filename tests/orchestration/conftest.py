@@ -10,7 +10,7 @@ from connectors.netsuite.simulator import NetSuiteSimulator
 from connectors.salesforce.simulator import SalesforceSimulator
 from mdm.models import SourceSystem
 from orchestration.models import Flow
-from orchestration.services import flow_advance
+from orchestration.services.flows import flow_advance
 
 SF_SECRET = "sf-webhook-secret"
 NS_SECRET = "ns-webhook-secret"

@@ -7,7 +7,8 @@ from connectors.sync import sync_run
 from mdm.models import Contract
 from orchestration import machine
 from orchestration.models import BillingSchedule
-from orchestration.services import billing_schedules_settle, flow_start
+from orchestration.services.billing import billing_schedules_settle
+from orchestration.services.flows import flow_start
 from stewardship.models import ChangeRequest
 from stewardship.services import change_request_approve
 from tests.orchestration.conftest import open_opportunity, settle

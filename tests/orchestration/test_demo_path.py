@@ -8,7 +8,7 @@ from django.core.management import call_command
 from connectors.sync import sync_run
 from orchestration import machine
 from orchestration.models import BillingSchedule, Flow
-from orchestration.services import closed_won_poll
+from orchestration.services.closed_won import closed_won_poll
 from stewardship.models import ChangeRequest
 from stewardship.services import change_request_approve
 from tests.orchestration.conftest import settle

@@ -10,7 +10,8 @@ from mdm.choices import OutboxStatus
 from mdm.models import OutboxMessage
 from orchestration import machine
 from orchestration.dashboard import figures, summary
-from orchestration.services import FlowError, flow_replay, flow_start
+from orchestration.services.common import FlowError
+from orchestration.services.flows import flow_replay, flow_start
 from stewardship.models import ChangeRequest
 from stewardship.services import change_request_approve
 from tests.orchestration.conftest import open_opportunity, settle

@@ -6,7 +6,7 @@ import pytest
 from mdm.models import Contract, Customer, Project
 from orchestration import machine
 from orchestration.models import BillingSchedule, DomainEvent, Flow
-from orchestration.services import flow_start
+from orchestration.services.flows import flow_start
 from stewardship.models import ChangeRequest, ChangeStatus
 from stewardship.services import change_request_approve
 from tests.orchestration.conftest import open_opportunity, settle

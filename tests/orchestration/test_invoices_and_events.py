@@ -6,7 +6,7 @@ import pytest
 from connectors.delivery import outbox_deliver
 from orchestration import machine
 from orchestration.models import Flow, InvoiceStatus
-from orchestration.services import flow_start
+from orchestration.services.flows import flow_start
 from stewardship.models import ChangeRequest, ChangeStatus
 from stewardship.services import change_request_approve, change_request_reject
 from tests.orchestration.conftest import NS_SECRET, SF_SECRET, open_opportunity, settle

@@ -11,7 +11,7 @@ from mdm.models import Contract, Project, SourceSystem
 from mdm.policy import policy_load
 from orchestration import machine, rules
 from orchestration.models import Flow, InvoiceStatus
-from orchestration.services import flow_start
+from orchestration.services.flows import flow_start
 from stewardship.models import ChangeRequest, ChangeStatus
 from stewardship.services import change_request_approve
 from tests.orchestration.conftest import NS_SECRET, SF_SECRET, open_opportunity, settle

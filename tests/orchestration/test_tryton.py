@@ -8,7 +8,7 @@ from connectors.models import Connection, connection_for
 from connectors.tryton import mapping
 from mdm.models import Contract, SourceSystem
 from orchestration import machine
-from orchestration.services import flow_start
+from orchestration.services.flows import flow_start
 from stewardship.models import ChangeRequest
 from stewardship.services import change_request_approve
 from tests.connectors.tryton.conftest import tryton_server  # noqa: F401 - the session's trytond

@@ -4,8 +4,9 @@ The same services the flows page and the Celery tasks call."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orchestration import services
 from orchestration.models import Flow
+from orchestration.services import flows as services
+from orchestration.services.closed_won import closed_won_poll
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             elif action == "advance":
                 self.stdout.write(str(services.flows_advance()))
             else:
-                self.stdout.write(str(services.closed_won_poll(crm_system=crm or None)))
+                self.stdout.write(str(closed_won_poll(crm_system=crm or None)))
         except services.FlowError as error:
             raise CommandError(str(error)) from None
 
