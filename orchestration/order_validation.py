@@ -69,20 +69,9 @@ def order_problems(order: Order, customer: dict[str, Any], policy: dict[str, Any
                    blocking: list[str]) -> list[dict[str, str]]:
     """Every reason the order may not be accepted (`policy` as rules.entity_policy lays it out for
     the order's legal entity); empty when it may."""
-    reasons = []
-    status = customer.get("credit_status") or ""
-    if status in (policy.get("credit_statuses_refused") or []):
-        reasons.append({"check": "credit", "message": f"customer credit status is {status}"})
-    limit = (policy.get("credit_limits") or {}).get(order.currency)
-    if limit is not None and order.amount > Decimal(str(limit)):
-        reasons.append({"check": "credit_limit", "message": f"{order.amount:,.2f} {order.currency} is above the "
-                                                            f"credit limit of {limit:,} {order.currency}"})
-    country = (customer.get("country") or "").upper()
-    if not (policy.get("tax_codes") or {}).get(country):
-        reasons.append({"check": "tax", "message": f"{policy.get('legal_entity') or order.legal_entity} has no tax "
-                                                   f"configuration for country {country or '(none)'}"})
-    if order.currency not in (policy.get("currencies") or []):
-        reasons.append({"check": "currency", "message": f"the firm does not bill in {order.currency}"})
+    problems = [*rules.credit_problems(customer, policy, order.currency, order.amount),
+                *rules.tax_problems(customer, policy), *rules.currency_problems(order.currency, policy)]
+    reasons = [problem.as_dict() for problem in problems]
     reasons.extend({"check": "data_quality", "message": message} for message in blocking)
     return reasons
 
@@ -97,7 +86,9 @@ def _customer_of(user, key: str) -> Customer | None:
     return visible.filter(pk=found[1]).first() if found and found[0] == "customer" else None
 
 
-def _blocking_violations(golden_id: str) -> list[str]:
+def blocking_violations(golden_id: str) -> list[str]:
+    """The messages of a golden customer's open error-severity quality violations: what keeps an
+    order, and a closed-won deal, from being accepted until a steward fixes the data."""
     from quality.models import Severity, Violation, ViolationStatus
 
     return list(Violation.objects.filter(domain="customer", golden_id=golden_id, status=ViolationStatus.OPEN,
@@ -113,6 +104,6 @@ def order_validate(*, user, body: Any) -> dict[str, Any]:
         raise OrderRequestError({"customer": [f"no golden customer {order.customer} you may see"]})
     policy = rules.entity_policy(rules.policy_read(), order.legal_entity)
     values = {"credit_status": customer.credit_status, "country": customer.country}
-    reasons = order_problems(order, values, policy, _blocking_violations(customer.pk))
+    reasons = order_problems(order, values, policy, blocking_violations(customer.pk))
     return {"accepted": not reasons, "reasons": reasons, "customer": customer.pk,
             "legal_entity": policy.get("legal_entity"), "erp": policy.get("erp")}

@@ -119,6 +119,35 @@ def _date(value: Any) -> date | None:
         return None
 
 
+def credit_problems(customer: dict[str, Any], policy: dict[str, Any], currency: str,
+                    amount: Decimal | None) -> list[Problem]:
+    """The customer's credit: a refused credit status, an amount above the entity's credit limit."""
+    problems = []
+    if customer.get("credit_status") in (policy.get("credit_statuses_refused") or []):
+        problems.append(Problem("credit", f"customer credit status is {customer['credit_status']}"))
+    limit = (policy.get("credit_limits") or {}).get(currency)
+    if limit is not None and amount is not None and amount > Decimal(str(limit)):
+        problems.append(Problem("credit_limit", f"{amount:,.2f} {currency} is above the credit limit of "
+                                                f"{limit:,} {currency}"))
+    return problems
+
+
+def tax_problems(customer: dict[str, Any], policy: dict[str, Any]) -> list[Problem]:
+    """The legal entity's tax configuration for the customer's country."""
+    country = (customer.get("country") or "").upper()
+    if (policy.get("tax_codes") or {}).get(country):
+        return []
+    return [Problem("tax", f"no tax configuration for country {country or '(none)'}")]
+
+
+def currency_problems(currency: str, policy: dict[str, Any]) -> list[Problem]:
+    if not currency:
+        return [Problem("currency", "the opportunity has no currency")]
+    if currency not in (policy.get("currencies") or []):
+        return [Problem("currency", f"the firm does not bill in {currency}")]
+    return []
+
+
 def opportunity_check(opportunity: dict[str, Any], customer: dict[str, Any],
                       policy: dict[str, Any]) -> list[Problem]:
     """Every problem that keeps a closed-won opportunity from becoming a billable project:
@@ -133,21 +162,16 @@ def opportunity_check(opportunity: dict[str, Any], customer: dict[str, Any],
     if not legal_entity_of(customer, policy):
         problems.append(Problem("legal_entity", f"no contracting legal entity for customer country "
                                                 f"{country or '(none)'}"))
-    if not (policy.get("tax_codes") or {}).get(country):
-        problems.append(Problem("tax", f"no tax configuration for country {country or '(none)'}"))
+    problems.extend(tax_problems(customer, policy))
     currency = (opportunity.get("currency") or "").upper()
-    if not currency:
-        problems.append(Problem("currency", "the opportunity has no currency"))
-    elif currency not in (policy.get("currencies") or []):
-        problems.append(Problem("currency", f"the firm does not bill in {currency}"))
+    problems.extend(currency_problems(currency, policy))
     limit = (policy.get("approval_above") or {}).get(currency)
     amount = _amount(opportunity.get("amount"))
     if limit is not None and amount is not None and amount > Decimal(str(limit)):
         problems.append(Problem("approval", f"{amount:,.2f} {currency} is above the {limit:,} {currency} a deal of "
                                             f"{policy.get('legal_entity') or 'this legal entity'} may reach without "
                                             "the council"))
-    if customer.get("credit_status") in (policy.get("credit_statuses_refused") or []):
-        problems.append(Problem("credit", f"customer credit status is {customer['credit_status']}"))
+    problems.extend(credit_problems(customer, policy, currency, amount))
     line = opportunity.get("service_line")
     if not line:
         problems.append(Problem("service_line", "the opportunity names no service line"))
