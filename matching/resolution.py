@@ -33,6 +33,7 @@ from matching.models import CandidateStatus, MatchCandidate, MatchDecision, Matc
 from mdm.canonical import REFERENCES
 from mdm.models import CrossReference, golden_model
 from mdm.services.golden import reference_targets
+from mdm.services.locks import domain_serialized
 from mdm.services.merge import golden_record_merge
 from mdm.services.relink import source_records_relink
 
@@ -152,21 +153,22 @@ def domain_resolve(domain: str, *, refit: bool | None = None, customers: set[str
     """Re-match the domain's source records in batch and regroup its golden records to agree.
     `refit`: fit the model on the data first (None: when due, see refit_due); `customers`: only
     the contracts or projects of these customers."""
-    rows = source_rows(domain, customers)
-    result = Resolution(domain, records=len(rows.ids))
-    if len(rows.ids) < 2:
-        return result
-    refit = bool(refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))))
-    clusters, pairs, result.refitted = _batch_clusters(domain, rows, refit=refit)
-    token = _resolving.set(True)
-    try:
-        with transaction.atomic():
-            final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
-            result.merges, result.moves = final.merges, final.moves
-            result.review_candidates = _review(domain, dict(zip(rows.ids, rows.systems, strict=True)),
-                                               final.golden_of, pairs)
-    finally:
-        _resolving.reset(token)
+    with domain_serialized(domain):  # read, decide and write before another batch reads
+        rows = source_rows(domain, customers)
+        result = Resolution(domain, records=len(rows.ids))
+        if len(rows.ids) < 2:
+            return result
+        refit = bool(refit or (refit is None and customers is None and refit_due(domain, len(rows.ids))))
+        clusters, pairs, result.refitted = _batch_clusters(domain, rows, refit=refit)
+        token = _resolving.set(True)
+        try:
+            with transaction.atomic():
+                final = _apply(domain, rows, clusters, acting_user, reason or "re-matched in batch")
+                result.merges, result.moves = final.merges, final.moves
+                result.review_candidates = _review(domain, dict(zip(rows.ids, rows.systems, strict=True)),
+                                                   final.golden_of, pairs)
+        finally:
+            _resolving.reset(token)
     if domain == "customer" and result.merges + result.moves:
         for follower in SYSTEM_UNIQUE_DOMAINS:
             domain_resolve(follower, acting_user=acting_user, reason="their customers were re-matched")
@@ -302,20 +304,21 @@ def plan_finish(plan: LoadPlan, *, acting_user=None) -> Resolution:
     """After a planned load: what the plan says of the records held before it (two golden records
     that are one, a record in the wrong one) applied, and its doubtful pairs sent to review."""
     _PLANS.pop((plan.domain, plan.system), None)
-    rows = source_rows(plan.domain)
-    unplanned = iter(range(-1, -len(rows.ids) - 1, -1))  # records the plan did not see keep their place
-    clusters = [plan.labels.get(key, ("unplanned", next(unplanned))) for key in rows.keys]
-    result = Resolution(plan.domain, records=len(rows.ids), refitted=plan.refitted)
-    token = _resolving.set(True)
-    try:
-        with transaction.atomic():
-            final = _apply(plan.domain, rows, clusters, acting_user, "re-matched in batch with the load")
-            result.merges, result.moves = final.merges, final.moves
-            golden_of = {key: final.golden_of[i] for key, i in zip(rows.keys, rows.ids, strict=True)}
-            result.review_candidates = _review(plan.domain, dict(zip(rows.keys, rows.systems, strict=True)),
-                                               golden_of, plan.pairs)
-    finally:
-        _resolving.reset(token)
+    with domain_serialized(plan.domain):  # the records as they are now, not before another batch wrote
+        rows = source_rows(plan.domain)
+        unplanned = iter(range(-1, -len(rows.ids) - 1, -1))  # records the plan did not see keep their place
+        clusters = [plan.labels.get(key, ("unplanned", next(unplanned))) for key in rows.keys]
+        result = Resolution(plan.domain, records=len(rows.ids), refitted=plan.refitted)
+        token = _resolving.set(True)
+        try:
+            with transaction.atomic():
+                final = _apply(plan.domain, rows, clusters, acting_user, "re-matched in batch with the load")
+                result.merges, result.moves = final.merges, final.moves
+                golden_of = {key: final.golden_of[i] for key, i in zip(rows.keys, rows.ids, strict=True)}
+                result.review_candidates = _review(plan.domain, dict(zip(rows.keys, rows.systems, strict=True)),
+                                                   golden_of, plan.pairs)
+        finally:
+            _resolving.reset(token)
     if plan.domain == "customer" and result.merges + result.moves:
         for follower in SYSTEM_UNIQUE_DOMAINS:
             domain_resolve(follower, acting_user=acting_user, reason="their customers were re-matched")

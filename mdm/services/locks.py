@@ -14,13 +14,15 @@ shows and the API answers with 409.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from psycopg import errors as pg_errors
 
 from mdm.models import GoldenRecord, golden_model
@@ -74,3 +76,29 @@ def steward_change(function: F) -> F:
             raise
 
     return change  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def domain_serialized(domain: str):
+    """Hold the domain's batch lock: one batch re-match of a domain at a time across processes.
+
+    A batch re-match reads every source record of the domain, decides merges and moves, then
+    writes them; two running at once (two systems' loads finishing together) decided from the
+    same reading, and the second merged a golden record the first had already merged ("is merged,
+    not active"). On PostgreSQL an advisory lock keyed by the domain serializes them — held to the
+    end of the enclosing transaction when there is one, so the next batch reads what this one
+    wrote; SQLite (the embedded default) has one writer at a time already."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = zlib.crc32(f"concord.batch-rematch.{domain}".encode())
+    in_transaction = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)" if in_transaction else "SELECT pg_advisory_lock(%s)",
+                       [key])
+    try:
+        yield
+    finally:
+        if not in_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -51,3 +51,48 @@ def test_other_database_errors_are_not_mistaken_for_a_race():
 def test_the_api_answers_a_lost_race_with_409():
     response = exception_handler(ConcurrentChange("X changed meanwhile; try again"), {})
     assert (response.status_code, response.data) == (409, {"detail": "X changed meanwhile; try again"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batch_rematches_of_one_domain_run_one_after_the_other():
+    """Two systems' loads finishing together each re-match the domain in batch: the second must
+    read what the first wrote, so it waits for it (PostgreSQL; SQLite has one writer anyway)."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from mdm.services.locks import domain_serialized
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the batch lock is PostgreSQL's advisory lock")
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def batch(name: str, hold: float):
+        try:
+            with domain_serialized("customer"):
+                order.append(f"{name} in")
+                first_in.set()
+                time.sleep(hold)
+                order.append(f"{name} out")
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=batch, args=("first", 0.5))
+    first.start()
+    first_in.wait(5)
+    second = threading.Thread(target=batch, args=("second", 0))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert order == ["first in", "first out", "second in", "second out"]
+
+
+def test_another_domains_batch_does_not_wait():
+    from mdm.services.locks import domain_serialized
+
+    with domain_serialized("customer"), domain_serialized("project"):
+        pass  # distinct keys, and the same session takes its own lock again
+    with domain_serialized("customer"), domain_serialized("customer"):
+        pass
