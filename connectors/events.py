@@ -342,6 +342,19 @@ def _webhook_deletion(connector: Connector, source: SourceSystem, event: ParsedE
                            source_updated_at=max(now, held.source_updated_at) if held.source_updated_at else now)]
 
 
+def inbound_event_keep(*, system: SourceSystem, key: str, object_type: str, change_type: str,
+                       payload: Any, correlation_id: str, **flags: Any) -> InboundEvent | None:
+    """Store an arriving event once, by its key: None when the key was stored before (a
+    re-delivery, which the caller counts and skips). Every receiver of events goes through here."""
+    try:
+        with transaction.atomic():
+            return InboundEvent.objects.create(system=system, event_key=key, object_type=object_type[:60],
+                                               change_type=change_type[:20], payload=payload,
+                                               correlation_id=correlation_id, **flags)
+    except IntegrityError:
+        return None
+
+
 def events_receive(*, system: str, body: bytes, signature: str | None,
                    connector: Connector | None = None) -> EventsResult:
     """Verify, parse, store and ingest a body of change events. Raises SignatureError or
@@ -353,13 +366,10 @@ def events_receive(*, system: str, body: bytes, signature: str | None,
     result = EventsResult()
     with correlation() as cid, transaction.atomic():
         for event in events:
-            try:
-                with transaction.atomic():
-                    row = InboundEvent.objects.create(
-                        system=source, event_key=event.key, object_type=event.object_type[:60],
-                        change_type=event.change_type[:20], change_origin=event.origin[:255], is_echo=event.is_echo,
-                        payload=event.raw, correlation_id=cid)
-            except IntegrityError:
+            row = inbound_event_keep(system=source, key=event.key, object_type=event.object_type,
+                                     change_type=event.change_type, payload=event.raw, correlation_id=cid,
+                                     change_origin=event.origin[:255], is_echo=event.is_echo)
+            if row is None:
                 result.duplicates += 1
                 continue
             result.accepted += 1

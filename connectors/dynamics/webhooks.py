@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError
 from connectors.dynamics import mapping
-from connectors.events import EventPayloadError, ParsedEvent, SignatureError, event_handler
-from connectors.models import EventStatus, InboundEvent, connection_for, connection_settings
+from connectors.events import EventPayloadError, ParsedEvent, SignatureError, event_handler, inbound_event_keep
+from connectors.models import EventStatus, connection_for, connection_settings
 from mdm.bounded_json import JSONTooDeep, json_loads_bounded
 from mdm.correlation import correlation
 from mdm.models import SourceRecord, SourceSystem
@@ -154,12 +154,10 @@ def notifications_receive(*, body: bytes, connector: Connector | None = None) ->
     result = NotificationsResult()
     with correlation() as cid, transaction.atomic():
         for notification in parsed:
-            try:
-                with transaction.atomic():
-                    row = InboundEvent.objects.create(
-                        system=source, event_key=notification.key, object_type=notification.entity_set[:60],
-                        change_type=notification.change_type[:20], payload=notification.raw, correlation_id=cid)
-            except IntegrityError:
+            row = inbound_event_keep(system=source, key=notification.key, object_type=notification.entity_set,
+                                     change_type=notification.change_type, payload=notification.raw,
+                                     correlation_id=cid)
+            if row is None:
                 result.duplicates += 1
                 continue
             result.accepted += 1
