@@ -224,6 +224,12 @@ CELERY_BEAT_SCHEDULE = {
     # People from HR and the PSA: a leaver's future allocations must surface the same minute.
     "staffing: sync resources": {"task": "connectors.sync_all", "schedule": 60.0, "kwargs": {"domain": "resource"},
                                  "options": {"expire_seconds": 60}},
+    # Timesheets in batches: once a day, the approved weeks to the ERP for billing (docs/staffing.md).
+    "staffing: bill timesheets": {"task": "staffing.timesheets_bill", "schedule": crontab(minute=0, hour=5),
+                                  "options": {"expire_seconds": 6 * 3600}},
+    # Margin snapshots on a schedule: after the billing batch, so what was just sent counts.
+    "staffing: margin snapshots": {"task": "staffing.margin_snapshots", "schedule": crontab(minute=30, hour=5),
+                                   "options": {"expire_seconds": 6 * 3600}},
 }
 CONCORD_STAFFING_POLICY_FILE = Path(os.environ.get("CONCORD_STAFFING_POLICY_FILE",
                                                    BASE_DIR / "config" / "staffing.toml"))

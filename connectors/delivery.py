@@ -159,6 +159,11 @@ def _system_copy_unknown() -> Q:
             | Q(operation=RESEND))
 
 
+# Messages of these domains each carry a document of their own (a week's billing summary or its
+# adjustment), not a revision of a record: each is sent as written, none supersedes another.
+DOCUMENT_DOMAINS = frozenset({"timesheet"})
+
+
 def _same_content(one: OutboxMessage, other: OutboxMessage) -> bool:
     def operation(message: OutboxMessage) -> str:
         return "upsert" if message.operation == RESEND else message.operation
@@ -173,8 +178,12 @@ def _skip_reason(message: OutboxMessage) -> str:
 
     Echo suppression compares with what the system was last *sent*, never with a message that
     was itself skipped: a revision superseded by a waiting one never reached the system, so the
-    waiting one, even with the same attributes, still has to go out."""
-    record = OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id)
+    waiting one, even with the same attributes, still has to go out. Revisions are compared within
+    one domain: a project's team is not a newer version of the project."""
+    if message.domain in DOCUMENT_DOMAINS:
+        return ""
+    record = OutboxMessage.objects.filter(system_id=message.system_id, golden_id=message.golden_id,
+                                          domain=message.domain)
     if record.filter(id__gt=message.id, status=OutboxStatus.DELIVERED).exists():
         return "superseded: a later revision was already delivered"
     # Only the newest state is worth sending: writing an older revision first would briefly put

@@ -15,4 +15,9 @@ def staffing_policy() -> dict:
     policy.setdefault("psa", "tryton")
     policy.setdefault("weeks", 8)
     policy.setdefault("team_to", [])
+    timesheets = policy.setdefault("timesheets", {})
+    timesheets.setdefault("grace_days", 2)
+    timesheets.setdefault("weeks_back", 8)
+    timesheets.setdefault("billing_to", "")
+    policy.setdefault("margins", {}).setdefault("floors", {"default": 0.25})
     return policy

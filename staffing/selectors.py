@@ -1,16 +1,24 @@
-"""Reads of the utilization forecast, through the one permission filter: a viewer sees the people
-(resource golden records) they may see, and totals made of those alone."""
+"""Reads of staffing through the one permission filter: the utilization forecast (a viewer sees the
+people they may see, and totals made of those alone), project margins and unbilled hours (the
+projects they may see), and the three sync classes' latencies."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
-from mdm.models import Resource
+from django.db.models import Max
+from django.utils import timezone
+
+from mdm.choices import OutboxStatus
+from mdm.models import OutboxMessage, Project, Resource
 from mdm.permissions import restrict
 from staffing.forecast import utilization
-from staffing.models import Allocation, ForecastWeek
+from staffing.models import Allocation, BillingSummary, ForecastWeek, MarginSnapshot, TimesheetLine
+from staffing.services.timesheets import approved_at
+from staffing.services.timesheets import unbilled_hours as hours_unbilled
 
 
 @dataclass
@@ -59,10 +67,72 @@ def utilization_next_weeks(user=None, *, surface: str = "console") -> float | No
 
 def sync_latencies() -> list[float]:
     """Seconds from the PSA's change to the hub holding it, for the allocations of the last day."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     since = timezone.now() - timedelta(days=1)
     return [v for v in Allocation.objects.filter(received_at__gte=since).exclude(sync_latency_seconds=None)
             .values_list("sync_latency_seconds", flat=True)]
+
+
+def visible_projects(user, *, surface: str = "console"):
+    return restrict(Project.objects.filter(record_status="active"), user, surface=surface)
+
+
+def _project_ids(user, surface: str):
+    """The projects a viewer may see (None: no viewer, the whole firm, as /metrics counts it)."""
+    return None if user is None else list(visible_projects(user, surface=surface).values_list("pk", flat=True))
+
+
+@dataclass
+class MarginRow:
+    project: object
+    latest: object  # MarginSnapshot
+    trend: list = field(default_factory=list)  # margins of the last snapshots, oldest first
+
+
+def project_margins(user, *, surface: str = "console", points: int = 8) -> list[MarginRow]:
+    """Each visible project's latest margin snapshot and the trend of its last `points`, lowest
+    margin first (the ones to look at)."""
+    snapshots = MarginSnapshot.objects.select_related("project").order_by("project_id", "taken_on")
+    ids = _project_ids(user, surface)
+    if ids is not None:
+        snapshots = snapshots.filter(project_id__in=ids)
+    rows: dict[str, MarginRow] = {}
+    for snapshot in snapshots:
+        row = rows.setdefault(snapshot.project_id, MarginRow(project=snapshot.project, latest=snapshot))
+        row.latest = snapshot
+        row.trend = [*row.trend, snapshot.margin][-points:]
+    return sorted(rows.values(), key=lambda r: (r.latest.margin is None, r.latest.margin or 0))
+
+
+def firm_margin(user=None, *, surface: str = "console") -> float | None:
+    """(recognized − cost) / recognized over the latest snapshot of every (visible) project."""
+    latest = {row.project.pk: row.latest for row in project_margins(user, surface=surface, points=1)}
+    recognized = sum((s.revenue_recognized for s in latest.values()), Decimal(0))
+    cost = sum((s.cost for s in latest.values()), Decimal(0))
+    return float((recognized - cost) / recognized) if recognized > 0 else None
+
+
+def unbilled_hours(user=None, *, surface: str = "console") -> Decimal:
+    return hours_unbilled(_project_ids(user, surface))
+
+
+def batch_latencies(days: int = 7) -> list[float]:
+    """Seconds from a week's time being ready to bill (approved, or corrected after) to its
+    summary or adjustment delivered to the ERP, for those delivered in the last `days`."""
+    delivered = dict(OutboxMessage.objects.filter(domain="timesheet", status=OutboxStatus.DELIVERED,
+                                                  delivered_at__gte=timezone.now() - timedelta(days=days))
+                     .values_list("id", "delivered_at"))
+    found = []
+    for summary in BillingSummary.objects.filter(outbox_message_id__in=list(delivered)):
+        corrected = (TimesheetLine.objects.filter(project_id=summary.project_id, day__gte=summary.week,
+                                                  day__lt=summary.week + timedelta(days=7),
+                                                  source_updated_at__lte=summary.created_at)
+                     .aggregate(at=Max("source_updated_at"))["at"])
+        ready = max(filter(None, (approved_at(summary.week), corrected)))
+        found.append(max(0.0, (delivered[summary.outbox_message_id] - ready).total_seconds()))
+    return found
+
+
+def snapshot_age() -> float | None:
+    """Seconds since the newest margin snapshot: how old the scheduled figures are."""
+    newest = MarginSnapshot.objects.order_by("-taken_at").values_list("taken_at", flat=True).first()
+    return (timezone.now() - newest).total_seconds() if newest else None

@@ -158,6 +158,7 @@ class NetSuiteConnector(Connector):
             raise ConnectorError(f"NetSuite takes no {domain} records", retryable=False, code="unsupported")
         record_type, to_fields = mapping.FROM_GOLDEN[domain]
         fields = to_fields(attributes)
+        external_id = mapping.external_id_of(domain, golden_id, attributes)
         own = [str(i) for i in attributes.get("_source_ids") or [] if str(i).isdigit()]
         try:
             if own:
@@ -169,7 +170,7 @@ class NetSuiteConnector(Connector):
                     # Deleted in NetSuite since, or a twin already carries the golden id: write by golden id.
                     if error.code not in ("NONEXISTENT_ID", "DUP_RCRD"):
                         raise
-            internal_id = self.client.upsert(record_type, str(golden_id), fields, idempotency_key=idempotency_key)
+            internal_id = self.client.upsert(record_type, external_id, fields, idempotency_key=idempotency_key)
         except ConnectorError as error:
             if error.code == "INVALID_KEY_OR_REF" and "externalId" in str(error):
                 # The record it refers to has not been delivered yet: a later attempt can succeed.

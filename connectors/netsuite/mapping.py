@@ -8,6 +8,7 @@ known; an unknown value passes unchanged so the hub's validation quarantines it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -191,6 +192,30 @@ def project_team_to_job(attributes: dict[str, Any]) -> dict[str, Any]:
                                          "startDate": m.get("start_date"), "endDate": m.get("end_date")} for m in team]}
 
 
+# A week of a project's time for time-and-materials billing (staffing's timesheet batch): a custom
+# record of the account, one per summary or adjustment, found again by the summary's own key.
+TIME_SUMMARY = "customrecord_concord_time_summary"
+
+
+def time_summary_to_ns(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A billing summary (or adjustment) of one project's week: the job it bills, the week, its
+    kind and revision, hours and amount, and the lines per person as JSON text."""
+    label = attributes.get("project_code") or attributes.get("project")
+    return {"name": f"{label} {attributes.get('week_start')} {attributes.get('kind')} {attributes.get('revision')}",
+            "custrecord_cts_project": {"externalId": str(attributes["project"])},
+            "custrecord_cts_week_start": attributes.get("week_start"),
+            "custrecord_cts_week_end": attributes.get("week_end"), "custrecord_cts_kind": attributes.get("kind"),
+            "custrecord_cts_revision": attributes.get("revision"), "custrecord_cts_hours": attributes.get("hours"),
+            "custrecord_cts_amount": attributes.get("amount"), "custrecord_cts_currency": attributes.get("currency"),
+            "custrecord_cts_lines": json.dumps(attributes.get("lines") or [], sort_keys=True)}
+
+
 FROM_GOLDEN = {"customer": (CUSTOMER, customer_to_ns_customer), "contract": (SALES_ORDER, contract_to_sales_order),
                "project": (JOB, project_to_job), "billing": (BILLING_SCHEDULE, billing_schedule_to_ns),
-               "staffing": (JOB, project_team_to_job)}
+               "staffing": (JOB, project_team_to_job), "timesheet": (TIME_SUMMARY, time_summary_to_ns)}
+
+
+def external_id_of(domain: str, golden_id: str, attributes: dict[str, Any]) -> str:
+    """The externalId a push upserts by: the golden id, or for a billing summary its own key
+    (a project has one per week and revision)."""
+    return str(attributes["summary"]) if domain == "timesheet" else str(golden_id)

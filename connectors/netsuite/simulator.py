@@ -41,22 +41,30 @@ SCHEMA: dict[str, list[str]] = {
     # Billing schedules of sales orders (written by orchestration flows, one per contract).
     "billingschedule": SYSTEM + ["name", "salesorder", "custrecord_contract_version", "frequency", "billingtype",
                                  "recurrence", "ratecard", "status"],
+    # Billing summaries of projects' weeks (staffing's timesheet batch): the account's custom record.
+    "customrecord_concord_time_summary": SYSTEM + ["name", "custrecord_cts_project", "custrecord_cts_week_start",
+                                                   "custrecord_cts_week_end", "custrecord_cts_kind",
+                                                   "custrecord_cts_revision", "custrecord_cts_hours",
+                                                   "custrecord_cts_amount", "custrecord_cts_currency",
+                                                   "custrecord_cts_lines"],
     "deletedrecord": ["id", "recordid", "recordtype", "deleteddate", "name"],
 }
 # REST record type -> SuiteQL table
 RECORD_TYPES = {"customer": "customer", "job": "job", "salesOrder": "salesorder", "invoice": "invoice",
-                "billingSchedule": "billingschedule"}
+                "billingSchedule": "billingschedule",
+                "customrecord_concord_time_summary": "customrecord_concord_time_summary"}
 DATE_COLUMNS = {"startdate", "enddate", "projectedenddate", "trandate", "duedate"}
-UPSERTABLE = {"customer", "job", "salesOrder", "billingSchedule"}
+UPSERTABLE = {"customer", "job", "salesOrder", "billingSchedule", "customrecord_concord_time_summary"}
 # Simulator-only faults (beyond the shared ones): billing_refused makes the account refuse every
 # billing schedule write (a validation error, permanent), until cleared.
 OWN_FAULTS = ("billing_refused",)
 ADMIN_FAULTS_PATH = "/simulator/faults"
 REFERENCES = {"parent": "customer", "entity": "customer", "custentity_sales_order": "salesorder",
-              "createdfrom": "salesorder", "salesorder": "salesorder"}
+              "createdfrom": "salesorder", "salesorder": "salesorder", "custrecord_cts_project": "job"}
 REQUIRED = {"customer": [("companyname", "Company Name")],
             "job": [("companyname", "Project Name"), ("parent", "Customer")],
-            "salesorder": [("entity", "Customer")], "billingschedule": [("salesorder", "Sales Order")]}
+            "salesorder": [("entity", "Customer")], "billingschedule": [("salesorder", "Sales Order")],
+            "customrecord_concord_time_summary": [("custrecord_cts_project", "Project")]}
 NS_BILLING = ["T&M", "TM", "Fixed Price", "FBM", "Retainer", "Time and Materials"]
 SO_STATUSES = ["Pending Approval", "Pending Fulfillment", "Pending Billing", "Billed", "Closed"]
 JOB_STATUSES = ["In Progress", "In Progress", "Not Started", "Closed", "On Hold", "Awarded"]

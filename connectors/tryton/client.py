@@ -11,7 +11,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,8 @@ def to_rpc(value: Any) -> Any:
         return {"__class__": "date", "year": value.year, "month": value.month, "day": value.day}
     if isinstance(value, Decimal):
         return {"__class__": "Decimal", "decimal": str(value)}
+    if isinstance(value, timedelta):
+        return {"__class__": "timedelta", "seconds": value.total_seconds()}
     if isinstance(value, (list, tuple)):
         return [to_rpc(v) for v in value]
     if isinstance(value, dict):
@@ -47,6 +49,8 @@ def from_rpc(value: Any) -> Any:
             return date(value["year"], value["month"], value["day"])
         if kind == "Decimal":
             return Decimal(value["decimal"])
+        if kind == "timedelta":  # durations: timesheet lines
+            return timedelta(seconds=value["seconds"])
         if kind == "bytes":
             return value.get("base64", "")
         return {k: from_rpc(v) for k, v in value.items()}

@@ -4,7 +4,7 @@ customers back as parties, contracts as draft sales and projects as project work
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from connectors.base import Connector, ConnectorError, HeldRecord, Page, UpsertResult, register
@@ -25,6 +25,7 @@ FIELDS = {
                        "create_date"],
 }
 ALLOCATION_FIELDS = ["employee", "work", "percentage", STAMP, "write_date", "create_date"]
+TIMESHEET_FIELDS = ["employee", "work", "date", "duration", "cost_price", STAMP, "write_date", "create_date"]
 # The planned dates of a work: the planner's constraint where set, else what leveling worked out.
 WORK_DATES = ["constraint_start_date", "constraint_finish_date", "early_start_date", "early_finish_date",
               "parent", "type", STAMP]
@@ -155,6 +156,44 @@ class TrytonConnector(Connector):
                 # A task's allocation counts for the project it belongs to (one level: the common case).
                 "project_work_id": row["id"] if row.get("type") == "project" else row.get("parent")}
         return found
+
+    # -- timesheets (billing summaries, margins) ---------------------------------------------
+    def pull_timesheet_lines(self, *, watermark: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Timesheet lines entered or changed since `watermark`, each with the project its
+        timesheet work stands for: plain dicts of mapping.timesheet_line_of, and the watermark to
+        keep once they are stored. Lines on a timesheet work of no project have no `work_id`."""
+        where: list[Any] = []
+        if watermark:
+            stamp, last_id = _cursor(watermark)
+            where = ["OR", [(STAMP, ">", stamp)], [(STAMP, "=", stamp), ("id", ">", last_id)]]
+        rows = self.client.search_read(mapping.TIMESHEET_LINE, where, order=[(STAMP, "ASC"), ("id", "ASC")],
+                                       fields=TIMESHEET_FIELDS)
+        if not rows:
+            return [], watermark
+        projects = self._timesheet_projects(sorted({row["work"] for row in rows}))
+        for row in rows:
+            row["project_work_id"] = projects.get(row["work"])
+        last = rows[-1]
+        stamp = last.get(STAMP) or last.get("write_date") or last.get("create_date")
+        return [mapping.timesheet_line_of(row) for row in rows], f"{stamp.isoformat()}|{last['id']}"
+
+    def timesheet_line_ids(self, *, since: date) -> set[str]:
+        """Every timesheet line dated on or after `since` (a deleted line leaves no row to pull)."""
+        return {str(row["id"]) for row in self.client.search_read(mapping.TIMESHEET_LINE, [("date", ">=", since)],
+                                                                  fields=["id"])}
+
+    def _timesheet_projects(self, timesheet_work_ids: list[int]) -> dict[int, int]:
+        """The project each timesheet work records time for: its origin work, or that task's project."""
+        if not timesheet_work_ids:
+            return {}
+        origins = {}
+        for row in self.client.search_read(mapping.TIMESHEET_WORK, [("id", "in", timesheet_work_ids)],
+                                           fields=["origin"]):
+            model, _, work_id = str(row.get("origin") or "").partition(",")
+            if model == mapping.WORK and work_id.isdigit():
+                origins[row["id"]] = int(work_id)
+        works = self._work_dates(sorted(set(origins.values())))
+        return {tw: works[w]["project_work_id"] for tw, w in origins.items() if w in works}
 
     def record_from_event(self, *, object_type: str, payload: dict[str, Any]):
         return mapping.TO_RECORD[object_type](payload)

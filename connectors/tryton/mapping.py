@@ -13,7 +13,8 @@ back to the same golden project.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -22,6 +23,7 @@ from mdm.timestamps import moment_or_none
 
 PARTY, SALE, WORK = "party.party", "sale.sale", "project.work"
 EMPLOYEE, ALLOCATION = "company.employee", "project.allocation"
+TIMESHEET_LINE, TIMESHEET_WORK = "timesheet.line", "timesheet.work"
 GOLDEN_ID = re.compile(r"^(CUS|CTR|PRJ)-[0-9A-Z]{10}$")
 SALE_STATES = {"draft": "draft", "quotation": "draft", "confirmed": "active", "processing": "active",
                "done": "expired", "cancelled": "terminated"}
@@ -137,6 +139,21 @@ def allocation_of(row: dict[str, Any]) -> dict[str, Any]:
         "source_id": str(row["id"]), "employee_id": str(row["employee"]), "work_id": str(row.get("project_work_id") or row["work"]),
         "start_date": row.get("start_date"), "end_date": row.get("end_date"),
         "share": float(row.get("percentage") or 0) / 100.0, "updated_at": _modified(row),
+    }
+
+
+def timesheet_line_of(row: dict[str, Any]) -> dict[str, Any]:
+    """A timesheet line (with the project work its timesheet work stands for read alongside) in
+    plain terms: who, on which project work, which day, how many hours, at what cost per hour."""
+    duration = row.get("duration")
+    hours = Decimal(str(duration.total_seconds())) / 3600 if isinstance(duration, timedelta) else Decimal(0)
+    cost = row.get("cost_price")
+    return {
+        "source_id": str(row["id"]), "employee_id": str(row["employee"]),
+        "work_id": str(row["project_work_id"]) if row.get("project_work_id") else None,
+        "day": row["date"], "hours": hours.quantize(Decimal("0.01")),
+        "cost_rate": Decimal(str(cost)) if cost not in (None, "") and Decimal(str(cost)) > 0 else None,
+        "updated_at": _modified(row),
     }
 
 

@@ -2,7 +2,7 @@
 or changed in Tryton reaches the hub, the forecast and the ERP project's team; a leaver's future
 allocations become exceptions."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,48 +11,9 @@ from connectors.sync import sync_run
 from mdm.models import OutboxMessage, QuarantinedRecord, Resource, SourceRecord
 from staffing.models import Allocation, ForecastWeek
 from staffing.services import allocations_pull
+from tests.staffing.conftest import next_monday as _next_monday
 
 pytestmark = pytest.mark.services
-
-
-def _next_monday() -> date:
-    today = date.today()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def _tryton_person(psa, name: str, email: str) -> int:
-    company = psa.client.call("model.res.user.get_preferences", True)["company"]
-    (party,) = psa.client.create("party.party", [{"name": name, "contact_mechanisms": [
-        ["create", [{"type": "email", "value": email}]]]}])
-    (employee,) = psa.client.create("company.employee", [{"party": party, "company": company,
-                                                          "start_date": date(2024, 1, 1)}])
-    return employee
-
-
-def _tryton_project(psa, name: str, start: date, weeks: int) -> int:
-    company = psa.client.call("model.res.user.get_preferences", True)["company"]
-    (work,) = psa.client.create("project.work", [{"name": name, "type": "project", "company": company}])
-    psa.client.write("project.work", [work], {"constraint_start_date": start,
-                                              "constraint_finish_date": start + timedelta(weeks=weeks, days=-3)})
-    return work
-
-
-@pytest.fixture
-def staffed(systems, tag, django_capture_on_commit_callbacks):
-    """Ada, known to HR and to the PSA, and a Tryton project she is allocated to half-time."""
-    psa, simulator = systems["psa"], systems["simulator"]
-    email = f"ada.{tag}@concord.example"
-    hired = simulator.hire(firstName="Ada", lastName=f"Tester{tag}", workEmail=email, department="Data Engineering",
-                           division="Data & AI", customWeeklyHours="40", payRate="80.00 EUR", payPer="Hour")
-    employee = _tryton_person(psa, f"Ada Tester{tag}", email)
-    work = _tryton_project(psa, f"Platform {tag}", _next_monday(), weeks=4)
-    with django_capture_on_commit_callbacks(execute=True):
-        sync_run(system="bamboohr", domain="resource", connector=systems["hr"])
-        sync_run(system="tryton", domain="resource", connector=psa)
-        sync_run(system="tryton", domain="project", connector=psa)
-    (allocation,) = psa.client.create("project.allocation", [{"employee": employee, "work": work, "percentage": 50}])
-    return {**systems, "email": email, "hr_id": hired["id"], "employee": employee, "work": work,
-            "allocation": allocation}
 
 
 def test_a_person_in_hr_and_the_psa_is_one_golden_resource(staffed):
@@ -73,7 +34,7 @@ def test_an_allocation_made_in_tryton_reaches_the_forecast_and_the_erp_projects_
     week = ForecastWeek.objects.get(resource=ada, week=_next_monday())
     assert (week.allocated_hours, week.capacity_hours) == (Decimal("20.00"), Decimal("40.00"))
     team = OutboxMessage.objects.get(system__name="netsuite", domain="staffing", golden_id=held.project_id)
-    assert team.payload["team"][0]["resource"] == ada.id
+    assert team.payload["attributes"]["team"][0]["resource"] == ada.id
 
     # Read again with nothing changed: nothing new, no second team message.
     assert allocations_pull(system="tryton", connector=staffed["psa"]).changed == []

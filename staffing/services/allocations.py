@@ -60,7 +60,7 @@ def allocations_pull(*, system: str | None = None, connector=None) -> PullSummar
     return summary
 
 
-def _golden(system: str, object_type: str, source_id: str) -> str | None:
+def golden_id_of(system: str, object_type: str, source_id: str) -> str | None:
     found = golden_key_of(system, object_type, source_id)
     return found[1] if found else None
 
@@ -68,8 +68,8 @@ def _golden(system: str, object_type: str, source_id: str) -> str | None:
 def _allocations_store(system: str, rows: list[dict], summary: PullSummary) -> set[Allocation]:
     now, touched = timezone.now(), set()
     for row in rows:
-        resource = _golden(system, "company.employee", row["employee_id"])
-        project = _golden(system, "project.work", row["work_id"])
+        resource = golden_id_of(system, "company.employee", row["employee_id"])
+        project = golden_id_of(system, "project.work", row["work_id"])
         previous = Allocation.objects.filter(system=system, source_id=row["source_id"]).first()
         values = {"employee_source_id": row["employee_id"], "work_source_id": row["work_id"],
                   "resource_id": resource, "project_id": project, "start_date": row["start_date"],
@@ -133,7 +133,8 @@ def project_team_send(*, project_id: str) -> list[int]:
         if not SourceSystem.objects.filter(name=system).exists() or not is_connected(system):
             continue
         message = message_ensure(system=system, domain="staffing", golden_id=project_id,
-                                 key=f"{system}:{project_id}:team:{digest}", payload={"team": team})
+                                 key=f"{system}:{project_id}:team:{digest}",
+                                 payload={"golden_id": project_id, "domain": "staffing", "attributes": {"team": team}})
         sent.append(message.id)
     return sent
 
