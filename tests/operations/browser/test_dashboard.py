@@ -130,6 +130,14 @@ def test_a_steward_reads_the_operations_dashboard(live_server, browser_page):
     chart.locator(".ops-plot[data-drawn] canvas").wait_for()
     assert page.evaluate(SERIES_PIXELS, chart.element_handle()) > 0
     assert chart.locator(".keys b").inner_text() == "60%"
+    # Under the cursor the key reads that snapshot's value and time; off the chart, the last again.
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    over.hover(position={"x": 3, "y": box["height"] / 2})
+    page.wait_for_function("document.querySelector('#chart-concord_auto_match_rate .ops-at').textContent !== ''")
+    assert chart.locator(".keys b").inner_text() == "83%"  # the oldest, 46 hours ago
+    page.mouse.move(0, 0)
+    page.wait_for_function("document.querySelector('#chart-concord_auto_match_rate .keys b').textContent === '60%'")
     week_points = _chart_data_lengths(page, "concord_auto_match_rate")[0]
 
     page.click("text=1 day")
