@@ -85,9 +85,10 @@
     if (!source || !window.uPlot) return;
     var data = JSON.parse(source.textContent);
     var figure = box.closest("figure");
-    box.textContent = "";
     var plot = new uPlot(options(figure, data, box.clientWidth || 400),
-                         [data.x].concat(data.series.map(function (s) { return s.values; })), box);
+                         [data.x].concat(data.series.map(function (s) { return s.values; })));
+    box.textContent = "";
+    box.appendChild(plot.root);
     box.dataset.drawn = "true";
     var watcher = window.ResizeObserver ? new ResizeObserver(function () {
       if (box.clientWidth && box.clientWidth !== plot.width) plot.setSize({ width: box.clientWidth, height: HEIGHT });
@@ -108,7 +109,12 @@
 
   function drawAll() {
     letGo();
-    document.querySelectorAll(".ops-plot[data-chart]:not([data-drawn])").forEach(draw);
+    document.querySelectorAll(".ops-plot[data-chart]:not([data-drawn])").forEach(function (box) {
+      try { draw(box); } catch (error) {  // one chart that cannot be drawn keeps its text; the others draw
+        box.dataset.drawn = "failed";
+        if (window.console) console.error("operations chart " + box.dataset.chart, error);
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);
