@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from operations.charts import Chart, format_value, line_chart
 from operations.kpis import AGE_BUCKETS
 from operations.registry import Figure
-from operations.timeseries import charted, kpi_series
+from operations.timeseries import charted, kpi_series, snapshot_minutes
 
 # Chart ranges a person can pick (?days=...).
 RANGES = (1, 7, 30)
@@ -28,27 +28,37 @@ class SystemHealth:
     alerts: set[str] = field(default_factory=set)  # columns worth a second look (dead letters, failures)
 
 
-# (column key, heading, figure name, label filter, unit)
+# (column key, heading, figure name, label filter, unit); the headings are short because a group
+# heading (HEALTH_GROUPS) stands over them: the table has to fit its panel on a laptop screen.
 HEALTH_COLUMNS = (
-    ("events_in", "Events in", "concord_inbound_events", {}, ""),
-    ("events_failed", "Events failed", "concord_inbound_events", {"status": "failed"}, ""),
-    ("echoes", "Echoes", "concord_inbound_echoes", {}, ""),
-    ("records_24h", "Records read (24 h)", "concord_sync_records_24h", {}, ""),
-    ("sync_failed_24h", "Failed syncs (24 h)", "concord_sync_runs_24h", {"status": "failed"}, ""),
-    ("out", "Messages out", "concord_outbox_messages", {"status": "delivered"}, ""),
-    ("pending", "Pending", "concord_outbox_messages", {"status": "pending"}, ""),
-    ("oldest_pending", "Oldest pending", "concord_outbox_oldest_pending_age_seconds", {}, "seconds"),
-    ("retrying", "Retrying", "concord_outbox_retrying", {}, ""),
-    ("replayed", "Replayed", "concord_outbox_replayed_waiting", {}, ""),
-    ("dead", "Dead letters", "concord_outbox_messages", {"status": "dead"}, ""),
-    ("latency_p50", "Latency p50", "concord_outbox_delivery_latency_seconds", {"quantile": "0.5"}, "seconds"),
-    ("latency_p95", "Latency p95", "concord_outbox_delivery_latency_seconds", {"quantile": "0.95"}, "seconds"),
-    ("quarantined", "Quarantined", "concord_quarantined_open", {}, ""),
-    ("watermark_lag", "Watermark lag (max)", "concord_watermark_lag_seconds", {}, "seconds"),
+    ("events_in", "all", "concord_inbound_events", {}, ""),
+    ("events_failed", "failed", "concord_inbound_events", {"status": "failed"}, ""),
+    ("echoes", "echoes", "concord_inbound_echoes", {}, ""),
+    ("records_24h", "records read", "concord_sync_records_24h", {}, ""),
+    ("sync_failed_24h", "failed runs", "concord_sync_runs_24h", {"status": "failed"}, ""),
+    ("out", "delivered", "concord_outbox_messages", {"status": "delivered"}, ""),
+    ("pending", "pending", "concord_outbox_messages", {"status": "pending"}, ""),
+    ("oldest_pending", "oldest pending", "concord_outbox_oldest_pending_age_seconds", {}, "seconds"),
+    ("retrying", "retrying", "concord_outbox_retrying", {}, ""),
+    ("replayed", "replayed", "concord_outbox_replayed_waiting", {}, ""),
+    ("dead", "dead letters", "concord_outbox_messages", {"status": "dead"}, ""),
+    ("latency_p50", "p50", "concord_outbox_delivery_latency_seconds", {"quantile": "0.5"}, "seconds"),
+    ("latency_p95", "p95", "concord_outbox_delivery_latency_seconds", {"quantile": "0.95"}, "seconds"),
+    ("quarantined", "quarantined", "concord_quarantined_open", {}, ""),
+    ("watermark_lag", "watermark lag (max)", "concord_watermark_lag_seconds", {}, "seconds"),
     # At the system's last reconciliation (manage.py reconcile, nightly), over its domains.
-    ("missing_there", "Missing there", "concord_reconcile_missing", {}, ""),
-    ("unknown_there", "Unknown there", "concord_reconcile_extra", {}, ""),
-    ("differing_there", "Differing there", "concord_reconcile_differing", {}, ""),
+    ("missing_there", "missing there", "concord_reconcile_missing", {}, ""),
+    ("unknown_there", "unknown there", "concord_reconcile_extra", {}, ""),
+    ("differing_there", "differing there", "concord_reconcile_differing", {}, ""),
+)
+# (group heading, its columns), covering HEALTH_COLUMNS in their order.
+HEALTH_GROUPS = (
+    ("Change events in", ("events_in", "events_failed", "echoes")),
+    ("Syncs (24 h)", ("records_24h", "sync_failed_24h")),
+    ("Messages out", ("out", "pending", "oldest_pending", "retrying", "replayed", "dead")),
+    ("Delivery latency", ("latency_p50", "latency_p95")),
+    ("Intake", ("quarantined", "watermark_lag")),
+    ("Last reconciliation", ("missing_there", "unknown_there", "differing_there")),
 )
 ALERT_WHEN_POSITIVE = {"events_failed", "sync_failed_24h", "dead", "quarantined", "missing_there", "differing_there"}
 # Summed over the other labels, except these, which take the largest value.
@@ -84,6 +94,12 @@ def health_table(figures: list[Figure]) -> list[SystemHealth]:
     return rows
 
 
+def health_header() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The health table's two heading rows: each group with its (column key, heading) pairs."""
+    headings = {key: heading for key, heading, *_ in HEALTH_COLUMNS}
+    return [(group, [(key, headings[key]) for key in keys]) for group, keys in HEALTH_GROUPS]
+
+
 def exceptions_table(figures: list[Figure]) -> tuple[list[str], list[tuple[str, str, list[int], int]]]:
     """Open exceptions as (kind, owner, counts per age bucket, total) rows, with the bucket names."""
     figure = _by_name(figures).get("concord_open_exceptions")
@@ -97,17 +113,19 @@ def exceptions_table(figures: list[Figure]) -> tuple[list[str], list[tuple[str, 
 
 
 def kpi_charts(figures: list[Figure], *, now: datetime, days: int,
-               domains: Iterable[str] | None = None) -> list[Chart]:
+               domains: Iterable[str] | None = None, zone: str = "UTC") -> list[Chart]:
     """The charted figures' stored series; given `domains` (a scoped viewer's, seen in full), only
-    the series labelled with one of them: a snapshot counted every record, it cannot be narrowed."""
+    the series labelled with one of them: a snapshot counted every record, it cannot be narrowed.
+    Times on the charts read in `zone` (the site's time zone)."""
     since = now - timedelta(days=days)
+    step = timedelta(minutes=snapshot_minutes())
     wanted = None if domains is None else set(domains)
     charts = []
     for figure in charted(figures):
         series = [(s.label, s.points) for s in kpi_series(figure.name, since=since, until=now)
                   if wanted is None or s.labels.get("domain") in wanted]
         charts.append(line_chart(title=figure.help, name=figure.name, unit=figure.unit, series=series,
-                                 since=since, until=now))
+                                 since=since, until=now, zone=zone, step=step))
     return charts
 
 

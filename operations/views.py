@@ -21,6 +21,7 @@ from mdm.permissions import CONSOLE_ROLES, access_of
 from operations import dashboard as board
 from operations.metrics import CONTENT_TYPE, exposition, scrape_verdict
 from operations.registry import collect_all, sections
+from operations.timeseries import snapshot_minutes
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,16 @@ def dashboard(request):
         "now": now,
         "sections": _rendered_sections(request),
         "health_columns": [(key, heading) for key, heading, *_ in board.HEALTH_COLUMNS],
+        "health_header": board.health_header(),
         "health_rows": board.health_table(collected.figures),
         "exception_ages": ages,
         "exception_rows": exception_rows,
         "charts": board.kpi_charts(collected.figures, now=now, days=days,
-                                   domains=access.unlimited("view") if scoped else None),
+                                   domains=access.unlimited("view") if scoped else None,
+                                   zone=timezone.get_current_timezone_name()),
         "failures": collected.failures,
         "scope": access.describe() if scoped else "",
+        "snapshot_minutes": snapshot_minutes(),
     }
     template = ("operations/partials/body.html" if request.headers.get("HX-Request") == "true"
                 else "operations/dashboard.html")

@@ -1,11 +1,11 @@
-"""The KPI snapshot task, its retention and schedule, and the charts drawn from its samples."""
+"""The KPI snapshot task, its retention and schedule, and the series read back for the charts
+(the charts themselves: test_charts.py)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from operations.charts import format_value, line_chart
 from operations.models import KpiSample
 from operations.registry import Figure, register_figures
 from operations.tasks import KPI_SNAPSHOT_SCHEDULE, kpi_snapshot
@@ -74,32 +74,3 @@ def test_the_snapshot_is_scheduled_every_15_minutes():
     assert (task.interval.every, task.interval.period) == (15, "minutes")
 
 
-# --- charts (pure) -----------------------------------------------------------------------------
-
-def test_a_chart_scales_time_across_and_values_up():
-    since = datetime(2026, 6, 1, tzinfo=UTC)
-    until = since + timedelta(days=1)
-    chart = line_chart(title="t", name="n", unit="", since=since, until=until,
-                       series=[("a", [(since, 0.0), (until, 10.0)])])
-    x0, y0, x1, y1 = chart.plot
-    assert not chart.empty
-    assert chart.lines[0].points == f"{x0:.1f},{y1:.1f} {x1:.1f},{y0:.1f}"  # (since, 0) bottom left; (until, 10) top right
-    assert chart.lines[0].last == "10"
-    assert chart.y_ticks[-1][1] == "10" and chart.y_ticks[0][1] == "0"
-
-
-def test_a_ratio_chart_runs_to_100_percent_and_an_empty_one_says_so():
-    since = datetime(2026, 6, 1, tzinfo=UTC)
-    until = since + timedelta(hours=1)
-    chart = line_chart(title="t", name="n", unit="ratio", since=since, until=until,
-                       series=[("customer", [(since, 0.5)])])
-    assert chart.y_ticks[-1][1] == "100%" and chart.lines[0].last == "50%"
-    assert line_chart(title="t", name="n", unit="", since=since, until=until, series=[]).empty
-
-
-def test_values_read_as_people_read_them():
-    assert format_value(90, "seconds") == "1.5 min"
-    assert format_value(7200, "seconds") == "2.0 h"
-    assert format_value(3 * 86400, "seconds") == "3.0 d"
-    assert format_value(0.756, "ratio") == "76%"
-    assert format_value(1234.0) == "1,234"

@@ -1,6 +1,7 @@
 """The dashboard: who may open it, what it shows (sections other apps register, the health table,
 exceptions, charts from snapshots), bad input, and the htmx refresh fragment."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -80,7 +81,18 @@ def test_the_health_table_shows_what_the_last_reconciliation_found(client, alice
     assert '<td data-column="differing_there">0</td>' in row
 
 
-def test_charts_are_drawn_from_the_snapshots_in_the_chosen_range(client, alice):
+def _chart(html: str, name: str) -> str:
+    chart = html[html.index(f'id="chart-{name}"'):]
+    return chart[:chart.index("</figure>")]
+
+
+def _chart_data(html: str, name: str) -> dict:
+    """The data the page hands the browser for one chart (json_script)."""
+    start = html.index(f'id="chart-data-{name}" type="application/json">')
+    return json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+
+
+def test_charts_are_handed_to_the_browser_from_the_snapshots_in_the_chosen_range(client, alice):
     now = timezone.now()
     for hours, value in ((30, 0.5), (3, 0.6), (1, 0.8)):
         KpiSample.objects.create(name="concord_auto_match_rate", series="domain=customer",
@@ -88,15 +100,31 @@ def test_charts_are_drawn_from_the_snapshots_in_the_chosen_range(client, alice):
     client.force_login(alice)
 
     html = client.get(URL + "?days=1").content.decode()
-    chart = html[html.index('id="chart-concord_auto_match_rate"'):]
-    chart = chart[:chart.index("</figure>")]
-    assert "<svg" in chart and chart.count("<polyline") == 1
-    points = chart.split('points="')[1].split('"')[0].split()
-    assert len(points) == 2  # the sample 30 hours ago is outside the last day
-    assert "customer <b>80%</b>" in chart
+    chart = _chart(html, "concord_auto_match_rate")
+    assert 'data-chart="chart-data-concord_auto_match_rate"' in chart
+    data = _chart_data(html, "concord_auto_match_rate")
+    assert [s["values"] for s in data["series"]] == [[0.6, 0.8]]  # the sample 30 hours ago is outside the last day
+    assert data["markers"] and data["y_ticks"][-1] == [1.0, "100%"]
+    assert "customer <b>80%</b>" in chart  # the key: the last value, also without JavaScript
+    assert "2 snapshots, the latest values below (the chart needs JavaScript)." in chart  # till the script draws
+    assert "2 snapshots, the first at" in chart  # the axis is fitted to their 3 hours, and the chart says why
 
     week = client.get(URL + "?days=7").content.decode()
-    assert len(week.split('id="chart-concord_auto_match_rate"')[1].split('points="')[1].split('"')[0].split()) == 3
+    assert [len(s["values"]) for s in _chart_data(week, "concord_auto_match_rate")["series"]] == [3]
+
+
+def test_a_chart_without_snapshots_says_so(client, alice):
+    client.force_login(alice)
+    chart = _chart(client.get(URL).content.decode(), "concord_auto_match_rate")
+    assert "No snapshots in the last 7 days yet" in chart and "data-chart=" not in chart
+
+
+def test_the_dashboard_loads_the_chart_library_from_our_own_static_files(client, alice):
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert '<script src="/static/vendor/uplot/uPlot.iife.min.js" defer>' in html
+    assert '<script src="/static/js/charts.js" defer>' in html
+    assert "://" not in "".join(line for line in html.splitlines() if "<script" in line or "stylesheet" in line)
 
 
 @pytest.mark.parametrize("days", ["2", "abc", "-1", "365"])
@@ -113,3 +141,14 @@ def test_htmx_refresh_gets_the_body_fragment_only(client, alice):
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="ops-body"') and "<html" not in html
     assert 'hx-trigger="every 30s, ops-refresh"' in html and "days=7" in html
+
+
+def test_the_health_table_groups_its_columns_under_headings(client, alice):
+    from operations.dashboard import HEALTH_COLUMNS, health_header
+
+    grouped = [key for _, columns in health_header() for key, _ in columns]
+    assert grouped == [key for key, *_ in HEALTH_COLUMNS]  # every column once, in order
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert '<th colspan="6" class="group">Messages out</th>' in html
+    assert '<th data-column="dead">dead letters</th>' in html
