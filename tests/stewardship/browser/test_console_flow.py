@@ -51,30 +51,40 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     demo_users()
     page, base = browser_page, live_server.url
 
-    # The steward logs in and sees what waits for her.
     log_in(page, base, "steward_customers", screenshot="login")
-    assert page.locator("#queue-match .big").inner_text() == "3"
+    assert page.locator("#queue-match .big").inner_text() == "3"  # what waits for her
+    _review_the_match_queue(page, world)
+    _resolve_acmes_city_until_a_date(page, base, world)
+    _unmerge_stark_then_merge_it_again(page, base, world)
+    _look_round_exceptions_search_and_home(page)
+    log_out(page)
 
-    # Match review: keyboard — the first card (Stark, best score) has focus; "a" accepts it.
+    log_in(page, base, "council")
+    _the_council_approves_the_merge_asked_for(page, world)
+
+
+def _review_the_match_queue(page, world) -> None:
+    """By keyboard: the first card (Stark, best score) has focus and "a" accepts it; "j" moves
+    past Globex to Wayne, "r" rejects it; Globex, both with contracts, asks the council."""
     page.click("nav >> text=Match review")
     page.wait_for_selector(".candidate.current")
     shoot(page, "match-review")
     page.keyboard.press("a")
     page.wait_for_selector(f"#cand-{world.stark_candidate.pk}.decided")
     assert "Accepted" in page.inner_text(f"#cand-{world.stark_candidate.pk}")
-    # Focus moved to the next open card (Globex); j moves on to Wayne; "r" rejects it.
     page.keyboard.press("j")
     assert page.get_attribute(".candidate.current", "id") == f"cand-{world.wayne_candidate.pk}"
     page.keyboard.press("r")
     page.wait_for_selector(f"#cand-{world.wayne_candidate.pk}.decided")
     assert MatchCandidate.objects.get(pk=world.wayne_candidate.pk).status == "rejected"
-    # Globex: both customers have contracts, so accepting asks the council.
     page.click(f"#cand-{world.globex_candidate.pk} button.ok")
     page.wait_for_selector(f"#cand-{world.globex_candidate.pk} .note")
     assert "council" in page.inner_text(f"#cand-{world.globex_candidate.pk} .note")
     assert Customer.objects.get(pk=world.stark_ns.id).record_status == "merged"
 
-    # Conflict resolution: Acme's city, Salesforce's value, until a date.
+
+def _resolve_acmes_city_until_a_date(page, base, world) -> None:
+    """Conflict resolution: Acme's city takes Salesforce's value until a date."""
     page.goto(f"{base}/golden/{world.acme.id}/")
     shoot(page, "golden-record")
     page.click("#attr-city >> text=Resolve")
@@ -89,14 +99,17 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     override = AttributeOverride.objects.get(golden_id=world.acme.id, attribute="city", is_active=True)
     assert override.mode == "until_date" and override.until.date().isoformat() == until
 
-    # Unmerge the Stark records the accept merged, then merge them again from the survivor's page.
+
+def _unmerge_stark_then_merge_it_again(page, base, world) -> None:
+    """Unmerge the Stark records the accept merged, then merge them again from the survivor's
+    page, finding the duplicate by name in the htmx picker."""
     page.goto(f"{base}/golden/{world.stark_ns.id}/")
     page.fill("#merge input[name=reason]", "two legal entities after all")
     page.click("#merge button.no")
     page.wait_for_selector(".msg.success")
     assert Customer.objects.get(pk=world.stark_ns.id).record_status == "active"
     page.goto(f"{base}/golden/{world.stark_sf.id}/")
-    page.fill("#merge-find", "Stark Industrie")  # htmx picker: find the duplicate by name, click to fill
+    page.fill("#merge-find", "Stark Industrie")
     page.click(f"#merge-picker [data-value='{world.stark_ns.id}']")
     assert page.input_value("#merged-id") == world.stark_ns.id
     page.fill("#merge input[name=reason]", "same company: Handelsregister HRB 5555")
@@ -105,6 +118,8 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     assert Customer.objects.get(pk=world.stark_ns.id).merged_into == world.stark_sf.id
     shoot(page, "golden-record-merged")
 
+
+def _look_round_exceptions_search_and_home(page) -> None:
     page.click("nav >> text=Exceptions")
     shoot(page, "exceptions")
     page.fill("#global-search", "Globex")
@@ -113,10 +128,9 @@ def test_a_stewards_day_and_the_councils_approval(live_server, browser_page):
     shoot(page, "search")
     page.click("nav >> text=Home")
     shoot(page, "home")
-    log_out(page)
 
-    # The council approves the merge the steward asked for.
-    log_in(page, base, "council")
+
+def _the_council_approves_the_merge_asked_for(page, world) -> None:
     page.click("nav >> text=Council")
     request = ChangeRequest.objects.get()
     shoot(page, "council")
