@@ -61,10 +61,12 @@ def run_ours(dataset, left, right):
 
 
 def blocking_quality(schema, left, right, truth) -> dict:
-    """Pair completeness and reduction ratio of a schema's blocking (not timed)."""
+    """Pair completeness and reduction ratio of a schema's blocking (not timed). In numpy over
+    row codes, not Python sets of id tuples: at a million records those sets (41.6 million
+    candidate pairs, held twice) were most of the child's peak memory, counted as the matcher's."""
     import numpy as np
 
-    from matching.engine import pair_completeness, reduction_ratio
+    from matching.engine import reduction_ratio
     from matching.engine.blocking import candidate_pairs, prepare
 
     columns = prepare(schema, left)
@@ -74,11 +76,16 @@ def blocking_quality(schema, left, right, truth) -> dict:
         columns = {k: np.concatenate([columns[k], other[k]]) for k in columns}
         sources = np.concatenate([np.zeros(len(left), np.int8), np.ones(len(right), np.int8)])
     li, ri = candidate_pairs(schema, columns, sources=sources)
-    ids = columns[schema.id_field]
-    found = set(zip(ids[li].tolist(), ids[ri].tolist(), strict=True))
+    n = len(columns[schema.id_field])
+    found = li * n + ri  # sorted, each pair once, smaller row first
+    ids = columns[schema.id_field].tolist()
+    row_left = {key: k for k, key in enumerate(ids[:len(left)])}
+    row_right = row_left if right is None else {key: len(left) + k for k, key in enumerate(ids[len(left):])}
+    rows = np.array([(row_left[a], row_right[b]) for a, b in truth], dtype=np.int64).reshape(-1, 2)
+    wanted = rows.min(axis=1) * n + rows.max(axis=1)
+    completeness = float(np.isin(wanted, found).mean()) if len(wanted) else 1.0
     n_right = None if right is None else len(right)
-    return {"pair_completeness": pair_completeness(found, truth),
-            "reduction_ratio": reduction_ratio(len(found), len(left), n_right)}
+    return {"pair_completeness": completeness, "reduction_ratio": reduction_ratio(len(found), len(left), n_right)}
 
 
 def _febrl_columns(frame):
