@@ -102,6 +102,14 @@ class Connector:
     push_batch_size: ClassVar[int] = 1
     # Object types this connector pulls, per domain, in dependency order (customers first).
     object_types: ClassVar[dict[str, list[str]]] = {}
+    # Domains `push` writes (golden records, and documents such as billing summaries); None: not
+    # declared, every domain is tried.
+    pushes: ClassVar[frozenset[str] | None] = None
+
+    @classmethod
+    def takes(cls, domain: str) -> bool:
+        """Whether the system can be sent messages of `domain` at all (else they would die)."""
+        return cls.pushes is None or domain in cls.pushes
 
     def __init__(self, *, base_url: str, credentials: dict[str, Any] | None = None, page_size: int = 200,
                  concurrency: int = 1, timeout: float = 30.0):

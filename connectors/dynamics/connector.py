@@ -88,6 +88,7 @@ class DynamicsConnector(Connector):
     system = "dynamics"
     object_types = {"customer": [mapping.CUSTOMERS], "contract": [mapping.SALES_ORDERS],
                     "project": [mapping.PROJECTS]}
+    pushes = frozenset(mapping.FROM_GOLDEN)
 
     def __init__(self, *, client: BusinessCentralClient | None = None,
                  reference_resolver: ReferenceResolver | None = None, **kwargs: Any):

@@ -73,6 +73,7 @@ def suiteql_after(object_type: str, after: tuple[datetime, int | None] | None) -
 class NetSuiteConnector(Connector):
     system = "netsuite"
     object_types = {"customer": [mapping.CUSTOMER], "contract": [mapping.SALES_ORDER], "project": [mapping.JOB]}
+    pushes = frozenset(mapping.FROM_GOLDEN)
 
     def __init__(self, *, client: NetSuiteClient | None = None, **kwargs: Any):
         super().__init__(**kwargs)

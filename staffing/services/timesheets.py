@@ -12,8 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.base import connector_class
 from connectors.models import Watermark, connection_for, is_connected
 from mdm.models import Project, Resource, SourceSystem
+from mdm.services.quarantine import quarantine_raise
 from orchestration import rules
 from orchestration.outbound import message_ensure
 from staffing import timesheets
@@ -114,6 +116,9 @@ def _summary_write(project_id: str, week: date, deltas: dict[str, Decimal]) -> B
     erp = billing_system_of(project)
     if erp is None:
         return None  # its ERP is not connected: the next run, once it is, sends the week
+    if not connector_class(erp).takes("timesheet"):
+        _summary_refused(project, week, erp)
+        return None
     people = Resource.objects.in_bulk(list(deltas))
     lines = [{"resource": person, "name": people[person].name if person in people else person, "hours": str(hours),
               "bill_rate": str(_rate(people.get(person)) or ""),
@@ -133,19 +138,31 @@ def _summary_write(project_id: str, week: date, deltas: dict[str, Decimal]) -> B
     return summary
 
 
+def _summary_refused(project: Project, week: date, erp: str) -> None:
+    """The project's ERP takes no billing summaries: its approved weeks wait, in the exception
+    queue where a steward sees them (one entry per project), until `billing_to` names one that does."""
+    label = project.code or project.name or project.id
+    message = (f"{label}: {erp} takes no timesheet summaries, so its approved weeks (from {week.isoformat()}) "
+               "are not billed; set billing_to in config/staffing.toml [timesheets] to an ERP that does")
+    quarantine_raise(system=erp, domain="project", object_type="timesheet.summary", source_id=project.id,
+                     errors={"billing_to": [f"{erp} takes no timesheet summaries"]}, reason=message,
+                     payload={"project": project.id, "week": week.isoformat(), "erp": erp})
+
+
 def _rate(person: Resource | None) -> Decimal | None:
     return person.bill_rate if person is not None else None
 
 
 def billing_system_of(project: Project) -> str | None:
-    """The ERP that bills the project: the staffing policy's, else the billing system of the
-    contracting legal entity of its customer (orchestration's policy); None when not connected."""
+    """The ERP that bills the project: the staffing policy's, else the billing system (or ERP) of
+    the contracting legal entity of its customer (orchestration's policy); None when not connected."""
     erp = staffing_policy()["timesheets"]["billing_to"]
     if not erp:
         policy = rules.policy_read()
         customer = project.customer
         values = {"country": customer.country, "legal_entity": customer.legal_entity} if customer else {}
-        erp = rules.entity_policy(policy, rules.legal_entity_of(values, policy)).get("billing")
+        entity = rules.entity_policy(policy, rules.legal_entity_of(values, policy))
+        erp = entity.get("billing") or entity.get("erp")  # an entity billing from the order still has an ERP
     if not erp or not SourceSystem.objects.filter(name=erp).exists() or not is_connected(erp):
         return None
     return erp

@@ -142,3 +142,22 @@ def test_the_staffing_page_and_metrics_show_margins_and_unbilled_hours(timesheet
     assert by_name["concord_project_margin_ratio"].samples[0][1] > 0
     classes = {labels["sync_class"] for labels, _ in by_name["concord_sync_class_latency_seconds"].samples}
     assert "scheduled" in classes
+
+
+def test_a_week_whose_erp_takes_no_summaries_waits_in_the_exception_queue(timesheeted):
+    """A US customer's project bills through Business Central (its legal entity's ERP), which
+    takes no timesheet summaries: nothing is sent to die there; a steward sees why."""
+    from mdm.models import Customer, SourceSystem
+    from mdm.policy import policy_load
+
+    policy_load(systems=["bamboohr", "dynamics"])  # Business Central joins the hub once connected
+    SourceSystem.objects.update(sync_back_domains=[])
+    us = Customer.objects.create(name="Initech Inc.", country="US")
+    Project.objects.filter(name__startswith="Platform").update(customer=us)
+    Connection.objects.create(system=SourceSystem.objects.get(name="dynamics"), base_url="http://127.0.0.1:9")
+    timesheet_lines_pull(system="tryton", connector=timesheeted["psa"])
+    assert billing_summaries_send() == [] and billing_summaries_send() == []
+    (waiting,) = QuarantinedRecord.objects.filter(object_type="timesheet.summary", status="open")
+    assert "dynamics takes no timesheet summaries" in waiting.reason
+    assert not OutboxMessage.objects.filter(domain="timesheet").exists()
+    assert unbilled_hours() == Decimal("19.50")
