@@ -58,7 +58,8 @@ def golden_of(system: str, source_id: str) -> str:
     return CrossReference.objects.get(source_record__system__name=system, source_record__source_id=source_id).golden_id
 
 
-def build_world() -> World:
+def _customers_from_both_systems() -> None:
+    """Salesforce's accounts (and one without a name, for the exception queue), NetSuite's customers."""
     sf = [IncomingRecord(sid, "Account", {"name": name, "tax_id": tax, "country": country, "city": city,
                                            "postal_code": postal, "phone": phone, "industry": "Manufacturing"},
                          {"Id": sid}, T0 + timedelta(days=i))
@@ -71,6 +72,10 @@ def build_world() -> World:
                          {"id": sid}, T0 + timedelta(days=10 + i))
           for i, (sid, name, tax, country, city, postal, phone) in enumerate(NETSUITE_CUSTOMERS)]
     source_records_ingest(system="netsuite", domain="customer", records=ns)
+
+
+def _contracts_and_a_project() -> None:
+    """Contracts for Acme and Globex in NetSuite, Globex's retainer in Salesforce, Acme's rollout."""
     source_records_ingest(system="netsuite", domain="contract", records=[
         IncomingRecord("K-1", "contract", {"number": "K-1", "title": "Acme platform", "status": "active",
                                            "customer_source_id": "C-1", "currency": "EUR", "total_value": "120000"}),
@@ -86,6 +91,12 @@ def build_world() -> World:
                                       "customer_source_id": "C-1", "contract_source_id": "K-1",
                                       "project_manager": "Ana Silva"}),
     ])
+
+
+
+def build_world() -> World:
+    _customers_from_both_systems()
+    _contracts_and_a_project()
 
     def customer(system, sid):
         return Customer.objects.get(pk=golden_of(system, sid))

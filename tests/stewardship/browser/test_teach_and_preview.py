@@ -37,18 +37,36 @@ def test_the_council_teaches_the_model_and_previews_a_stricter_threshold(live_se
     demo_users()
     page, base = browser_page, live_server.url
     log_in(page, base, "council")
+    _answer_the_uncertain_pairs_by_keyboard(page)
 
-    # Matching → the customer model has no labels yet; the page offers the queue.
+    # The model's quality: thresholds, weights, and what the answers say so far.
+    page.goto(f"{base}/matching/customer/")
+    assert page.is_visible("#weights") and "%" in page.inner_text("#upper")
+    shoot(page, "model-quality")
+    request = _preview_a_stricter_threshold_and_ask_for_it(page)
+    log_out(page)
+
+    # Another council member approves it: the thresholds apply and the domain is re-matched.
+    log_in(page, base, "council2")
+    page.click("nav >> text=Council")
+    assert "set the match thresholds" in page.inner_text(f"#request-{request.pk}")
+    page.fill(f"#request-{request.pk} input[name=comment]", "agreed")
+    page.click(f"#request-{request.pk} button.ok")
+    page.wait_for_selector(".msg.success")
+    model = domain_model("customer")
+    assert (model.upper, model.lower) == (0.999, 0.4)
+
+
+def _answer_the_uncertain_pairs_by_keyboard(page) -> None:
+    """The customer model has no labels yet, so the page offers the queue: s the same, n not the
+    same, u can't tell; focus moves on to the next open question."""
     page.click("nav >> text=Matching")
     page.click("#model-customer >> text=Details")
     assert page.is_visible("#no-labels")
     page.click("text=Ask me about pairs")
     page.wait_for_selector(".question.current")
-    asked = LabelRequest.objects.filter(answer="").count()
-    assert asked >= 3
+    assert LabelRequest.objects.filter(answer="").count() >= 3
     shoot(page, "teach-queue", full_page=False)
-
-    # Keyboard: s the same, n not the same, u can't tell; focus moves on to the next open question.
     first = page.get_attribute(".question.current", "id")
     page.keyboard.press("s")
     page.wait_for_selector(f"#{first}.decided")
@@ -64,12 +82,8 @@ def test_the_council_teaches_the_model_and_previews_a_stricter_threshold(live_se
     page.wait_for_selector(f"#{third}.decided")
     assert MatchDecision.objects.filter(verdict="not_match").exists()
 
-    # The model's quality: thresholds, weights, and what the answers say so far.
-    page.goto(f"{base}/matching/customer/")
-    assert page.is_visible("#weights") and "%" in page.inner_text("#upper")
-    shoot(page, "model-quality")
 
-    # Preview a stricter link threshold, then ask the council to apply it.
+def _preview_a_stricter_threshold_and_ask_for_it(page):
     page.click("text=Preview a threshold change")
     page.fill("input[name=upper]", "0.999")
     page.fill("input[name=lower]", "0.4")
@@ -83,14 +97,4 @@ def test_the_council_teaches_the_model_and_previews_a_stricter_threshold(live_se
     page.wait_for_selector(".msg")
     request = ChangeRequest.objects.get()
     assert "council" in page.inner_text(".messages") and request.payload["action"] == "match_rules"
-    log_out(page)
-
-    # Another council member approves it: the thresholds apply and the domain is re-matched.
-    log_in(page, base, "council2")
-    page.click("nav >> text=Council")
-    assert "set the match thresholds" in page.inner_text(f"#request-{request.pk}")
-    page.fill(f"#request-{request.pk} input[name=comment]", "agreed")
-    page.click(f"#request-{request.pk} button.ok")
-    page.wait_for_selector(".msg.success")
-    model = domain_model("customer")
-    assert (model.upper, model.lower) == (0.999, 0.4)
+    return request
