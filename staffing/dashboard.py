@@ -35,10 +35,11 @@ def figures(viewer=None):
                  samples=_quantiles("near_real_time", sync_latencies()) if viewer is None else [], unit="seconds")
     yield Figure("concord_timesheet_unbilled_hours", "Timesheet hours no billing summary has carried to the ERP yet",
                  samples=[({}, float(unbilled_hours(viewer)))], unit="count", chart=True)
-    margin = firm_margin(viewer)
+    margins = project_margins(viewer, points=1)
+    margin = firm_margin(margins)
     yield Figure("concord_project_margin_ratio", "Margin over the latest snapshot of every project",
                  samples=[({}, margin)] if margin is not None else [], unit="ratio", chart=True)
-    below = sum(row.latest.below_floor for row in project_margins(viewer, points=1))
+    below = sum(row.latest.below_floor for row in margins)
     yield Figure("concord_projects_below_margin_floor", "Projects whose latest margin is below their floor",
                  samples=[({}, float(below))], unit="count")
     if viewer is None:
@@ -53,8 +54,8 @@ def figures(viewer=None):
 
 def section_context(request) -> dict:
     value = utilization_next_weeks(request.user)
-    margin = firm_margin(request.user)
     rows = project_margins(request.user, points=1)
+    margin = firm_margin(rows)
     return {"staffing": {"utilization": value,
                          "utilization_percent": round(value * 100) if value is not None else None,
                          "unbilled_hours": unbilled_hours(request.user),

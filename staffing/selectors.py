@@ -77,8 +77,9 @@ def visible_projects(user, *, surface: str = "console"):
 
 
 def _project_ids(user, surface: str):
-    """The projects a viewer may see (None: no viewer, the whole firm, as /metrics counts it)."""
-    return None if user is None else list(visible_projects(user, surface=surface).values_list("pk", flat=True))
+    """The projects a viewer may see, as a subquery (None: no viewer, the whole firm, as /metrics
+    counts it)."""
+    return None if user is None else visible_projects(user, surface=surface).values("pk")
 
 
 @dataclass
@@ -89,9 +90,13 @@ class MarginRow:
 
 
 def project_margins(user, *, surface: str = "console", points: int = 8) -> list[MarginRow]:
-    """Each visible project's latest margin snapshot and the trend of its last `points`, lowest
-    margin first (the ones to look at)."""
-    snapshots = MarginSnapshot.objects.select_related("project").order_by("project_id", "taken_on")
+    """Each visible project's latest margin snapshot and the trend over the last `points` days of
+    snapshots (one a day), lowest margin first (the ones to look at)."""
+    newest = MarginSnapshot.objects.order_by("-taken_on").values_list("taken_on", flat=True).first()
+    if newest is None:
+        return []
+    snapshots = (MarginSnapshot.objects.filter(taken_on__gt=newest - timedelta(days=points))
+                 .select_related("project").order_by("project_id", "taken_on"))
     ids = _project_ids(user, surface)
     if ids is not None:
         snapshots = snapshots.filter(project_id__in=ids)
@@ -103,11 +108,10 @@ def project_margins(user, *, surface: str = "console", points: int = 8) -> list[
     return sorted(rows.values(), key=lambda r: (r.latest.margin is None, r.latest.margin or 0))
 
 
-def firm_margin(user=None, *, surface: str = "console") -> float | None:
-    """(recognized − cost) / recognized over the latest snapshot of every (visible) project."""
-    latest = {row.project.pk: row.latest for row in project_margins(user, surface=surface, points=1)}
-    recognized = sum((s.revenue_recognized for s in latest.values()), Decimal(0))
-    cost = sum((s.cost for s in latest.values()), Decimal(0))
+def firm_margin(rows: list[MarginRow]) -> float | None:
+    """(recognized − cost) / recognized over the latest snapshots of `rows` (project_margins)."""
+    recognized = sum((row.latest.revenue_recognized for row in rows), Decimal(0))
+    cost = sum((row.latest.cost for row in rows), Decimal(0))
     return float((recognized - cost) / recognized) if recognized > 0 else None
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from connectors.base import connector_class
@@ -187,8 +188,8 @@ def unbilled_hours(project_ids=None) -> Decimal:
     summaries = BillingSummary.objects.all()
     if project_ids is not None:
         lines, summaries = lines.filter(project_id__in=project_ids), summaries.filter(project_id__in=project_ids)
-    recorded = sum(lines.values_list("hours", flat=True), timesheets.ZERO)
-    return recorded - sum(summaries.values_list("hours", flat=True), timesheets.ZERO)
+    recorded = lines.aggregate(hours=Sum("hours"))["hours"] or timesheets.ZERO
+    return recorded - (summaries.aggregate(hours=Sum("hours"))["hours"] or timesheets.ZERO)
 
 
 def approved_at(week: date) -> datetime:
