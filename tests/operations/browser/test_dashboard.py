@@ -202,3 +202,7 @@ def test_charts_read_with_few_points_and_many_and_tables_fit(live_server, browse
     assert page.evaluate(OVERFLOWS) == []
     table, wrapper = page.evaluate(HEALTH_FITS)
     assert table <= wrapper, f"the health table needs {table} px, its panel gives {wrapper}"
+    # The navigation keeps one line, and the search box room to type in.
+    tops = page.evaluate("[...document.querySelectorAll('.topbar nav a')].map(a => a.getBoundingClientRect().top)")
+    assert len(set(tops)) == 1, f"the navigation wraps at {width} px"
+    assert page.evaluate("document.querySelector('#global-search').getBoundingClientRect().width") >= 120
