@@ -71,7 +71,17 @@ class Series:
 
     @property
     def label(self) -> str:
-        return ", ".join(f"{v}" for _, v in sorted(self.labels.items())) or "all"
+        """How a chart's key names the series: its label values, a quantile as p50 / p95 / max."""
+        return ", ".join(_label_value(k, v) for k, v in sorted(self.labels.items())) or "all"
+
+
+def _label_value(key: str, value: str) -> str:
+    if key != "quantile":
+        return f"{value}"
+    try:
+        return f"p{float(value) * 100:g}"
+    except ValueError:
+        return f"{value}"  # "max"
 
 
 def kpi_series(name: str, *, since: datetime, until: datetime | None = None) -> list[Series]:

@@ -74,3 +74,11 @@ def test_the_snapshot_is_scheduled_every_15_minutes():
     assert (task.interval.every, task.interval.period) == (15, "minutes")
 
 
+
+
+def test_a_series_is_named_by_its_label_values_a_quantile_as_a_percentile():
+    from operations.timeseries import Series
+
+    assert Series({"system": "netsuite", "quantile": "0.5"}, []).label == "p50, netsuite"
+    assert Series({"sync_class": "batch", "quantile": "max"}, []).label == "max, batch"
+    assert Series({}, []).label == "all"
