@@ -161,3 +161,26 @@ def test_a_week_whose_erp_takes_no_summaries_waits_in_the_exception_queue(timesh
     assert "dynamics takes no timesheet summaries" in waiting.reason
     assert not OutboxMessage.objects.filter(domain="timesheet").exists()
     assert unbilled_hours() == Decimal("19.50")
+
+
+def test_the_batch_and_the_snapshots_on_demand_in_the_terminal(timesheeted):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bill_timesheets", stdout=out)
+    assert "3 timesheet lines new or changed" in out.getvalue() and "summary 0 for PRJ-" in out.getvalue()
+    call_command("bill_timesheets", stdout=out)
+    assert out.getvalue().rstrip().endswith("0 summaries and adjustments in the outbox")
+    call_command("snapshot_margins", stdout=out)
+    assert "1 projects, 0 below their floor" in out.getvalue()
+
+
+def test_bill_timesheets_says_plainly_when_the_psa_is_not_connected(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="tryton \\(the PSA\\) is not connected"):
+        call_command("bill_timesheets")
+    with pytest.raises(CommandError, match="--today wants a date"):
+        call_command("bill_timesheets", "--today", "next week")
