@@ -15,7 +15,7 @@ from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
 from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms, pair_kind
 from .schema import Schema, schema_for
-from .scoring import comparison_vectors, decisions, score_arrays, score_levels
+from .scoring import comparison_vectors, decisions, identity_overrides, score_arrays, score_levels
 from .terms import Terms
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
@@ -119,10 +119,24 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
     answered = {min(a, b) * n + max(a, b): float(answer) for a, b, answer in (answers or ()) if a != b}
     rule_answers = ((np.fromiter((answered.get(code, np.nan) for code in (a * n + b).tolist()), dtype=np.float64,
                                  count=len(a)) for a, b in by_rule) if answered else None)
+    certain = certain_pairs(schema, columns, li, ri)
+    rule_identities = ((certain[np.searchsorted(union, a * n + b)] for a, b in by_rule)
+                       if not np.isnan(certain).all() else None)
     kinds = {} if systems is None else {"candidate_kinds": _pair_kinds(systems, li, ri),
                                          "kind_totals": _kind_totals(systems, sources)}
     return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
-                        **kinds, **thresholds)
+                        rule_identities=rule_identities, **kinds, **thresholds)
+
+
+def certain_pairs(schema: Schema, columns: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Per candidate pair, what the schema's identity rules say of it: 1 one firm (the same
+    valid tax id), 0 two (two valid ids of one kind beyond a slip, or of two countries), NaN
+    nothing. No steward is needed for these: they let the fit learn how the other fields of two
+    firms at one site compare from pairs the data itself decides."""
+    certain = np.empty(len(li))
+    for s in range(0, max(len(li), 1), _CHUNK):
+        certain[s:s + _CHUNK] = identity_overrides(schema, columns, columns, li[s:s + _CHUNK], ri[s:s + _CHUNK])[0]
+    return certain
 
 
 def train(df: pd.DataFrame, domain_or_schema: str | Schema, *, df_right: pd.DataFrame | None = None,

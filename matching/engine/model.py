@@ -168,42 +168,50 @@ _M_SMOOTHING = 0.01
 
 @dataclass
 class Labelled:
-    """Pairs a steward decided, as compressed comparison vectors: their posterior is the answer
+    """Pairs whose answer is known, as compressed comparison vectors: their posterior is the answer
     (1 the same, 0 not), not EM's guess. They teach m and u; the prior, a share of all pairs,
-    is left to the unlabelled ones (stewards answer the hard pairs, not a random sample)."""
+    is left to the unlabelled ones (stewards answer the hard pairs, not a random sample).
+
+    `untaught`: fields (by position) the answer says nothing about because it was read from
+    them (an identity rule's tax id and country): there the pairs count as EM weighs them, as if
+    unanswered, so a field never learns from answers its own values gave."""
 
     patterns: np.ndarray
     counts: np.ndarray
     posterior: np.ndarray
+    untaught: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, levels: np.ndarray, answers: np.ndarray, n_levels: list[int]) -> Labelled | None:
+    def of(cls, levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untaught: tuple[int, ...] = ()
+           ) -> Labelled | None:
         parts = [(*_compress(levels[answers == answer], n_levels), answer) for answer in (0.0, 1.0)
                  if (answers == answer).any()]
         if not parts:
             return None
         return cls(np.concatenate([p for p, _, _ in parts]), np.concatenate([c for _, c, _ in parts]),
-                   np.concatenate([np.full(len(c), a) for _, c, a in parts]))
+                   np.concatenate([np.full(len(c), a) for _, c, a in parts]), tuple(untaught))
 
 
 def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, u: list, prior: float, *,
         fix_m: bool = False, fix_u: bool = False, max_iter: int = 300, tol: float = 1e-6,
-        labelled: Labelled | None = None):
+        labelled: Labelled | list[Labelled] | None = None):
     """EM over compressed comparison vectors; returns m, u, prior, iterations, converged."""
     total = counts.sum()
     m_start = [np.asarray(x, dtype=np.float64) for x in m]
-    if labelled is not None:
-        all_patterns = np.concatenate([patterns, labelled.patterns])
+    answered = [] if labelled is None else [labelled] if isinstance(labelled, Labelled) else list(labelled)
+    compared = np.concatenate([patterns, *(a.patterns for a in answered)]) if answered else patterns
     for step in range(1, max_iter + 1):
         posterior = _posterior(patterns, m, u, prior)
-        match_weight, non_match_weight = posterior * counts, (1 - posterior) * counts
-        new_prior = float(np.clip(match_weight.sum() / total, 1e-9, 1 - 1e-9))
-        if labelled is not None:  # the M-step counts the answered pairs as they were answered
-            match_weight = np.concatenate([match_weight, labelled.posterior * labelled.counts])
-            non_match_weight = np.concatenate([non_match_weight, (1 - labelled.posterior) * labelled.counts])
-        compared = patterns if labelled is None else all_patterns
+        new_prior = float(np.clip((posterior * counts).sum() / total, 1e-9, 1 - 1e-9))
+        # The M-step counts answered pairs as they were answered, except in the fields they were read from.
+        guessed = [_posterior(a.patterns, m, u, prior) if a.untaught else None for a in answered]
+        weights = np.concatenate([counts, *(a.counts for a in answered)])
+        taught = np.concatenate([posterior, *(a.posterior for a in answered)])
         new_m, new_u = [], []
         for j, n in enumerate(n_levels):
+            share = taught if not any(j in a.untaught for a in answered) else np.concatenate(
+                [posterior, *(g if j in a.untaught else a.posterior for a, g in zip(answered, guessed, strict=True))])
+            match_weight, non_match_weight = share * weights, (1 - share) * weights
             present = compared[:, j] >= 0
             level = compared[present, j]
             if fix_m or not present.any():
@@ -265,6 +273,7 @@ def fit(schema: Schema, candidate_levels: np.ndarray, random_levels: np.ndarray 
 def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_levels: np.ndarray,
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
                  terms: Terms | None = None, rule_answers: Iterable[np.ndarray] | None = None,
+                 rule_identities: Iterable[np.ndarray] | None = None,
                  candidate_kinds: np.ndarray | None = None, kind_totals: dict[str, float] | None = None,
                  **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
@@ -280,6 +289,11 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     or NaN: answered pairs enter each EM as answered (Labelled). `candidate_kinds` (per candidate
     pair, its pair_kind) and `kind_totals` (all pairs of each kind): a prior is fitted per kind
     the same way, from its own candidates.
+
+    `rule_identities`: per rule, the answer the schema's identity rules give each pair (1 the
+    same tax id, 0 two tax ids that contradict each other, NaN neither): the data's own certain
+    pairs, which enter each EM as a steward's answers do but teach nothing of the fields the
+    rules read (Labelled.untaught). A steward's answer goes before them.
     """
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
@@ -287,7 +301,10 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     m_sessions: list[list[np.ndarray]] = [[] for _ in compared]
     sessions = []
     answers_by_rule = rule_answers if rule_answers is not None else (None for _ in schema.blocking)
-    for rule, levels, answers in zip(schema.blocking, rule_levels, answers_by_rule, strict=True):
+    identities_by_rule = rule_identities if rule_identities is not None else (None for _ in schema.blocking)
+    untaught = identity_fields(schema)
+    for rule, levels, answers, identities in zip(schema.blocking, rule_levels, answers_by_rule, identities_by_rule,
+                                                 strict=True):
         used = {field for field, _ in rule.parts}
         excluded = [j for j, f in enumerate(compared) if f.name in used]
         if len(levels) < 20:
@@ -295,14 +312,19 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
         levels = levels.copy()
         levels[:, excluded] = -1
         answered = np.zeros(len(levels), dtype=bool) if answers is None else ~np.isnan(answers)
-        patterns, counts = _compress(levels[~answered], n_levels)
-        labelled = Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None
+        certain = np.zeros(len(levels), dtype=bool) if identities is None else ~np.isnan(identities) & ~answered
+        patterns, counts = _compress(levels[~answered & ~certain], n_levels)
+        labelled = [x for x in (
+            Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None,
+            Labelled.of(levels[certain], identities[certain], n_levels, untaught) if certain.any() else None)
+            if x is not None]
         m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
                                                  fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
         for j in range(len(compared)):
             if j not in excluded and (levels[:, j] >= 0).any():
                 m_sessions[j].append(m[j])
         sessions.append({"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
+                         "certain": int(certain.sum()),
                          "prior": prior, "iterations": iterations, "converged": converged,
                          "m": {compared[j].name: [round(float(x), 5) for x in m[j]] for j in range(len(compared))
                                if j not in excluded}})
@@ -317,6 +339,13 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
                               terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+def identity_fields(schema: Schema) -> tuple[int, ...]:
+    """The compared fields (by position) the schema's identity rules read: the identifier and
+    what it must agree within."""
+    read = {name for rule in schema.identity_rules for name in (rule.field, rule.within) if name}
+    return tuple(j for j, f in enumerate(schema.compared) if f.name in read)
 
 
 def _robust_mean(estimates: list[np.ndarray]) -> np.ndarray:
