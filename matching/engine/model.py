@@ -202,7 +202,7 @@ def _em(patterns: np.ndarray, counts: np.ndarray, n_levels: list[int], m: list, 
     compared = np.concatenate([patterns, *(a.patterns for a in answered)]) if answered else patterns
     for step in range(1, max_iter + 1):
         posterior = _posterior(patterns, m, u, prior)
-        new_prior = float(np.clip((posterior * counts).sum() / total, 1e-9, 1 - 1e-9))
+        new_prior = float(np.clip((posterior * counts).sum() / total, 1e-9, 1 - 1e-9)) if total else prior
         # The M-step counts answered pairs as they were answered, except in the fields they were read from.
         guessed = [_posterior(a.patterns, m, u, prior) if a.untaught else None for a in answered]
         weights = np.concatenate([counts, *(a.counts for a in answered)])
