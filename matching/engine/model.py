@@ -318,7 +318,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
             Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None,
             Labelled.of(levels[certain], identities[certain], n_levels, untaught) if certain.any() else None)
             if x is not None]
-        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
+        apart = levels[certain][identities[certain] == 0] if certain.any() else levels[:0]
+        session_u = _u_among(apart, u, n_levels, set(excluded) | set(untaught))
+        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], session_u, 0.1,
                                                  fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
         for j in range(len(compared)):
             if j not in excluded and (levels[:, j] >= 0).any():
@@ -339,6 +341,24 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
                               terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+def _u_among(apart: np.ndarray, u: list[np.ndarray], n_levels: list[int], kept: set[int]) -> list[np.ndarray]:
+    """u for one blocking rule's pairs: how the pairs identity rules prove apart agree, field by
+    field, with the random pairs' u as a prior worth one pair per level (a Dirichlet). Non-matches
+    sharing a phone or a domain (a parent and its subsidiary) share the street and the city far
+    more often than random pairs do; with no such pair u stays the random pairs'. `kept`: fields
+    whose u stays (the rule's own, the identity rule's)."""
+    out = []
+    for j, n in enumerate(n_levels):
+        column = apart[:, j]
+        column = column[column >= 0]
+        if j in kept or not len(column):
+            out.append(u[j])
+            continue
+        counts = np.bincount(column, minlength=n) + n * np.asarray(u[j], dtype=np.float64)
+        out.append(counts / counts.sum())
+    return out
 
 
 def identity_fields(schema: Schema) -> tuple[int, ...]:
