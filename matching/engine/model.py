@@ -316,7 +316,8 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
         patterns, counts = _compress(levels[~answered & ~certain], n_levels)
         labelled = [x for x in (
             Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None,
-            Labelled.of(levels[certain], identities[certain], n_levels, untaught) if certain.any() else None)
+            _certain(levels[certain], identities[certain], n_levels, untaught, int((~answered & ~certain).sum()))
+            if certain.any() else None)
             if x is not None]
         apart = levels[certain][identities[certain] == 0] if certain.any() else levels[:0]
         session_u = _u_among(apart, u, n_levels, set(excluded) | set(untaught))
@@ -341,6 +342,18 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
                               terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+def _certain(levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untaught: tuple[int, ...],
+             guessed: int) -> Labelled | None:
+    """The pairs identity rules decide in one session, as labels weighing together no more than
+    the `guessed` pairs EM must answer itself: they are the pairs whose records both hold a tax
+    id, not a random sample, and where they outnumber the rest (Febrl: a person id on nearly
+    every record) they anchor the fit without becoming all of it."""
+    labelled = Labelled.of(levels, answers, n_levels, untaught) if len(levels) else None
+    if labelled is not None and guessed and guessed < len(levels):
+        labelled.counts = labelled.counts * (guessed / len(levels))
+    return labelled
 
 
 def _u_among(apart: np.ndarray, u: list[np.ndarray], n_levels: list[int], kept: set[int]) -> list[np.ndarray]:
