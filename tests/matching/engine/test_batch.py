@@ -1,5 +1,6 @@
 """Batch deduplication and linkage give the same answer as the hub's incremental calls."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,16 @@ def test_a_stored_model_scores_exactly_like_the_fitted_one(frame):
     before = deduplicate(frame, "customer", model).pairs
     after = deduplicate(frame, "customer", stored).pairs
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_the_pairs_tax_ids_decide_are_the_fits_certain_pairs():
+    from matching.engine.batch import certain_pairs
+    from matching.engine.blocking import prepare
+
+    other = {**ACME_ERP, "id": "erp-11", "tax_id": "987650000"}  # another valid id of the same kind
+    slip = {**ACME_ERP, "id": "erp-12", "tax_id": "123456780"}  # a one-digit slip: left to the model
+    columns = prepare(CUSTOMER, pd.DataFrame([ACME_CRM, ACME_ERP, other, slip, INITECH]))
+    certain = certain_pairs(CUSTOMER, columns, np.array([0, 0, 0, 0]), np.array([1, 2, 3, 4]))
+    assert certain[:2].tolist() == [1.0, 0.0]
+    assert np.isnan(certain[2:]).all()
+

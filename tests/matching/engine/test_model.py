@@ -87,3 +87,51 @@ def test_pairs_a_steward_answered_teach_the_model_what_they_were():
     taught = _em(np.array([agreeing, nothing]), np.array([50.0, 1000.0]), n_levels, [x.copy() for x in m], u, 0.1,
                  fix_u=True, labelled=answered)[0]
     assert unanswered[0][0] > 0.3 and taught[0][0] < 0.05
+
+
+def test_answers_teach_nothing_of_the_fields_they_were_read_from():
+    from matching.engine.model import Labelled, _em
+
+    n_levels = [2, 2, 2]
+    m = [np.array([0.5, 0.5]) for _ in n_levels]
+    u = [np.array([0.9, 0.1]) for _ in n_levels]
+    unlabelled, counts = np.array([[1, 1, 1], [0, 1, 1], [0, 0, 0]]), np.array([50.0, 5.0, 1000.0])
+    # 200 pairs answered "the same" that disagree on field 0 and hold nothing else.
+    answered = np.array([[0, -1, -1]] * 200)
+
+    def m_of_field_0(untaught):
+        labelled = Labelled.of(answered, np.ones(200), n_levels, untaught=untaught)
+        return _em(unlabelled, counts, n_levels, [x.copy() for x in m], u, 0.1, fix_u=True, labelled=labelled)[0][0]
+
+    # Taught, field 0 learns that matches disagree on it; untaught (the answer was read from it),
+    # those pairs count as EM weighs them: as the non-matches their disagreement says they are.
+    assert m_of_field_0(())[0] > 0.5
+    assert m_of_field_0((0,))[0] < 0.05
+
+
+def test_a_session_weighs_its_pairs_against_the_pairs_identity_rules_prove_apart():
+    from matching.engine.model import _u_among
+
+    n_levels = [2, 3]
+    u = [np.array([0.99, 0.01]), np.array([0.9, 0.09, 0.01])]
+    # Ten firms proved apart that share the street (field 1 exact) as a parent and its subsidiary do.
+    apart = np.array([[0, 2]] * 10, dtype=np.int8)
+    session = _u_among(apart, u, n_levels, kept={0})
+    assert session[0] is u[0]  # a kept field (the rule's own, the identity rule's) keeps its u
+    assert session[1][2] > 0.7 and session[1].sum() == pytest.approx(1.0)
+    assert all(np.array_equal(a, b) for a, b in zip(_u_among(apart[:0], u, n_levels, kept=set()), u, strict=True))
+
+
+def test_per_rule_em_takes_the_pairs_identity_rules_decide_as_answers():
+    from matching.engine.model import fit_per_rule
+
+    candidates = synthetic_levels(seed=1)
+    random = synthetic_levels(seed=2, matches=0, non_matches=20000)
+    passes = [candidates[i::len(CUSTOMER.blocking)] for i in range(len(CUSTOMER.blocking))]
+    identities = [np.where(np.arange(len(p)) % 10 == 0, 0.0, np.nan) for p in passes]
+    model = fit_per_rule(CUSTOMER, passes, candidates, random, total_pairs=1e8, rule_identities=identities)
+    sessions = model.trained["sessions"]
+    assert [s["certain"] for s in sessions] == [int((~np.isnan(i)).sum()) for i in identities]
+    assert all(s["answered"] == 0 for s in sessions)
+    for table in model.weight_tables():
+        assert table[-2] > 0 > table[0]
