@@ -125,7 +125,7 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
     kinds = {} if systems is None else {"candidate_kinds": _pair_kinds(systems, li, ri),
                                          "kind_totals": _kind_totals(systems, sources)}
     return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
-                        rule_identities=rule_identities, **kinds, **thresholds)
+                        rule_identities=rule_identities, candidate_identities=certain, **kinds, **thresholds)
 
 
 def certain_pairs(schema: Schema, columns: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:

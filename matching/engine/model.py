@@ -274,6 +274,7 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                  random_levels: np.ndarray, total_pairs: float, *, max_iter: int = 300, tol: float = 1e-6,
                  terms: Terms | None = None, rule_answers: Iterable[np.ndarray] | None = None,
                  rule_identities: Iterable[np.ndarray] | None = None,
+                 candidate_identities: np.ndarray | None = None,
                  candidate_kinds: np.ndarray | None = None, kind_totals: dict[str, float] | None = None,
                  **thresholds) -> FellegiSunterModel:
     """Fit the way the model is then used: for a pair drawn from all record pairs.
@@ -293,7 +294,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     `rule_identities`: per rule, the answer the schema's identity rules give each pair (1 the
     same tax id, 0 two tax ids that contradict each other, NaN neither): the data's own certain
     pairs, which enter each EM as a steward's answers do but teach nothing of the fields the
-    rules read (Labelled.untaught). A steward's answer goes before them.
+    rules read (Labelled.untaught), and set each session's u (`_u_among`). A steward's answer
+    goes before them. `candidate_identities`: the same over all candidates, for the prior: the
+    pairs identity rules decide count as decided there.
     """
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
@@ -332,8 +335,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
                          "m": {compared[j].name: [round(float(x), 5) for x in m[j]] for j in range(len(compared))
                                if j not in excluded}})
     m = [_robust_mean(m_sessions[j]) if m_sessions[j] else m0[j] for j in range(len(compared))]
-    prior, prior_candidates = _prior(candidate_levels, total_pairs, n_levels, m, u, max_iter, tol)
-    pair_priors = {kind: _prior(candidate_levels[candidate_kinds == kind], total, n_levels, m, u, max_iter, tol)[0]
+    prior, prior_candidates = _prior(candidate_levels, total_pairs, n_levels, m, u, max_iter, tol, candidate_identities)
+    pair_priors = {kind: _prior(candidate_levels[candidate_kinds == kind], total, n_levels, m, u, max_iter, tol,
+                                None if candidate_identities is None else candidate_identities[candidate_kinds == kind])[0]
                    for kind, total in (kind_totals or {}).items()
                    if (candidate_kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
     params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
@@ -395,9 +399,17 @@ def _robust_mean(estimates: list[np.ndarray]) -> np.ndarray:
 _MIN_PAIRS_PER_KIND = 50  # fewer candidate pairs of a kind than this: its pairs take the overall prior
 
 
-def _prior(levels: np.ndarray, total_pairs: float, n_levels, m, u, max_iter, tol) -> tuple[float, float]:
-    """(the share of matches among all `total_pairs` pairs, among the candidates `levels`)."""
-    patterns, counts = _compress(levels, n_levels)
-    _, _, among_candidates, _, _ = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True,
-                                       max_iter=max_iter, tol=tol)
-    return float(min(among_candidates * counts.sum() / max(total_pairs, 1.0), 0.5)), among_candidates
+def _prior(levels: np.ndarray, total_pairs: float, n_levels, m, u, max_iter, tol,
+           certain: np.ndarray | None = None) -> tuple[float, float]:
+    """(the share of matches among all `total_pairs` pairs, among the candidates `levels`).
+    `certain`: per candidate, what identity rules decided (1, 0, NaN none): those pairs count as
+    decided, and EM shares out only the rest (two firms at one site that the tax ids part would
+    otherwise pass for a match and raise the prior)."""
+    known = np.zeros(len(levels), dtype=bool) if certain is None else ~np.isnan(certain)
+    among = 0.0
+    if (~known).any():
+        patterns, counts = _compress(levels[~known], n_levels)
+        among = _em(patterns, counts, n_levels, m, u, 0.1, fix_m=True, fix_u=True, max_iter=max_iter, tol=tol)[2]
+    among_candidates = (among * (~known).sum() + float(np.nansum(certain[known]) if known.any() else 0.0)) / \
+        max(len(levels), 1)
+    return float(min(among_candidates * len(levels) / max(total_pairs, 1.0), 0.5)), among_candidates

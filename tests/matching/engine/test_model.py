@@ -135,3 +135,19 @@ def test_per_rule_em_takes_the_pairs_identity_rules_decide_as_answers():
     assert all(s["answered"] == 0 for s in sessions)
     for table in model.weight_tables():
         assert table[-2] > 0 > table[0]
+
+
+def test_the_prior_counts_the_pairs_identity_rules_decide_as_decided():
+    from matching.engine.model import _prior
+
+    n_levels = [2, 2]
+    m = [np.array([0.05, 0.95]) for _ in n_levels]
+    u = [np.array([0.95, 0.05]) for _ in n_levels]
+    # 100 pairs agreeing on both fields, which EM takes for matches; tax ids part 60 of them.
+    levels = np.array([[1, 1]] * 100 + [[0, 0]] * 900, dtype=np.int8)
+    certain = np.full(1000, np.nan)
+    certain[:60] = 0.0
+    guessed = _prior(levels, 1e6, n_levels, m, u, 300, 1e-6)[1]
+    decided = _prior(levels, 1e6, n_levels, m, u, 300, 1e-6, certain)[1]
+    assert guessed == pytest.approx(0.1, abs=0.01)
+    assert decided == pytest.approx(0.04, abs=0.01)
