@@ -294,9 +294,9 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     `rule_identities`: per rule, the answer the schema's identity rules give each pair (1 the
     same tax id, 0 two tax ids that contradict each other, NaN neither): the data's own certain
     pairs, which enter each EM as a steward's answers do but teach nothing of the fields the
-    rules read (Labelled.untaught), and set each session's u (`_u_among`). A steward's answer
-    goes before them. `candidate_identities`: the same over all candidates, for the prior: the
-    pairs identity rules decide count as decided there.
+    rules read (Labelled.untaught). A steward's answer goes before them.
+    `candidate_identities`: the same over all candidates, for the prior: the pairs identity
+    rules decide count as decided there.
     """
     compared = schema.compared
     n_levels = [KINDS[f.kind].n_levels for f in compared]
@@ -322,9 +322,7 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
             _certain(levels[certain], identities[certain], n_levels, untaught, int((~answered & ~certain).sum()))
             if certain.any() else None)
             if x is not None]
-        apart = levels[certain][identities[certain] == 0] if certain.any() else levels[:0]
-        session_u = _u_among(apart, u, n_levels, set(excluded) | set(untaught))
-        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], session_u, 0.1,
+        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
                                                  fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
         for j in range(len(compared)):
             if j not in excluded and (levels[:, j] >= 0).any():
@@ -358,24 +356,6 @@ def _certain(levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untau
     if labelled is not None and guessed and guessed < len(levels):
         labelled.counts = labelled.counts * (guessed / len(levels))
     return labelled
-
-
-def _u_among(apart: np.ndarray, u: list[np.ndarray], n_levels: list[int], kept: set[int]) -> list[np.ndarray]:
-    """u for one blocking rule's pairs: how the pairs identity rules prove apart agree, field by
-    field, with the random pairs' u as a prior worth one pair per level (a Dirichlet). Non-matches
-    sharing a phone or a domain (a parent and its subsidiary) share the street and the city far
-    more often than random pairs do; with no such pair u stays the random pairs'. `kept`: fields
-    whose u stays (the rule's own, the identity rule's)."""
-    out = []
-    for j, n in enumerate(n_levels):
-        column = apart[:, j]
-        column = column[column >= 0]
-        if j in kept or not len(column):
-            out.append(u[j])
-            continue
-        counts = np.bincount(column, minlength=n) + n * np.asarray(u[j], dtype=np.float64)
-        out.append(counts / counts.sum())
-    return out
 
 
 def identity_fields(schema: Schema) -> tuple[int, ...]:

@@ -109,19 +109,6 @@ def test_answers_teach_nothing_of_the_fields_they_were_read_from():
     assert m_of_field_0((0,))[0] < 0.05
 
 
-def test_a_session_weighs_its_pairs_against_the_pairs_identity_rules_prove_apart():
-    from matching.engine.model import _u_among
-
-    n_levels = [2, 3]
-    u = [np.array([0.99, 0.01]), np.array([0.9, 0.09, 0.01])]
-    # Ten firms proved apart that share the street (field 1 exact) as a parent and its subsidiary do.
-    apart = np.array([[0, 2]] * 10, dtype=np.int8)
-    session = _u_among(apart, u, n_levels, kept={0})
-    assert session[0] is u[0]  # a kept field (the rule's own, the identity rule's) keeps its u
-    assert session[1][2] > 0.7 and session[1].sum() == pytest.approx(1.0)
-    assert all(np.array_equal(a, b) for a, b in zip(_u_among(apart[:0], u, n_levels, kept=set()), u, strict=True))
-
-
 def test_per_rule_em_takes_the_pairs_identity_rules_decide_as_answers():
     from matching.engine.model import fit_per_rule
 
