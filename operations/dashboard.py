@@ -31,6 +31,7 @@ class SystemHealth:
 # (column key, heading, figure name, label filter, unit); the headings are short because a group
 # heading (HEALTH_GROUPS) stands over them: the table has to fit its panel on a laptop screen.
 HEALTH_COLUMNS = (
+    ("connected", "connected", "concord_system_connected", {}, "yes/no"),
     ("events_in", "all", "concord_inbound_events", {}, ""),
     ("events_failed", "failed", "concord_inbound_events", {"status": "failed"}, ""),
     ("echoes", "echoes", "concord_inbound_echoes", {}, ""),
@@ -38,6 +39,8 @@ HEALTH_COLUMNS = (
     ("sync_failed_24h", "failed runs", "concord_sync_runs_24h", {"status": "failed"}, ""),
     ("out", "delivered", "concord_outbox_messages", {"status": "delivered"}, ""),
     ("pending", "pending", "concord_outbox_messages", {"status": "pending"}, ""),
+    # Messages to a system that is not connected: they go out once it is (not a backlog to chase).
+    ("held", "held", "concord_outbox_messages", {"status": "held"}, ""),
     ("oldest_pending", "oldest pending", "concord_outbox_oldest_pending_age_seconds", {}, "seconds"),
     ("retrying", "retrying", "concord_outbox_retrying", {}, ""),
     ("replayed", "replayed", "concord_outbox_replayed_waiting", {}, ""),
@@ -53,9 +56,10 @@ HEALTH_COLUMNS = (
 )
 # (group heading, its columns), covering HEALTH_COLUMNS in their order.
 HEALTH_GROUPS = (
+    ("System", ("connected",)),
     ("Change events in", ("events_in", "events_failed", "echoes")),
     ("Syncs (24 h)", ("records_24h", "sync_failed_24h")),
-    ("Messages out", ("out", "pending", "oldest_pending", "retrying", "replayed", "dead")),
+    ("Messages out", ("out", "pending", "held", "oldest_pending", "retrying", "replayed", "dead")),
     ("Delivery latency", ("latency_p50", "latency_p95")),
     ("Intake", ("quarantined", "watermark_lag")),
     ("Last reconciliation", ("missing_there", "unknown_there", "differing_there")),
