@@ -180,7 +180,10 @@ class SalesforceSimulator(SimulatorServer):
         at = self.clock.tick()
         with self.lock:
             record = self._put(object_name, fields, at)
-        self.record_change(object_name, record["Id"], "CREATE", fields, at, origin)
+        # A create's change event carries every field the new record has, the org's own too (the
+        # Contract's auto-number): not only those the caller sent.
+        created = {k: v for k, v in record.items() if v is not None and k not in SYSTEM_FIELDS}
+        self.record_change(object_name, record["Id"], "CREATE", created, at, origin)
         return record
 
     def update(self, object_name: str, record_id: str, origin: str = "", **fields: Any) -> dict[str, Any]:
