@@ -89,3 +89,16 @@ def test_write_back_lands_on_the_records_the_hub_read(systems):
     # Systems the demo does not connect (Tryton, the PSA) hold their messages.
     assert set(OutboxMessage.objects.filter(system__name__in=["tryton", "psa"])
                .values_list("status", flat=True)) <= {OutboxStatus.HELD}
+
+
+def test_the_first_open_opportunity_is_the_councils_case(records):
+    """What `simulator_close_opportunity` closes first (the lowest open id): a customer NetSuite has
+    on credit hold and bills through NetSuite, so the demo's flow asks the council."""
+    salesforce = SalesforceSimulator(demo_data=records)
+    first = min((o for o in salesforce.store["Opportunity"].values() if not o["IsClosed"]), key=lambda o: o["Id"])
+    number = int(first["AccountId"][3:])
+    erp_customer = next(r for r in records[("netsuite", "customer")] if r.source_id == str(10_000 + number))
+    assert erp_customer.canonical["credit_status"] == "on hold"
+    assert first["CurrencyIsoCode"] != "USD" and salesforce.store["Account"][first["AccountId"]]["Name"]
+    closed = [o for o in salesforce.store["Opportunity"].values() if o["StageName"] == "Closed Won"]
+    assert {o["ContractId"] for o in closed} == set(salesforce.store["Contract"])  # each contract's won deal
