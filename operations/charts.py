@@ -27,8 +27,6 @@ def format_value(value: float, unit: str = "") -> str:
             if abs(value) >= size:
                 return f"{value / size:.1f} {suffix}"
         return f"{value:.1f} s"
-    if unit == "yes/no":
-        return "yes" if value else "no"
     if unit == "ratio":
         return f"{value * 100:.0f}%"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -26,12 +26,12 @@ class SystemHealth:
     system: str
     values: dict[str, str] = field(default_factory=dict)
     alerts: set[str] = field(default_factory=set)  # columns worth a second look (dead letters, failures)
+    connected: bool | None = None  # whether the hub can write to it (None: not measured)
 
 
 # (column key, heading, figure name, label filter, unit); the headings are short because a group
 # heading (HEALTH_GROUPS) stands over them: the table has to fit its panel on a laptop screen.
 HEALTH_COLUMNS = (
-    ("connected", "connected", "concord_system_connected", {}, "yes/no"),
     ("events_in", "all", "concord_inbound_events", {}, ""),
     ("events_failed", "failed", "concord_inbound_events", {"status": "failed"}, ""),
     ("echoes", "echoes", "concord_inbound_echoes", {}, ""),
@@ -56,7 +56,6 @@ HEALTH_COLUMNS = (
 )
 # (group heading, its columns), covering HEALTH_COLUMNS in their order.
 HEALTH_GROUPS = (
-    ("System", ("connected",)),
     ("Change events in", ("events_in", "events_failed", "echoes")),
     ("Syncs (24 h)", ("records_24h", "sync_failed_24h")),
     ("Messages out", ("out", "pending", "held", "oldest_pending", "retrying", "replayed", "dead")),
@@ -86,9 +85,12 @@ def health_table(figures: list[Figure]) -> list[SystemHealth]:
                 cells[system][key] = value
             else:
                 cells[system][key] = max(held, value) if key in TAKE_MAX else held + value
+    connection = named.get("concord_system_connected")
+    connected = {labels.get("system"): bool(value) for labels, value in (connection.samples if connection else [])}
     rows = []
     for system in sorted(systems):
-        row = SystemHealth(system=system)
+        # Said beside the system's name, not in a column of its own: the table must fit its panel.
+        row = SystemHealth(system=system, connected=connected.get(system))
         for key, _, _, _, unit in HEALTH_COLUMNS:
             value = cells[system].get(key)
             row.values[key] = "–" if value is None else format_value(value, unit)
