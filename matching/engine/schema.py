@@ -53,6 +53,17 @@ class IdentityRule:
 
 
 @dataclass(frozen=True)
+class Site:
+    """Fields that each place a record at a site (a street line, a switchboard's phone), and the
+    places a site lies in (city, postal code, country). Two records agreeing exactly on every
+    site field are at one site: that is one fact seen twice, and the places' spelling then says
+    nothing about whether they are one firm (scoring._count_the_site_once)."""
+
+    fields: tuple[str, ...]
+    places: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Schema:
     name: str
     fields: tuple[Field, ...]
@@ -61,6 +72,7 @@ class Schema:
     id_field: str = "id"
     country_field: str | None = None  # gives phone, tax id, postal code and legal forms their country
     max_block_size: int = 500  # keys shared by more records than this are too common to block on
+    site: Site | None = None
 
     @property
     def compared(self) -> tuple[Field, ...]:
@@ -159,6 +171,7 @@ CUSTOMER = Schema(
     ),
     identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
     country_field="country",
+    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country")),
 )
 
 CONTRACT = Schema(
@@ -218,5 +231,5 @@ def schema_for(domain_or_schema: str | Schema) -> Schema:
     return domain_or_schema if isinstance(domain_or_schema, Schema) else SCHEMAS[domain_or_schema]
 
 
-__all__ = ["Field", "BlockingRule", "IdentityRule", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "RESOURCE", "SCHEMAS",
+__all__ = ["Field", "BlockingRule", "IdentityRule", "Site", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "RESOURCE", "SCHEMAS",
            "schema_for", "standardize_record", "standardize_columns"]

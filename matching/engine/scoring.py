@@ -125,6 +125,7 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     """Scores of pairs whose comparison levels are already known (batch computes them once)."""
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
+    _count_the_site_once(schema, contributions, levels)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
@@ -134,8 +135,8 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
 
 def _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri) -> None:
     """Exact agreement weighs by the agreed value's own frequency (Splink's term-frequency
-    adjustment): log2(m_exact / share of records holding it) instead of log2(m_exact / u_exact).
-    Agreement is never counted against a pair, however common the value."""
+    adjustment): log2(m_exact / share of the other records holding it) instead of
+    log2(m_exact / u_exact). Agreement is never counted against a pair, however common the value."""
     for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
         frequencies = model.terms.values.get(f.name)
         if frequencies is None or not frequencies.total:
@@ -149,9 +150,33 @@ def _adjust_for_term_frequencies(schema, model, contributions, levels, left, rig
             shares = np.fromiter((frequencies.shared_share(x, y) for x, y in zip(a, b, strict=True)),
                                  dtype=np.float64, count=len(rows))
         else:  # the top level of a single value is equality: its own frequency, looked up for all at once
-            shares = pd.Series(a).map(frequencies.counts).fillna(1).to_numpy(np.float64) / max(frequencies.total, 1)
+            counts = pd.Series(a).map(frequencies.counts).fillna(1).to_numpy(np.float64)
+            shares = np.maximum(counts - 1, 0.5) / max(frequencies.total, 1)  # as TermFrequencies.others_share
         m_exact = max(params.m[top], 1e-6)
         contributions[rows, j] = np.maximum(np.log2(m_exact / np.maximum(shares, 1e-9)), 0.0)
+
+
+def _count_the_site_once(schema, contributions, levels) -> None:
+    """Two records agreeing exactly on every site field (a street line and a phone) are at one
+    site, seen twice: the weightiest of those agreements counts, the others count nothing (a
+    casino's restaurants share its address and its switchboard; counted as two independent
+    pieces of evidence they outweighed two names with nothing in common). At one site a place
+    that disagrees ("Beverly Hills" / "Los Angeles") is how two files name it, not evidence of
+    two firms, so it counts nothing either."""
+    if schema.site is None:
+        return
+    position = {f.name: j for j, f in enumerate(schema.compared)}
+    site = [position[name] for name in schema.site.fields]
+    tops = np.array([KINDS[schema.compared[j].kind].n_levels - 1 for j in site])
+    rows = np.flatnonzero((levels[:, site] == tops).all(axis=1))
+    if not len(rows):
+        return
+    weightiest = np.asarray(site)[contributions[np.ix_(rows, site)].argmax(axis=1)]
+    for j in site:
+        contributions[rows[weightiest != j], j] = 0.0
+    for name in schema.site.places:
+        j = position[name]
+        contributions[rows, j] = np.maximum(contributions[rows, j], 0.0)
 
 
 def decisions(prob: np.ndarray, model: FellegiSunterModel) -> np.ndarray:
