@@ -19,13 +19,17 @@ from .standardize import joined
 class Field:
     """One attribute: its comparison kind (see comparisons.KINDS) and whether it is scored.
     `also`: other inputs holding more values of this one (a trading name beside the name, the
-    domain of an email beside the web site): standardized alike and kept as further items."""
+    domain of an email beside the web site): standardized alike and kept as further items.
+    `implied_by`: see below."""
 
     name: str
     kind: str
     compare: bool = True  # False: standardized for blocking, rules or context only
     swap_with: str | None = None  # values often entered in this other field (given name / surname)
     also: tuple[str, ...] = ()
+    # Finer fields whose exact agreement implies this one's (a city or postal code lies in one
+    # country): this field's agreement then counts nothing more (scoring._count_implied_once).
+    implied_by: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -151,7 +155,7 @@ CUSTOMER = Schema(
     fields=(
         Field("name", "company_name", also=("trading_name",)),
         Field("tax_id", "tax_id"),
-        Field("country", "country"),
+        Field("country", "country", implied_by=("city", "postal_code")),
         Field("city", "city"),
         Field("postal_code", "postal_code"),
         Field("address_line1", "address"),

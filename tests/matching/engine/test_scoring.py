@@ -143,3 +143,15 @@ def test_a_schema_without_a_site_counts_every_agreement():
     record = {**_CASINO, "name": "Bistro"}
     [score] = score_pairs(schema, [record], [{**record, "name": "Mikado"}], untrained)
     assert score.contributions["address_line1"] > 0 and score.contributions["phone"] > 0
+
+
+def test_a_shared_postal_code_or_city_makes_the_country_no_further_evidence(model):
+    berlin = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "postal_code": "10115"}
+    potsdam = {"name": "Nordwind Energie", "country": "DE", "city": "Potsdam", "postal_code": "14467"}
+    [same_place] = score_pairs("customer", [berlin], [{**berlin, "city": None}], model)
+    [same_city] = score_pairs("customer", [berlin], [{**berlin, "postal_code": None}], model)
+    [elsewhere] = score_pairs("customer", [berlin], [potsdam], model)
+    assert same_place.contributions["country"] == same_city.contributions["country"] == 0.0
+    assert elsewhere.contributions["country"] > 0  # only the country is shared: it still counts
+    [abroad] = score_pairs("customer", [berlin], [{**berlin, "country": "AT"}], model)
+    assert abroad.contributions["country"] < 0  # a disagreement is news the postal code did not give
