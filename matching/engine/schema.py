@@ -156,7 +156,7 @@ CUSTOMER = Schema(
         Field("name", "company_name", also=("trading_name",)),
         Field("tax_id", "tax_id"),
         Field("country", "country", implied_by=("city", "postal_code")),
-        Field("city", "city"),
+        Field("city", "city", implied_by=("postal_code",)),
         Field("postal_code", "postal_code"),
         Field("address_line1", "address"),
         Field("phone", "phone"),

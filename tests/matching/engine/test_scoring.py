@@ -155,3 +155,11 @@ def test_a_shared_postal_code_or_city_makes_the_country_no_further_evidence(mode
     assert elsewhere.contributions["country"] > 0  # only the country is shared: it still counts
     [abroad] = score_pairs("customer", [berlin], [{**berlin, "country": "AT"}], model)
     assert abroad.contributions["country"] < 0  # a disagreement is news the postal code did not give
+
+
+def test_a_shared_postal_code_makes_the_city_no_further_evidence(model):
+    berlin = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "postal_code": "10115"}
+    [same_code] = score_pairs("customer", [berlin], [berlin], model)
+    [same_city] = score_pairs("customer", [berlin], [{**berlin, "postal_code": "10117"}], model)
+    assert same_code.contributions["city"] == 0.0
+    assert same_city.contributions["city"] > 0  # another postal code in the city: the city still counts
