@@ -61,10 +61,16 @@ class Site:
     """Fields that each place a record at a site (a street line, a switchboard's phone), and the
     places a site lies in (city, postal code, country). Two records agreeing exactly on every
     site field are at one site: that is one fact seen twice, and the places' spelling then says
-    nothing about whether they are one firm (scoring._count_the_site_once)."""
+    nothing about whether they are one firm (scoring._count_the_site_once).
+
+    `names`: the fields that tell neighbours apart. Two firms at one address or phone (a parent
+    and its subsidiary, a hotel's restaurants) have names far more alike than two random firms;
+    where the data holds enough such pairs that an identity rule parts, a name's u at a site is
+    learned from them (model.site_u)."""
 
     fields: tuple[str, ...]
     places: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,7 @@ CUSTOMER = Schema(
     ),
     identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
     country_field="country",
-    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country")),
+    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country"), names=("name",)),
 )
 
 CONTRACT = Schema(

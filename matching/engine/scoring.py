@@ -127,6 +127,7 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     _count_the_site_once(schema, contributions, levels)
     _count_implied_once(schema, contributions, levels)
+    _weigh_names_at_site(schema, model, contributions, levels)
     import os
     if os.environ.get("COUNTRY_IMPLIED"):
         position = {f.name: j for j, f in enumerate(schema.compared)}
@@ -187,6 +188,33 @@ def _count_the_site_once(schema, contributions, levels) -> None:
     for name in schema.site.places:
         j = position[name]
         contributions[rows, j] = np.maximum(contributions[rows, j], 0.0)
+
+
+def at_one_site(schema: Schema, levels: np.ndarray) -> np.ndarray:
+    """Pairs agreeing exactly on a site field (a street line or a phone)."""
+    shared = np.zeros(len(levels), dtype=bool)
+    if schema.site is None:
+        return shared
+    for j, f in enumerate(schema.compared):
+        if f.name in schema.site.fields:
+            shared |= levels[:, j] == KINDS[f.kind].n_levels - 1
+    return shared
+
+
+def _weigh_names_at_site(schema, model, contributions, levels) -> None:
+    """At one site a name short of exact weighs log2(m / u among firms at one site) where the
+    model learned that u (model.site_u): a parent and its subsidiary at one address share the
+    brand word, which weighed against random pairs passed for the same firm."""
+    if not model.site_u:
+        return
+    at_site = at_one_site(schema, levels)
+    for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
+        u = model.site_u.get(f.name)
+        if u is None:
+            continue
+        rows = np.flatnonzero(at_site & (levels[:, j] >= 0) & (levels[:, j] < len(u) - 1))
+        table = np.log2(np.maximum(params.m, 1e-6) / np.maximum(u, 1e-6))
+        contributions[rows, j] = table[levels[rows, j]]
 
 
 def _count_implied_once(schema, contributions, levels) -> None:

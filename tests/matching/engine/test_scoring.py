@@ -1,6 +1,7 @@
 """Scores are explainable, identity rules override the model, thresholds decide."""
 
 import dataclasses
+import math
 
 import pytest
 
@@ -163,3 +164,20 @@ def test_a_shared_postal_code_makes_the_city_no_further_evidence(model):
     [same_city] = score_pairs("customer", [berlin], [{**berlin, "postal_code": "10117"}], model)
     assert same_code.contributions["city"] == 0.0
     assert same_city.contributions["city"] > 0  # another postal code in the city: the city still counts
+
+
+def test_at_one_site_a_name_short_of_exact_weighs_against_what_neighbours_share(model):
+    parent = {**_CASINO, "name": "Loire Editions"}
+    subsidiary = {**_CASINO, "name": "Loire Plasturgie"}
+    [before] = score_pairs("customer", [parent], [subsidiary], model)
+    [exact_before] = score_pairs("customer", [parent], [parent], model)
+    model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
+    [after] = score_pairs("customer", [parent], [subsidiary], model)
+    [exact_after] = score_pairs("customer", [parent], [parent], model)
+    [elsewhere] = score_pairs("customer", [parent], [{**subsidiary, "address_line1": None, "phone": None}], model)
+    assert after.levels["name"] == "words in common, others apart"
+    m = model.fields[0].m[1]
+    assert after.contributions["name"] == pytest.approx(math.log2(m / 0.7))
+    assert after.contributions["name"] < before.contributions["name"]
+    assert exact_after.contributions["name"] == exact_before.contributions["name"]
+    assert elsewhere.contributions["name"] == before.contributions["name"]  # not at one site: as before
