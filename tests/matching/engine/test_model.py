@@ -87,3 +87,23 @@ def test_pairs_a_steward_answered_teach_the_model_what_they_were():
     taught = _em(np.array([agreeing, nothing]), np.array([50.0, 1000.0]), n_levels, [x.copy() for x in m], u, 0.1,
                  fix_u=True, labelled=answered)[0]
     assert unanswered[0][0] > 0.3 and taught[0][0] < 0.05
+
+
+def test_a_names_u_at_one_site_is_learned_from_the_pairs_an_identity_rule_parts():
+    from matching.engine.model import site_u
+
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    name = [f.name for f in CUSTOMER.compared].index("name")
+    parted = np.full((30, len(CUSTOMER.compared)), -1, dtype=np.int8)
+    parted[:, name] = [1] * 24 + [0] * 6  # a parent and its subsidiary: the brand word in common
+    learned = site_u(CUSTOMER, model, parted)["name"]
+    assert sum(learned) == pytest.approx(1.0)
+    assert learned[1] > 0.7 > model.fields[name].u[1]  # far more alike than random firms
+    assert learned[-1] == model.fields[name].u[-1]  # neighbours do not share an exact name
+    assert site_u(CUSTOMER, model, parted[:19]) == {}  # too few to learn from
+
+
+def test_a_model_keeps_what_it_learned_at_one_site_through_json():
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
+    assert FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict()))).site_u == model.site_u
