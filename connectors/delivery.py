@@ -38,7 +38,7 @@ from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from connectors.base import Connector, ConnectorError, PushItem, registered_systems
-from connectors.models import connection_for, connection_settings, is_connected, load_connectors
+from connectors.models import connection_for, connection_settings, load_connectors, systems_not_connected
 from mdm.choices import OutboxStatus
 from mdm.correlation import correlation
 from mdm.models import OutboxMessage, SourceRecord, SourceSystem
@@ -96,11 +96,15 @@ class DeliveryReport:
             getattr(self, name).extend(getattr(other, name))
 
 
+# Messages still on their way: a held one goes out once its system is connected.
+ON_THEIR_WAY = (OutboxStatus.PENDING, OutboxStatus.DELIVERING, OutboxStatus.HELD)
+
+
 def _blocked_by_earlier():
     """An earlier message for the same golden record and system still on its way."""
     return Exists(OutboxMessage.objects.filter(
         system_id=OuterRef("system_id"), golden_id=OuterRef("golden_id"), id__lt=OuterRef("id"),
-        status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING]))
+        status__in=ON_THEIR_WAY))
 
 
 def _due(now) -> Q:
@@ -110,16 +114,39 @@ def _due(now) -> Q:
 
 
 def _undeliverable_system_ids() -> list[int]:
-    """Systems not connected (disabled, or no URL yet): their messages wait, pending, instead of
-    burning attempts into the dead letters."""
-    return [system_id for system_id, name in SourceSystem.objects.values_list("id", "name") if not is_connected(name)]
+    """Systems not connected: without a connector (the "psa" placeholder), without a URL, or with
+    their connection disabled. Their messages are held instead of burning attempts into the dead
+    letters (or waiting as "pending" for a delivery that cannot come)."""
+    names = systems_not_connected()
+    return [system_id for system_id, name in SourceSystem.objects.values_list("id", "name") if name in names]
+
+
+@dataclass
+class HoldReport:
+    held: int = 0  # pending messages of systems not connected, now held
+    released: int = 0  # held messages of systems now connected, pending again
+
+
+def outbox_hold_release() -> HoldReport:
+    """Hold the pending messages of systems that are not connected, and release (to pending, due
+    now) the held messages of systems that are. Run before each delivery round, so connecting a
+    system (its URL set, its connection enabled) lets its backlog go out in order."""
+    undeliverable = _undeliverable_system_ids()
+    report = HoldReport()
+    report.held = (OutboxMessage.objects.filter(status=OutboxStatus.PENDING, system_id__in=undeliverable)
+                   .update(status=OutboxStatus.HELD))
+    report.released = (OutboxMessage.objects.filter(status=OutboxStatus.HELD).exclude(system_id__in=undeliverable)
+                       .update(status=OutboxStatus.PENDING, next_attempt_at=timezone.now()))
+    if report.released:
+        log.info("released %d held outbox messages: their systems are connected now", report.released)
+    return report
 
 
 def outbox_claim(*, limit: int = 100, system: str | None = None) -> list[OutboxMessage]:
     """Claim up to `limit` due messages for this worker; each is claimed by exactly one worker."""
     now = timezone.now()
     load_connectors()
-    # Messages for a system without a connector or a connection wait (pending) until it has one.
+    # A message written since the last hold sweep for a system not connected waits for the next.
     query = (OutboxMessage.objects.filter(_due(now), system__name__in=registered_systems())
              .exclude(system_id__in=_undeliverable_system_ids()).filter(~_blocked_by_earlier()))
     if system:
@@ -188,7 +215,7 @@ def _skip_reason(message: OutboxMessage) -> str:
         return "superseded: a later revision was already delivered"
     # Only the newest state is worth sending: writing an older revision first would briefly put
     # old values back in the system, and its change event would carry them with a new timestamp.
-    if record.filter(id__gt=message.id, status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING]).exists():
+    if record.filter(id__gt=message.id, status__in=ON_THEIR_WAY).exists():
         return "superseded: a later revision is waiting and carries the newest values"
     if message.operation == RESEND:
         return ""  # the system was found not to hold this: write it, however equal to the last write
@@ -296,6 +323,7 @@ def _deliver_due(*, limit: int, system: str | None, connectors: dict[str, Connec
     """One round: claim up to `limit` due messages and deliver them."""
     report = DeliveryReport()
     handled = 0
+    outbox_hold_release()
     outbox_statistics_refresh()
     while handled < limit:
         # Claim again after each batch: a delivered revision frees the next one of its record.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
 
-from connectors.base import Connector, connector_class
+from connectors.base import Connector, connector_class, registered_systems
 from mdm.models import SourceSystem
 
 # Connector packages the registry is filled from (each registers itself on import).
@@ -84,7 +85,10 @@ def load_connectors() -> None:
 
 def connection_settings(system: str) -> dict[str, Any]:
     """The stored connection of `system`, with environment variables laid over it."""
-    row = Connection.objects.filter(system__name=system).first()
+    return _settings_of(system, Connection.objects.filter(system__name=system).first())
+
+
+def _settings_of(system: str, row: Connection | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "base_url": row.base_url if row else "",
         "credentials": dict(row.credentials or {}) if row else {},
@@ -108,8 +112,22 @@ def connection_settings(system: str) -> dict[str, Any]:
 def is_connected(system: str) -> bool:
     """Whether the hub may talk to `system`: its connection is enabled and has a URL (in the
     embedded demo no system has one, so nothing is pulled and outbound messages wait)."""
-    values = connection_settings(system)
+    return _connected(connection_settings(system))
+
+
+def _connected(values: dict[str, Any]) -> bool:
     return bool(values["enabled"] and values["base_url"])
+
+
+def systems_not_connected(names: Iterable[str] | None = None) -> set[str]:
+    """Of `names` (default: every system), those the hub cannot write to now: no connector for
+    them (the "psa" placeholder), or a connection without a URL or disabled. Their outbox
+    messages are held. One query for the connections, however many systems."""
+    load_connectors()
+    registered = set(registered_systems())
+    names = list(SourceSystem.objects.values_list("name", flat=True) if names is None else names)
+    rows = {row.system.name: row for row in Connection.objects.select_related("system")}
+    return {name for name in names if name not in registered or not _connected(_settings_of(name, rows.get(name)))}
 
 
 def connection_for(system: str) -> Connector:

@@ -178,7 +178,7 @@ def _on_their_way(source: SourceSystem, golden_ids: list[str]) -> set[str]:
     waiting = set()
     for chunk in _chunks(golden_ids):
         waiting.update(OutboxMessage.objects.filter(
-            system=source, golden_id__in=chunk, status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING])
+            system=source, golden_id__in=chunk, status__in=[OutboxStatus.PENDING, OutboxStatus.DELIVERING, OutboxStatus.HELD])
             .values_list("golden_id", flat=True))
     return waiting
 

@@ -45,6 +45,9 @@ class QuarantineStatus(models.TextChoices):
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # The system is not connected (no connector, no URL, or its connection disabled): the message
+    # waits without being due, and goes back to pending once the system is connected.
+    HELD = "held", "Held (system not connected)"
     DELIVERING = "delivering", "Delivering"
     DELIVERED = "delivered", "Delivered"
     DEAD = "dead", "Dead letter"

@@ -43,6 +43,13 @@ _BILLING = [("time_and_materials", "Time and Materials", "T&M"), ("fixed_fee", "
             ("retainer", "Retainer", "Retainer")]
 
 
+SERVICE_LINES = tuple(_SERVICE_LINES)
+# How the CRM and ERP write each demo country, to its currency (the systems' simulators seeded
+# with this data set give an account's opportunities the currency of its country).
+COUNTRY_CURRENCIES = {spelling: currency for code, spellings, _suffixes, _cities, _prefix, currency in _COUNTRIES
+                      for spelling in (code, *spellings)}
+
+
 @dataclass
 class Company:
     index: int
@@ -198,7 +205,7 @@ def _contracts(seeding: _Seeding, company: Company, number: int, *, sf_id: str |
             {"Id": sf_contract_id, "AccountId": sf_id, **crm_contract}, seeding.stamp()))
     if ns_id is None:
         return
-    ns_contract_id = f"SO{company.index:05d}{number}"
+    ns_contract_id = str(200_000 + company.index * 10 + number)  # NetSuite internal ids are numbers
     erp_value = value if rng.random() < 0.8 else value + rng.randint(1, 50) * 1000  # a change order
     erp_contract = {**crm_contract, "status": "active", "total_value": str(erp_value),
                     "billing_type": billing[2], "start_date": start.strftime("%d.%m.%Y"),
@@ -221,7 +228,7 @@ def _erp_project(seeding: _Seeding, company: Company, suffix: str, *, start: dat
                "project_manager": rng.choice(_MANAGERS), "service_line": rng.choice(_SERVICE_LINES),
                "billing_type": billing_type, "budget": str(value // 2),
                "customer_source_id": ns_id, "contract_source_id": ns_contract_id}
-    job_id = f"J{company.index:05d}{suffix}"
+    job_id = str(300_000 + company.index * 100 + int(suffix))
     seeding.add("netsuite", "project", IncomingRecord(job_id, "job", project, {"id": job_id, **project},
                                                       seeding.stamp()))
 
@@ -234,5 +241,5 @@ def _unsaveable_records(seeding: _Seeding) -> None:
     seeding.add("salesforce", "customer", IncomingRecord(
         "001BAD0002", "Account", {"name": "", "country": "US"}, {"Id": "001BAD0002"}, seeding.stamp()))
     seeding.add("netsuite", "contract", IncomingRecord(
-        "SOBAD0001", "salesOrder", {"number": "C-BAD-1", "currency": "EURO", "customer_source_id": "10000"},
-        {"id": "SOBAD0001"}, seeding.stamp()))
+        "209999", "salesOrder", {"number": "C-BAD-1", "currency": "EURO", "customer_source_id": "10000"},
+        {"id": "209999"}, seeding.stamp()))

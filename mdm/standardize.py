@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
@@ -49,16 +50,19 @@ _COUNTRY_ALIASES = {
 }
 
 
-# Languages whose country names CRM and ERP users type: pycountry carries their translations.
-_COUNTRY_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs", "tr", "ca", "el",
-                      "hu", "ro", "id", "ja", "zh_CN", "ko", "ru")
+def _country_languages() -> list[str]:
+    """Every language pycountry carries ISO 3166 country names in (about 160, Debian's iso-codes):
+    a country's own name in its own language ("Hrvatska", "Lietuva", "Србија") is among them, not
+    only the names in the languages of the firm's own offices."""
+    root = Path(pycountry.LOCALES_DIR)
+    return sorted(path.parent.parent.name for path in root.glob("*/LC_MESSAGES/iso3166-1.mo"))
 
 
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
-    """Folded name or code -> ISO alpha-2: English names and codes first, then the names in
-    _COUNTRY_LANGUAGES ("République française", "Allemagne"), leaving out a name two countries
-    share in some language, then the aliases users type."""
+    """Folded name or code -> ISO alpha-2: English names and codes first, then the names in every
+    language pycountry translates them to ("République française", "Allemagne", "Hrvatska"),
+    leaving out a name two countries share in some language, then the aliases users type."""
     index: dict[str, str] = {}
     names = [(country, getattr(country, attr, None)) for country in pycountry.countries
              for attr in ("name", "official_name", "common_name")]
@@ -68,14 +72,15 @@ def _country_index() -> dict[str, str]:
         index[country.alpha_3.lower()] = country.alpha_2
         index[country.alpha_2.lower()] = country.alpha_2
     translated: dict[str, set[str]] = {}
-    for language in _COUNTRY_LANGUAGES:
+    for language in _country_languages():
         try:
             translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
         except OSError:
             continue
         for country, value in names:
-            if value:
-                translated.setdefault(_fold(translation.gettext(value)), set()).add(country.alpha_2)
+            name = translation.gettext(value) if value else value
+            if name and name != value:  # untranslated names are the English ones, indexed already
+                translated.setdefault(_fold(name), set()).add(country.alpha_2)
     index.update({name: codes.pop() for name, codes in translated.items()
                   if name and len(codes) == 1 and name not in index})
     index.update(_COUNTRY_ALIASES)

@@ -26,6 +26,7 @@ class SystemHealth:
     system: str
     values: dict[str, str] = field(default_factory=dict)
     alerts: set[str] = field(default_factory=set)  # columns worth a second look (dead letters, failures)
+    connected: bool | None = None  # whether the hub can write to it (None: not measured)
 
 
 # (column key, heading, figure name, label filter, unit); the headings are short because a group
@@ -38,6 +39,8 @@ HEALTH_COLUMNS = (
     ("sync_failed_24h", "failed runs", "concord_sync_runs_24h", {"status": "failed"}, ""),
     ("out", "delivered", "concord_outbox_messages", {"status": "delivered"}, ""),
     ("pending", "pending", "concord_outbox_messages", {"status": "pending"}, ""),
+    # Messages to a system that is not connected: they go out once it is (not a backlog to chase).
+    ("held", "held", "concord_outbox_messages", {"status": "held"}, ""),
     ("oldest_pending", "oldest pending", "concord_outbox_oldest_pending_age_seconds", {}, "seconds"),
     ("retrying", "retrying", "concord_outbox_retrying", {}, ""),
     ("replayed", "replayed", "concord_outbox_replayed_waiting", {}, ""),
@@ -55,7 +58,7 @@ HEALTH_COLUMNS = (
 HEALTH_GROUPS = (
     ("Change events in", ("events_in", "events_failed", "echoes")),
     ("Syncs (24 h)", ("records_24h", "sync_failed_24h")),
-    ("Messages out", ("out", "pending", "oldest_pending", "retrying", "replayed", "dead")),
+    ("Messages out", ("out", "pending", "held", "oldest_pending", "retrying", "replayed", "dead")),
     ("Delivery latency", ("latency_p50", "latency_p95")),
     ("Intake", ("quarantined", "watermark_lag")),
     ("Last reconciliation", ("missing_there", "unknown_there", "differing_there")),
@@ -82,9 +85,12 @@ def health_table(figures: list[Figure]) -> list[SystemHealth]:
                 cells[system][key] = value
             else:
                 cells[system][key] = max(held, value) if key in TAKE_MAX else held + value
+    connection = named.get("concord_system_connected")
+    connected = {labels.get("system"): bool(value) for labels, value in (connection.samples if connection else [])}
     rows = []
     for system in sorted(systems):
-        row = SystemHealth(system=system)
+        # Said beside the system's name, not in a column of its own: the table must fit its panel.
+        row = SystemHealth(system=system, connected=connected.get(system))
         for key, _, _, _, unit in HEALTH_COLUMNS:
             value = cells[system].get(key)
             row.values[key] = "–" if value is None else format_value(value, unit)

@@ -4,7 +4,7 @@ watermarks (how far behind our reading is) and reconciliation (what each system 
 holds unknown to us, or holds differently, at its last run).
 
 A few aggregate queries per call, never one per row. What each relies on (docs/operations.md):
-- outbox backlog (pending, delivering, dead): the `outbox_due` index (status, next_attempt_at);
+- outbox backlog (pending, delivering, held, dead): the `outbox_due` index (status, next_attempt_at);
 - outbox delivered total: one GROUP BY over the delivered rows — the one count here that grows
   with the table (see the docs for the index that would make it index-only);
 - delivery latency: the newest LATENCY_SAMPLE delivered messages, read backwards on the primary key;
@@ -22,7 +22,15 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from connectors.models import EventStatus, InboundEvent, ReconciliationRun, SyncRun, SyncStatus, Watermark
+from connectors.models import (
+    EventStatus,
+    InboundEvent,
+    ReconciliationRun,
+    SyncRun,
+    SyncStatus,
+    Watermark,
+    systems_not_connected,
+)
 from mdm.choices import OutboxStatus, QuarantineStatus
 from mdm.models import OutboxMessage, QuarantinedRecord, SourceSystem
 from mdm.permissions import restrict
@@ -32,7 +40,7 @@ from operations.registry import Figure
 # How many of the newest delivered messages the delivery latency is measured over.
 LATENCY_SAMPLE = 1000
 RECENT = timedelta(hours=24)
-BACKLOG = (OutboxStatus.PENDING, OutboxStatus.DELIVERING, OutboxStatus.DEAD)
+BACKLOG = (OutboxStatus.PENDING, OutboxStatus.DELIVERING, OutboxStatus.HELD, OutboxStatus.DEAD)
 
 
 def _systems() -> dict[int, str]:
@@ -85,7 +93,7 @@ def outbox_figures(now: datetime | None = None, viewer=None) -> list[Figure]:
 
     return [
         Figure("concord_outbox_messages", "Outbox messages per system and status (delivered = messages out; "
-               "dead = dead letters waiting for a replay).",
+               "held = waiting for the system to be connected; dead = dead letters waiting for a replay).",
                samples=[({"system": systems[s], "status": status}, float(n))
                         for (s, status), n in sorted(by_status.items(), key=lambda item: (systems[item[0][0]],
                                                                                            item[0][1]))]),
@@ -212,11 +220,21 @@ def reconciliation_figures() -> list[Figure]:
     ]
 
 
+def connection_figure(systems: dict[int, str]) -> Figure:
+    """Whether the hub can write to each system now (a connector and an enabled connection with a
+    URL): a system that is not connected has its outbox messages held, not pending."""
+    not_connected = systems_not_connected(systems.values())
+    return Figure("concord_system_connected", "1 when the hub is connected to the system (its messages go out), "
+                  "0 when it is not (its messages are held).",
+                  samples=[({"system": name}, 0.0 if name in not_connected else 1.0) for name in systems.values()])
+
+
 def health_figures(viewer=None) -> list[Figure]:
     """Every system's health (/metrics, and viewers who see everything); for a scoped viewer, the
     outbox and quarantine of what they may see. Connector activity (change events, sync runs,
     watermarks) counts every domain's records at once, so a scoped viewer is not shown it."""
     now = timezone.now()
     if viewer is not None:
-        return [*outbox_figures(now, viewer), quarantine_figure(_systems(), viewer)]
-    return [*outbox_figures(now), *inbound_figures(now), *watermark_figures(now)]
+        systems = _systems()
+        return [connection_figure(systems), *outbox_figures(now, viewer), quarantine_figure(systems, viewer)]
+    return [connection_figure(_systems()), *outbox_figures(now), *inbound_figures(now), *watermark_figures(now)]

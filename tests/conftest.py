@@ -10,6 +10,18 @@ from mdm.records import IncomingRecord
 from tests.browser_fixtures import browser_page, chromium  # noqa: F401
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _country_names_indexed():
+    """The country-name indexes (every language pycountry carries: about a second to build, once
+    per process) are built before any test runs, not inside the first example a property test
+    times against its deadline."""
+    from matching.engine.standardize import places
+    from mdm import standardize
+
+    standardize.country("DE")
+    places.country("DE")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,8 +20,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from connectors.netsuite import simulator_m2m as m2m
+from connectors.netsuite.mapping import BILLING_OUT
 from connectors.simulators import data, query
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
+from mdm.demo_data import Records as DemoRecords
 
 IDEMPOTENCY_HEADER = "Concord-Idempotency-Key"
 QUERY_PATH = "/services/rest/query/v1/suiteql"
@@ -86,6 +88,16 @@ def ns_date(day) -> str:
     return f"{day.month}/{day.day}/{day.year}"
 
 
+def _ns_day(text: Any) -> str | None:
+    """A demo data date (ISO, or DD.MM.YYYY as the demo's ERP export has it) as the account holds it."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return ns_date(datetime.strptime(str(text), pattern).date())
+        except ValueError:
+            continue
+    return None
+
+
 class NetSuiteSimulator(SimulatorServer):
     """customers, jobs (projects), sales orders (contracts) and invoices; `store[table][id]`."""
 
@@ -93,7 +105,8 @@ class NetSuiteSimulator(SimulatorServer):
     auth_paths = ("/services/rest/auth/",)
 
     def __init__(self, *, seed: int = 1, records: int = 50, faults: str = "", offset_cap: int = 100_000,
-                 concurrency_limit: int = 5, credentials: dict[str, str] | None = None, verbose: bool = False):
+                 concurrency_limit: int = 5, credentials: dict[str, str] | None = None, verbose: bool = False,
+                 demo_data: DemoRecords | None = None):
         own, faults = _own_faults(faults)
         super().__init__(seed=seed, records=records, faults=faults, verbose=verbose)
         self.billing_refused = "billing_refused" in own
@@ -124,7 +137,10 @@ class NetSuiteSimulator(SimulatorServer):
         self._ids = itertools.count(1001)
         self.query_pages: Counter[str] = Counter()
         self.clock = Clock()
-        self._seed_data()
+        if demo_data is None:
+            self._seed_data()
+        else:
+            self._demo_data_seed(demo_data)
 
     def set_faults(self, spec: str) -> None:
         own, spec = _own_faults(spec)
@@ -132,8 +148,8 @@ class NetSuiteSimulator(SimulatorServer):
         self.billing_refused = "billing_refused" in own
 
     # -- data -------------------------------------------------------------------------------
-    def _put(self, table: str, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
-        record_id = str(next(self._ids))
+    def _put(self, table: str, fields: dict[str, Any], at: datetime, record_id: str = "") -> dict[str, Any]:
+        record_id = record_id or str(next(self._ids))
         record = {name: None for name in SCHEMA[table]}
         record.update(fields)
         record["id"] = record_id
@@ -148,6 +164,49 @@ class NetSuiteSimulator(SimulatorServer):
             self.by_external_id[table][record["externalid"]] = record_id
         self.generation += 1
         return record
+
+    def _demo_data_seed(self, records: DemoRecords) -> None:
+        """Hold what the embedded demo data set says NetSuite holds (mdm/demo_data.py): its
+        customers, sales orders and jobs with the same internal ids, values and stamps, as the
+        account stores them (dates M/D/YYYY, credit hold, billing types). The hub reads them into
+        the same golden records `load_demo` makes, and its writes land on the records it read."""
+        for record in records[("netsuite", "customer")]:
+            values = record.canonical
+            self._put("customer", {
+                "entityid": f"CUST{record.source_id}", "companyname": values.get("name"), "email": values.get("email"),
+                "phone": values.get("phone"), "vatregnumber": values.get("tax_id"),
+                "billaddr1": values.get("address_line1") or None, "billcity": values.get("city"),
+                "billzip": values.get("postal_code"), "billcountry": values.get("country"),
+                "currency": values.get("currency"), "terms": values.get("payment_terms"),
+                "creditholdoverride": "ON" if values.get("credit_status") == "on hold" else "AUTO",
+                "subsidiary": values.get("legal_entity"), "isinactive": False},
+                record.source_updated_at, record_id=record.source_id)
+        for record in records[("netsuite", "contract")]:
+            values = record.canonical
+            self._put("salesorder", {
+                "tranid": values.get("number"), "entity": values.get("customer_source_id"), "memo": values.get("title"),
+                "status": "Pending Billing" if values.get("status") == "active" else values.get("status"),
+                "startdate": _ns_day(values.get("start_date")), "enddate": _ns_day(values.get("end_date")),
+                "total": values.get("total_value"), "currency": values.get("currency"),
+                "custbody_billing_type": values.get("billing_type"), "trandate": _ns_day(values.get("start_date"))},
+                record.source_updated_at, record_id=record.source_id)
+        for record in records[("netsuite", "project")]:
+            values = record.canonical
+            self._put("job", {
+                "entityid": values.get("code"), "companyname": values.get("name"),
+                "parent": values.get("customer_source_id"), "custentity_sales_order": values.get("contract_source_id"),
+                "entitystatus": values.get("status"), "startdate": _ns_day(values.get("start_date")),
+                "projectedenddate": _ns_day(values.get("end_date")), "projectmanager": values.get("project_manager"),
+                "custentity_service_line": values.get("service_line"),
+                "jobbillingtype": BILLING_OUT.get(values.get("billing_type"), values.get("billing_type")),
+                "custentity_budget": values.get("budget"), "isinactive": False},
+                record.source_updated_at, record_id=record.source_id)
+        ids = [int(row_id) for rows in self.store.values() for row_id in rows if row_id.isdigit()]
+        self._ids = itertools.count(max(ids, default=1000) + 1)  # records created later get ids of their own
+        for rows in self.store.values():
+            for row in rows.values():
+                if row.get("lastmodifieddate"):
+                    self.clock.observe(parse_datetime(row["lastmodifieddate"]))
 
     def _seed_data(self) -> None:
         rng = random.Random(self.seed * 104729 + 3)

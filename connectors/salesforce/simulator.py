@@ -16,6 +16,9 @@ from typing import Any
 
 from connectors.simulators import data, query
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
+from mdm import demo_data
+from mdm.demo_data import Records as DemoRecords
+from mdm.records import IncomingRecord
 
 API_VERSION = "60.0"
 PREFIX = f"/services/data/v{API_VERSION}"
@@ -59,6 +62,37 @@ def stage_fields(stage: str) -> dict[str, Any]:
     return {"IsClosed": closed, "IsWon": won, "Probability": 100 if won else 0 if closed else 40}
 
 
+def _amount(text: Any) -> float | None:
+    """A currency field's number from the demo data's text ("120,000.00")."""
+    try:
+        return float(str(text).replace(",", "")) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _service_line(title: Any) -> str | None:
+    return next((line for line in demo_data.SERVICE_LINES if line in str(title or "")), None)
+
+
+def _accounts_to_close(records: DemoRecords) -> list[IncomingRecord]:
+    """The demo accounts that get an open opportunity: every third company's own account (not
+    its CRM duplicate or prospect, nor the unusable ones). First come those NetSuite has on
+    credit hold, then the other non-US ones (they invoice through NetSuite): closing the first
+    open opportunity makes the flow ask the council to accept the exception (docs/orchestration.md)."""
+    on_hold = {record.source_id for record in records[("netsuite", "customer")]
+               if record.canonical.get("credit_status") == "on hold"}
+    # The demo data numbers a company's records alike: Salesforce 001<n>, NetSuite 10000 + n;
+    # duplicates and prospects from 001<5000000 + n>.
+    accounts = [record for record in records[("salesforce", "customer")] if record.source_id[3:].isdigit()
+                and int(record.source_id[3:]) < 5_000_000 and record.canonical.get("name")][::3]
+
+    def order(account: IncomingRecord) -> tuple[bool, bool]:
+        held = str(10_000 + int(account.source_id[3:])) in on_hold
+        return not held, demo_data.COUNTRY_CURRENCIES.get(account.canonical.get("country")) == "USD"
+
+    return sorted(accounts, key=order)
+
+
 def sf_datetime(moment: datetime) -> str:
     """Salesforce's wire format: 2026-06-01T10:15:00.000+0000."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
@@ -75,7 +109,8 @@ class SalesforceSimulator(SimulatorServer):
     auth_paths = ("/services/oauth2/",)
 
     def __init__(self, *, seed: int = 1, records: int = 50, faults: str = "", api_limit: int = 100_000,
-                 credentials: dict[str, str] | None = None, verbose: bool = False):
+                 credentials: dict[str, str] | None = None, verbose: bool = False,
+                 demo_data: DemoRecords | None = None):
         super().__init__(seed=seed, records=records, faults=faults, verbose=verbose)
         self.api_limit = api_limit
         self.api_used = 0
@@ -88,20 +123,23 @@ class SalesforceSimulator(SimulatorServer):
         self._numbers = {name: itertools.count(1) for name in SCHEMA}
         self._contract_numbers = itertools.count(1)
         self.clock = Clock()
-        self._seed_data()
+        if demo_data is None:
+            self._seed_data()
+        else:
+            self._demo_data_seed(demo_data)
 
     # -- data -------------------------------------------------------------------------------
     def new_id(self, object_name: str) -> str:
         number = next(self._numbers[object_name])
         return f"{KEY_PREFIXES[object_name]}Dn{number:010d}AAE"
 
-    def _put(self, object_name: str, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
-        record_id = self.new_id(object_name)
+    def _put(self, object_name: str, fields: dict[str, Any], at: datetime, record_id: str = "") -> dict[str, Any]:
+        record_id = record_id or self.new_id(object_name)
         record = {name: None for name in SCHEMA[object_name]}
         record.update(fields)
         record.update(Id=record_id, IsDeleted=False, CreatedDate=sf_datetime(at), LastModifiedDate=sf_datetime(at),
                       SystemModstamp=sf_datetime(at))
-        if object_name == "Contract":
+        if object_name == "Contract" and not record.get("ContractNumber"):  # the org's auto-number
             record["ContractNumber"] = f"{next(self._contract_numbers):08d}"
         self.store[object_name][record_id] = record
         return record
@@ -175,12 +213,60 @@ class SalesforceSimulator(SimulatorServer):
             for record in records.values():
                 self.clock.observe(parse_datetime(record["SystemModstamp"]))
 
+    def _demo_data_seed(self, records: DemoRecords) -> None:
+        """Hold what the embedded demo data set says Salesforce holds (mdm/demo_data.py): its
+        accounts and contracts with the same ids, values and stamps, each contract with the Closed
+        Won opportunity it came from, and an open opportunity for every third account to close in
+        the demo. The hub reads them into the same golden records `load_demo` makes, and its
+        writes land on the records it read."""
+        for record in records[("salesforce", "customer")]:
+            values = record.canonical
+            self._put("Account", {
+                "Name": values.get("name"), "Type": "Customer", "BillingStreet": values.get("address_line1"),
+                "BillingCity": values.get("city"), "BillingPostalCode": values.get("postal_code"),
+                "BillingCountry": values.get("country"), "Phone": values.get("phone"),
+                "Website": values.get("website"), "Industry": values.get("industry"),
+                "Email__c": values.get("email"), "Tax_Id__c": values.get("tax_id") or None}, record.source_updated_at,
+                record_id=record.source_id)
+        opportunities = itertools.count(1)
+        for record in records[("salesforce", "contract")]:
+            values = record.canonical
+            amount = _amount(values.get("total_value"))
+            opportunity_id = f"006{next(opportunities):07d}"
+            contract = self._put("Contract", {
+                "ContractNumber": values.get("number"), "AccountId": values.get("customer_source_id"),
+                "Name": values.get("title"), "Status": values.get("status"), "StartDate": values.get("start_date"),
+                "EndDate": values.get("end_date"), "CurrencyIsoCode": values.get("currency"),
+                "Total_Value__c": amount, "Billing_Type__c": values.get("billing_type"),
+                "Opportunity__c": opportunity_id}, record.source_updated_at, record_id=record.source_id)
+            self._put("Opportunity", {
+                "Name": values.get("title"), "AccountId": values.get("customer_source_id"), "StageName": "Closed Won",
+                **stage_fields("Closed Won"), "Amount": amount, "CloseDate": values.get("start_date"),
+                "Type": "New Business", "CurrencyIsoCode": values.get("currency"),
+                "Billing_Type__c": values.get("billing_type"), "Service_Line__c": _service_line(values.get("title")),
+                "ContractId": contract["Id"]}, record.source_updated_at, record_id=opportunity_id)
+        for number, account in enumerate(_accounts_to_close(records)):
+            line = demo_data.SERVICE_LINES[number % len(demo_data.SERVICE_LINES)]
+            self._put("Opportunity", {
+                "Name": f"{account.canonical.get('name')} {line}", "AccountId": account.source_id,
+                "StageName": "Proposal/Price Quote", **stage_fields("Proposal/Price Quote"),
+                "Amount": float(50_000 * (number % 9 + 1)), "CloseDate": "2026-12-15", "Type": "New Business",
+                "CurrencyIsoCode": demo_data.COUNTRY_CURRENCIES.get(account.canonical.get("country"), "EUR"),
+                "Billing_Type__c": BILLING[number % 3], "Service_Line__c": line},
+                account.source_updated_at, record_id=f"006{next(opportunities):07d}")
+        for rows in self.store.values():
+            for row in rows.values():
+                self.clock.observe(parse_datetime(row["SystemModstamp"]))
+
     # -- changes like a user makes them (tests call these) ----------------------------------
     def create(self, object_name: str, origin: str = "", **fields: Any) -> dict[str, Any]:
         at = self.clock.tick()
         with self.lock:
             record = self._put(object_name, fields, at)
-        self.record_change(object_name, record["Id"], "CREATE", fields, at, origin)
+        # A create's change event carries every field the new record has, the org's own too (the
+        # Contract's auto-number): not only those the caller sent.
+        created = {k: v for k, v in record.items() if v is not None and k not in SYSTEM_FIELDS}
+        self.record_change(object_name, record["Id"], "CREATE", created, at, origin)
         return record
 
     def update(self, object_name: str, record_id: str, origin: str = "", **fields: Any) -> dict[str, Any]:

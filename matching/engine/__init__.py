@@ -23,6 +23,7 @@ from .schema import (
                      Field,
                      IdentityRule,
                      Schema,
+                     Site,
                      standardize_fields,
                      standardize_record,
 )
@@ -30,7 +31,7 @@ from .scoring import Decision, PairScore, decide, score_arrays, score_candidates
 
 __all__ = [
     "BlockingRule", "CONTRACT", "CUSTOMER", "Decision", "FellegiSunterModel", "Field", "IdentityRule",
-    "MatchResult", "PROJECT", "TooFewPairs", "PairScore", "SCHEMAS", "Schema", "blocking_keys", "cluster", "decide",
+    "MatchResult", "PROJECT", "TooFewPairs", "PairScore", "SCHEMAS", "Schema", "Site", "blocking_keys", "cluster", "decide",
     "deduplicate", "fit", "fit_per_rule", "link", "pair_completeness", "reduction_ratio", "score_arrays",
     "score_candidates", "score_pairs",
     "standardize_fields", "standardize_record", "train",

@@ -13,9 +13,9 @@ import pandas as pd
 
 from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
-from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms, pair_kind
+from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms, pair_kind, site_u
 from .schema import Schema, schema_for
-from .scoring import comparison_vectors, decisions, identity_overrides, score_arrays, score_levels
+from .scoring import at_one_site, comparison_vectors, decisions, identity_overrides, score_arrays, score_levels
 from .terms import Terms
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
@@ -124,8 +124,17 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
                        if not np.isnan(certain).all() else None)
     kinds = {} if systems is None else {"candidate_kinds": _pair_kinds(systems, li, ri),
                                          "kind_totals": _kind_totals(systems, sources)}
-    return fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
-                        rule_identities=rule_identities, candidate_identities=certain, **kinds, **thresholds)
+    model = fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
+                         rule_identities=rule_identities, candidate_identities=certain, **kinds, **thresholds)
+    model.site_u = site_u(schema, model, levels[_parted_at_site(schema, columns, li, ri, levels)])
+    return model
+
+
+def _parted_at_site(schema, columns, li, ri, levels) -> np.ndarray:
+    """The candidate pairs at one site that an identity rule parts (two valid tax ids)."""
+    rows = np.flatnonzero(at_one_site(schema, levels))
+    forced, _ = identity_overrides(schema, columns, columns, li[rows], ri[rows])
+    return rows[forced == 0.0]
 
 
 def certain_pairs(schema: Schema, columns: dict, li: np.ndarray, ri: np.ndarray) -> np.ndarray:

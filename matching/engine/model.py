@@ -54,6 +54,8 @@ class FellegiSunterModel:
     # duplicates of its own far more often than an ERP does, and two files of one system may hold
     # none. `prior` stands for pairs of a kind not fitted.
     pair_priors: dict[str, float] = field(default_factory=dict)
+    # u of a site's name fields (schema.Site.names) among pairs at one site, where learned (site_u).
+    site_u: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def untrained(cls, schema: Schema, **thresholds) -> FellegiSunterModel:
@@ -98,7 +100,7 @@ class FellegiSunterModel:
             "trained": self.trained,
             "fields": [{"name": p.name, "kind": p.kind, "m": list(p.m), "u": list(p.u),
                         "levels": list(KINDS[p.kind].labels)} for p in self.fields],
-            "terms": self.terms.to_dict(), "pair_priors": self.pair_priors,
+            "terms": self.terms.to_dict(), "pair_priors": self.pair_priors, "site_u": self.site_u,
         }
 
     @classmethod
@@ -106,7 +108,7 @@ class FellegiSunterModel:
         fields = [FieldParameters(f["name"], f["kind"], list(f["m"]), list(f["u"])) for f in data["fields"]]
         return cls(schema=data["schema"], fields=fields, prior=data["prior"], upper=data["upper"],
                    lower=data["lower"], trained=dict(data.get("trained", {})), terms=Terms.from_dict(data.get("terms")),
-                   pair_priors=dict(data.get("pair_priors", {})))
+                   pair_priors=dict(data.get("pair_priors", {})), site_u=dict(data.get("site_u", {})))
 
     def fits(self, schema: Schema) -> bool:
         """Whether this model scores `schema` as it stands (its fields with the same levels):
@@ -393,3 +395,28 @@ def _prior(levels: np.ndarray, total_pairs: float, n_levels, m, u, max_iter, tol
     among_candidates = (among * (~known).sum() + float(np.nansum(certain[known]) if known.any() else 0.0)) / \
         max(len(levels), 1)
     return float(min(among_candidates * len(levels) / max(total_pairs, 1.0), 0.5)), among_candidates
+
+
+_MIN_PARTED_AT_SITE = 20  # fewer pairs at one site parted by an identity rule: the name keeps its u
+
+
+def site_u(schema: Schema, model: FellegiSunterModel, parted_levels: np.ndarray) -> dict[str, list[float]]:
+    """u of each of the site's name fields among pairs at one site that an identity rule parts
+    (two valid tax ids): labels the data gives itself, where unsupervised EM over the pairs at a
+    site has no unique answer (docs/benchmarks.md). Half a pair is added to each level, and the
+    exact level keeps its u from random pairs: neighbours do not share an exact name."""
+    if schema.site is None:
+        return {}
+    out = {}
+    for j, f in enumerate(schema.compared):
+        if f.name not in schema.site.names:
+            continue
+        level = parted_levels[:, j]
+        level = level[level >= 0]
+        if len(level) < _MIN_PARTED_AT_SITE:
+            continue
+        counts = np.bincount(level, minlength=KINDS[f.kind].n_levels).astype(np.float64) + 0.5
+        exact = model.fields[j].u[-1]
+        below = counts[:-1] / counts[:-1].sum() * (1 - exact)
+        out[f.name] = [*below.tolist(), exact]
+    return out

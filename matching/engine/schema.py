@@ -19,13 +19,17 @@ from .standardize import joined
 class Field:
     """One attribute: its comparison kind (see comparisons.KINDS) and whether it is scored.
     `also`: other inputs holding more values of this one (a trading name beside the name, the
-    domain of an email beside the web site): standardized alike and kept as further items."""
+    domain of an email beside the web site): standardized alike and kept as further items.
+    `implied_by`: see below."""
 
     name: str
     kind: str
     compare: bool = True  # False: standardized for blocking, rules or context only
     swap_with: str | None = None  # values often entered in this other field (given name / surname)
     also: tuple[str, ...] = ()
+    # Finer fields whose exact agreement implies this one's (a city or postal code lies in one
+    # country): this field's agreement then counts nothing more (scoring._count_implied_once).
+    implied_by: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -53,6 +57,23 @@ class IdentityRule:
 
 
 @dataclass(frozen=True)
+class Site:
+    """Fields that each place a record at a site (a street line, a switchboard's phone), and the
+    places a site lies in (city, postal code, country). Two records agreeing exactly on every
+    site field are at one site: that is one fact seen twice, and the places' spelling then says
+    nothing about whether they are one firm (scoring._count_the_site_once).
+
+    `names`: the fields that tell neighbours apart. Two firms at one address or phone (a parent
+    and its subsidiary, a hotel's restaurants) have names far more alike than two random firms;
+    where the data holds enough such pairs that an identity rule parts, a name's u at a site is
+    learned from them (model.site_u)."""
+
+    fields: tuple[str, ...]
+    places: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Schema:
     name: str
     fields: tuple[Field, ...]
@@ -61,6 +82,7 @@ class Schema:
     id_field: str = "id"
     country_field: str | None = None  # gives phone, tax id, postal code and legal forms their country
     max_block_size: int = 500  # keys shared by more records than this are too common to block on
+    site: Site | None = None
 
     @property
     def compared(self) -> tuple[Field, ...]:
@@ -139,8 +161,8 @@ CUSTOMER = Schema(
     fields=(
         Field("name", "company_name", also=("trading_name",)),
         Field("tax_id", "tax_id"),
-        Field("country", "country"),
-        Field("city", "city"),
+        Field("country", "country", implied_by=("city", "postal_code")),
+        Field("city", "city", implied_by=("postal_code",)),
         Field("postal_code", "postal_code"),
         Field("address_line1", "address"),
         Field("phone", "phone"),
@@ -159,6 +181,7 @@ CUSTOMER = Schema(
     ),
     identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
     country_field="country",
+    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country"), names=("name",)),
 )
 
 CONTRACT = Schema(
@@ -218,5 +241,5 @@ def schema_for(domain_or_schema: str | Schema) -> Schema:
     return domain_or_schema if isinstance(domain_or_schema, Schema) else SCHEMAS[domain_or_schema]
 
 
-__all__ = ["Field", "BlockingRule", "IdentityRule", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "RESOURCE", "SCHEMAS",
+__all__ = ["Field", "BlockingRule", "IdentityRule", "Site", "Schema", "CUSTOMER", "CONTRACT", "PROJECT", "RESOURCE", "SCHEMAS",
            "schema_for", "standardize_record", "standardize_columns"]

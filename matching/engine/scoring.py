@@ -125,6 +125,18 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     """Scores of pairs whose comparison levels are already known (batch computes them once)."""
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
+    _count_the_site_once(schema, contributions, levels)
+    _count_implied_once(schema, contributions, levels)
+    _weigh_names_at_site(schema, model, contributions, levels)
+    import os
+    if os.environ.get("COUNTRY_IMPLIED"):
+        position = {f.name: j for j, f in enumerate(schema.compared)}
+        finer = np.zeros(len(levels), dtype=bool)
+        for name in os.environ["COUNTRY_IMPLIED"].split(","):
+            j = position[name]
+            finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
+        c = position["country"]
+        contributions[finer, c] = np.minimum(contributions[finer, c], 0.0)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
@@ -134,8 +146,8 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
 
 def _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri) -> None:
     """Exact agreement weighs by the agreed value's own frequency (Splink's term-frequency
-    adjustment): log2(m_exact / share of records holding it) instead of log2(m_exact / u_exact).
-    Agreement is never counted against a pair, however common the value."""
+    adjustment): log2(m_exact / share of the other records holding it) instead of
+    log2(m_exact / u_exact). Agreement is never counted against a pair, however common the value."""
     for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
         frequencies = model.terms.values.get(f.name)
         if frequencies is None or not frequencies.total:
@@ -149,9 +161,77 @@ def _adjust_for_term_frequencies(schema, model, contributions, levels, left, rig
             shares = np.fromiter((frequencies.shared_share(x, y) for x, y in zip(a, b, strict=True)),
                                  dtype=np.float64, count=len(rows))
         else:  # the top level of a single value is equality: its own frequency, looked up for all at once
-            shares = pd.Series(a).map(frequencies.counts).fillna(1).to_numpy(np.float64) / max(frequencies.total, 1)
+            counts = pd.Series(a).map(frequencies.counts).fillna(1).to_numpy(np.float64)
+            shares = np.maximum(counts - 1, 0.5) / max(frequencies.total, 1)  # as TermFrequencies.others_share
         m_exact = max(params.m[top], 1e-6)
         contributions[rows, j] = np.maximum(np.log2(m_exact / np.maximum(shares, 1e-9)), 0.0)
+
+
+def _count_the_site_once(schema, contributions, levels) -> None:
+    """Two records agreeing exactly on every site field (a street line and a phone) are at one
+    site, seen twice: the weightiest of those agreements counts, the others count nothing (a
+    casino's restaurants share its address and its switchboard; counted as two independent
+    pieces of evidence they outweighed two names with nothing in common). At one site a place
+    that disagrees ("Beverly Hills" / "Los Angeles") is how two files name it, not evidence of
+    two firms, so it counts nothing either."""
+    if schema.site is None:
+        return
+    position = {f.name: j for j, f in enumerate(schema.compared)}
+    site = [position[name] for name in schema.site.fields]
+    tops = np.array([KINDS[schema.compared[j].kind].n_levels - 1 for j in site])
+    rows = np.flatnonzero((levels[:, site] == tops).all(axis=1))
+    if not len(rows):
+        return
+    weightiest = np.asarray(site)[contributions[np.ix_(rows, site)].argmax(axis=1)]
+    for j in site:
+        contributions[rows[weightiest != j], j] = 0.0
+    for name in schema.site.places:
+        j = position[name]
+        contributions[rows, j] = np.maximum(contributions[rows, j], 0.0)
+
+
+def at_one_site(schema: Schema, levels: np.ndarray) -> np.ndarray:
+    """Pairs agreeing exactly on a site field (a street line or a phone)."""
+    shared = np.zeros(len(levels), dtype=bool)
+    if schema.site is None:
+        return shared
+    for j, f in enumerate(schema.compared):
+        if f.name in schema.site.fields:
+            shared |= levels[:, j] == KINDS[f.kind].n_levels - 1
+    return shared
+
+
+def _weigh_names_at_site(schema, model, contributions, levels) -> None:
+    """At one site a name short of exact weighs log2(m / u among firms at one site) where the
+    model learned that u (model.site_u): a parent and its subsidiary at one address share the
+    brand word, which weighed against random pairs passed for the same firm."""
+    if not model.site_u:
+        return
+    at_site = at_one_site(schema, levels)
+    for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
+        u = model.site_u.get(f.name)
+        if u is None:
+            continue
+        rows = np.flatnonzero(at_site & (levels[:, j] >= 0) & (levels[:, j] < len(u) - 1))
+        table = np.log2(np.maximum(params.m, 1e-6) / np.maximum(u, 1e-6))
+        contributions[rows, j] = table[levels[rows, j]]
+
+
+def _count_implied_once(schema, contributions, levels) -> None:
+    """A field's agreement counts nothing where a finer field it follows from agrees exactly
+    (Field.implied_by): two records in one postal code are in one country, so the country's
+    agreement is the same evidence again (it added ~3 bits to pairs that already shared city and
+    postal code). A disagreement still counts: it is news the finer field did not give."""
+    position = {f.name: j for j, f in enumerate(schema.compared)}
+    for f in schema.compared:
+        if not f.implied_by:
+            continue
+        finer = np.zeros(len(levels), dtype=bool)
+        for name in f.implied_by:
+            j = position[name]
+            finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
+        j = position[f.name]
+        contributions[finer, j] = np.minimum(contributions[finer, j], 0.0)
 
 
 def decisions(prob: np.ndarray, model: FellegiSunterModel) -> np.ndarray:

@@ -3,7 +3,8 @@
 Two kinds of evidence depend on it (as in Splink's term-frequency adjustments):
 - agreeing on a rare value says more than agreeing on a common one: two records sharing the city
   "Springfield" or the name "City Medical Center" are weaker evidence than two sharing "Oberursel"
-  or "Halvorsen Consulting"; the exact level's weight then uses the value's own frequency;
+  or "Halvorsen Consulting"; the exact level's weight then uses the value's own frequency among
+  the other records (`others_share`);
 - in a name, a shared rare word is strong evidence and "Consulting", "Group", "Health" or "Global"
   are not: name similarity weighs each word by its inverse document frequency.
 
@@ -52,12 +53,19 @@ class TermFrequencies:
         """Inverse document frequency of a word: rare words weigh most, none weighs nothing."""
         return math.log((self.total + 1) / (self.count(word) + 0.5)) if self.total else 1.0
 
+    def others_share(self, term: str) -> float:
+        """The chance that another record holds this value, given one does: the share of records
+        holding it less that one (half a record at least). Two records agreeing on a value only
+        they hold are strong evidence; counting the record itself among the "others" made a
+        value held by a pair of duplicates look twice as common as it is elsewhere in the data."""
+        return max(self.count(term) - 1, 0.5) / max(self.total, 1)
+
     def shared_share(self, a: str, b: str) -> float:
-        """The share of the rarest value two standardized values have in common."""
+        """others_share of the rarest value two standardized values have in common."""
         if a == b and "|" not in a:
-            return self.share(a)
+            return self.others_share(a)
         common = set(items(a)) & set(items(b))
-        return min((self.share(term) for term in common), default=1.0)
+        return min((self.others_share(term) for term in common), default=1.0)
 
     def to_dict(self) -> dict:
         return {"total": self.total, "counts": self.counts}

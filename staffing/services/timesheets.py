@@ -85,11 +85,12 @@ def billing_summaries_send(*, today: date | None = None) -> list[BillingSummary]
     Run twice, the second run finds nothing to say."""
     today = today or timezone.localdate()
     grace = staffing_policy()["timesheets"]["grace_days"]
+    horizon = _horizon(today)  # older weeks are closed: a PSA connected with years of time bills none of them
     current = timesheets.week_totals(
         timesheets.Entry(project, person, day, hours) for project, person, day, hours in
-        TimesheetLine.objects.filter(removed=False, project__isnull=False, resource__isnull=False)
+        TimesheetLine.objects.filter(removed=False, project__isnull=False, resource__isnull=False, day__gte=horizon)
         .values_list("project_id", "resource_id", "day", "hours"))
-    sent = sent_totals()
+    sent = sent_totals(since=horizon)
     written = []
     for project_id, week in sorted(set(current) | set(sent)):
         if not timesheets.week_approved(week, today, grace):
@@ -102,10 +103,12 @@ def billing_summaries_send(*, today: date | None = None) -> list[BillingSummary]
     return written
 
 
-def sent_totals() -> dict[tuple[str, date], dict[str, Decimal]]:
-    """Hours per (project, week) and person that the summaries and adjustments so far add up to."""
+def sent_totals(*, since: date) -> dict[tuple[str, date], dict[str, Decimal]]:
+    """Hours per (project, week) and person that the summaries and adjustments so far add up to,
+    for the weeks from `since`."""
     totals: dict[tuple[str, date], dict[str, Decimal]] = {}
-    for project_id, week, lines in BillingSummary.objects.values_list("project_id", "week", "lines"):
+    for project_id, week, lines in BillingSummary.objects.filter(week__gte=since).values_list("project_id", "week",
+                                                                                              "lines"):
         people = totals.setdefault((project_id, week), {})
         for line in lines:
             people[line["resource"]] = people.get(line["resource"], timesheets.ZERO) + Decimal(line["hours"])

@@ -163,22 +163,49 @@ def test_content_equal_to_the_last_delivery_is_not_written_again(remote, connect
     assert len(remote.calls()) == 1
 
 
-def test_messages_of_a_disabled_connection_wait(remote, connector, fakecrm):
+def test_messages_of_a_disabled_connection_are_held(remote, connector, fakecrm):
     from connectors.models import Connection
 
     Connection.objects.create(system=fakecrm, enabled=False)
     _change("Acme")
     assert deliver(connector).delivered == []
-    assert OutboxMessage.objects.get().status == "pending"
+    assert OutboxMessage.objects.get().status == "held"
 
 
-def test_messages_of_a_system_with_no_url_wait_instead_of_dying(remote, connector, fakecrm, monkeypatch):
+def test_messages_of_a_system_with_no_url_are_held_instead_of_dying(remote, connector, fakecrm, monkeypatch):
     monkeypatch.delenv("CONCORD_FAKECRM_URL")  # not connected yet, as in the embedded demo
     _change("Acme")
     for _ in range(3):
         assert deliver(connector).delivered == []
     message = OutboxMessage.objects.get()
-    assert (message.status, message.attempts) == ("pending", 0)
+    assert (message.status, message.attempts) == ("held", 0)
+
+
+def test_held_messages_go_out_in_order_once_the_system_is_connected(remote, connector, fakecrm, monkeypatch):
+    monkeypatch.delenv("CONCORD_FAKECRM_URL")
+    _change("Acme", day=1)
+    deliver(connector)
+    _change("Acme Two", day=2)
+    deliver(connector)
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"held"}
+
+    monkeypatch.setenv("CONCORD_FAKECRM_URL", "http://fake")  # connected
+    report = deliver(connector)
+    assert len(report.skipped) == 1 and len(report.delivered) == 1  # revision one superseded by two
+    assert [e["name"] for e in remote.effects().values()] == ["Acme Two"]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_messages_of_a_system_without_a_connector_are_held(fakecrm, monkeypatch):
+    from connectors.delivery import outbox_hold_release
+    from mdm.models import SourceSystem
+
+    monkeypatch.setenv("CONCORD_PSA_X_URL", "http://psa")  # a URL, but no connector to write with
+    SourceSystem.objects.create(name="psa-x", kind="psa", display_name="PSA", sync_back_domains=["customer"])
+    _change("Acme")
+    outbox_hold_release()
+    assert sorted(OutboxMessage.objects.values_list("system__name", "status")) == [
+        ("fakecrm", "pending"), ("psa-x", "held")]
 
 
 def test_the_replay_command_needs_a_selection():

@@ -14,6 +14,27 @@ def test_country_names_and_variants_become_iso_codes(raw, code):
     assert std.country(raw) == code
 
 
+@pytest.mark.parametrize("raw, code", [
+    ("République française", "FR"), ("Bundesrepublik Deutschland", "DE"), ("Confederazione Svizzera", "CH"),
+    ("Hrvatska", "HR"), ("Lietuva", "LT"), ("Eesti", "EE"), ("Србија", "RS"), ("Magyarország", "HU"),
+    ("日本", "JP"), ("Ελλάδα", "GR"),
+])
+def test_countries_are_known_by_their_own_names_in_their_own_languages(raw, code):
+    assert std.country(raw) == code
+
+
+def test_every_country_spelling_the_demo_data_and_the_simulators_use_is_known():
+    from connectors.simulators.data import COUNTRIES
+    from mdm.demo_data import COUNTRY_CURRENCIES, demo_records
+
+    spellings = {spelling: code for code, (names, *_rest) in COUNTRIES.items() for spelling in (code, *names)}
+    for spelling, code in spellings.items():
+        assert std.country(spelling) == code, spelling
+    assert all(std.country(spelling) for spelling in COUNTRY_CURRENCIES)
+    countries = {record.canonical.get("country") for batch in demo_records(customers=60).values() for record in batch}
+    assert {spelling for spelling in countries if spelling} - set(COUNTRY_CURRENCIES) == {"Atlantis"}  # the demo's unusable one
+
+
 def test_an_unknown_country_is_an_error_not_a_guess():
     with pytest.raises(std.InvalidValue, match="unknown country 'Atlantis'"):
         std.country("Atlantis")

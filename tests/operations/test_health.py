@@ -149,7 +149,7 @@ def test_a_scrape_of_operations_figures_costs_the_same_few_queries_for_more_syst
 
     SyncRun.objects.create(system=erp, domain="customer", status=SyncStatus.SUCCEEDED, finished_at=timezone.now())
     Watermark.objects.create(system=erp, object_type="Account", value="2026-06-01T00:00:00Z")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(22):  # 20, and the systems and their connections for concord_system_connected
         health_figures()
         kpi_figures()
 
@@ -172,3 +172,26 @@ def test_reconciliation_figures_are_those_of_the_newest_successful_run_per_syste
     from operations.registry import collect_all
 
     assert {f.name for f in figures} <= {f.name for f in collect_all().figures}  # on the dashboard and /metrics
+
+
+def test_held_messages_are_counted_as_held_not_pending(crm, now):
+    message(crm, OutboxStatus.HELD, created=ago(now, days=2))
+    message(crm, OutboxStatus.PENDING, created=ago(now, seconds=30))
+    figures = outbox_figures(now)
+    assert value(figures, "concord_outbox_messages", system="opscrm", status="held") == 1
+    assert value(figures, "concord_outbox_messages", system="opscrm", status="pending") == 1
+    # The oldest pending message is the one waiting for a delivery, not one held for days.
+    assert value(figures, "concord_outbox_oldest_pending_age_seconds", system="opscrm") < 3600
+
+
+def test_systems_not_connected_are_shown_as_such(crm, erp, monkeypatch):
+    from connectors import base
+    from connectors.models import Connection
+
+    monkeypatch.setitem(base._registry, "opserp", base.Connector)  # a connector for the ERP only, none for the CRM
+    monkeypatch.setenv("CONCORD_OPSERP_URL", "http://erp")
+    figures = health_figures()
+    assert value(figures, "concord_system_connected", system="opserp") == 1
+    assert value(figures, "concord_system_connected", system="opscrm") == 0
+    Connection.objects.create(system=erp, enabled=False)
+    assert value(health_figures(), "concord_system_connected", system="opserp") == 0

@@ -56,7 +56,7 @@ def test_it_renders_the_sections_other_apps_register(client, alice, test_templat
 
 
 def test_the_health_table_shows_the_metrics_numbers_per_system(client, alice, crm):
-    for status in (OutboxStatus.DEAD, OutboxStatus.DEAD, OutboxStatus.PENDING):
+    for status in (OutboxStatus.DEAD, OutboxStatus.DEAD, OutboxStatus.PENDING, OutboxStatus.HELD):
         OutboxMessage.objects.create(system=crm, domain="customer", golden_id="CUS-1", status=status,
                                      idempotency_key=f"k{OutboxMessage.objects.count()}")
     client.force_login(alice)
@@ -65,6 +65,8 @@ def test_the_health_table_shows_the_metrics_numbers_per_system(client, alice, cr
     row = row[:row.index("</tr>")]
     assert '<td data-column="dead" class="alert">2</td>' in row
     assert '<td data-column="pending">1</td>' in row
+    assert '<td data-column="held">1</td>' in row
+    assert '<span class="muted not-connected">not connected</span>' in row  # no connector for it
 
 
 def test_the_health_table_shows_what_the_last_reconciliation_found(client, alice, crm):
@@ -150,5 +152,5 @@ def test_the_health_table_groups_its_columns_under_headings(client, alice):
     assert grouped == [key for key, *_ in HEALTH_COLUMNS]  # every column once, in order
     client.force_login(alice)
     html = client.get(URL).content.decode()
-    assert '<th colspan="6" class="group">Messages out</th>' in html
+    assert '<th colspan="7" class="group">Messages out</th>' in html
     assert '<th data-column="dead">dead letters</th>' in html

@@ -184,3 +184,11 @@ def test_bill_timesheets_says_plainly_when_the_psa_is_not_connected(db):
         call_command("bill_timesheets")
     with pytest.raises(CommandError, match="--today wants a date"):
         call_command("bill_timesheets", "--today", "next week")
+
+
+def test_weeks_older_than_the_correction_window_are_not_billed(timesheeted):
+    """A PSA connected with years of history: only the weeks within weeks_back are billed."""
+    timesheet_lines_pull(system="tryton", connector=timesheeted["psa"])
+    long_after = timesheeted["week"] + timedelta(weeks=20)
+    assert billing_summaries_send(today=long_after) == []
+    assert len(billing_summaries_send()) == 1

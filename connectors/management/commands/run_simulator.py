@@ -1,4 +1,5 @@
 """python manage.py run_simulator salesforce|netsuite|dynamics|bamboohr --port P [--seed N] [--records N] [--faults SPEC]
+       [--demo-data]
 
 Serves a system simulator on 127.0.0.1 until interrupted; optionally posts its change events to
 the hub every few seconds (--emit-to URL --secret S). Business Central (dynamics) sends webhook
@@ -18,6 +19,7 @@ from connectors.dynamics.simulator import DynamicsSimulator
 from connectors.models import CREDENTIAL_ENV
 from connectors.netsuite.simulator import NetSuiteSimulator
 from connectors.salesforce.simulator import SalesforceSimulator
+from mdm.demo_data import demo_records
 
 SIMULATORS = {"salesforce": SalesforceSimulator, "netsuite": NetSuiteSimulator, "dynamics": DynamicsSimulator,
               "bamboohr": BambooHRSimulator}
@@ -42,6 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-seed-events", action="store_true",
                             help="emit only changes made after start, not the seeded records' history "
                                  "(the hub pulls those)")
+        parser.add_argument("--demo-data", action="store_true",
+                            help="salesforce, netsuite: hold the embedded demo data set (what load_demo loads; "
+                                 "--seed and --records then do not apply) instead of a seeded universe of its own")
         parser.add_argument("--key-file", default="", help="NetSuite: where to write the integration's private key "
                                                            "(default var/simulators/netsuite-integration.pem)")
 
@@ -50,6 +55,10 @@ class Command(BaseCommand):
             raise CommandError("--emit-to needs --secret (events are signed)")
         extra = {"netsuite": {"offset_cap": options["offset_cap"], "concurrency_limit": options["concurrency_limit"]},
                  "salesforce": {"api_limit": options["api_limit"]}}.get(system, {})
+        if options["demo_data"]:
+            if system not in ("salesforce", "netsuite"):
+                raise CommandError("--demo-data: the demo data set has Salesforce and NetSuite records only")
+            extra["demo_data"] = demo_records()
         try:
             simulator = SIMULATORS[system](seed=seed, records=records, faults=faults,
                                            verbose=options["verbosity"] > 1, **extra)

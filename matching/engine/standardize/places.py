@@ -140,14 +140,16 @@ def country(value) -> str | None:
     return _countries().get(text, text.upper())
 
 
-# Languages whose names for countries a CRM user types: pycountry carries their translations.
-_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs", "tr")
+def _languages() -> list[str]:
+    """Every language pycountry carries country names in: a country's own name in its own
+    language ("Hrvatska", "République française") is among them (as in mdm.standardize)."""
+    return sorted(path.parent.parent.name for path in Path(pycountry.LOCALES_DIR).glob("*/LC_MESSAGES/iso3166-1.mo"))
 
 
 @lru_cache(maxsize=1)
 def _countries() -> dict[str, str]:
-    """Folded country name -> ISO code: English names and codes, then the names in _LANGUAGES
-    (a name two countries share in some language is left out)."""
+    """Folded country name -> ISO code: English names and codes, then the names in every language
+    pycountry translates them to (a name two countries share in some language is left out)."""
     index: dict[str, str] = {}
     names = [(entry, getattr(entry, a, None)) for entry in pycountry.countries
              for a in ("name", "official_name", "common_name")]
@@ -156,14 +158,15 @@ def _countries() -> dict[str, str]:
         if name:
             index[fold(name)] = entry.alpha_2
     translated: dict[str, set[str]] = {}
-    for language in _LANGUAGES:
+    for language in _languages():
         try:
             translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
         except OSError:
             continue
         for entry, name in names:
-            if name:
-                translated.setdefault(fold(translation.gettext(name)), set()).add(entry.alpha_2)
+            local = translation.gettext(name) if name else name
+            if local and local != name:  # untranslated names are the English ones, indexed already
+                translated.setdefault(fold(local), set()).add(entry.alpha_2)
     index.update({name: codes.pop() for name, codes in translated.items() if len(codes) == 1 and name not in index})
     index.update(_COUNTRY_ALIASES)
     return index

@@ -147,6 +147,17 @@ def test_change_events_are_cdc_shaped_and_signed():
     assert delete["data"]["payload"]["ChangeEventHeader"]["changeType"] == "DELETE"
 
 
+def test_a_create_event_carries_the_fields_the_org_set_itself_like_the_contract_number():
+    sim = SalesforceSimulator(seed=1, records=5)
+    account = next(iter(sim.store["Account"]))
+    contract = sim.create("Contract", AccountId=account, Name="Signed", Status="Activated")
+    (event,) = [sim.render_event(change) for change in sim.changes if change["record_id"] == contract["Id"]]
+    payload = event["data"]["payload"]
+    assert payload["ChangeEventHeader"]["changeType"] == "CREATE"
+    assert payload["ContractNumber"] == contract["ContractNumber"] and payload["AccountId"] == account
+    assert "ContractNumber" in payload["ChangeEventHeader"]["changedFields"]
+
+
 def test_duplicated_and_out_of_order_events_on_demand():
     sim = NetSuiteSimulator(seed=1, records=5, faults="dup_events,out_of_order")
     for number in range(20):

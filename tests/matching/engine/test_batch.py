@@ -96,3 +96,15 @@ def test_the_pairs_tax_ids_decide_are_the_fits_certain_pairs():
     assert certain[:2].tolist() == [1.0, 0.0]
     assert np.isnan(certain[2:]).all()
 
+
+def test_a_fit_learns_how_names_at_one_site_compare_from_the_pairs_tax_ids_part():
+    firms = []
+    for k in range(25):  # a parent and its subsidiary at one address and switchboard, each with its tax id
+        site = {"country": "DE", "city": "Berlin", "postal_code": f"{10115 + k}", "address_line1": f"Hauptstr. {k + 1}",
+                "phone": f"030 {7000000 + k}"}
+        firms.append({**site, "id": 2 * k, "name": f"Nordwind{k} Energie", "tax_id": f"DE{100000000 + 7919 * k}"})
+        firms.append({**site, "id": 2 * k + 1, "name": f"Nordwind{k} Logistik", "tax_id": f"DE{987654321 - 7919 * k}"})
+    model = train(pd.DataFrame(firms), "customer")
+    assert set(model.site_u) == {"name"}
+    assert model.site_u["name"][-1] == model.fields[0].u[-1]
+    assert train(pd.DataFrame(firms).drop(columns="tax_id"), "customer").site_u == {}  # nothing parts them

@@ -138,3 +138,23 @@ def test_the_prior_counts_the_pairs_identity_rules_decide_as_decided():
     decided = _prior(levels, 1e6, n_levels, m, u, 300, 1e-6, certain)[1]
     assert guessed == pytest.approx(0.1, abs=0.01)
     assert decided == pytest.approx(0.04, abs=0.01)
+
+
+def test_a_names_u_at_one_site_is_learned_from_the_pairs_an_identity_rule_parts():
+    from matching.engine.model import site_u
+
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    name = [f.name for f in CUSTOMER.compared].index("name")
+    parted = np.full((30, len(CUSTOMER.compared)), -1, dtype=np.int8)
+    parted[:, name] = [1] * 24 + [0] * 6  # a parent and its subsidiary: the brand word in common
+    learned = site_u(CUSTOMER, model, parted)["name"]
+    assert sum(learned) == pytest.approx(1.0)
+    assert learned[1] > 0.7 > model.fields[name].u[1]  # far more alike than random firms
+    assert learned[-1] == model.fields[name].u[-1]  # neighbours do not share an exact name
+    assert site_u(CUSTOMER, model, parted[:19]) == {}  # too few to learn from
+
+
+def test_a_model_keeps_what_it_learned_at_one_site_through_json():
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
+    assert FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict()))).site_u == model.site_u

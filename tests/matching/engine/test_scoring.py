@@ -1,5 +1,8 @@
 """Scores are explainable, identity rules override the model, thresholds decide."""
 
+import dataclasses
+import math
+
 import pytest
 
 from matching.engine import CUSTOMER, Decision, FellegiSunterModel, decide, score_candidates, score_pairs
@@ -107,3 +110,74 @@ def test_stored_standardized_candidates_score_like_raw_ones(model):
     stored = [standardize_record(CUSTOMER, r) for r in (ACME_ERP, GLOBEX)]
     again = score_candidates("customer", ACME_CRM, stored, model, candidates_standardized=True)
     assert [(s.right_id, s.probability) for s in raw] == [(s.right_id, s.probability) for s in again]
+
+
+# --- one site, seen twice ---------------------------------------------------------------------------
+
+_CASINO = {"country": "US", "city": "Las Vegas", "postal_code": "89109", "address_line1": "3400 Las Vegas Blvd S",
+           "phone": "702 791 7111"}
+
+
+def test_a_street_line_and_a_phone_agreeing_count_as_one_site(model):
+    bistro, mikado = {**_CASINO, "name": "Bistro"}, {**_CASINO, "name": "Mikado"}
+    [score] = score_pairs("customer", [bistro], [mikado], model)
+    site = {name: score.contributions[name] for name in ("address_line1", "phone")}
+    assert sorted(site.values())[0] == 0.0  # the lesser agreement is the same fact
+    assert max(site.values()) > 0  # the site itself still counts
+    [phone_only] = score_pairs("customer", [bistro], [{**mikado, "address_line1": "1 Other Road"}], model)
+    assert phone_only.contributions["phone"] > 0
+    assert phone_only.contributions["address_line1"] < 0  # a street line that differs still counts against
+
+
+def test_at_one_site_a_place_that_disagrees_says_nothing(model):
+    grill = {**_CASINO, "name": "Grill on the Alley", "city": "Beverly Hills"}
+    [score] = score_pairs("customer", [grill], [{**grill, "city": "Los Angeles"}], model)
+    assert score.levels["city"] == "different"
+    assert score.contributions["city"] == 0.0
+    [elsewhere] = score_pairs("customer", [grill], [{**grill, "city": "Los Angeles", "phone": None}], model)
+    assert elsewhere.contributions["city"] < 0  # without the phone it is not known to be one site
+
+
+def test_a_schema_without_a_site_counts_every_agreement():
+    schema = dataclasses.replace(CUSTOMER, site=None)
+    untrained = FellegiSunterModel.untrained(schema)
+    record = {**_CASINO, "name": "Bistro"}
+    [score] = score_pairs(schema, [record], [{**record, "name": "Mikado"}], untrained)
+    assert score.contributions["address_line1"] > 0 and score.contributions["phone"] > 0
+
+
+def test_a_shared_postal_code_or_city_makes_the_country_no_further_evidence(model):
+    berlin = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "postal_code": "10115"}
+    potsdam = {"name": "Nordwind Energie", "country": "DE", "city": "Potsdam", "postal_code": "14467"}
+    [same_place] = score_pairs("customer", [berlin], [{**berlin, "city": None}], model)
+    [same_city] = score_pairs("customer", [berlin], [{**berlin, "postal_code": None}], model)
+    [elsewhere] = score_pairs("customer", [berlin], [potsdam], model)
+    assert same_place.contributions["country"] == same_city.contributions["country"] == 0.0
+    assert elsewhere.contributions["country"] > 0  # only the country is shared: it still counts
+    [abroad] = score_pairs("customer", [berlin], [{**berlin, "country": "AT"}], model)
+    assert abroad.contributions["country"] < 0  # a disagreement is news the postal code did not give
+
+
+def test_a_shared_postal_code_makes_the_city_no_further_evidence(model):
+    berlin = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "postal_code": "10115"}
+    [same_code] = score_pairs("customer", [berlin], [berlin], model)
+    [same_city] = score_pairs("customer", [berlin], [{**berlin, "postal_code": "10117"}], model)
+    assert same_code.contributions["city"] == 0.0
+    assert same_city.contributions["city"] > 0  # another postal code in the city: the city still counts
+
+
+def test_at_one_site_a_name_short_of_exact_weighs_against_what_neighbours_share(model):
+    parent = {**_CASINO, "name": "Loire Editions"}
+    subsidiary = {**_CASINO, "name": "Loire Plasturgie"}
+    [before] = score_pairs("customer", [parent], [subsidiary], model)
+    [exact_before] = score_pairs("customer", [parent], [parent], model)
+    model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
+    [after] = score_pairs("customer", [parent], [subsidiary], model)
+    [exact_after] = score_pairs("customer", [parent], [parent], model)
+    [elsewhere] = score_pairs("customer", [parent], [{**subsidiary, "address_line1": None, "phone": None}], model)
+    assert after.levels["name"] == "words in common, others apart"
+    m = model.fields[0].m[1]
+    assert after.contributions["name"] == pytest.approx(math.log2(m / 0.7))
+    assert after.contributions["name"] < before.contributions["name"]
+    assert exact_after.contributions["name"] == exact_before.contributions["name"]
+    assert elsewhere.contributions["name"] == before.contributions["name"]  # not at one site: as before

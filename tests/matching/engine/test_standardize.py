@@ -266,3 +266,10 @@ def test_only_ids_of_one_kind_can_contradict_each_other():
                                            ("Österreich", "AT"), ("Royaume-Uni", "GB"), ("DEU", "DE")])
 def test_countries_in_the_languages_users_type(raw, expected):
     assert std.country(raw) == expected
+
+
+@pytest.mark.parametrize("raw, code", [
+    ("Deutschland", "DE"), ("République française", "FR"), ("Hrvatska", "HR"), ("Lietuva", "LT"), ("Србија", "RS"),
+])
+def test_countries_are_known_by_their_own_names_in_their_own_languages(raw, code):
+    assert std.country(raw) == code

@@ -13,7 +13,14 @@ def test_counts_keep_only_what_was_seen_twice_and_items_count_once_per_record():
     assert frequencies.total == 4
     assert frequencies.counts == {"springfield": 2}
     assert frequencies.share("oberursel") == frequencies.share("never seen") == 0.25
-    assert frequencies.shared_share("a|springfield", "springfield|c") == 0.5
+    assert frequencies.shared_share("a|springfield", "springfield|c") == 0.25  # one other record of four
+
+
+def test_the_chance_another_record_holds_a_value_leaves_the_holder_out():
+    frequencies = TermFrequencies.of(["springfield"] * 3 + ["oberursel"] * 2 + ["a", "b", "c", "d", "e"])
+    assert frequencies.others_share("springfield") == 0.2  # two others of ten
+    assert frequencies.others_share("oberursel") == 0.1  # only its partner
+    assert frequencies.others_share("a") == frequencies.others_share("never seen") == 0.05  # half a record
 
 
 def test_word_weights_fall_as_a_word_gets_common():
