@@ -161,8 +161,12 @@ CUSTOMER = Schema(
     fields=(
         Field("name", "company_name", also=("trading_name",)),
         Field("tax_id", "tax_id"),
-        Field("country", "country", implied_by=("city", "postal_code")),
-        Field("city", "city", implied_by=("postal_code",)),
+        # No `implied_by` on country and city: counting them once where the postal code agrees
+        # took the holdout from 0.9666 to 0.9743 but left the demo's CRM prospects (a slip in the
+        # name, same city and postal code, another phone) unreviewed, 15 review pairs to none —
+        # it does not hold on every data set (docs/benchmarks.md, "Evidence counted once").
+        Field("country", "country"),
+        Field("city", "city"),
         Field("postal_code", "postal_code"),
         Field("address_line1", "address"),
         Field("phone", "phone"),

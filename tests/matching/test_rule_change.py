@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def second_account(hub):
     """The first firm's holding, typed into the CRM as an account of its own: the model gives
-    it 9 % with the firm (below the review threshold), so it stays a golden record apart."""
+    it 40 % with the firm (below the review threshold), so it stays a golden record apart."""
     firm = firms(60)[0]
     source_records_ingest(system="salesforce", domain="customer", records=[
         record("002X", name=f"{firm['name']} Holding", country="Deutschland", city=firm["city"], phone="030 1111111")])
@@ -43,7 +43,7 @@ def test_thresholds_as_text_are_read():
 
 def test_a_preview_counts_the_merges_and_shows_examples_and_changes_nothing(second_account, alice):
     before, stored = links(), list(MatchModel.objects.values_list("upper_threshold", "lower_threshold"))
-    preview = rule_preview_start(domain="customer", upper=0.05, lower=0.04, acting_user=alice)
+    preview = rule_preview_start(domain="customer", upper=0.3, lower=0.2, acting_user=alice)
     assert preview.status == RulePreview.Status.DONE
     result = preview.result
     assert result["merges"] >= 1 and result["records"] == 121
@@ -77,13 +77,13 @@ def test_a_large_domain_is_previewed_in_a_task_the_row_saying_how_far_it_got(hub
 
 
 def test_applying_stores_the_thresholds_and_re_matches_as_previewed(second_account, alice):
-    preview = rule_preview_start(domain="customer", upper=0.05, lower=0.04, acting_user=alice)
-    said = rule_change_apply(domain="customer", upper=0.05, lower=0.04, acting_user=alice, reason="testing")
+    preview = rule_preview_start(domain="customer", upper=0.3, lower=0.2, acting_user=alice)
+    said = rule_change_apply(domain="customer", upper=0.3, lower=0.2, acting_user=alice, reason="testing")
     assert f"{preview.result['merges']} merges" in said
     assert Customer.objects.filter(record_status="active").count() == preview.result["golden_after"]
     assert Customer.objects.get(pk=second_account).record_status == "merged"
     model = domain_model("customer")
-    assert (model.upper, model.lower) == (0.05, 0.04)
+    assert (model.upper, model.lower) == (0.3, 0.2)
 
 
 def test_a_large_domain_is_re_matched_in_a_task_after_the_thresholds_are_stored(hub, alice, settings, monkeypatch,
