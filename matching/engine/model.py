@@ -310,42 +310,65 @@ def fit_per_rule(schema: Schema, rule_levels: Iterable[np.ndarray], candidate_le
     untaught = identity_fields(schema)
     for rule, levels, answers, identities in zip(schema.blocking, rule_levels, answers_by_rule, identities_by_rule,
                                                  strict=True):
-        used = {field for field, _ in rule.parts}
-        excluded = [j for j, f in enumerate(compared) if f.name in used]
         if len(levels) < 20:
             continue
-        levels = levels.copy()
-        levels[:, excluded] = -1
-        answered = np.zeros(len(levels), dtype=bool) if answers is None else ~np.isnan(answers)
-        certain = np.zeros(len(levels), dtype=bool) if identities is None else ~np.isnan(identities) & ~answered
-        patterns, counts = _compress(levels[~answered & ~certain], n_levels)
-        labelled = [x for x in (
-            Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None,
-            _certain(levels[certain], identities[certain], n_levels, untaught, int((~answered & ~certain).sum()))
-            if certain.any() else None)
-            if x is not None]
-        m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
-                                                 fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
-        for j in range(len(compared)):
-            if j not in excluded and (levels[:, j] >= 0).any():
-                m_sessions[j].append(m[j])
-        sessions.append({"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
-                         "certain": int(certain.sum()),
-                         "prior": prior, "iterations": iterations, "converged": converged,
-                         "m": {compared[j].name: [round(float(x), 5) for x in m[j]] for j in range(len(compared))
-                               if j not in excluded}})
+        m, session, taught = _rule_session(schema, rule, levels, answers, identities, n_levels, m0, u, untaught,
+                                           max_iter=max_iter, tol=tol)
+        for j in taught:
+            m_sessions[j].append(m[j])
+        sessions.append(session)
     m = [_robust_mean(m_sessions[j]) if m_sessions[j] else m0[j] for j in range(len(compared))]
     prior, prior_candidates = _prior(candidate_levels, total_pairs, n_levels, m, u, max_iter, tol, candidate_identities)
-    pair_priors = {kind: _prior(candidate_levels[candidate_kinds == kind], total, n_levels, m, u, max_iter, tol,
-                                None if candidate_identities is None else candidate_identities[candidate_kinds == kind])[0]
-                   for kind, total in (kind_totals or {}).items()
-                   if (candidate_kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
+    pair_priors = _kind_priors(candidate_levels, candidate_kinds, kind_totals, candidate_identities, n_levels, m, u,
+                               max_iter, tol)
     params = [FieldParameters(f.name, f.kind, m[j].tolist(), u[j].tolist()) for j, f in enumerate(compared)]
     return FellegiSunterModel(schema=schema.name, fields=params, prior=prior,
                               trained={"method": "per_rule", "pairs": int(len(candidate_levels)),
                                        "total_pairs": float(total_pairs), "prior_candidates": prior_candidates,
                                        "sessions": sessions},
                               terms=terms or Terms(), pair_priors=pair_priors, **thresholds)
+
+
+def _rule_session(schema: Schema, rule, levels: np.ndarray, answers, identities, n_levels, m0, u, untaught, *,
+                  max_iter: int, tol: float) -> tuple[list[np.ndarray], dict, list[int]]:
+    """One blocking rule's EM (u fixed): its pairs with the rule's own fields left out, steward
+    answers and the identity rules' certain pairs as labels. Returns m, the session's summary and
+    the fields it taught (those it did not leave out and saw a value of)."""
+    compared = schema.compared
+    used = {field for field, _ in rule.parts}
+    excluded = [j for j, f in enumerate(compared) if f.name in used]
+    levels = levels.copy()
+    levels[:, excluded] = -1
+    answered = np.zeros(len(levels), dtype=bool) if answers is None else ~np.isnan(answers)
+    certain = np.zeros(len(levels), dtype=bool) if identities is None else ~np.isnan(identities) & ~answered
+    patterns, counts = _compress(levels[~answered & ~certain], n_levels)
+    labelled = [x for x in (
+        Labelled.of(levels[answered], answers[answered], n_levels) if answered.any() else None,
+        _certain(levels[certain], identities[certain], n_levels, untaught, int((~answered & ~certain).sum()))
+        if certain.any() else None)
+        if x is not None]
+    m, _, prior, iterations, converged = _em(patterns, counts, n_levels, [x.copy() for x in m0], u, 0.1,
+                                             fix_u=True, max_iter=max_iter, tol=tol, labelled=labelled)
+    taught = [j for j in range(len(compared)) if j not in excluded and (levels[:, j] >= 0).any()]
+    session = {"rule": rule.name, "pairs": int(len(levels)), "answered": int(answered.sum()),
+               "certain": int(certain.sum()), "prior": prior, "iterations": iterations, "converged": converged,
+               "m": {compared[j].name: [round(float(x), 5) for x in m[j]] for j in range(len(compared))
+                     if j not in excluded}}
+    return m, session, taught
+
+
+def _kind_priors(candidate_levels, candidate_kinds, kind_totals, candidate_identities, n_levels, m, u, max_iter,
+                 tol) -> dict[str, float]:
+    """A prior per kind of pair (within one system, between two) from its own candidates, for the
+    kinds with enough of them."""
+    priors = {}
+    for kind, total in (kind_totals or {}).items():
+        mine = candidate_kinds == kind
+        if mine.sum() < _MIN_PAIRS_PER_KIND:
+            continue
+        identities = None if candidate_identities is None else candidate_identities[mine]
+        priors[kind] = _prior(candidate_levels[mine], total, n_levels, m, u, max_iter, tol, identities)[0]
+    return priors
 
 
 def _certain(levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untaught: tuple[int, ...],
