@@ -179,39 +179,44 @@ class SalesforceSimulator(SimulatorServer):
                                       "Phone": data.phone_formats(rng, company),
                                       "Title": rng.choice(["CFO", "CIO", "Head of Procurement", "COO"])},
                           data.stamp(rng))
-            for _ in range(rng.randint(1, 3)):
-                stage = rng.choice(STAGES)
-                amount = rng.randint(20, 900) * 1000
-                start, end = data.contract_dates(rng)
-                billing = rng.choice(BILLING)
-                line = rng.choice(data.SERVICE_LINES)
-                opportunity = self._put("Opportunity", {
-                    "Name": f"{company.name} {line}", "AccountId": account["Id"], "StageName": stage,
-                    "Amount": float(amount), "CloseDate": start.isoformat(), "Type": "New Business",
-                    "IsClosed": stage.startswith("Closed"), "IsWon": stage == "Closed Won",
-                    "Probability": 100 if stage == "Closed Won" else 0 if stage == "Closed Lost" else 40,
-                    "CurrencyIsoCode": company.currency, "Billing_Type__c": billing, "Service_Line__c": line},
-                    data.stamp(rng))
-                if stage != "Closed Won":
-                    continue
-                contract = self._put("Contract", {
-                    "Name": f"{company.name} {line} programme", "AccountId": account["Id"],
-                    "Status": rng.choice(CONTRACT_STATUSES), "StartDate": start.isoformat(),
-                    "EndDate": end.isoformat(), "ContractTerm": max(1, (end - start).days // 30),
-                    "CurrencyIsoCode": company.currency, "Total_Value__c": float(amount),
-                    "Billing_Type__c": billing, "Opportunity__c": opportunity["Id"]}, data.stamp(rng))
-                opportunity["ContractId"] = contract["Id"]
-                if rng.random() < 0.7:
-                    self._put("Project__c", {
-                        "Name": f"{company.name} {line}", "Project_Code__c": f"PRJ-{company.index:04d}-{rng.randint(1, 99):02d}",
-                        "Account__c": account["Id"], "Contract__c": contract["Id"], "Opportunity__c": opportunity["Id"],
-                        "Status__c": rng.choice(PROJECT_STATUSES), "Start_Date__c": start.isoformat(),
-                        "End_Date__c": end.isoformat(), "Project_Manager__c": rng.choice(data.MANAGERS),
-                        "Service_Line__c": line, "Billing_Type__c": billing, "Budget__c": float(amount // 2),
-                        "CurrencyIsoCode": company.currency}, data.stamp(rng))
+            self._seed_deals(rng, company, account)
         for records in self.store.values():
             for record in records.values():
                 self.clock.observe(parse_datetime(record["SystemModstamp"]))
+
+    def _seed_deals(self, rng: random.Random, company, account: dict[str, Any]) -> None:
+        """One to three opportunities of the account; a won one has its contract, and most often
+        the project delivering it."""
+        for _ in range(rng.randint(1, 3)):
+            stage = rng.choice(STAGES)
+            amount = rng.randint(20, 900) * 1000
+            start, end = data.contract_dates(rng)
+            billing = rng.choice(BILLING)
+            line = rng.choice(data.SERVICE_LINES)
+            opportunity = self._put("Opportunity", {
+                "Name": f"{company.name} {line}", "AccountId": account["Id"], "StageName": stage,
+                "Amount": float(amount), "CloseDate": start.isoformat(), "Type": "New Business",
+                "IsClosed": stage.startswith("Closed"), "IsWon": stage == "Closed Won",
+                "Probability": 100 if stage == "Closed Won" else 0 if stage == "Closed Lost" else 40,
+                "CurrencyIsoCode": company.currency, "Billing_Type__c": billing, "Service_Line__c": line},
+                data.stamp(rng))
+            if stage != "Closed Won":
+                continue
+            contract = self._put("Contract", {
+                "Name": f"{company.name} {line} programme", "AccountId": account["Id"],
+                "Status": rng.choice(CONTRACT_STATUSES), "StartDate": start.isoformat(),
+                "EndDate": end.isoformat(), "ContractTerm": max(1, (end - start).days // 30),
+                "CurrencyIsoCode": company.currency, "Total_Value__c": float(amount),
+                "Billing_Type__c": billing, "Opportunity__c": opportunity["Id"]}, data.stamp(rng))
+            opportunity["ContractId"] = contract["Id"]
+            if rng.random() < 0.7:
+                self._put("Project__c", {
+                    "Name": f"{company.name} {line}", "Project_Code__c": f"PRJ-{company.index:04d}-{rng.randint(1, 99):02d}",
+                    "Account__c": account["Id"], "Contract__c": contract["Id"], "Opportunity__c": opportunity["Id"],
+                    "Status__c": rng.choice(PROJECT_STATUSES), "Start_Date__c": start.isoformat(),
+                    "End_Date__c": end.isoformat(), "Project_Manager__c": rng.choice(data.MANAGERS),
+                    "Service_Line__c": line, "Billing_Type__c": billing, "Budget__c": float(amount // 2),
+                    "CurrencyIsoCode": company.currency}, data.stamp(rng))
 
     def _demo_data_seed(self, records: DemoRecords) -> None:
         """Hold what the embedded demo data set says Salesforce holds (mdm/demo_data.py): its
