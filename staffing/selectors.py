@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Max
 from django.utils import timezone
 
 from mdm.choices import OutboxStatus
@@ -19,6 +18,7 @@ from staffing.forecast import utilization
 from staffing.models import Allocation, BillingSummary, ForecastWeek, MarginSnapshot, TimesheetLine
 from staffing.services.timesheets import approved_at
 from staffing.services.timesheets import unbilled_hours as hours_unbilled
+from staffing.timesheets import monday_of
 
 
 @dataclass
@@ -125,12 +125,20 @@ def batch_latencies(days: int = 7) -> list[float]:
     delivered = dict(OutboxMessage.objects.filter(domain="timesheet", status=OutboxStatus.DELIVERED,
                                                   delivered_at__gte=timezone.now() - timedelta(days=days))
                      .values_list("id", "delivered_at"))
+    summaries = list(BillingSummary.objects.filter(outbox_message_id__in=list(delivered)))
+    if not summaries:
+        return []
+    # The PSA's change stamps of those projects' lines, read once for all summaries.
+    stamps: dict[tuple[str, object], list] = {}
+    for project_id, day, stamp in (TimesheetLine.objects
+                                   .filter(project_id__in={s.project_id for s in summaries},
+                                           day__gte=min(s.week for s in summaries), source_updated_at__isnull=False)
+                                   .values_list("project_id", "day", "source_updated_at")):
+        stamps.setdefault((project_id, monday_of(day)), []).append(stamp)
     found = []
-    for summary in BillingSummary.objects.filter(outbox_message_id__in=list(delivered)):
-        corrected = (TimesheetLine.objects.filter(project_id=summary.project_id, day__gte=summary.week,
-                                                  day__lt=summary.week + timedelta(days=7),
-                                                  source_updated_at__lte=summary.created_at)
-                     .aggregate(at=Max("source_updated_at"))["at"])
+    for summary in summaries:
+        corrected = max((t for t in stamps.get((summary.project_id, summary.week), []) if t <= summary.created_at),
+                        default=None)
         ready = max(filter(None, (approved_at(summary.week), corrected)))
         found.append(max(0.0, (delivered[summary.outbox_message_id] - ready).total_seconds()))
     return found

@@ -78,6 +78,11 @@ def test_a_week_of_timesheets_becomes_one_billing_summary_per_project_in_the_erp
     assert in_erp["externalid"] == f"{summary.project_id}:{summary.week.isoformat()}:r0"
     assert (in_erp["custrecord_cts_kind"], in_erp["custrecord_cts_hours"]) == ("summary", "15.50")
 
+    from staffing.selectors import batch_latencies
+
+    (latency,) = batch_latencies()  # from the week's approval to its summary in NetSuite
+    assert latency > 0
+
 
 def test_a_correction_after_the_week_was_sent_goes_as_an_adjustment(timesheeted):
     timesheet_lines_pull(system="tryton", connector=timesheeted["psa"])
