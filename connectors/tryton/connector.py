@@ -3,6 +3,7 @@ customers back as parties, contracts as draft sales and projects as project work
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from connectors.base import Connector, ConnectorError, HeldRecord, Page, UpsertResult, register
 from connectors.tryton import mapping
 from connectors.tryton.client import TrytonClient
+
+log = logging.getLogger(__name__)
 
 # Tryton's `last_modified_at` is write_date, or create_date for a record never written: searchable
 # and sortable, so it is the watermark column (a fresh record's write_date is NULL).
@@ -229,9 +232,9 @@ class TrytonConnector(Connector):
             values = {**party, "identifiers": [["create", [{"type": None, "code": golden_id}]]]}
             if any(address.values()):
                 values["addresses"] = [["create", [address]]]
-            if mechanisms:
-                values["contact_mechanisms"] = [["create", [{"type": k, "value": v} for k, v in mechanisms.items()]]]
             (party_id,) = self.client.create(mapping.PARTY, [values])
+            for kind, value in mechanisms.items():
+                self._mechanism_write(party_id, kind, value)
             return UpsertResult(external_id=str(party_id), created=True)
         self.client.write(mapping.PARTY, [party_id], party)
         addresses = self.client.search_read("party.address", [("party", "=", party_id)], order=[("id", "ASC")],
@@ -246,11 +249,23 @@ class TrytonConnector(Connector):
                                            order=[("id", "ASC")], fields=["type", "value"])
         for kind, value in mechanisms.items():
             held = next((m for m in existing if m["type"] == kind), None)
-            if held is None:
-                self.client.create("party.contact_mechanism", [{"party": party_id, "type": kind, "value": value}])
-            elif held["value"] != value:
-                self.client.write("party.contact_mechanism", [held["id"]], {"value": value})
+            if held is None or held["value"] != value:
+                self._mechanism_write(party_id, kind, value, held["id"] if held else None)
         return UpsertResult(external_id=str(party_id), created=False)
+
+    def _mechanism_write(self, party_id: int, kind: str, value: str, mechanism_id: int | None = None) -> None:
+        """One contact mechanism of a party. One Tryton refuses (it validates phone numbers: a
+        number it cannot read as one) is left out, so the party itself is still written; each
+        following push tries it again."""
+        try:
+            if mechanism_id is None:
+                self.client.create("party.contact_mechanism", [{"party": party_id, "type": kind, "value": value}])
+            else:
+                self.client.write("party.contact_mechanism", [mechanism_id], {"value": value})
+        except ConnectorError as error:
+            if error.code != "refused":
+                raise
+            log.warning("tryton refused the %s %r of party %s, left out: %s", kind, value, party_id, error)
 
     def _company(self) -> tuple[int, int | None]:
         preferences = self.client.call("model.res.user.get_preferences", True)

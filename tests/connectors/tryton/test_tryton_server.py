@@ -67,6 +67,20 @@ def test_a_golden_customer_is_pushed_as_a_party_keyed_by_its_golden_id(tryton, t
     assert address["city"] == "Köln"
 
 
+def test_a_phone_number_tryton_refuses_is_left_out_and_the_party_written(tryton, tag):
+    # Tryton validates phone numbers: this one is E.164 in shape but no number in Germany's plan.
+    attributes = {"name": f"Gekko {tag}", "city": "Bonn", "phone": "+49316462042", "email": f"ap@{tag}.test"}
+    created = tryton.push(domain="customer", golden_id=f"CUS-{tag.upper()}00", attributes=attributes,
+                          idempotency_key=f"k{tag}", correlation_id="")
+    mechanisms = tryton.client.search_read("party.contact_mechanism", [("party", "=", int(created.external_id))],
+                                           fields=["type", "value"])
+    assert [(m["type"], m["value"]) for m in mechanisms] == [("email", f"ap@{tag}.test")]
+
+    again = tryton.push(domain="customer", golden_id=f"CUS-{tag.upper()}00", attributes=attributes,
+                        idempotency_key=f"k{tag}", correlation_id="")
+    assert (again.external_id, again.created) == (created.external_id, False)
+
+
 def test_our_own_write_pulled_back_does_not_write_again(tryton, tag):
     source_records_ingest(system="salesforce", domain="customer", records=[
         record(f"SF{tag}", updated=at(1), name=f"Echo {tag}", country="DE", city="Bonn")])
