@@ -57,9 +57,12 @@ class TrytonConnector(Connector):
     # -- pull ------------------------------------------------------------------------------
     def pull(self, *, domain: str, object_type: str, watermark: str | None) -> Iterator[Page]:
         cursor = _cursor(watermark)
+        people = self._staff_parties() if object_type == mapping.PARTY else []
         while True:
             where: list[Any] = [("active", "in", [True, False])] if object_type in (mapping.PARTY,
                                                                                     mapping.EMPLOYEE) else []
+            if people:
+                where.append(("id", "not in", people))
             if object_type == mapping.WORK:
                 where.append(("type", "=", "project"))
             if cursor:
@@ -84,6 +87,13 @@ class TrytonConnector(Connector):
                        next_watermark=f"{stamp.isoformat()}|{last['id']}")
             if len(rows) < self.page_size:
                 return
+
+    def _staff_parties(self) -> list[int]:
+        """The parties that are the firm's own: its companies' and its employees'. They are no
+        customers (an employee comes in as a resource), so customer pulls leave them out."""
+        employees = self.client.search_read(mapping.EMPLOYEE, [("active", "in", [True, False])], fields=["party"])
+        companies = self.client.search_read("company.company", [], fields=["party"])
+        return sorted({row["party"] for row in (*employees, *companies) if row.get("party")})
 
     def _expand(self, object_type: str, rows: list[dict[str, Any]]) -> None:
         """Read the parts of a party (identifiers, addresses, contacts) in one call each."""
@@ -392,10 +402,13 @@ class TrytonConnector(Connector):
 
     def _pages_by_id(self, model: str) -> Iterator[list[dict[str, Any]]]:
         after = 0
+        people = self._staff_parties() if model == mapping.PARTY else []
         while True:
             where: list[Any] = [("id", ">", after)]
             if model == mapping.PARTY:
                 where.append(("active", "in", [True, False]))
+                if people:
+                    where.append(("id", "not in", people))
             if model == mapping.WORK:
                 where.append(("type", "=", "project"))
             rows = self.client.search_read(model, where, limit=self.page_size, order=[("id", "ASC")],

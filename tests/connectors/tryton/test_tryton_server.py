@@ -41,6 +41,18 @@ def test_parties_are_pulled_into_golden_customers_and_the_watermark_moves(tryton
     assert Customer.objects.filter(name=f"Quarry Bakeries Renamed {tag}").exists()
 
 
+def test_the_firms_own_people_and_company_are_no_customers(tryton, tag):
+    company = tryton.client.call("model.res.user.get_preferences", True)["company"]
+    person = _party(tryton, f"Ada Staff {tag}", email=f"ada.{tag}@concord.example")
+    tryton.client.create("company.employee", [{"party": person, "company": company}])
+    customer = _party(tryton, f"Harbour Freight {tag}", city="Hamburg")
+    sync_run(system="tryton", domain="customer", connector=tryton)
+    assert list(Customer.objects.filter(name__endswith=tag).values_list("name", flat=True)) == [
+        f"Harbour Freight {tag}"]
+    held = {record.source_id for record in tryton.read_all(domain="customer")}
+    assert str(customer) in held and str(person) not in held
+
+
 def test_a_golden_customer_is_pushed_as_a_party_keyed_by_its_golden_id(tryton, tag):
     source_records_ingest(system="salesforce", domain="customer", records=[
         record(f"SF{tag}", updated=at(1), name=f"Pushed {tag}", country="DE", city="Bonn",
