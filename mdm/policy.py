@@ -95,6 +95,22 @@ def policy_load(*, path: Path | None = None, reset: bool = False, systems: Colle
     return counts
 
 
+def sync_back_set(*, system: str, domains: Collection[str]) -> list[str]:
+    """Which domains the hub writes back to `system` from now on, as an admin's edit of the
+    system would say (kept by later loads; `load_policy --reset` puts the file's back). Messages
+    already in the outbox stay as they are."""
+    from mdm.models import SourceSystem
+
+    unknown = sorted(set(domains) - set(Domain.values))
+    if unknown:
+        raise ValueError(f"unknown domain {', '.join(unknown)}; domains: {', '.join(Domain.values)}")
+    wanted = [domain for domain in Domain.values if domain in set(domains)]
+    if not SourceSystem.objects.filter(name=system).update(sync_back_domains=wanted):
+        known = ", ".join(SourceSystem.objects.order_by("name").values_list("name", flat=True)) or "none"
+        raise ValueError(f"unknown system {system!r}; known systems: {known}")
+    return wanted
+
+
 def system_wanted(name: str, spec: dict[str, Any], connecting: Collection[str] = ()) -> bool:
     """Whether a system of the policy file joins the hub now: always, unless it says
     `when_connected = true`; such a system joins once its connection is configured (its
