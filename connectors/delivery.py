@@ -189,6 +189,9 @@ def _system_copy_unknown() -> Q:
 # Messages of these domains each carry a document of their own (a week's billing summary or its
 # adjustment), not a revision of a record: each is sent as written, none supersedes another.
 DOCUMENT_DOMAINS = frozenset({"timesheet"})
+# Messages of these domains are written on the record of another domain's golden record: a
+# project's team goes on the ERP's project itself (NetSuite: the job's custentity_concord_team).
+WRITTEN_ON = {"staffing": "project"}
 
 
 def _same_content(one: OutboxMessage, other: OutboxMessage) -> bool:
@@ -241,8 +244,8 @@ def push_attributes(message: OutboxMessage) -> dict:
     # The system's own ids for this golden record (it may have contributed it): the connector
     # updates that record instead of creating a twin.
     attributes["_source_ids"] = list(SourceRecord.objects.filter(
-        system_id=message.system_id, domain=message.domain, xref__golden_id=message.golden_id,
-        is_deleted=False).order_by("id").values_list("source_id", flat=True))
+        system_id=message.system_id, domain=WRITTEN_ON.get(message.domain, message.domain),
+        xref__golden_id=message.golden_id, is_deleted=False).order_by("id").values_list("source_id", flat=True))
     return attributes
 
 

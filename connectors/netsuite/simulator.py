@@ -36,7 +36,9 @@ SCHEMA: dict[str, list[str]] = {
                           "creditholdoverride", "subsidiary", "parent", "isinactive"],
     "job": SYSTEM + ["entityid", "companyname", "parent", "custentity_sales_order", "entitystatus", "startdate",
                      "projectedenddate", "projectmanager", "custentity_service_line", "jobbillingtype",
-                     "custentity_budget", "currency", "isinactive"],
+                     "custentity_budget", "currency", "isinactive",
+                     # The account's custom field for a project's team from the PSA (staffing).
+                     "custentity_concord_team"],
     "salesorder": SYSTEM + ["tranid", "entity", "memo", "status", "startdate", "enddate", "total", "currency",
                             "custbody_billing_type", "trandate", "subsidiary"],
     "invoice": SYSTEM + ["tranid", "entity", "createdfrom", "total", "currency", "trandate", "duedate", "status"],

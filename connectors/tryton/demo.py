@@ -197,8 +197,36 @@ PROJECT_FIELDS = ("name", "code", "status")
 
 
 def demo_projects_choose(*, count: int, billed_by: str) -> list[DemoProject]:
-    """The first `count` active golden projects (by code) that the ERP `billed_by` holds and bills
-    (their customer's legal entity bills there), each with its customer: what the demo staffs."""
+    """What the demo staffs: the projects Tryton holds already when the hub has read any back (so
+    a second seeding staffs the same ones, however the hub matched them since), else the first
+    `count` active golden projects (by code) that the ERP `billed_by` holds and bills (their
+    customer's legal entity bills there), each with its customer."""
+    return demo_projects_held() or _demo_projects_new(count=count, billed_by=billed_by)
+
+
+def demo_projects_held() -> list[DemoProject]:
+    """The project works the hub read from Tryton that carry its marker, in Tryton's order, as
+    they were written: the golden ids on the work and on its party, the work's name, code, status."""
+    from mdm.models import Customer, SourceRecord
+
+    works = SourceRecord.objects.filter(system__name="tryton", object_type=mapping.WORK, is_deleted=False)
+    parties = {row.source_id: row.payload for row in SourceRecord.objects.filter(
+        system__name="tryton", object_type=mapping.PARTY, source_id__in=[str(w.payload.get("party")) for w in works])}
+    held = []
+    for work in sorted(works, key=lambda row: int(row.source_id)):
+        marker = mapping.work_marker(work.payload.get("comment"))
+        customer_id = mapping.golden_id_of(parties.get(str(work.payload.get("party")), {}).get("identifiers") or [])
+        customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
+        if not marker or not customer:
+            continue  # a work someone made in Tryton, or one whose customer the hub never wrote there
+        held.append(DemoProject(golden_id=marker["golden_id"], customer_id=customer_id,
+                                attributes={"name": work.payload.get("name"), "code": marker.get("code"),
+                                            "status": marker.get("status")},
+                                customer={name: getattr(customer, name) for name in CUSTOMER_FIELDS}))
+    return held
+
+
+def _demo_projects_new(*, count: int, billed_by: str) -> list[DemoProject]:
     from mdm.models import CrossReference, Project
     from staffing.services.timesheets import billing_system_of
 
