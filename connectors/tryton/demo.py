@@ -109,14 +109,18 @@ def tryton_demo_seed(*, connector, projects: list[DemoProject], people: list[Dem
 def _project_ensure(connector, project: DemoProject, plan: Plan, report: SeedReport) -> dict[str, Any]:
     """The customer's party and the project work (pushed as the outbox would push them), with the
     planned dates the allocations take and timesheets open on it."""
-    party = connector.push(domain="customer", golden_id=project.customer_id, attributes=project.customer,
-                           idempotency_key=f"demo:{project.customer_id}", correlation_id="")
-    report.add("parties", party.created)
-    work = connector.push(domain="project", golden_id=project.golden_id,
-                          attributes={**project.attributes, "customer": project.customer_id},
-                          idempotency_key=f"demo:{project.golden_id}", correlation_id="")
-    report.add("projects", work.created)
-    work_id = int(work.external_id)
+    if connector.find_party(project.customer_id) is None:  # one Tryton holds is left as it is (no new stamp)
+        party = connector.push(domain="customer", golden_id=project.customer_id, attributes=project.customer,
+                               idempotency_key=f"demo:{project.customer_id}", correlation_id="")
+        report.add("parties", party.created)
+    found = connector.find_work(project.golden_id)
+    if found is None:
+        work = connector.push(domain="project", golden_id=project.golden_id,
+                              attributes={**project.attributes, "customer": project.customer_id},
+                              idempotency_key=f"demo:{project.golden_id}", correlation_id="")
+        report.add("projects", work.created)
+        found = {"id": int(work.external_id)}
+    work_id = found["id"]
     (row,) = connector.client.search_read(mapping.WORK, [("id", "=", work_id)], fields=[
         "constraint_start_date", "constraint_finish_date", "timesheet_available", "timesheet_works"])
     wanted = {"constraint_start_date": plan.start, "constraint_finish_date": plan.finish, "timesheet_available": True}

@@ -33,8 +33,12 @@ def test_the_demo_projects_land_as_works_of_their_customers_party_with_people_al
         assert row["party"] == tryton.find_party(project.customer_id)  # the ERP's job gets its parent customer
         assert mapping.work_marker(row["comment"])["code"] == project.attributes["code"]
 
+    stamps = tryton.client.search_read(mapping.WORK, [("id", "in", [tryton.find_work(p.golden_id)["id"] for p in projects])],
+                                       fields=["last_modified_at"])
     again = tryton_demo_seed(connector=tryton, projects=projects, people=people, today=next_monday())
     assert again.created == {} and str(again) == "nothing new"
+    assert tryton.client.search_read(mapping.WORK, [("id", "in", [row["id"] for row in stamps])],
+                                     fields=["last_modified_at"]) == stamps  # nor written again: no new stamps
 
 
 def test_a_planners_change_is_written_to_the_persons_allocation(tryton, tag):
