@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from mdm.choices import Domain
@@ -82,15 +82,15 @@ def resolution_times(viewer=None) -> dict[str, tuple[int, float]]:
 
 @read_once
 def latest_scores(viewer=None) -> list[QualityScore]:
-    """The newest snapshot row of each (scope, domain, system) (of the domains `viewer` may view)."""
-    latest = (QualityScore.objects.filter(domain__in=_domains(viewer)).values("scope", "domain", "system").annotate(taken=Max("taken_at")))
-    rows = []
-    for row in latest:
-        score = QualityScore.objects.filter(scope=row["scope"], domain=row["domain"], system=row["system"],
-                                            taken_at=row["taken"]).order_by("-id").first()
-        if score:
-            rows.append(score)
-    return sorted(rows, key=lambda s: (s.domain, s.scope, s.system))
+    """The newest snapshot row of each (scope, domain, system) (of the domains `viewer` may view),
+    in one query."""
+    newest = (QualityScore.objects.filter(scope=OuterRef("scope"), domain=OuterRef("domain"), system=OuterRef("system"))
+              .order_by("-taken_at").values("taken_at")[:1])
+    latest: dict[tuple[str, str, str], QualityScore] = {}
+    for score in (QualityScore.objects.filter(domain__in=_domains(viewer), taken_at=Subquery(newest))
+                  .order_by("id")):
+        latest[(score.scope, score.domain, score.system)] = score  # the last written of a snapshot
+    return sorted(latest.values(), key=lambda s: (s.domain, s.scope, s.system))
 
 
 def score_history(limit: int = 30) -> dict[tuple[str, str], list[QualityScore]]:
