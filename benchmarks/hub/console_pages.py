@@ -283,6 +283,11 @@ def pages() -> list[tuple[str, str]]:
         ("operations", "/operations/"),
         ("match review: one cause, one band", "/review/?domain=customer&cause=tax+id+disagrees&band=doubtful"),
         ("review card: merge preview", f"/review/{candidate.pk}/preview/" if candidate else "/review/"),
+        ("uncertain pairs to teach", "/review/teach/"),
+        ("matching models", "/matching/"),
+        ("customer matching model", "/matching/customer/"),
+        ("customer rule change preview", "/matching/customer/preview/"),
+        ("staffing", "/staffing/"),
     ]
 
 
