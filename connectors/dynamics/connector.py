@@ -15,9 +15,10 @@ changed it meanwhile (412) the entity is read again and the update tried once mo
 
 Timesheet billing summaries (staffing) become general journal lines of one journal batch
 (`timesheet_journal`, created when missing), each found again before anything is POSTed by the
-digest of the summary's key it carries in `externalDocumentNumber` (mapping.summary_document_number):
-a summary delivered again, after a crash between the POST and the outbox's acknowledgement, finds
-its line and writes nothing twice.
+digest of the summary's key it carries in `externalDocumentNumber` and `documentNumber`
+(mapping.summary_document_number), or, once finance posted the batch, on the G/L entries: a summary
+delivered again, after a crash between the POST and the outbox's acknowledgement, or replayed later,
+finds its line and writes nothing twice.
 """
 
 from __future__ import annotations
@@ -334,8 +335,9 @@ class DynamicsConnector(Connector):
     # -- timesheet billing summaries --------------------------------------------------------
     def summary_push(self, attributes: dict[str, Any]) -> UpsertResult:
         """A billing summary or adjustment as one line of the timesheet journal: looked for by its
-        document number first (`$filter` on externalDocumentNumber), POSTed only when missing,
-        PATCHed (with its ETag) only where it differs from what the summary says."""
+        document number first (`$filter` on externalDocumentNumber; once the batch is posted, on
+        the G/L entries' documentNumber), POSTed only when missing from both, PATCHed (with its
+        ETag) only where it differs from what the summary says."""
         account = str(self.credentials.get("timesheet_account") or "").strip()
         if not account:
             raise ConnectorError("Business Central needs the G/L account timesheet summaries are posted to "
@@ -347,6 +349,11 @@ class DynamicsConnector(Connector):
         lines = f"{self.path(mapping.JOURNALS, self.timesheet_journal()['id'])}/{mapping.JOURNAL_LINES}"
         held = self._first(lines, f"externalDocumentNumber eq {odata_string(fields['externalDocumentNumber'])}")
         if held is None:
+            # Posted by finance since: the line left the journal, its document number is on the G/L entries.
+            number = odata_string(fields["documentNumber"])
+            posted = self._first(self.path(mapping.GL_ENTRIES), f"documentNumber eq {number}")
+            if posted is not None:
+                return UpsertResult(external_id=str(posted["id"]).lower(), created=False)
             created = self.client.create(lines, fields)
             return UpsertResult(external_id=str(created["id"]).lower(), created=True)
         line = self._patch(lambda line_id: f"{lines}({line_id})", held, fields, what=mapping.JOURNAL_LINES)

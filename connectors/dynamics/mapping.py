@@ -25,7 +25,7 @@ from mdm.timestamps import moment_or_none
 
 CUSTOMERS, SALES_ORDERS, PROJECTS = "customers", "salesOrders", "projects"
 SALES_INVOICES, TIME_ENTRIES, EMPLOYEES = "salesInvoices", "timeRegistrationEntries", "employees"
-JOURNALS, JOURNAL_LINES, ACCOUNTS = "journals", "journalLines", "accounts"
+JOURNALS, JOURNAL_LINES, ACCOUNTS, GL_ENTRIES = "journals", "journalLines", "accounts", "generalLedgerEntries"
 # blocked: which transactions cannot be posted for the customer.
 BLOCKED = {"": "good", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 BLOCKED_OUT = {"good": " ", "on_hold": "Invoice", "blocked": "All"}
@@ -228,8 +228,9 @@ FROM_GOLDEN = {"customer": (CUSTOMERS, customer_to_bc), "contract": (SALES_ORDER
 # an employee's hours per day, with no external reference). A general journal line has one: it is
 # the firm's week of billable time as an amount on the unbilled time-and-materials account (the
 # journal's balancing account: revenue), with `documentNumber` (Code[20]) and
-# `externalDocumentNumber` (Code[35]) ours to set. Both carry a digest of the summary's key: the line is found again by it
-# before anything is POSTed, and `documentNumber` stays on the G/L entries once finance posts.
+# `externalDocumentNumber` (Code[35]) ours to set. Both carry a digest of the summary's key: the
+# line is found again by it before anything is POSTed, and `documentNumber` stays on the G/L
+# entries once finance posts the batch.
 # Lengths as the Gen. Journal Line table has them (Code fields are upper-cased by the service).
 DOCUMENT_NUMBER_LENGTH, EXTERNAL_DOCUMENT_LENGTH = 20, 35
 DESCRIPTION_LENGTH, COMMENT_LENGTH = 100, 250

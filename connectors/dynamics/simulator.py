@@ -9,6 +9,8 @@ Endpoints (tenant and environment in the path, as Business Central online has th
   GET               .../accounts                        the chart of accounts
   GET|POST|PATCH    .../journals[({id})]                general journal batches
   GET|POST|PATCH|DELETE .../journals({id})/journalLines[({id})]   (connectors.dynamics.simulator_journals)
+  POST              .../journals({id})/Microsoft.NAV.post   posts the batch: its lines become
+  GET               .../generalLedgerEntries                G/L entries
   GET|POST|PATCH|DELETE .../api/v2.0/subscriptions[('{id}')]   webhooks, with the validation handshake
 
 Queries take `$filter` (see connectors.dynamics.simulator_odata), `$select`, `$orderby`, `$top` and
@@ -86,6 +88,8 @@ SCHEMA: dict[str, list[str]] = {
     "journalLines": SYSTEM + ["journalId", "journalDisplayName", "lineNumber", "accountType", "accountId",
                               "accountNumber", "postingDate", "documentNumber", "externalDocumentNumber", "amount",
                               "description", "comment", "taxCode"],
+    "generalLedgerEntries": SYSTEM + ["entryNumber", "postingDate", "documentNumber", "documentType", "accountId",
+                                      "accountNumber", "description", "debitAmount", "creditAmount"],
 }
 STAMP = {name: ("lastModfiedDateTime" if name == "timeRegistrationEntries" else "lastModifiedDateTime")
          for name in SCHEMA}
@@ -99,7 +103,7 @@ NESTED_SETS = {"salesOrderLines", "journalLines"}  # reached only under their do
 WEBHOOK_SETS = {"customers", "salesOrders", "salesInvoices", "employees"}
 DEFAULT_ORDER = {"customers": "number", "salesOrders": "number", "salesInvoices": "number", "projects": "number",
                  "employees": "number", "timeRegistrationEntries": "lineNumber", "accounts": "number",
-                 "journals": "code", "journalLines": "lineNumber"}
+                 "journals": "code", "journalLines": "lineNumber", "generalLedgerEntries": "entryNumber"}
 NUMBERED = {"customers": "C", "salesOrders": "S-ORD", "salesInvoices": "S-INV", "projects": "J"}
 ORDER_STATUSES = ["Draft", "Open", "Open", "Open", "In Review"]
 INVOICE_STATUSES = ["Open", "Paid", "Paid", "Draft"]
@@ -112,7 +116,7 @@ ERROR_CODES = {400: "BadRequest", 401: "Authentication_InvalidCredentials", 404:
                405: "BadRequest_MethodNotAllowed", 412: "Request_EntityChanged", 429: "Application_TooManyRequests",
                500: "Internal_ServerError", 503: "ServiceUnavailable"}
 _PATH = re.compile(r"^/v2\.0/(?P<tenant>[^/]+)/(?P<environment>[^/]+)/api/v2\.0/(?P<rest>.*)$")
-_SEGMENT = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<key>[^)]*)\))?$")
+_SEGMENT = re.compile(r"^(?P<name>[A-Za-z][A-Za-z.]*)(?:\((?P<key>[^)]*)\))?$")  # bound actions: Microsoft.NAV.x
 
 
 def bc_datetime(moment: datetime) -> str:
@@ -378,6 +382,8 @@ class DynamicsSimulator(JournalsMixin, SimulatorServer):
             return self._lines(request, store, key.lower(), path[2][1])
         if len(path) == 3 and entity_set == "journals" and key and path[2][0] == "journalLines":
             return self._journal_lines(request, company_id, key.lower(), path[2][1])
+        if len(path) == 3 and entity_set == "journals" and key and path[2] == ("Microsoft.NAV.post", None):
+            return self._journal_post(request, company_id, key.lower())
         if len(path) > 2:
             return self.error(404, "BadRequest_NotFound", "The requested resource was not found.")
         if key is None:

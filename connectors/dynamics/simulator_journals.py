@@ -1,7 +1,9 @@
 """General journals in the Business Central simulator, as API v2.0 serves them: the chart of
 accounts (`accounts`, read only), journal batches (`journals`) and their lines
 (`journals({id})/journalLines[({id})]`: GET with the usual $filter / $orderby / paging, POST,
-PATCH and DELETE with If-Match).
+PATCH and DELETE with If-Match), and posting a batch (`journals({id})/Microsoft.NAV.post`, 204):
+each line becomes G/L entries (`generalLedgerEntries`, read only) on its account and on the
+batch's balancing account, carrying its document number, and leaves the journal.
 
 What a line must be, as the Gen. Journal Line table has it: Code and Text fields within their
 lengths (documentNumber Code[20], externalDocumentNumber Code[35], description Text[100],
@@ -9,8 +11,10 @@ comment Text[250] …; longer is a 400 naming the length), Code fields upper-cas
 type of the genJournalAccountType enum, a G/L account number the chart of accounts holds, a
 decimal amount and an Edm.Date posting date. A line without a lineNumber is numbered after the
 batch's last (10000, 20000, …). GET answers only lines of G/L or bank accounts, as the real page
-does. The batches are seeded with DEFAULT and no lines; the accounts with a small chart that has
-an unbilled time-and-materials account and a revenue account for the hub's timesheet summaries.
+does. A batch that does not balance (no balancing account, lines not summing to zero) is not
+posted (400). The batches are seeded with DEFAULT and no lines, the ledger with no entries, the
+accounts with a small chart that has an unbilled time-and-materials account and a revenue account
+for the hub's timesheet summaries.
 """
 
 from __future__ import annotations
@@ -67,11 +71,12 @@ class JournalsMixin:
             return str(uuid.uuid5(uuid.UUID(company_id), name))
 
         for number, name, category, sub in CHART:
-            self._put("accounts", {"id": own_id(f"account {number}"), "number": number, "displayName": name, "category": category,
-                                   "subCategory": sub, "blocked": False, "accountType": "Posting",
-                                   "directPosting": True}, at, company_id)
-        self._put("journals", {"id": own_id("journal DEFAULT"), "code": "DEFAULT", "displayName": "Default Journal Batch",
-                               "templateDisplayName": "GENERAL", "balancingAccountNumber": ""}, at, company_id)
+            self._put("accounts", {"id": own_id(f"account {number}"), "number": number, "displayName": name,
+                                   "category": category, "subCategory": sub, "blocked": False,
+                                   "accountType": "Posting", "directPosting": True}, at, company_id)
+        self._put("journals", {"id": own_id("journal DEFAULT"), "code": "DEFAULT",
+                               "displayName": "Default Journal Batch", "templateDisplayName": "GENERAL",
+                               "balancingAccountNumber": ""}, at, company_id)
 
     def journal_lines(self, journal_code: str = "") -> list[dict[str, Any]]:
         """The default company's journal lines (of one batch, by its code), in line order (tests)."""
@@ -188,6 +193,39 @@ class JournalsMixin:
                 return self._account_missing(line["accountNumber"], "Gen. Journal Line")
             written["accountId"] = account["id"]
         return None
+
+    # -- posting ------------------------------------------------------------------------------
+    def _journal_post(self, request: Request, company_id: str, journal_id: str) -> Response:
+        store = self.stores[company_id]
+        journal = store["journals"].get(journal_id)
+        if journal is None:
+            return self.error(404, "BadRequest_NotFound", f"The journals record '{journal_id}' does not exist.")
+        if request.method != "POST":
+            return self.error(405, "BadRequest_MethodNotAllowed", f"{request.method} is not allowed here.")
+        with self.lock:
+            lines = sorted((r for r in store["journalLines"].values() if r["journalId"] == journal["id"]),
+                           key=lambda r: r["lineNumber"])
+            balancing = self._account(store, journal.get("balancingAccountNumber") or "")
+            total = round(sum(float(r["amount"] or 0) for r in lines), 2)
+            if balancing is None and total:
+                return self.error(400, "Application_DialogException", f"The transaction cannot be completed "
+                                                                      f"because it will cause inconsistencies in "
+                                                                      f"the G/L Entry table: out of balance by "
+                                                                      f"{total}.")
+            for line in lines:
+                account = self._account(store, line["accountNumber"])
+                for entry_account, amount in ((account, line["amount"]), (balancing, -float(line["amount"] or 0))):
+                    if entry_account is not None and amount:
+                        self._ledger_entry(company_id, line, entry_account, float(amount))
+                self.delete("journalLines", line["id"], origin=self._origin(request))
+        return Response(204)
+
+    def _ledger_entry(self, company_id: str, line: dict[str, Any], account: dict[str, Any], amount: float) -> None:
+        number = len(self.stores[company_id]["generalLedgerEntries"]) + 1
+        self.create("generalLedgerEntries", origin="post", company_id=company_id, entryNumber=number,
+                    postingDate=line["postingDate"], documentNumber=line["documentNumber"], documentType=" ",
+                    accountId=account["id"], accountNumber=account["number"], description=line["description"],
+                    debitAmount=round(max(amount, 0.0), 2), creditAmount=round(max(-amount, 0.0), 2))
 
     @staticmethod
     def _account(store: dict[str, Any], number: str) -> dict[str, Any] | None:

@@ -229,3 +229,13 @@ def test_summaries_need_the_account_they_are_posted_to(bc_sim):
         push_summary(connector, SUMMARY)
     assert not refused.value.retryable and refused.value.code == "Application_DialogException"
     assert bc_sim.journal_lines() == []
+
+
+def test_a_summary_delivered_again_after_finance_posted_its_batch_is_not_written_again(bc, bc_sim):
+    push_summary(bc, SUMMARY)
+    (journal,) = [j for j in bc_sim.store["journals"].values() if j["code"] == "CONCORD"]
+    bc.client.request("POST", f"{bc.path(mapping.JOURNALS, journal['id'])}/Microsoft.NAV.post")
+    assert bc_sim.journal_lines("CONCORD") == []  # posted: the line left the journal for the ledger
+    again = push_summary(bc, SUMMARY)  # a replay, days later
+    assert not again.created and again.external_id in bc_sim.store["generalLedgerEntries"]
+    assert bc_sim.journal_lines("CONCORD") == [] and len(bc_sim.store["generalLedgerEntries"]) == 2

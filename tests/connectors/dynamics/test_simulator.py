@@ -296,3 +296,19 @@ def test_a_journal_line_is_changed_with_its_etag_and_a_batch_code_is_unique(api,
     made = api.post(f"{api.company}/journals", json={"code": "concord", "balancingAccountNumber": "40150"}).json()
     assert made["code"] == "CONCORD" and made["balancingAccountId"]
     assert api.post(f"{api.company}/journals", json={"code": "ELEVENCHARS"}).status_code == 400
+
+
+def test_posting_a_batch_turns_its_lines_into_g_l_entries(api, bc_sim):
+    url = _lines_url(api, bc_sim)
+    api.post(url, json=LINE)
+    journal_url = url.rsplit("/", 1)[0]
+    unbalanced = api.post(f"{journal_url}/Microsoft.NAV.post")
+    assert unbalanced.status_code == 400 and "out of balance" in unbalanced.json()["error"]["message"]
+    journal = api.get(journal_url).json()
+    api.patch(journal_url, json={"balancingAccountNumber": "40150"}, headers={"If-Match": journal["@odata.etag"]})
+    assert api.post(f"{journal_url}/Microsoft.NAV.post").status_code == 204
+    assert api.get(url).json()["value"] == []  # posted lines leave the journal
+    entries = api.get(f"{api.company}/generalLedgerEntries", params={"$filter": "documentNumber eq 'TS-1'"}).json()
+    assert [(e["accountNumber"], e["debitAmount"], e["creditAmount"]) for e in entries["value"]] == [
+        ("13150", 2325.0, 0.0), ("40150", 0.0, 2325.0)]
+    assert api.post(f"{api.company}/generalLedgerEntries", json={}).status_code == 405  # read only
