@@ -41,7 +41,8 @@ class EventStatus(models.TextChoices):
 class Connection(models.Model):
     """How to reach one system. Environment variables CONCORD_<SYSTEM>_URL, _USERNAME, _PASSWORD,
     _CLIENT_ID, _CLIENT_SECRET, _TOKEN, _CERTIFICATE_ID, _PRIVATE_KEY, _PRIVATE_KEY_PATH, _TENANT,
-    _ENVIRONMENT, _COMPANY, _TOKEN_URL, _WEBHOOK_SECRET override what is stored here."""
+    _ENVIRONMENT, _COMPANY, _TOKEN_URL, _TIMESHEET_JOURNAL, _TIMESHEET_ACCOUNT, _TIMESHEET_BALANCING_ACCOUNT,
+    _WEBHOOK_SECRET override what is stored here."""
 
     system = models.OneToOneField(SourceSystem, on_delete=models.CASCADE, related_name="connection")
     base_url = models.CharField(max_length=255, blank=True)
@@ -62,8 +63,10 @@ CREDENTIAL_ENV = ("username", "password", "client_id", "client_secret", "token",
                    # NetSuite's M2M login: the certificate's id and private key (PEM text or a file)
                    "certificate_id", "private_key", "private_key_path",
                    # Business Central: the Entra ID tenant, the environment, the company (id or name)
-                   # and, for a simulator or a sovereign cloud, the token endpoint
-                   "tenant", "environment", "company", "token_url")
+                   # and, for a simulator or a sovereign cloud, the token endpoint; where timesheet
+                   # summaries are posted (journal batch, G/L account, the batch's balancing account)
+                   "tenant", "environment", "company", "token_url", "timesheet_journal", "timesheet_account",
+                   "timesheet_balancing_account")
 
 
 def _env(system: str, name: str) -> str | None:

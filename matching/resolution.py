@@ -112,8 +112,11 @@ def _engine_input(domain: str, source_record_id: int, values: dict[str, Any]) ->
 
 # --- fitting -------------------------------------------------------------------------------------
 
-def source_record_count(domain: str) -> int:
-    return CrossReference.objects.filter(domain=domain, source_record__is_deleted=False).count()
+def source_record_count(domain: str, *, up_to: int | None = None) -> int:
+    """The domain's live source records; given `up_to`, counting stops past it (a question of
+    "more than so many?" need not count a large domain's every record)."""
+    records = CrossReference.objects.filter(domain=domain, source_record__is_deleted=False).order_by()
+    return (records if up_to is None else records[:up_to + 1]).count()
 
 
 def refit_due(domain: str, records: int) -> bool:

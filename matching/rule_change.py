@@ -56,7 +56,8 @@ def thresholds_checked(upper, lower) -> tuple[float, float]:
 
 def runs_inline(domain: str) -> bool:
     """Small domains are previewed and re-matched in the request; large ones in a Celery task."""
-    return source_record_count(domain) <= settings.CONCORD_MATCH_INLINE_RECORDS
+    limit = settings.CONCORD_MATCH_INLINE_RECORDS
+    return source_record_count(domain, up_to=limit) <= limit
 
 
 # --- previewing ----------------------------------------------------------------------------------

@@ -454,6 +454,10 @@ class OutboxMessage(models.Model):
                    # messages per system and status, for /metrics and the dashboard
                    models.Index(fields=["status", "system"], name="outbox_status_system"),
                    models.Index(fields=["system"], condition=models.Q(replays__gt=0), name="outbox_replayed"),
+                   # What went out lately: per system for the dashboard, per domain for the batch sync
+                   # class's latency. An entry per delivery, none at a load's COPY of pending messages.
+                   models.Index(fields=["delivered_at", "system", "domain"],
+                                condition=models.Q(status="delivered"), name="outbox_delivered"),
                    # A golden record's messages to a system in order: "is an earlier revision still on
                    # its way?", asked for every claim (without it, a freshly loaded outbox made claims
                    # quadratic), the echo check, and a record's messages in the console. One index for

@@ -37,7 +37,7 @@ HEALTH_COLUMNS = (
     ("echoes", "echoes", "concord_inbound_echoes", {}, ""),
     ("records_24h", "records read", "concord_sync_records_24h", {}, ""),
     ("sync_failed_24h", "failed runs", "concord_sync_runs_24h", {"status": "failed"}, ""),
-    ("out", "delivered", "concord_outbox_messages", {"status": "delivered"}, ""),
+    ("out", "delivered (24 h)", "concord_outbox_delivered_24h", {}, ""),
     ("pending", "pending", "concord_outbox_messages", {"status": "pending"}, ""),
     # Messages to a system that is not connected: they go out once it is (not a backlog to chase).
     ("held", "held", "concord_outbox_messages", {"status": "held"}, ""),

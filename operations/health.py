@@ -5,8 +5,8 @@ holds unknown to us, or holds differently, at its last run).
 
 A few aggregate queries per call, never one per row. What each relies on (docs/operations.md):
 - outbox backlog (pending, delivering, held, dead): the `outbox_due` index (status, next_attempt_at);
-- outbox delivered total: one GROUP BY over the delivered rows — the one count here that grows
-  with the table (see the docs for the index that would make it index-only);
+- outbox delivered total (/metrics only): one GROUP BY over the outbox_status_system index, the
+  one count here that grows with the table; delivered in the last day: the outbox_delivered index;
 - delivery latency: the newest LATENCY_SAMPLE delivered messages, read backwards on the primary key;
 - inbound events: one GROUP BY (system, status); sync runs: the runs started in the last day;
 - watermarks and connections: small tables, read whole;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Min, Q, Sum
@@ -53,15 +54,41 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+@dataclass
+class _OutboxCounts:
+    """The outbox read per system (ids), before it becomes figures."""
+
+    by_status: dict[tuple[int, str], int]
+    retrying: dict[int, int]
+    replayed: dict[int, int]
+    oldest: dict[int, datetime] = field(default_factory=dict)
+    recent: dict[int, int] = field(default_factory=dict)
+    replays: dict[int, int] = field(default_factory=dict)
+    latencies: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
 def outbox_figures(now: datetime | None = None, viewer=None) -> list[Figure]:
     """Over every message, or over those of the golden records `viewer` may see."""
     now = now or timezone.now()
     outbox = OutboxMessage.objects.all() if viewer is None else restrict(OutboxMessage.objects.all(), viewer)
     systems = _systems()
-    by_status = {(s, status): 0 for s in systems for status in OutboxStatus.values}
-    retrying = dict.fromkeys(systems, 0)
-    replayed = dict.fromkeys(systems, 0)
-    oldest: dict[int, datetime] = {}
+    counts = _OutboxCounts(by_status={(s, status): 0 for s in systems for status in OutboxStatus.values},
+                           retrying=dict.fromkeys(systems, 0), replayed=dict.fromkeys(systems, 0),
+                           recent=dict.fromkeys(systems, 0), replays=dict.fromkeys(systems, 0))
+    _backlog_read(outbox, counts)
+    _delivered_read(outbox, counts, since=now - RECENT, all_time=viewer is None)
+    for row in outbox.filter(replays__gt=0).values("system_id").order_by().annotate(n=Sum("replays")):
+        counts.replays[row["system_id"]] = row["n"]
+    newest = (outbox.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
+              .order_by("-id").values_list("system_id", "created_at", "delivered_at")[:LATENCY_SAMPLE])
+    for system, created, delivered_at in newest:
+        counts.latencies[system].append(max(0.0, (delivered_at - created).total_seconds()))
+    return _outbox_as_figures(counts, systems, now)
+
+
+def _backlog_read(outbox, counts: _OutboxCounts) -> None:
+    """Pending, delivering, held and dead messages per system, with retries, replays waiting and
+    the oldest pending: one GROUP BY over the outbox_due index (the backlog stays small)."""
     backlog = (outbox.filter(status__in=BACKLOG).values("system_id", "status").order_by()
                .annotate(n=Count("id"),
                          retrying=Count("id", filter=Q(status=OutboxStatus.PENDING, attempts__gt=0)),
@@ -71,46 +98,57 @@ def outbox_figures(now: datetime | None = None, viewer=None) -> list[Figure]:
                          oldest=Min("created_at", filter=Q(status=OutboxStatus.PENDING))))
     for row in backlog:
         system = row["system_id"]
-        by_status[(system, row["status"])] = row["n"]
-        retrying[system] += row["retrying"]
-        replayed[system] += row["replayed"]
+        counts.by_status[(system, row["status"])] = row["n"]
+        counts.retrying[system] += row["retrying"]
+        counts.replayed[system] += row["replayed"]
         if row["oldest"] is not None:
-            oldest[system] = row["oldest"]
-    delivered = (outbox.filter(status=OutboxStatus.DELIVERED).values("system_id").order_by()
-                 .annotate(n=Count("id")))
-    for row in delivered:
-        by_status[(row["system_id"], OutboxStatus.DELIVERED)] = row["n"]
-    replays = dict.fromkeys(systems, 0)
-    for row in (outbox.filter(replays__gt=0).values("system_id").order_by()
-                .annotate(n=Sum("replays"))):
-        replays[row["system_id"]] = row["n"]
+            counts.oldest[system] = row["oldest"]
 
-    latencies: dict[int, list[float]] = defaultdict(list)
-    newest = (outbox.filter(status=OutboxStatus.DELIVERED, delivered_at__isnull=False)
-              .order_by("-id").values_list("system_id", "created_at", "delivered_at")[:LATENCY_SAMPLE])
-    for system, created, delivered_at in newest:
-        latencies[system].append(max(0.0, (delivered_at - created).total_seconds()))
+
+def _delivered_read(outbox, counts: _OutboxCounts, *, since: datetime, all_time: bool) -> None:
+    """Delivered since `since` (the dashboard's column) and, `all_time`, the total for /metrics, in
+    one GROUP BY over the outbox_delivered index alone. The total is the one count here that grows
+    with the table: a scoped viewer's dashboard goes without it (it would read every message of her
+    records)."""
+    delivered = outbox.filter(status=OutboxStatus.DELIVERED).values("system_id").order_by()
+    if all_time:
+        delivered = delivered.annotate(n=Count("system_id"), recent=Count("system_id",
+                                                                          filter=Q(delivered_at__gte=since)))
+    else:
+        delivered = delivered.filter(delivered_at__gte=since).annotate(recent=Count("system_id"))
+        counts.by_status = {key: n for key, n in counts.by_status.items() if key[1] != OutboxStatus.DELIVERED}
+    for row in delivered:
+        counts.recent[row["system_id"]] = row["recent"]
+        if all_time:
+            counts.by_status[(row["system_id"], OutboxStatus.DELIVERED)] = row["n"]
+
+
+def _outbox_as_figures(counts: _OutboxCounts, systems: dict[int, str], now: datetime) -> list[Figure]:
+    def per_system(values: dict[int, float]) -> list[tuple[dict[str, str], float]]:
+        return [({"system": systems[s]}, float(n)) for s, n in values.items()]
 
     return [
         Figure("concord_outbox_messages", "Outbox messages per system and status (delivered = messages out; "
                "held = waiting for the system to be connected; dead = dead letters waiting for a replay).",
                samples=[({"system": systems[s], "status": status}, float(n))
-                        for (s, status), n in sorted(by_status.items(), key=lambda item: (systems[item[0][0]],
-                                                                                           item[0][1]))]),
+                        for (s, status), n in sorted(counts.by_status.items(),
+                                                     key=lambda item: (systems[item[0][0]], item[0][1]))]),
+        Figure("concord_outbox_delivered_24h", "Outbox messages delivered in the last 24 hours.",
+               samples=per_system(counts.recent)),
         Figure("concord_outbox_retrying", "Outbox messages waiting for another attempt after a failure.",
-               samples=[({"system": systems[s]}, float(n)) for s, n in retrying.items()]),
+               samples=per_system(counts.retrying)),
         Figure("concord_outbox_replayed_waiting", "Dead letters a steward replayed, waiting to be delivered again.",
-               samples=[({"system": systems[s]}, float(n)) for s, n in replayed.items()]),
+               samples=per_system(counts.replayed)),
         Figure("concord_outbox_replays", "Times stewards replayed dead letters (each replay of each message).",
-               kind="counter", samples=[({"system": systems[s]}, float(n)) for s, n in replays.items()]),
+               kind="counter", samples=per_system(counts.replays)),
         Figure("concord_outbox_oldest_pending_age_seconds", "Age of the oldest pending outbox message "
                "(0 when nothing is pending).", unit="seconds",
-               samples=[({"system": systems[s]}, max(0.0, (now - oldest[s]).total_seconds()) if s in oldest else 0.0)
-                        for s in systems]),
+               samples=per_system({s: max(0.0, (now - counts.oldest[s]).total_seconds()) if s in counts.oldest
+                                   else 0.0 for s in systems})),
         Figure("concord_outbox_delivery_latency_seconds", f"Time from a golden-record change to its delivery, "
                f"over the newest {LATENCY_SAMPLE} delivered messages.", unit="seconds", chart=True,
                samples=[({"system": systems[s], "quantile": label}, quantile(values, q))
-                        for s, values in sorted(latencies.items(), key=lambda item: systems[item[0]])
+                        for s, values in sorted(counts.latencies.items(), key=lambda item: systems[item[0]])
                         for label, q in (("0.5", 0.5), ("0.95", 0.95))]),
     ]
 

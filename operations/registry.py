@@ -8,9 +8,12 @@ two always show the same numbers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -100,7 +103,7 @@ def collect_all(viewer=None) -> Collected:
     from mdm.permissions import access_of
 
     if viewer is not None and access_of(viewer).sees_everything():
-        viewer = None  # the same numbers as /metrics
+        viewer = None  # the same numbers as /metrics (dashboard_viewer says the same to sections)
     result = Collected()
     seen: dict[str, str] = {}
     for key, (collector, scoped) in list(_figures.items()):
@@ -125,6 +128,46 @@ def collect_all(viewer=None) -> Collected:
             seen[figure.name] = key
         result.figures.extend(given)
     return result
+
+
+# One dashboard view reads each figure once: its collectors and its sections ask the same
+# selectors (a section shows what its figures count), and within one_reading() the second asks
+# get the first answer. Outside a reading (a /metrics scrape, a test) every call reads afresh.
+_reading: ContextVar[dict | None] = ContextVar("operations_reading", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within this block, functions marked read_once compute each (function, arguments) once."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def read_once(function: Callable) -> Callable:
+    """Mark a selector that both a figure collector and a dashboard section call (its arguments
+    must be hashable: a viewer, a number, None)."""
+    @functools.wraps(function)
+    def reading(*args, **kwargs):
+        memo = _reading.get()
+        if memo is None:
+            return function(*args, **kwargs)
+        key = (function, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = function(*args, **kwargs)
+        return memo[key]
+    return reading
+
+
+def dashboard_viewer(request):
+    """The viewer a section counts for: None (everything, as /metrics) for a user who sees
+    everything, else the user, as collect_all passes it to scoped collectors."""
+    from mdm.permissions import access_of
+
+    user = getattr(request, "user", None)
+    return None if user is None or access_of(user).sees_everything() else user
 
 
 def sections() -> list[Section]:

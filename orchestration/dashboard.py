@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.utils import timezone
 
+from operations.registry import read_once
 from orchestration import machine
 from orchestration.models import BillingSchedule, Flow, FlowStep, InvoiceStatus
 
@@ -27,6 +28,7 @@ def _lagging_contracts() -> list[dict[str, Any]]:
     return list(rows)
 
 
+@read_once
 def summary() -> dict[str, Any]:
     now = timezone.now()
     by_state_step = list(Flow.objects.values("state", "current_step").annotate(n=Count("id"))

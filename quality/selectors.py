@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from mdm.choices import Domain
 from mdm.permissions import access_of, golden_records_visible_to, restrict
-from operations.registry import Figure
+from operations.registry import Figure, dashboard_viewer, read_once
 from quality.models import QualityScore, ScoreScope, Violation, ViolationStatus
 from quality.services import golden_score
 
@@ -48,6 +48,7 @@ def open_by_rule(viewer=None) -> list[dict]:
                 .values("domain", "rule__code", "severity").annotate(count=Count("id")).order_by("domain", "rule__code"))
 
 
+@read_once
 def open_by_age_and_owner(now=None, viewer=None) -> dict[tuple[str, str], int]:
     """(age bucket, owner username or 'stewards') -> open violations, in one grouped query."""
     now = now or timezone.now()
@@ -69,6 +70,7 @@ def open_by_age_and_owner(now=None, viewer=None) -> dict[tuple[str, str], int]:
     return counts
 
 
+@read_once
 def resolution_times(viewer=None) -> dict[str, tuple[int, float]]:
     """domain -> (violations closed by a steward or by re-evaluation, mean seconds from open to close)."""
     duration = ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
@@ -78,16 +80,17 @@ def resolution_times(viewer=None) -> dict[str, tuple[int, float]]:
     return {row["domain"]: (row["count"], row["mean"].total_seconds() if row["mean"] else 0.0) for row in rows}
 
 
+@read_once
 def latest_scores(viewer=None) -> list[QualityScore]:
-    """The newest snapshot row of each (scope, domain, system) (of the domains `viewer` may view)."""
-    latest = (QualityScore.objects.filter(domain__in=_domains(viewer)).values("scope", "domain", "system").annotate(taken=Max("taken_at")))
-    rows = []
-    for row in latest:
-        score = QualityScore.objects.filter(scope=row["scope"], domain=row["domain"], system=row["system"],
-                                            taken_at=row["taken"]).order_by("-id").first()
-        if score:
-            rows.append(score)
-    return sorted(rows, key=lambda s: (s.domain, s.scope, s.system))
+    """The newest snapshot row of each (scope, domain, system) (of the domains `viewer` may view),
+    in one query."""
+    newest = (QualityScore.objects.filter(scope=OuterRef("scope"), domain=OuterRef("domain"), system=OuterRef("system"))
+              .order_by("-taken_at").values("taken_at")[:1])
+    latest: dict[tuple[str, str, str], QualityScore] = {}
+    for score in (QualityScore.objects.filter(domain__in=_domains(viewer), taken_at=Subquery(newest))
+                  .order_by("id")):
+        latest[(score.scope, score.domain, score.system)] = score  # the last written of a snapshot
+    return sorted(latest.values(), key=lambda s: (s.domain, s.scope, s.system))
 
 
 def score_history(limit: int = 30) -> dict[tuple[str, str], list[QualityScore]]:
@@ -99,6 +102,7 @@ def score_history(limit: int = 30) -> dict[tuple[str, str], list[QualityScore]]:
     return dict(history)
 
 
+@read_once
 def live_golden_scores(viewer=None) -> dict[str, tuple[int, int]]:
     """domain -> (live golden records, passing), over every record or those `viewer` may see."""
     if viewer is None:
@@ -135,8 +139,7 @@ def figures(viewer=None) -> list[Figure]:
 
 def dashboard_context(request) -> dict:
     """The dashboard section, over what the viewing user may see."""
-    user = getattr(request, "user", None)
-    viewer = None if user is None or access_of(user).sees_everything() else user
+    viewer = dashboard_viewer(request)
     by_age = open_by_age_and_owner(viewer=viewer)
     owners = sorted({owner for _, owner in by_age})
     return {

@@ -362,20 +362,27 @@ def violation_resolve(*, violation_id: int, note: str, acting_user) -> Violation
                            note=note or "fixed: passes the rule again", acting_user=acting_user)
 
 
-def violation_assignees(violation: Violation, memo: dict | None = None) -> list:
+def violation_assignees(violation: Violation) -> list:
     """Who may be given the violation: the users who may change its golden record (its domain
-    and, for a customer, its country: mdm.permissions.users_who_may); `memo` keeps the answer per
-    domain and country across a page of violations."""
-    memo = {} if memo is None else memo
-    countries: tuple[str, ...] = ()
-    if violation.domain == Domain.CUSTOMER:
-        country = golden_model(Domain.CUSTOMER).objects.filter(pk=violation.golden_id).values_list(
-            "country", flat=True).first()
-        countries = (country,) if country else ()
-    key = (violation.domain, countries)
-    if key not in memo:
-        memo[key] = users_who_may("change", violation.domain, countries)
-    return memo[key]
+    and, for a customer, its country: mdm.permissions.users_who_may)."""
+    return violations_assignees([violation])[violation.pk]
+
+
+def violations_assignees(violations) -> dict[int, list]:
+    """violation_assignees for a page of violations: their customers' countries read in one query,
+    the users asked once per domain and country."""
+    customers = [v.golden_id for v in violations if v.domain == Domain.CUSTOMER]
+    countries = dict(golden_model(Domain.CUSTOMER).objects.filter(pk__in=customers).values_list("pk", "country")
+                     .order_by()) if customers else {}
+    memo: dict[tuple[str, tuple[str, ...]], list] = {}
+    found = {}
+    for violation in violations:
+        country = countries.get(violation.golden_id) if violation.domain == Domain.CUSTOMER else None
+        key = (violation.domain, (country,) if country else ())
+        if key not in memo:
+            memo[key] = users_who_may("change", *key)
+        found[violation.pk] = memo[key]
+    return found
 
 
 @transaction.atomic

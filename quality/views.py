@@ -106,7 +106,6 @@ def violations(request):
         error, queryset, without_rule = error_text(exc), visible.none(), visible.none()
         number, sort = 1, Sort("age", "opened_at", False)
     page = paged(queryset.select_related("rule", "owner", "resolved_by").order_by(*sort.order_by), number, PAGE)
-    memo: dict = {}
     now = timezone.now()
     filters = {k: request.GET.get(k, "") for k in ("status", "domain", "rule", "owner", "age")}
     if sort.param != "age":
@@ -114,7 +113,7 @@ def violations(request):
     kept = {k: v for k, v in filters.items() if v}
     return render(request, "quality/violations.html", {
         "rows": [(v, now - v.opened_at) for v in page.items],
-        "owners": {v.pk: services.violation_assignees(v, memo) for v in page.items}, "total": page.total, "shown": len(page.items),
+        "owners": services.violations_assignees(page.items), "total": page.total, "shown": len(page.items),
         "page": page, "sort": sort, "error": error, "filters": filters, "querystring": urlencode(kept),
         "querystring_without_rule": urlencode({k: v for k, v in kept.items() if k != "rule"}),
         "rule_groups": [{"key": code, "label": code, "count": n, "selected": code == filters["rule"]}

@@ -53,12 +53,15 @@ def figures(viewer=None):
 
 
 def section_context(request) -> dict:
-    value = utilization_next_weeks(request.user)
-    rows = project_margins(request.user, points=1)
+    from operations.registry import dashboard_viewer
+
+    viewer = dashboard_viewer(request)
+    value = utilization_next_weeks(viewer)
+    rows = project_margins(viewer, points=1)
     margin = firm_margin(rows)
     return {"staffing": {"utilization": value,
                          "utilization_percent": round(value * 100) if value is not None else None,
-                         "unbilled_hours": unbilled_hours(request.user),
+                         "unbilled_hours": unbilled_hours(viewer),
                          "margin_percent": round(margin * 100) if margin is not None else None,
                          "below_floor": sum(row.latest.below_floor for row in rows)}}
 

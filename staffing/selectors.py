@@ -14,6 +14,7 @@ from django.utils import timezone
 from mdm.choices import OutboxStatus
 from mdm.models import OutboxMessage, Project, Resource
 from mdm.permissions import restrict
+from operations.registry import read_once
 from staffing.forecast import utilization
 from staffing.models import Allocation, BillingSummary, ForecastWeek, MarginSnapshot, TimesheetLine
 from staffing.services.timesheets import approved_at
@@ -54,6 +55,7 @@ def utilization_forecast(user, *, surface: str = "console") -> dict:
     return {"weeks": weeks, **{kind: sorted(rows.values(), key=lambda r: r.label) for kind, rows in groups.items()}}
 
 
+@read_once
 def utilization_next_weeks(user=None, *, surface: str = "console") -> float | None:
     """The whole (visible) firm's utilization over the forecast's weeks: one figure."""
     ids = list(visible_resources(user, surface=surface).values_list("pk", flat=True)) if user else None
@@ -89,6 +91,7 @@ class MarginRow:
     trend: list = field(default_factory=list)  # margins of the last snapshots, oldest first
 
 
+@read_once
 def project_margins(user, *, surface: str = "console", points: int = 8) -> list[MarginRow]:
     """Each visible project's latest margin snapshot and the trend over the last `points` days of
     snapshots (one a day), lowest margin first (the ones to look at)."""
@@ -115,6 +118,7 @@ def firm_margin(rows: list[MarginRow]) -> float | None:
     return float((recognized - cost) / recognized) if recognized > 0 else None
 
 
+@read_once
 def unbilled_hours(user=None, *, surface: str = "console") -> Decimal:
     return hours_unbilled(_project_ids(user, surface))
 

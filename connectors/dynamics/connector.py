@@ -12,6 +12,13 @@ orders and projects: `externalDocumentNumber`), or the entity Business Central c
 (delivery's `_source_ids`); otherwise they create. A re-delivered message therefore finds its
 entity and changes nothing. An update sends the entity's ETag in If-Match; when another user
 changed it meanwhile (412) the entity is read again and the update tried once more.
+
+Timesheet billing summaries (staffing) become general journal lines of one journal batch
+(`timesheet_journal`, created when missing), each found again before anything is POSTed by the
+digest of the summary's key it carries in `externalDocumentNumber` and `documentNumber`
+(mapping.summary_document_number), or, once finance posted the batch, on the G/L entries: a summary
+delivered again, after a crash between the POST and the outbox's acknowledgement, or replayed later,
+finds its line and writes nothing twice.
 """
 
 from __future__ import annotations
@@ -37,6 +44,10 @@ SAME_KEY = "Internal_EntityWithSameKeyExists"
 # (invoice statuses for orchestration). Projects send no notifications: they are pulled.
 WEBHOOK_SETS = (mapping.CUSTOMERS, mapping.SALES_ORDERS, mapping.SALES_INVOICES)
 RENEW_WITHIN = timedelta(days=1)  # subscriptions live three days
+# The general journal batch timesheet summaries go to, unless the connection names another
+# (credentials `timesheet_journal`; a batch name is Code[10]).
+TIMESHEET_JOURNAL, JOURNAL_CODE_LENGTH = "CONCORD", 10
+NOT_FOUND = ("BadRequest_NotFound", "Internal_RecordNotFound")
 # A referenced record the hub knows in Business Central: (domain, golden id) -> Business Central id.
 ReferenceResolver = Callable[[str, str], str | None]
 
@@ -88,7 +99,7 @@ class DynamicsConnector(Connector):
     system = "dynamics"
     object_types = {"customer": [mapping.CUSTOMERS], "contract": [mapping.SALES_ORDERS],
                     "project": [mapping.PROJECTS]}
-    pushes = frozenset(mapping.FROM_GOLDEN)
+    pushes = frozenset(mapping.FROM_GOLDEN) | {"timesheet"}  # golden records, and billing summaries
 
     def __init__(self, *, client: BusinessCentralClient | None = None,
                  reference_resolver: ReferenceResolver | None = None, **kwargs: Any):
@@ -164,10 +175,13 @@ class DynamicsConnector(Connector):
 
     def entity_get(self, entity_set: str, record_id: str) -> dict[str, Any] | None:
         """One entity of the company by id; None when it does not exist (any more)."""
+        return self._get_or_none(self.path(entity_set, record_id))
+
+    def _get_or_none(self, path: str) -> dict[str, Any] | None:
         try:
-            return self.client.get(self.path(entity_set, record_id))
+            return self.client.get(path)
         except ConnectorError as error:
-            if error.code in ("BadRequest_NotFound", "Internal_RecordNotFound"):
+            if error.code in NOT_FOUND:
                 return None
             raise
 
@@ -215,6 +229,8 @@ class DynamicsConnector(Connector):
     # -- push -------------------------------------------------------------------------------
     def push(self, *, domain: str, golden_id: str, attributes: dict[str, Any], idempotency_key: str,
              correlation_id: str) -> UpsertResult:
+        if domain == "timesheet":
+            return self.summary_push(attributes)
         if domain not in mapping.FROM_GOLDEN:
             raise ConnectorError(f"Business Central takes no {domain} records", retryable=False, code="unsupported")
         entity_set, to_fields = mapping.FROM_GOLDEN[domain]
@@ -294,23 +310,85 @@ class DynamicsConnector(Connector):
             return None
 
     def _update(self, entity_set: str, entity: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        return self._patch(lambda entity_id: self.path(entity_set, entity_id), entity, fields, what=entity_set)
+
+    def _patch(self, path_of: Callable[[str], str], entity: dict[str, Any], fields: dict[str, Any], *,
+               what: str) -> dict[str, Any]:
         """PATCH the fields that differ, with the entity's ETag; on 412 read it again, once."""
         for attempt in range(2):
             changed = {k: v for k, v in fields.items() if entity.get(k) != v}
             if not changed:
                 return entity
             try:
-                return self.client.update(self.path(entity_set, entity["id"]), changed, etag=entity["@odata.etag"])
+                return self.client.update(path_of(entity["id"]), changed, etag=entity["@odata.etag"])
             except ConnectorError as error:
                 if error.code != ENTITY_CHANGED or attempt:
                     raise
-                log.info("Business Central %s %s changed meanwhile: read again", entity_set, entity["id"])
-                fresh = self.entity_get(entity_set, entity["id"])
+                log.info("Business Central %s %s changed meanwhile: read again", what, entity["id"])
+                fresh = self._get_or_none(path_of(entity["id"]))
                 if fresh is None:
-                    raise ConnectorError(f"Business Central {entity_set} {entity['id']} was deleted meanwhile",
+                    raise ConnectorError(f"Business Central {what} {entity['id']} was deleted meanwhile",
                                          retryable=True, code="BadRequest_NotFound") from error
                 entity = fresh
         return entity
+
+    # -- timesheet billing summaries --------------------------------------------------------
+    def summary_push(self, attributes: dict[str, Any]) -> UpsertResult:
+        """A billing summary or adjustment as one line of the timesheet journal: looked for by its
+        document number first (`$filter` on externalDocumentNumber; once the batch is posted, on
+        the G/L entries' documentNumber), POSTed only when missing from both, PATCHed (with its
+        ETag) only where it differs from what the summary says."""
+        account = str(self.credentials.get("timesheet_account") or "").strip()
+        if not account:
+            raise ConnectorError("Business Central needs the G/L account timesheet summaries are posted to "
+                                 "(CONCORD_DYNAMICS_TIMESHEET_ACCOUNT)", retryable=False, code="config")
+        try:
+            fields = mapping.time_summary_to_journal_line(attributes, account=account)
+        except (KeyError, ValueError) as error:
+            raise ConnectorError(f"an unusable timesheet summary: {error}", retryable=False, code="invalid") from error
+        lines = f"{self.path(mapping.JOURNALS, self.timesheet_journal()['id'])}/{mapping.JOURNAL_LINES}"
+        held = self._first(lines, f"externalDocumentNumber eq {odata_string(fields['externalDocumentNumber'])}")
+        if held is None:
+            # Posted by finance since: the line left the journal, its document number is on the G/L entries.
+            number = odata_string(fields["documentNumber"])
+            posted = self._first(self.path(mapping.GL_ENTRIES), f"documentNumber eq {number}")
+            if posted is not None:
+                return UpsertResult(external_id=str(posted["id"]).lower(), created=False)
+            created = self.client.create(lines, fields)
+            return UpsertResult(external_id=str(created["id"]).lower(), created=True)
+        line = self._patch(lambda line_id: f"{lines}({line_id})", held, fields, what=mapping.JOURNAL_LINES)
+        return UpsertResult(external_id=str(line["id"]).lower(), created=False)
+
+    def timesheet_journal(self) -> dict[str, Any]:
+        """The general journal batch summaries go to (credentials `timesheet_journal`, else
+        CONCORD), created when missing — with credentials `timesheet_balancing_account` as its
+        balancing account, where set. Read on every push: a batch deleted meanwhile is made again."""
+        code = (str(self.credentials.get("timesheet_journal") or "").strip() or TIMESHEET_JOURNAL).upper()
+        if len(code) > JOURNAL_CODE_LENGTH:
+            raise ConnectorError(f"a Business Central journal batch is named in at most {JOURNAL_CODE_LENGTH} "
+                                 f"characters, not {code!r} (CONCORD_DYNAMICS_TIMESHEET_JOURNAL)", retryable=False,
+                                 code="config")
+        found = self._first(self.path(mapping.JOURNALS), f"code eq {odata_string(code)}")
+        if found is not None:
+            return found
+        body = {"code": code, "displayName": "Concord timesheet billing summaries"}
+        balancing = str(self.credentials.get("timesheet_balancing_account") or "").strip()
+        if balancing:
+            body["balancingAccountNumber"] = balancing
+        try:
+            return self.client.create(self.path(mapping.JOURNALS), body)
+        except ConnectorError as error:
+            if error.code != SAME_KEY:
+                raise
+        found = self._first(self.path(mapping.JOURNALS), f"code eq {odata_string(code)}")  # made meanwhile
+        if found is None:
+            raise ConnectorError(f"Business Central refused a journal {code} but shows none", retryable=True,
+                                 code=SAME_KEY)
+        return found
+
+    def _first(self, path: str, where: str) -> dict[str, Any] | None:
+        values = self.client.request("GET", path, params={"$filter": where, "$top": "1"}).json().get("value") or []
+        return values[0] if values else None
 
     def _contract_value(self, order: dict[str, Any], attributes: dict[str, Any]) -> None:
         """Totals are computed from lines: the contract's value lives on the order's one line."""

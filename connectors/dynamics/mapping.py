@@ -8,12 +8,16 @@ not name: it is left empty rather than guessed.
 
 Where Concord's golden id lives in Business Central, so a push finds what it wrote before:
 customers it creates are numbered with the golden id (`number`, 20 characters, manual numbers
-allowed on the series); sales orders and projects carry it in `externalDocumentNumber`.
+allowed on the series); sales orders and projects carry it in `externalDocumentNumber`. A
+timesheet billing summary becomes one general journal line, found again by a short digest of the
+summary's own key (`summary_document_number`) in `externalDocumentNumber` and `documentNumber`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mdm.records import IncomingRecord
@@ -21,6 +25,7 @@ from mdm.timestamps import moment_or_none
 
 CUSTOMERS, SALES_ORDERS, PROJECTS = "customers", "salesOrders", "projects"
 SALES_INVOICES, TIME_ENTRIES, EMPLOYEES = "salesInvoices", "timeRegistrationEntries", "employees"
+JOURNALS, JOURNAL_LINES, ACCOUNTS, GL_ENTRIES = "journals", "journalLines", "accounts", "generalLedgerEntries"
 # blocked: which transactions cannot be posted for the customer.
 BLOCKED = {"": "good", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 BLOCKED_OUT = {"good": " ", "on_hold": "Invoice", "blocked": "All"}
@@ -215,3 +220,53 @@ def project_to_bc(attributes: dict[str, Any]) -> dict[str, Any]:
 
 FROM_GOLDEN = {"customer": (CUSTOMERS, customer_to_bc), "contract": (SALES_ORDERS, contract_to_sales_order),
                "project": (PROJECTS, project_to_bc)}
+
+
+# --- a timesheet billing summary -> a general journal line ---------------------------------
+#
+# API v2.0 has no record of time billed that carries a key of ours (time registration entries are
+# an employee's hours per day, with no external reference). A general journal line has one: it is
+# the firm's week of billable time as an amount on the unbilled time-and-materials account (the
+# journal's balancing account: revenue), with `documentNumber` (Code[20]) and
+# `externalDocumentNumber` (Code[35]) ours to set. Both carry a digest of the summary's key: the
+# line is found again by it before anything is POSTed, and `documentNumber` stays on the G/L
+# entries once finance posts the batch.
+# Lengths as the Gen. Journal Line table has them (Code fields are upper-cased by the service).
+DOCUMENT_NUMBER_LENGTH, EXTERNAL_DOCUMENT_LENGTH = 20, 35
+DESCRIPTION_LENGTH, COMMENT_LENGTH = 100, 250
+DOCUMENT_PREFIX = "TS-"  # + 16 hex digits: 64 bits of the key, 19 characters in all
+
+
+def summary_document_number(summary_key: str) -> str:
+    """The deterministic key of a summary's journal line: the same summary key (`PRJ-…:<week>:r<n>`)
+    always gives the same number, and it fits `documentNumber` (Code[20])."""
+    digest = hashlib.sha256(str(summary_key).encode()).hexdigest()[:16].upper()
+    return f"{DOCUMENT_PREFIX}{digest}"
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _money(value: Any) -> float:
+    try:
+        return float(Decimal(str(value)).quantize(Decimal("0.01")))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"unreadable amount {value!r}") from None
+
+
+def time_summary_to_journal_line(attributes: dict[str, Any], *, account: str) -> dict[str, Any]:
+    """A billing summary (or adjustment, which carries only the difference: a negative amount
+    when hours were taken away) as one general journal line on `account`, dated the week's last
+    day; the people's hours and amounts in its comment."""
+    label = attributes.get("project_code") or attributes.get("project")
+    kind = "adjustment" if attributes.get("kind") == "adjustment" else "summary"
+    description = (f"{label} time {attributes.get('week_start')}..{attributes.get('week_end')} {kind} "
+                   f"r{attributes.get('revision')}: {attributes.get('hours')} h")
+    people = "; ".join(f"{line.get('name') or line.get('resource')} {line.get('hours')} h x "
+                       f"{line.get('bill_rate') or '0'} = {line.get('amount')}"
+                       for line in attributes.get("lines") or [])
+    number = summary_document_number(attributes["summary"])
+    return {"accountType": "G/L Account", "accountNumber": str(account), "postingDate": attributes["week_end"],
+            "documentNumber": number, "externalDocumentNumber": number, "amount": _money(attributes.get("amount")),
+            "description": _clip(description, DESCRIPTION_LENGTH), "comment": _clip(people, COMMENT_LENGTH)}

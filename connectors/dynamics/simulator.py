@@ -6,6 +6,11 @@ Endpoints (tenant and environment in the path, as Business Central online has th
   GET|POST          .../companies({id})/{entity set}    customers, salesOrders, salesInvoices,
   GET|PATCH|DELETE  .../companies({id})/{entity set}({id})   projects, employees, timeRegistrationEntries
   GET|POST|PATCH    .../salesOrders({id})/salesOrderLines[({id})]
+  GET               .../accounts                        the chart of accounts
+  GET|POST|PATCH    .../journals[({id})]                general journal batches
+  GET|POST|PATCH|DELETE .../journals({id})/journalLines[({id})]   (connectors.dynamics.simulator_journals)
+  POST              .../journals({id})/Microsoft.NAV.post   posts the batch: its lines become
+  GET               .../generalLedgerEntries                G/L entries
   GET|POST|PATCH|DELETE .../api/v2.0/subscriptions[('{id}')]   webhooks, with the validation handshake
 
 Queries take `$filter` (see connectors.dynamics.simulator_odata), `$select`, `$orderby`, `$top` and
@@ -39,6 +44,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from connectors.dynamics import simulator_odata as odata
+from connectors.dynamics.simulator_journals import REVENUE_ACCOUNT, UNBILLED_ACCOUNT, JournalsMixin
 from connectors.simulators import data
 from connectors.simulators.base import Clock, Request, Response, SimulatorServer, parse_datetime
 
@@ -74,17 +80,30 @@ SCHEMA: dict[str, list[str]] = {
     "timeRegistrationEntries": ["id", "employeeId", "employeeNumber", "jobId", "jobNumber", "jobTaskNumber",
                                 "absence", "lineNumber", "date", "quantity", "status", "unitOfMeasureCode",
                                 "lastModfiedDateTime"],
+    # General journals (connectors.dynamics.simulator_journals): the chart of accounts, batches, lines.
+    "accounts": SYSTEM + ["number", "displayName", "category", "subCategory", "blocked", "accountType",
+                          "directPosting"],
+    "journals": SYSTEM + ["code", "displayName", "templateDisplayName", "balancingAccountId",
+                          "balancingAccountNumber"],
+    "journalLines": SYSTEM + ["journalId", "journalDisplayName", "lineNumber", "accountType", "accountId",
+                              "accountNumber", "postingDate", "documentNumber", "externalDocumentNumber", "amount",
+                              "description", "comment", "taxCode"],
+    "generalLedgerEntries": SYSTEM + ["entryNumber", "postingDate", "documentNumber", "documentType", "accountId",
+                                      "accountNumber", "description", "debitAmount", "creditAmount"],
 }
 STAMP = {name: ("lastModfiedDateTime" if name == "timeRegistrationEntries" else "lastModifiedDateTime")
          for name in SCHEMA}
 READ_ONLY = {"id", "lastModifiedDateTime", "lastModfiedDateTime", "customerName", "totalAmountExcludingTax",
              "totalTaxAmount", "totalAmountIncludingTax", "balanceDue", "taxAreaDisplayName", "billToCustomerNumber",
-             "amountExcludingTax", "documentId", "remainingAmount"}
-WRITABLE_SETS = {"customers", "salesOrders", "projects", "salesInvoices"}
+             "amountExcludingTax", "documentId", "remainingAmount", "journalId", "journalDisplayName",
+             "templateDisplayName"}
+WRITABLE_SETS = {"customers", "salesOrders", "projects", "salesInvoices", "journals"}
+NESTED_SETS = {"salesOrderLines", "journalLines"}  # reached only under their document or batch
 # Entities Business Central sends webhook notifications for (of those simulated).
 WEBHOOK_SETS = {"customers", "salesOrders", "salesInvoices", "employees"}
 DEFAULT_ORDER = {"customers": "number", "salesOrders": "number", "salesInvoices": "number", "projects": "number",
-                 "employees": "number", "timeRegistrationEntries": "lineNumber"}
+                 "employees": "number", "timeRegistrationEntries": "lineNumber", "accounts": "number",
+                 "journals": "code", "journalLines": "lineNumber", "generalLedgerEntries": "entryNumber"}
 NUMBERED = {"customers": "C", "salesOrders": "S-ORD", "salesInvoices": "S-INV", "projects": "J"}
 ORDER_STATUSES = ["Draft", "Open", "Open", "Open", "In Review"]
 INVOICE_STATUSES = ["Open", "Paid", "Paid", "Draft"]
@@ -97,7 +116,7 @@ ERROR_CODES = {400: "BadRequest", 401: "Authentication_InvalidCredentials", 404:
                405: "BadRequest_MethodNotAllowed", 412: "Request_EntityChanged", 429: "Application_TooManyRequests",
                500: "Internal_ServerError", 503: "ServiceUnavailable"}
 _PATH = re.compile(r"^/v2\.0/(?P<tenant>[^/]+)/(?P<environment>[^/]+)/api/v2\.0/(?P<rest>.*)$")
-_SEGMENT = re.compile(r"^(?P<name>[A-Za-z]+)(?:\((?P<key>[^)]*)\))?$")
+_SEGMENT = re.compile(r"^(?P<name>[A-Za-z][A-Za-z.]*)(?:\((?P<key>[^)]*)\))?$")  # bound actions: Microsoft.NAV.x
 
 
 def bc_datetime(moment: datetime) -> str:
@@ -110,7 +129,7 @@ def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-class DynamicsSimulator(SimulatorServer):
+class DynamicsSimulator(JournalsMixin, SimulatorServer):
     """One tenant's environment: companies, each with its entity sets; `store[set][id]` of the
     default company (tests reach records there)."""
 
@@ -125,7 +144,9 @@ class DynamicsSimulator(SimulatorServer):
         self.auth_paths = (f"/{tenant}/oauth2/",)
         self.max_page_size = max_page_size
         self.credentials = credentials or {"tenant": tenant, "environment": environment, "company": company_name,
-                                           "client_id": "concord-bc", "client_secret": "concord-bc-secret"}
+                                           "client_id": "concord-bc", "client_secret": "concord-bc-secret",
+                                           "timesheet_account": UNBILLED_ACCOUNT,
+                                           "timesheet_balancing_account": REVENUE_ACCOUNT}
         self.token_seconds = 3599
         self.rng = random.Random(seed * 15485863 + 11)
         self.clock = Clock()
@@ -156,6 +177,7 @@ class DynamicsSimulator(SimulatorServer):
                                       "systemCreatedAt": bc_datetime(at), "systemCreatedBy": _guid(self.rng),
                                       "systemModifiedAt": bc_datetime(at), "systemModifiedBy": _guid(self.rng)}
         self.stores[company_id] = {name: {} for name in SCHEMA}
+        self._seed_ledger(company_id, at)
         return company_id
 
     def _put(self, entity_set: str, fields: dict[str, Any], at: datetime, company_id: str | None = None
@@ -354,10 +376,14 @@ class DynamicsSimulator(SimulatorServer):
             return Response(200, self._render(self.companies[company_id], None))
         store = self.stores[company_id]
         entity_set, key = path[1]
-        if entity_set not in SCHEMA or entity_set == "salesOrderLines":
+        if entity_set not in SCHEMA or entity_set in NESTED_SETS:
             return self.error(404, "BadRequest_NotFound", f"Resource '{entity_set}' was not found.")
         if len(path) == 3 and entity_set == "salesOrders" and key and path[2][0] == "salesOrderLines":
             return self._lines(request, store, key.lower(), path[2][1])
+        if len(path) == 3 and entity_set == "journals" and key and path[2][0] == "journalLines":
+            return self._journal_lines(request, company_id, key.lower(), path[2][1])
+        if len(path) == 3 and entity_set == "journals" and key and path[2] == ("Microsoft.NAV.post", None):
+            return self._journal_post(request, company_id, key.lower())
         if len(path) > 2:
             return self.error(404, "BadRequest_NotFound", "The requested resource was not found.")
         if key is None:
@@ -521,6 +547,10 @@ class DynamicsSimulator(SimulatorServer):
             return refused
         if entity_set in ("salesOrders", "salesInvoices") and not values.get("customerId"):
             return self.error(400, "Application_DialogException", "You must specify a customer.")
+        if entity_set == "journals":
+            refused = self._journal_refusal(self.stores[company_id], values, None)
+            if refused:
+                return refused
         lines = values.pop("salesOrderLines", None) or []
         with self.lock:
             store = self.stores[company_id]
@@ -531,7 +561,7 @@ class DynamicsSimulator(SimulatorServer):
             record = self.create(entity_set, origin=self._origin(request), company_id=company_id, **values)
             if lines:
                 self._lines_put(record, lines)
-            key = values.get("externalDocumentNumber") or values.get("number") or record["id"]
+            key = values.get("externalDocumentNumber") or values.get("number") or values.get("code") or record["id"]
             self.created_by_key[(entity_set, key)] = self.created_by_key.get((entity_set, key), 0) + 1
         return Response(201, self._render(record, None), {"ETag": self.etag(record["id"]),
                                                           "Location": f"{self.base_url}{request.path}({record['id']})"})
@@ -542,6 +572,8 @@ class DynamicsSimulator(SimulatorServer):
             return refused
         company_id = next(cid for cid, store in self.stores.items() if record["id"] in store[entity_set])
         refused = self._references(company_id, entity_set, values)
+        if entity_set == "journals" and not refused:
+            refused = self._journal_refusal(self.stores[company_id], values, record["id"])
         if refused:
             return refused
         with self.lock:

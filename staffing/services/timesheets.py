@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from connectors.base import connector_class
 from connectors.models import Watermark, connection_for, is_connected
-from mdm.models import Project, Resource, SourceSystem
+from mdm.choices import QuarantineStatus
+from mdm.models import Project, QuarantinedRecord, Resource, SourceSystem
 from mdm.services.quarantine import quarantine_raise
 from orchestration import rules
 from orchestration.outbound import message_ensure
@@ -25,6 +26,7 @@ from staffing.policy import staffing_policy
 from staffing.services.allocations import golden_id_of
 
 WATERMARK = "timesheet.line"
+WAITING = "timesheet.summary"  # the exception of a project whose ERP takes no summaries
 
 
 @dataclass
@@ -139,6 +141,7 @@ def _summary_write(project_id: str, week: date, deltas: dict[str, Decimal]) -> B
                                  payload=summary_payload(summary, project))
         summary.outbox_message_id = message.id
         summary.save(update_fields=["outbox_message_id"])
+        _waiting_close(project_id)
     return summary
 
 
@@ -148,9 +151,16 @@ def _summary_refused(project: Project, week: date, erp: str) -> None:
     label = project.code or project.name or project.id
     message = (f"{label}: {erp} takes no timesheet summaries, so its approved weeks (from {week.isoformat()}) "
                "are not billed; set billing_to in config/staffing.toml [timesheets] to an ERP that does")
-    quarantine_raise(system=erp, domain="project", object_type="timesheet.summary", source_id=project.id,
+    quarantine_raise(system=erp, domain="project", object_type=WAITING, source_id=project.id,
                      errors={"billing_to": [f"{erp} takes no timesheet summaries"]}, reason=message,
                      payload={"project": project.id, "week": week.isoformat(), "erp": erp})
+
+
+def _waiting_close(project_id: str) -> None:
+    """The project's weeks go out now (its ERP takes summaries, or billing_to names one that
+    does): the entry that said they wait is closed."""
+    QuarantinedRecord.objects.filter(object_type=WAITING, source_id=project_id, status=QuarantineStatus.OPEN).update(
+        status=QuarantineStatus.DISCARDED, resolved_at=timezone.now())
 
 
 def _rate(person: Resource | None) -> Decimal | None:

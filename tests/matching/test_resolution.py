@@ -5,7 +5,7 @@ import random
 import pytest
 
 from matching.models import MatchDecision, MatchModel
-from matching.resolution import domain_resolve, refit_due
+from matching.resolution import domain_resolve, refit_due, source_record_count
 from matching.services import decisions_remember
 from mdm.models import Contract, CrossReference, Customer, SourceRecord
 from mdm.services.ingest import source_records_ingest, source_records_load_finished
@@ -73,6 +73,14 @@ def test_no_refit_is_due_until_the_domain_has_grown(small_hub):
     source_records_load_finished("customer")
     assert not refit_due("customer", 130)
     assert refit_due("customer", 150)
+
+
+def test_asked_whether_a_domain_holds_more_than_so_many_records_the_count_stops_past_it(small_hub):
+    crm, _erp = load()
+    source_records_ingest(system="salesforce", domain="customer", records=crm)
+    assert source_record_count("customer") == 120
+    assert source_record_count("customer", up_to=50) == 51  # enough to say "more than 50"
+    assert source_record_count("customer", up_to=500) == 120
 
 
 def test_a_stewards_not_a_match_holds_through_a_batch_re_match(small_hub, alice):

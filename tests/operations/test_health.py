@@ -55,6 +55,13 @@ def test_it_counts_the_outbox_per_system_and_status(outbox, now):
     assert value(figures, "concord_outbox_messages", system="opserp", status="dead") == 0
 
 
+def test_the_dashboard_column_counts_what_went_out_in_the_last_day(outbox, crm, now):
+    message(crm, OutboxStatus.DELIVERED, created=ago(now, days=3), delivered=ago(now, days=3))
+    figures = outbox_figures(now)
+    assert value(figures, "concord_outbox_delivered_24h", system="opscrm") == 3
+    assert value(figures, "concord_outbox_messages", system="opscrm", status="delivered") == 4  # all time
+
+
 def test_it_tells_retries_replays_and_the_oldest_pending_message(outbox, now):
     figures = outbox_figures(now)
     assert value(figures, "concord_outbox_retrying", system="opscrm") == 1

@@ -57,6 +57,18 @@ def test_a_country_steward_counts_only_her_countries(client, world, users):
     assert "cover your scope" not in council.content.decode()
 
 
+def test_a_country_steward_sees_what_went_out_for_her_countries_only(client, world, users):
+    for key, golden in (("de", world.acme), ("gb", world.umbrella_sf)):
+        OutboxMessage.objects.create(system=world.dead.system, domain="customer", golden_id=golden.id,
+                                     status=OutboxStatus.DELIVERED, delivered_at=timezone.now(),
+                                     idempotency_key=f"out-{key}")
+    delivered = {row.system: row.values["out"]
+                 for row in _page(client, users["steward_customers"]).context["health_rows"]}
+    assert delivered[world.dead.system.name] == "1"  # the German customer's, not the British one's
+    council = {row.system: row.values["out"] for row in _page(client, users["council"]).context["health_rows"]}
+    assert council[world.dead.system.name] == "2"
+
+
 def test_quality_scores_on_the_dashboard_cover_the_viewers_records(client, world, users):
     html = _page(client, users["steward_customers"]).content.decode()
     visible = Customer.objects.filter(country__in=["DE", "NL", "FR"], record_status="active").count()

@@ -122,3 +122,15 @@ def test_a_violation_is_offered_and_given_only_to_those_who_may_change_its_recor
     client = as_user("council")
     client.post(reverse("quality:reassign", args=[bad["gb"].pk]), {"owner": users["steward_customers"].pk})
     assert Violation.objects.get(pk=bad["gb"].pk).owner is None  # refused: outside her countries
+
+
+def test_the_page_asks_the_same_few_queries_however_many_customers_it_lists(as_user, bad, django_assert_max_num_queries):
+    client = as_user("council")
+    page(client)
+    with django_assert_max_num_queries(60) as captured:
+        page(client)
+    few = len(captured)
+    source_records_ingest(system="salesforce", domain="customer", records=[
+        record(f"00X{i}", name=f"Firm {i} GmbH", country="DE", email=f"info@firm{i}") for i in range(12)])
+    with django_assert_max_num_queries(few):  # twelve more German customers' violations, no more queries
+        page(client)

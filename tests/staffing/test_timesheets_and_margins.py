@@ -1,6 +1,7 @@
 """Timesheets in batches and margin snapshots, against a real trytond (the PSA) and the NetSuite
-simulator (the ERP): a week of time becomes one billing summary per project in the ERP, a
-correction after it was sent becomes an adjustment, and a project under its floor is an exception."""
+and Business Central simulators (the ERPs): a week of time becomes one billing summary per project
+in the ERP, a correction after it was sent becomes an adjustment, and a project under its floor is
+an exception."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -149,9 +150,11 @@ def test_the_staffing_page_and_metrics_show_margins_and_unbilled_hours(timesheet
     assert "scheduled" in classes
 
 
-def test_a_week_whose_erp_takes_no_summaries_waits_in_the_exception_queue(timesheeted):
-    """A US customer's project bills through Business Central (its legal entity's ERP), which
-    takes no timesheet summaries: nothing is sent to die there; a steward sees why."""
+@pytest.fixture
+def business_central(timesheeted):
+    """The project's customer is a US company: it bills through Business Central (its legal
+    entity's ERP), here the simulator, with the week of two weeks ago approved."""
+    from connectors.dynamics.simulator import DynamicsSimulator
     from mdm.models import Customer, SourceSystem
     from mdm.policy import policy_load
 
@@ -159,13 +162,88 @@ def test_a_week_whose_erp_takes_no_summaries_waits_in_the_exception_queue(timesh
     SourceSystem.objects.update(sync_back_domains=[])
     us = Customer.objects.create(name="Initech Inc.", country="US")
     Project.objects.filter(name__startswith="Platform").update(customer=us)
-    Connection.objects.create(system=SourceSystem.objects.get(name="dynamics"), base_url="http://127.0.0.1:9")
-    timesheet_lines_pull(system="tryton", connector=timesheeted["psa"])
-    assert billing_summaries_send() == [] and billing_summaries_send() == []
-    (waiting,) = QuarantinedRecord.objects.filter(object_type="timesheet.summary", status="open")
-    assert "dynamics takes no timesheet summaries" in waiting.reason
-    assert not OutboxMessage.objects.filter(domain="timesheet").exists()
-    assert unbilled_hours() == Decimal("19.50")
+    with DynamicsSimulator(seed=3, records=2).serve() as simulator:
+        Connection.objects.create(system=SourceSystem.objects.get(name="dynamics"), base_url=simulator.base_url,
+                                  credentials=dict(simulator.credentials))
+        timesheet_lines_pull(system="tryton", connector=timesheeted["psa"])
+        yield simulator
+
+
+def _due_now() -> None:
+    """The retry's back-off over (the test does not wait for it)."""
+    from django.utils import timezone
+
+    OutboxMessage.objects.filter(status="pending").update(next_attempt_at=timezone.now())
+
+
+def _lost_answer(monkeypatch):
+    """Business Central writes the journal line, then the connection drops before the answer
+    arrives: the outbox cannot know the line is there, and delivers the message again."""
+    from connectors.base import ConnectorError
+    from connectors.dynamics.client import BusinessCentralClient
+
+    original = BusinessCentralClient.create
+
+    def create_then_drop(client, path, fields):
+        created = original(client, path, fields)
+        if path.endswith("/journalLines"):
+            monkeypatch.setattr(BusinessCentralClient, "create", original)
+            raise ConnectorError("Business Central: connection dropped", retryable=True, code="CONNECTION")
+        return created
+
+    monkeypatch.setattr(BusinessCentralClient, "create", create_then_drop)
+
+
+def test_a_us_projects_week_reaches_business_central_once_however_often_it_is_delivered(timesheeted,
+                                                                                         business_central,
+                                                                                         monkeypatch):
+    from connectors.dynamics.mapping import summary_document_number
+
+    (summary,) = billing_summaries_send()
+    assert summary.system == "dynamics" and billing_summaries_send() == []  # the batch again: nothing to say
+    _lost_answer(monkeypatch)
+    report = outbox_deliver(limit=50)
+    assert report.retried and not report.delivered  # the line is in Business Central, the outbox does not know
+    _due_now()
+    assert outbox_deliver(limit=50).delivered  # found by its key: nothing written twice
+    (line,) = business_central.journal_lines("CONCORD")
+    key = f"{summary.project_id}:{summary.week.isoformat()}:r0"
+    assert line["externalDocumentNumber"] == summary_document_number(key)
+    assert (line["amount"], line["accountNumber"]) == (2325.0, "13150")
+    assert line["postingDate"] == (summary.week + timedelta(days=6)).isoformat()
+
+    psa = timesheeted["psa"]  # Tuesday corrected in Tryton: 7.5 h become 5.5 h
+    psa.client.write("timesheet.line", [timesheeted["lines"]["tuesday"]], {"duration": timedelta(hours=5.5)})
+    timesheet_lines_pull(system="tryton", connector=psa)
+    (adjustment,) = billing_summaries_send()
+    assert (adjustment.revision, adjustment.amount) == (1, Decimal("-300.00")) and billing_summaries_send() == []
+    outbox_deliver(limit=50)
+    OutboxMessage.objects.filter(domain="timesheet").update(status="pending", next_attempt_at=None)
+    assert len(outbox_deliver(limit=50).delivered) == 2  # every message sent again (a replay): still one line each
+    assert [row["amount"] for row in business_central.journal_lines("CONCORD")] == [2325.0, -300.0]
+    assert set(business_central.created_by_key.values()) == {1}
+
+
+def test_a_week_whose_erp_takes_no_summaries_waits_and_goes_once_it_takes_them(business_central, monkeypatch):
+    """An ERP whose connector takes no timesheet summaries gets nothing to die on: the project's
+    weeks wait with one open entry in the exception queue; once it takes them, the next batch
+    sends the weeks and the entry closes."""
+    from connectors.dynamics.connector import DynamicsConnector
+
+    with monkeypatch.context() as taking_none:
+        taking_none.setattr(DynamicsConnector, "pushes", DynamicsConnector.pushes - {"timesheet"})
+        assert billing_summaries_send() == [] and billing_summaries_send() == []
+        (waiting,) = QuarantinedRecord.objects.filter(object_type="timesheet.summary", status="open")
+        assert "dynamics takes no timesheet summaries" in waiting.reason
+        assert not OutboxMessage.objects.filter(domain="timesheet").exists()
+        assert unbilled_hours() == Decimal("19.50")
+
+    assert DynamicsConnector.takes("timesheet")  # Business Central takes them
+    (summary,) = billing_summaries_send()
+    assert summary.hours == Decimal("15.50") and summary.system == "dynamics"
+    assert not QuarantinedRecord.objects.filter(object_type="timesheet.summary", status="open").exists()
+    outbox_deliver(limit=50)
+    assert [row["amount"] for row in business_central.journal_lines("CONCORD")] == [2325.0]
 
 
 def test_the_batch_and_the_snapshots_on_demand_in_the_terminal(timesheeted):

@@ -160,3 +160,82 @@ def test_a_wrong_company_is_a_configuration_error(bc_sim):
     with pytest.raises(ConnectorError) as failure:
         connector.company  # noqa: B018
     assert not failure.value.retryable and "Nowhere GmbH" in str(failure.value)
+
+
+SUMMARY = {"summary": "PRJ-0000000007:2026-11-16:r0", "kind": "summary", "revision": 0,
+           "project": "PRJ-0000000007", "project_code": "PRJ-7", "week_start": "2026-11-16",
+           "week_end": "2026-11-22", "hours": "15.50", "amount": "2325.00", "currency": "USD",
+           "lines": [{"resource": "RES-1", "name": "Ada Tester", "hours": "15.50", "bill_rate": "150.00",
+                      "amount": "2325.00"}]}
+
+
+def push_summary(connector, attributes, key="t0"):
+    return connector.push(domain="timesheet", golden_id=attributes["project"], attributes=dict(attributes),
+                          idempotency_key=key, correlation_id="")
+
+
+def test_a_summary_becomes_one_journal_line_however_often_it_is_delivered(bc, bc_sim):
+    assert type(bc).takes("timesheet")
+    first = push_summary(bc, SUMMARY)
+    assert first.created
+    (journal,) = [j for j in bc_sim.store["journals"].values() if j["code"] == "CONCORD"]  # made on first use
+    assert journal["balancingAccountNumber"] == "40150"  # revenue, from the connection
+    for _ in range(3):  # delivered again: the answer lost, the worker killed before the outbox heard
+        again = push_summary(bc, SUMMARY)
+        assert not again.created and again.external_id == first.external_id
+    (line,) = bc_sim.journal_lines("CONCORD")
+    assert (line["amount"], line["accountNumber"], line["postingDate"]) == (2325.0, "13150", "2026-11-22")
+    assert bc_sim.created_by_key == {("journals", "CONCORD"): 1,
+                                     ("journalLines", mapping.summary_document_number(SUMMARY["summary"])): 1}
+
+
+def test_an_adjustment_is_a_line_of_its_own_carrying_the_difference(bc, bc_sim):
+    push_summary(bc, SUMMARY)
+    adjustment = {**SUMMARY, "summary": "PRJ-0000000007:2026-11-16:r1", "kind": "adjustment", "revision": 1,
+                  "hours": "-2.00", "amount": "-300.00"}
+    push_summary(bc, adjustment, key="t1")
+    push_summary(bc, adjustment, key="t1")
+    assert [line["amount"] for line in bc_sim.journal_lines("CONCORD")] == [2325.0, -300.0]
+
+
+def test_a_line_changed_in_business_central_is_put_right_with_its_etag(bc, bc_sim, monkeypatch):
+    first = push_summary(bc, SUMMARY)
+    bc_sim.update("journalLines", first.external_id, amount=99.0)  # someone in finance, just now
+    original_first = bc._first
+
+    def stale_first(path, where):  # a user changes the line between our read and our PATCH
+        found = original_first(path, where)
+        if "journalLines" in path:
+            bc_sim.update("journalLines", first.external_id, comment="checked")
+        return found
+
+    monkeypatch.setattr(bc, "_first", stale_first)
+    again = push_summary(bc, SUMMARY)
+    (line,) = bc_sim.journal_lines("CONCORD")
+    assert not again.created and line["amount"] == 2325.0 and line["comment"].startswith("Ada Tester")
+    path = (f"PATCH /v2.0/{bc_sim.tenant}/{bc_sim.environment}/api/v2.0/companies({bc_sim.company_id})"
+            f"/journals({line['journalId']})/journalLines({line['id']})")
+    assert bc_sim.calls[path] == 2  # 412 on the stale ETag, read again, then done
+
+
+def test_summaries_need_the_account_they_are_posted_to(bc_sim):
+    connector = make_connector(bc_sim)
+    connector.credentials = {k: v for k, v in connector.credentials.items() if k != "timesheet_account"}
+    with pytest.raises(ConnectorError) as failure:
+        push_summary(connector, SUMMARY)
+    assert not failure.value.retryable and "CONCORD_DYNAMICS_TIMESHEET_ACCOUNT" in str(failure.value)
+    connector.credentials = {**bc_sim.credentials, "timesheet_account": "99999"}  # not in the chart
+    with pytest.raises(ConnectorError) as refused:
+        push_summary(connector, SUMMARY)
+    assert not refused.value.retryable and refused.value.code == "Application_DialogException"
+    assert bc_sim.journal_lines() == []
+
+
+def test_a_summary_delivered_again_after_finance_posted_its_batch_is_not_written_again(bc, bc_sim):
+    push_summary(bc, SUMMARY)
+    (journal,) = [j for j in bc_sim.store["journals"].values() if j["code"] == "CONCORD"]
+    bc.client.request("POST", f"{bc.path(mapping.JOURNALS, journal['id'])}/Microsoft.NAV.post")
+    assert bc_sim.journal_lines("CONCORD") == []  # posted: the line left the journal for the ledger
+    again = push_summary(bc, SUMMARY)  # a replay, days later
+    assert not again.created and again.external_id in bc_sim.store["generalLedgerEntries"]
+    assert bc_sim.journal_lines("CONCORD") == [] and len(bc_sim.store["generalLedgerEntries"]) == 2

@@ -229,3 +229,86 @@ def test_the_seed_is_shared_with_the_other_simulators():
     assert names and names <= us_names
     ns_names = {c["companyname"] for c in NetSuiteSimulator(seed=4, records=60).store["customer"].values()}
     assert names & ns_names  # the same clients, as each system holds them
+
+
+def _lines_url(api, bc_sim, code="DEFAULT"):
+    journal = next(j for j in bc_sim.store["journals"].values() if j["code"] == code)
+    return f"{api.company}/journals({journal['id']})/journalLines"
+
+
+LINE = {"accountNumber": "13150", "postingDate": "2026-11-22", "documentNumber": "ts-1",
+        "externalDocumentNumber": "TS-0123456789ABCDEF", "amount": 2325.0, "description": "PRJ-7 week"}
+
+
+def test_journals_and_the_chart_are_seeded_and_their_lines_empty(api, bc_sim):
+    (journal,) = api.get(f"{api.company}/journals").json()["value"]
+    assert (journal["code"], journal["templateDisplayName"]) == ("DEFAULT", "GENERAL")
+    numbers = {a["number"] for a in api.get(f"{api.company}/accounts").json()["value"]}
+    assert {"13150", "40150"} <= numbers
+    assert api.get(_lines_url(api, bc_sim)).json()["value"] == [] and bc_sim.journal_lines() == []
+    assert api.get(f"{api.company}/journalLines").status_code == 404  # only under a batch
+
+
+def test_journal_lines_are_numbered_found_by_filter_and_paged(api, bc_sim):
+    url = _lines_url(api, bc_sim)
+    for n in range(5):
+        created = api.post(url, json={**LINE, "externalDocumentNumber": f"TS-{n}", "amount": 100.0 + n})
+        assert created.status_code == 201 and created.json()["@odata.etag"].startswith('W/"')
+    first = bc_sim.journal_lines()[0]
+    assert first["lineNumber"] == 10000 and first["documentNumber"] == "TS-1"  # a Code field: upper-cased
+    assert first["accountId"] == next(a["id"] for a in bc_sim.store["accounts"].values() if a["number"] == "13150")
+    assert first["journalDisplayName"] == "DEFAULT"
+    found = api.get(url, params={"$filter": "externalDocumentNumber eq 'ts-3'"}).json()["value"]
+    assert [line["amount"] for line in found] == [103.0]  # compared as the service does: case-insensitively
+    page = api.get(url, headers={"Prefer": "odata.maxpagesize=2"}).json()
+    rest = api.get(page["@odata.nextLink"]).json()
+    assert len(page["value"]) == 2 and [r["lineNumber"] for r in rest["value"]] == [30000, 40000, 50000]
+
+
+def test_a_bad_journal_line_is_a_400_and_nothing_is_written(api, bc_sim):
+    url = _lines_url(api, bc_sim)
+    too_long = api.post(url, json={**LINE, "documentNumber": "D" * 21})
+    assert too_long.status_code == 400 and "less than or equal to 20 characters" in too_long.json()["error"]["message"]
+    assert api.post(url, json={**LINE, "externalDocumentNumber": "E" * 36}).status_code == 400
+    assert api.post(url, json={**LINE, "description": "d" * 101}).status_code == 400
+    unknown = api.post(url, json={**LINE, "accountNumber": "99999"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "Application_DialogException"
+    assert api.post(url, json={**LINE, "amount": "lots"}).status_code == 400
+    assert api.post(url, json={**LINE, "postingDate": "22/11/2026"}).status_code == 400
+    assert api.post(url, json={**LINE, "accountType": "Planet"}).status_code == 400
+    assert api.post(url, json={**LINE, "quantity": 15.5}).status_code == 400  # no such field on the page
+    assert api.post(url, json={**LINE, "journalDisplayName": "X"}).status_code == 400  # read-only
+    assert api.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert bc_sim.journal_lines() == []
+
+
+def test_a_journal_line_is_changed_with_its_etag_and_a_batch_code_is_unique(api, bc_sim):
+    url = _lines_url(api, bc_sim)
+    line = api.post(url, json=LINE).json()
+    missing = api.patch(f"{url}({line['id']})", json={"amount": 1.0})
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "BadRequest_InvalidToken"
+    done = api.patch(f"{url}({line['id']})", json={"amount": 1.0}, headers={"If-Match": line["@odata.etag"]})
+    assert done.status_code == 200 and done.json()["amount"] == 1.0
+    stale = api.patch(f"{url}({line['id']})", json={"amount": 2.0}, headers={"If-Match": line["@odata.etag"]})
+    assert stale.status_code == 412
+    twin = api.post(f"{api.company}/journals", json={"code": "default", "displayName": "Twin"})
+    assert twin.status_code == 400 and twin.json()["error"]["code"] == "Internal_EntityWithSameKeyExists"
+    made = api.post(f"{api.company}/journals", json={"code": "concord", "balancingAccountNumber": "40150"}).json()
+    assert made["code"] == "CONCORD" and made["balancingAccountId"]
+    assert api.post(f"{api.company}/journals", json={"code": "ELEVENCHARS"}).status_code == 400
+
+
+def test_posting_a_batch_turns_its_lines_into_g_l_entries(api, bc_sim):
+    url = _lines_url(api, bc_sim)
+    api.post(url, json=LINE)
+    journal_url = url.rsplit("/", 1)[0]
+    unbalanced = api.post(f"{journal_url}/Microsoft.NAV.post")
+    assert unbalanced.status_code == 400 and "out of balance" in unbalanced.json()["error"]["message"]
+    journal = api.get(journal_url).json()
+    api.patch(journal_url, json={"balancingAccountNumber": "40150"}, headers={"If-Match": journal["@odata.etag"]})
+    assert api.post(f"{journal_url}/Microsoft.NAV.post").status_code == 204
+    assert api.get(url).json()["value"] == []  # posted lines leave the journal
+    entries = api.get(f"{api.company}/generalLedgerEntries", params={"$filter": "documentNumber eq 'TS-1'"}).json()
+    assert [(e["accountNumber"], e["debitAmount"], e["creditAmount"]) for e in entries["value"]] == [
+        ("13150", 2325.0, 0.0), ("40150", 0.0, 2325.0)]
+    assert api.post(f"{api.company}/generalLedgerEntries", json={}).status_code == 405  # read only
