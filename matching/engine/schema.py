@@ -66,11 +66,17 @@ class Site:
     `names`: the fields that tell neighbours apart. Two firms at one address or phone (a parent
     and its subsidiary, a hotel's restaurants) have names far more alike than two random firms;
     where the data holds enough such pairs that an identity rule parts, a name's u at a site is
-    learned from them (model.site_u)."""
+    learned from them (model.site_u).
+
+    `family`: fields a firm shares with the firms of its family wherever they sit (a web
+    domain). Agreeing exactly on one puts two records in one organisation: their names are weighed
+    as at one site (and the pairs an identity rule parts there teach site_u), but the field is
+    not counted once with the street line and the phone."""
 
     fields: tuple[str, ...]
     places: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,7 +191,8 @@ CUSTOMER = Schema(
     ),
     identity_rules=(IdentityRule("tax_id", within="country", conflict_is_non_match=True),),
     country_field="country",
-    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country"), names=("name",)),
+    site=Site(fields=("address_line1", "phone"), places=("city", "postal_code", "country"), names=("name",),
+              family=("website",)),
 )
 
 CONTRACT = Schema(
