@@ -229,17 +229,22 @@ def _count_implied_once(schema, contributions, levels) -> None:
     """A field's agreement counts nothing where a finer field it follows from agrees exactly
     (Field.implied_by): two records in one postal code are in one country, so the country's
     agreement is the same evidence again (it added ~3 bits to pairs that already shared city and
-    postal code). A disagreement still counts: it is news the finer field did not give."""
+    postal code). A disagreement still counts: it is news the finer field did not give.
+    `Field.implied_at_site` does the same only for two records of one organisation (at_one_site)."""
     position = {f.name: j for j, f in enumerate(schema.compared)}
+    org = at_one_site(schema, levels) if any(f.implied_at_site for f in schema.compared) else None
     for f in schema.compared:
-        if not f.implied_by:
-            continue
-        finer = np.zeros(len(levels), dtype=bool)
-        for name in f.implied_by:
-            j = position[name]
-            finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
-        j = position[f.name]
-        contributions[finer, j] = np.minimum(contributions[finer, j], 0.0)
+        for implied_by, within in ((f.implied_by, None), (f.implied_at_site, org)):
+            if not implied_by:
+                continue
+            finer = np.zeros(len(levels), dtype=bool)
+            for name in implied_by:
+                j = position[name]
+                finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
+            if within is not None:
+                finer &= within
+            j = position[f.name]
+            contributions[finer, j] = np.minimum(contributions[finer, j], 0.0)
 
 
 def decisions(prob: np.ndarray, model: FellegiSunterModel) -> np.ndarray:

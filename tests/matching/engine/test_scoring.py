@@ -214,3 +214,14 @@ def test_at_one_site_a_very_similar_name_keeps_its_weight(model):
     [after] = score_pairs("customer", [firm], [{**firm, "name": "Bellagio Conservatry"}], model)
     assert after.levels["name"] == "very similar"
     assert after.contributions["name"] == before.contributions["name"]  # a typo names the firm itself
+
+
+def test_within_one_organisation_a_shared_city_makes_the_country_no_further_evidence(model):
+    parent = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "website": "nordwind-gruppe.de"}
+    subsidiary = {**parent, "name": "Nordwind Logistik"}
+    [family] = score_pairs("customer", [parent], [subsidiary], model)
+    [elsewhere] = score_pairs("customer", [parent], [{**subsidiary, "website": None}], model)
+    [abroad] = score_pairs("customer", [parent], [{**subsidiary, "country": "AT", "city": "Vienna"}], model)
+    assert family.levels["country"] == "exact" and family.contributions["country"] == 0.0
+    assert elsewhere.contributions["country"] > 0  # not known to be one organisation: it still counts
+    assert abroad.contributions["country"] < 0  # a disagreement is news the city did not give
