@@ -191,20 +191,28 @@ def _count_the_site_once(schema, contributions, levels) -> None:
 
 
 def at_one_site(schema: Schema, levels: np.ndarray) -> np.ndarray:
-    """Pairs agreeing exactly on a site field (a street line or a phone)."""
+    """Pairs agreeing exactly on a site field (a street line or a phone) or a family field (a web
+    domain): two records of one organisation, whose names are weighed against what neighbours
+    share (_weigh_names_at_site)."""
     shared = np.zeros(len(levels), dtype=bool)
     if schema.site is None:
         return shared
     for j, f in enumerate(schema.compared):
-        if f.name in schema.site.fields:
+        if f.name in schema.site.fields or f.name in schema.site.family:
             shared |= levels[:, j] == KINDS[f.kind].n_levels - 1
     return shared
 
 
+_NAMING_LEVELS = 2  # a name's top levels (very similar, exact): the same words, give or take a typo
+
+
 def _weigh_names_at_site(schema, model, contributions, levels) -> None:
-    """At one site a name short of exact weighs log2(m / u among firms at one site) where the
-    model learned that u (model.site_u): a parent and its subsidiary at one address share the
-    brand word, which weighed against random pairs passed for the same firm."""
+    """At one site (or one web domain) a name sharing less than all its words weighs
+    log2(m / u among firms at one site) where the model learned that u (model.site_u): a parent
+    and its subsidiary at one address share the brand word, which weighed against random pairs
+    passed for the same firm. A very similar or exact name keeps its weight: it names the firm
+    itself, and a few parted pairs say too little of how rarely neighbours come that close (their
+    smoothing alone took a typo's 13 bits to 3)."""
     if not model.site_u:
         return
     at_site = at_one_site(schema, levels)
@@ -212,7 +220,7 @@ def _weigh_names_at_site(schema, model, contributions, levels) -> None:
         u = model.site_u.get(f.name)
         if u is None:
             continue
-        rows = np.flatnonzero(at_site & (levels[:, j] >= 0) & (levels[:, j] < len(u) - 1))
+        rows = np.flatnonzero(at_site & (levels[:, j] >= 0) & (levels[:, j] < len(u) - _NAMING_LEVELS))
         table = np.log2(np.maximum(params.m, 1e-6) / np.maximum(u, 1e-6))
         contributions[rows, j] = table[levels[rows, j]]
 
@@ -221,17 +229,22 @@ def _count_implied_once(schema, contributions, levels) -> None:
     """A field's agreement counts nothing where a finer field it follows from agrees exactly
     (Field.implied_by): two records in one postal code are in one country, so the country's
     agreement is the same evidence again (it added ~3 bits to pairs that already shared city and
-    postal code). A disagreement still counts: it is news the finer field did not give."""
+    postal code). A disagreement still counts: it is news the finer field did not give.
+    `Field.implied_at_site` does the same only for two records of one organisation (at_one_site)."""
     position = {f.name: j for j, f in enumerate(schema.compared)}
+    org = at_one_site(schema, levels) if any(f.implied_at_site for f in schema.compared) else None
     for f in schema.compared:
-        if not f.implied_by:
-            continue
-        finer = np.zeros(len(levels), dtype=bool)
-        for name in f.implied_by:
-            j = position[name]
-            finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
-        j = position[f.name]
-        contributions[finer, j] = np.minimum(contributions[finer, j], 0.0)
+        for implied_by, within in ((f.implied_by, None), (f.implied_at_site, org)):
+            if not implied_by:
+                continue
+            finer = np.zeros(len(levels), dtype=bool)
+            for name in implied_by:
+                j = position[name]
+                finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
+            if within is not None:
+                finer &= within
+            j = position[f.name]
+            contributions[finer, j] = np.minimum(contributions[finer, j], 0.0)
 
 
 def decisions(prob: np.ndarray, model: FellegiSunterModel) -> np.ndarray:

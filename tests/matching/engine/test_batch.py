@@ -108,3 +108,16 @@ def test_a_fit_learns_how_names_at_one_site_compare_from_the_pairs_tax_ids_part(
     assert set(model.site_u) == {"name"}
     assert model.site_u["name"][-1] == model.fields[0].u[-1]
     assert train(pd.DataFrame(firms).drop(columns="tax_id"), "customer").site_u == {}  # nothing parts them
+
+
+def test_a_fit_learns_how_names_of_one_web_domain_compare_from_the_pairs_tax_ids_part():
+    firms = []
+    for k in range(25):  # a parent and its subsidiary on one domain, at two addresses, each with its tax id
+        family = {"country": "DE", "city": "Berlin", "website": f"nordwind{k}-gruppe.de"}
+        firms.append({**family, "id": 2 * k, "name": f"Nordwind{k} Energie", "tax_id": f"DE{100000000 + 7919 * k}",
+                      "address_line1": f"Hauptstr. {k + 1}"})
+        firms.append({**family, "id": 2 * k + 1, "name": f"Nordwind{k} Logistik", "tax_id": f"DE{987654321 - 7919 * k}",
+                      "address_line1": f"Ringstr. {k + 40}"})
+    model = train(pd.DataFrame(firms), "customer")
+    assert set(model.site_u) == {"name"}
+    assert model.site_u["name"][1] > model.fields[0].u[1]  # two firms of one family share a word far more often

@@ -191,3 +191,37 @@ def test_at_one_site_a_name_short_of_exact_weighs_against_what_neighbours_share(
     assert after.contributions["name"] < before.contributions["name"]
     assert exact_after.contributions["name"] == exact_before.contributions["name"]
     assert elsewhere.contributions["name"] == before.contributions["name"]  # not at one site: as before
+
+
+def test_a_shared_web_domain_weighs_names_as_one_site_does(model):
+    parent = {"country": "FR", "city": "Nantes", "name": "Loire Editions", "website": "loire-groupe.fr"}
+    subsidiary = {"country": "FR", "city": "Nantes", "name": "Loire Plasturgie", "website": "loire-groupe.fr",
+                  "address_line1": "12 quai de la Fosse"}
+    [before] = score_pairs("customer", [parent], [subsidiary], model)
+    model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
+    [after] = score_pairs("customer", [parent], [subsidiary], model)
+    [apart] = score_pairs("customer", [parent], [{**subsidiary, "website": "plasturgie.fr"}], model)
+    assert after.contributions["name"] == pytest.approx(math.log2(model.fields[0].m[1] / 0.7))
+    assert after.contributions["name"] < before.contributions["name"]
+    assert apart.contributions["name"] == before.contributions["name"]  # another domain: as random pairs weigh it
+    assert after.contributions["website"] > 0  # the domain itself still counts: it is not the site counted once
+
+
+def test_at_one_site_a_very_similar_name_keeps_its_weight(model):
+    firm = {**_CASINO, "name": "Bellagio Conservatory"}
+    [before] = score_pairs("customer", [firm], [{**firm, "name": "Bellagio Conservatry"}], model)
+    model.site_u = {"name": [0.2, 0.5, 0.25, 0.049, 0.001]}
+    [after] = score_pairs("customer", [firm], [{**firm, "name": "Bellagio Conservatry"}], model)
+    assert after.levels["name"] == "very similar"
+    assert after.contributions["name"] == before.contributions["name"]  # a typo names the firm itself
+
+
+def test_within_one_organisation_a_shared_city_makes_the_country_no_further_evidence(model):
+    parent = {"name": "Nordwind Energie", "country": "DE", "city": "Berlin", "website": "nordwind-gruppe.de"}
+    subsidiary = {**parent, "name": "Nordwind Logistik"}
+    [family] = score_pairs("customer", [parent], [subsidiary], model)
+    [elsewhere] = score_pairs("customer", [parent], [{**subsidiary, "website": None}], model)
+    [abroad] = score_pairs("customer", [parent], [{**subsidiary, "country": "AT", "city": "Vienna"}], model)
+    assert family.levels["country"] == "exact" and family.contributions["country"] == 0.0
+    assert elsewhere.contributions["country"] > 0  # not known to be one organisation: it still counts
+    assert abroad.contributions["country"] < 0  # a disagreement is news the city did not give
