@@ -128,15 +128,6 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     _count_the_site_once(schema, contributions, levels)
     _count_implied_once(schema, contributions, levels)
     _weigh_names_at_site(schema, model, contributions, levels)
-    import os
-    if os.environ.get("COUNTRY_IMPLIED"):
-        position = {f.name: j for j, f in enumerate(schema.compared)}
-        finer = np.zeros(len(levels), dtype=bool)
-        for name in os.environ["COUNTRY_IMPLIED"].split(","):
-            j = position[name]
-            finer |= levels[:, j] == KINDS[schema.compared[j].kind].n_levels - 1
-        c = position["country"]
-        contributions[finer, c] = np.minimum(contributions[finer, c], 0.0)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
