@@ -126,8 +126,9 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     _count_the_site_once(schema, contributions, levels)
-    _count_implied_once(schema, contributions, levels)
-    _weigh_names_at_site(schema, model, contributions, levels)
+    one_organisation = at_one_site(schema, levels)  # asked by both stages below
+    _count_implied_once(schema, contributions, levels, one_organisation)
+    _weigh_names_at_site(schema, model, contributions, levels, one_organisation)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
@@ -197,7 +198,7 @@ def at_one_site(schema: Schema, levels: np.ndarray) -> np.ndarray:
 _NAMING_LEVELS = 2  # a name's top levels (very similar, exact): the same words, give or take a typo
 
 
-def _weigh_names_at_site(schema, model, contributions, levels) -> None:
+def _weigh_names_at_site(schema, model, contributions, levels, at_site: np.ndarray) -> None:
     """At one site (or one web domain) a name sharing less than all its words weighs
     log2(m / u among firms at one site) where the model learned that u (model.site_u): a parent
     and its subsidiary at one address share the brand word, which weighed against random pairs
@@ -206,7 +207,6 @@ def _weigh_names_at_site(schema, model, contributions, levels) -> None:
     smoothing alone took a typo's 13 bits to 3)."""
     if not model.site_u:
         return
-    at_site = at_one_site(schema, levels)
     for j, (f, params) in enumerate(zip(schema.compared, model.fields, strict=True)):
         u = model.site_u.get(f.name)
         if u is None:
@@ -216,14 +216,13 @@ def _weigh_names_at_site(schema, model, contributions, levels) -> None:
         contributions[rows, j] = table[levels[rows, j]]
 
 
-def _count_implied_once(schema, contributions, levels) -> None:
+def _count_implied_once(schema, contributions, levels, org: np.ndarray) -> None:
     """A field's agreement counts nothing where a finer field it follows from agrees exactly
     (Field.implied_by): two records in one postal code are in one country, so the country's
     agreement is the same evidence again (it added ~3 bits to pairs that already shared city and
     postal code). A disagreement still counts: it is news the finer field did not give.
     `Field.implied_at_site` does the same only for two records of one organisation (at_one_site)."""
     position = {f.name: j for j, f in enumerate(schema.compared)}
-    org = at_one_site(schema, levels) if any(f.implied_at_site for f in schema.compared) else None
     for f in schema.compared:
         for implied_by, within in ((f.implied_by, None), (f.implied_at_site, org)):
             if not implied_by:
