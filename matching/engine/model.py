@@ -361,14 +361,43 @@ def _kind_priors(candidate_levels, candidate_kinds, kind_totals, candidate_ident
                  tol) -> dict[str, float]:
     """A prior per kind of pair (within one system, between two) from its own candidates, for the
     kinds with enough of them."""
-    priors = {}
+    def fitted(mine: np.ndarray, total: float) -> float:
+        identities = None if candidate_identities is None else candidate_identities[mine]
+        return _prior(candidate_levels[mine], total, n_levels, m, u, max_iter, tol, identities)[0]
+
+    priors, too_few = {}, []
     for kind, total in (kind_totals or {}).items():
         mine = candidate_kinds == kind
         if mine.sum() < _MIN_PAIRS_PER_KIND:
+            too_few.append(kind)
             continue
-        identities = None if candidate_identities is None else candidate_identities[mine]
-        priors[kind] = _prior(candidate_levels[mine], total, n_levels, m, u, max_iter, tol, identities)[0]
+        priors[kind] = fitted(mine, total)
+    own_kinds = [kind for kind in too_few if within_one_system(kind)]
+    if own_kinds:
+        pooled = _pooled_own_prior(candidate_kinds, kind_totals, fitted)
+        if pooled is not None:
+            priors.update(dict.fromkeys(own_kinds, pooled))
     return priors
+
+
+def within_one_system(kind: str) -> bool:
+    """Whether a pair_kind is two records of one system ("crm|crm")."""
+    first, _, second = kind.partition("|")
+    return first == second
+
+
+def _pooled_own_prior(candidate_kinds, kind_totals, fitted) -> float | None:
+    """The prior of two records of one system, fitted over every system's own candidates at
+    once: for a system with too few candidates of its own to fit one. A system lists each
+    customer once but for the few it re-keys, far more rarely than two systems share one, so the
+    overall prior — which the pairs between systems dominate — overstated its duplicates
+    (docs/benchmarks.md, "Siblings at one site"). None when the systems' own candidates together
+    are still too few."""
+    own_kinds = [kind for kind in kind_totals if within_one_system(kind)]
+    mine = np.isin(candidate_kinds, own_kinds)
+    if mine.sum() < _MIN_PAIRS_PER_KIND:
+        return None
+    return fitted(mine, sum(kind_totals[kind] for kind in own_kinds))
 
 
 def _certain(levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untaught: tuple[int, ...],

@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA
 
 from .comparisons import KINDS, comparison_levels
-from .model import FellegiSunterModel, probability
+from .model import FellegiSunterModel, probability, within_one_system
 from .schema import Schema, schema_for, standardize_columns
 from .standardize import same_kind_of_id, tax_id_is_valid
 from .terms import Terms
@@ -126,6 +126,7 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     _count_the_site_once(schema, contributions, levels)
+    _place_siblings_at_site_once(schema, contributions, levels, kinds)
     one_organisation = at_one_site(schema, levels)  # asked by both stages below
     _count_implied_once(schema, contributions, levels, one_organisation)
     _weigh_names_at_site(schema, model, contributions, levels, one_organisation)
@@ -170,8 +171,7 @@ def _count_the_site_once(schema, contributions, levels) -> None:
         return
     position = {f.name: j for j, f in enumerate(schema.compared)}
     site = [position[name] for name in schema.site.fields]
-    tops = np.array([KINDS[schema.compared[j].kind].n_levels - 1 for j in site])
-    rows = np.flatnonzero((levels[:, site] == tops).all(axis=1))
+    rows = np.flatnonzero(_every_site_field_exact(schema, levels))
     if not len(rows):
         return
     weightiest = np.asarray(site)[contributions[np.ix_(rows, site)].argmax(axis=1)]
@@ -180,6 +180,41 @@ def _count_the_site_once(schema, contributions, levels) -> None:
     for name in schema.site.places:
         j = position[name]
         contributions[rows, j] = np.maximum(contributions[rows, j], 0.0)
+
+
+def _every_site_field_exact(schema: Schema, levels: np.ndarray) -> np.ndarray:
+    """Pairs agreeing exactly on every site field (a street line and a phone)."""
+    position = {f.name: j for j, f in enumerate(schema.compared)}
+    site = [position[name] for name in schema.site.fields]
+    tops = np.array([KINDS[schema.compared[j].kind].n_levels - 1 for j in site])
+    return (levels[:, site] == tops).all(axis=1)
+
+
+def _place_siblings_at_site_once(schema, contributions, levels, kinds) -> None:
+    """Two records of one system at one site (every site field exact) whose names share words
+    but fall short of very similar: a site's siblings — a hotel's café and its dining room, a
+    group's firms keyed at its head office — as often as one firm keyed twice, for a system lists
+    each of its customers once but for the few it re-keys. There the places (city, postal code),
+    which the street line and phone already fix, count nothing: they counted the site a second
+    time (a guide's two restaurants of one hotel reached 5 bits and were joined, with the other
+    guide's two, into one). Across two systems they keep their weight: true pairs at one site
+    whose names differ by a dropped word rely on it where site_u weighs such names down
+    (docs/benchmarks.md, "Siblings at one site"). `kinds`: each pair's pair_kind; None: no
+    system is known, nothing changes."""
+    if schema.site is None or kinds is None or not schema.site.names:
+        return
+    own = np.fromiter((within_one_system(kind) for kind in kinds), dtype=bool, count=len(kinds))
+    rows = np.flatnonzero(own & _every_site_field_exact(schema, levels))
+    if not len(rows):
+        return
+    position = {f.name: j for j, f in enumerate(schema.compared)}
+    siblings = np.zeros(len(rows), dtype=bool)
+    for name in schema.site.names:
+        j = position[name]
+        level = levels[rows, j]
+        siblings |= (level >= 1) & (level < KINDS[schema.compared[j].kind].n_levels - _NAMING_LEVELS)
+    for name in schema.site.places:
+        contributions[rows[siblings], position[name]] = 0.0
 
 
 def at_one_site(schema: Schema, levels: np.ndarray) -> np.ndarray:

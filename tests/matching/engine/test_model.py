@@ -158,3 +158,27 @@ def test_a_model_keeps_what_it_learned_at_one_site_through_json():
     model = FellegiSunterModel.untrained(CUSTOMER)
     model.site_u = {"name": [0.2, 0.7, 0.05, 0.049, 0.001]}
     assert FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict()))).site_u == model.site_u
+
+
+def test_a_system_with_too_few_candidates_of_its_own_takes_the_pooled_prior_of_systems_own_pairs():
+    from matching.engine.model import _MIN_PAIRS_PER_KIND, _kind_priors, within_one_system
+
+    n_levels = [2, 2]
+    m = [np.array([0.05, 0.95]) for _ in n_levels]
+    u = [np.array([0.95, 0.05]) for _ in n_levels]
+    # Between the two guides, 100 of 400 candidates agree (links); within each guide, 5 of 60
+    # and 1 of 30 (a hotel's restaurants): the second guide has too few candidates of its own.
+    levels = np.array([[1, 1]] * 100 + [[0, 0]] * 300 + [[1, 1]] * 5 + [[0, 0]] * 55 + [[1, 1]] + [[0, 0]] * 29,
+                      dtype=np.int8)
+    kinds = np.array(["a|b"] * 400 + ["a|a"] * 60 + ["b|b"] * 30, dtype=object)
+    totals = {"a|b": 1e5, "a|a": 5e4, "b|b": 2e4}
+    assert 30 < _MIN_PAIRS_PER_KIND <= 60
+    priors = _kind_priors(levels, kinds, totals, None, n_levels, m, u, 300, 1e-6)
+    assert priors["a|b"] == pytest.approx(100 / 1e5, rel=0.1)
+    assert priors["b|b"] == pytest.approx(6 / 7e4, rel=0.1)  # both guides' own pairs together
+    assert priors["b|b"] < priors["a|b"] / 5  # not the prior the links between systems dominate
+    assert within_one_system("crm|crm") and not within_one_system("crm|erp")
+    both_few = _kind_priors(levels[-60:], kinds[-60:], totals, None, n_levels, m, u, 300, 1e-6)
+    assert both_few["a|a"] == both_few["b|b"]  # 30 own pairs each: fitted together
+    too_few = _kind_priors(levels[-40:], kinds[-40:], totals, None, n_levels, m, u, 300, 1e-6)
+    assert too_few == {}  # 40 own pairs in all: too few to fit even together; the overall prior stands

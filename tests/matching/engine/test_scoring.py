@@ -225,3 +225,45 @@ def test_within_one_organisation_a_shared_city_makes_the_country_no_further_evid
     assert family.levels["country"] == "exact" and family.contributions["country"] == 0.0
     assert elsewhere.contributions["country"] > 0  # not known to be one organisation: it still counts
     assert abroad.contributions["country"] < 0  # a disagreement is news the city did not give
+
+
+# --- siblings at one site, within one system -------------------------------------------------------
+
+_HOTEL = {"country": "US", "city": "Atlanta", "postal_code": "30326", "address_line1": "3434 Peachtree Rd",
+          "phone": "404 237 2700"}
+
+
+def _scored_within_and_across(model, left: dict, right: dict):
+    """The pair scored as two records of one system and as two records of two systems."""
+    import numpy as np
+
+    from matching.engine.schema import standardize_columns
+    from matching.engine.scoring import score_arrays
+
+    names = ["id", *CUSTOMER.inputs]
+    columns = standardize_columns(CUSTOMER, {name: [left.get(name), right.get(name)] for name in names})
+    place = [f.name for f in CUSTOMER.compared].index("city")
+    out = []
+    for kind in ("guide|guide", "guide|other", None):
+        kinds = None if kind is None else np.array([kind], dtype=object)
+        scored = score_arrays(CUSTOMER, model, columns, columns, np.array([0]), np.array([1]), kinds)
+        out.append(scored.contributions[0, place])
+    return out
+
+
+def test_within_one_system_a_sites_siblings_get_nothing_from_the_places(model):
+    cafe, dining = {**_HOTEL, "name": "Ritz-Carlton Cafe Buckhead"}, {**_HOTEL, "name": "Ritz-Carlton Dining Room"}
+    within, across, unknown = _scored_within_and_across(model, cafe, dining)
+    assert within == 0.0  # one guide lists the hotel's restaurants apart: the city is the site again
+    assert across > 0 and unknown == across  # two systems, or none known: the city keeps its weight
+
+
+def test_within_one_system_the_places_count_where_the_name_names_the_firm_or_shares_nothing(model):
+    firm = {**_HOTEL, "name": "Ritz-Carlton Cafe Buckhead"}
+    typo, _, _ = _scored_within_and_across(model, firm, {**firm, "name": "Ritz-Carlton Cafe Buckhaed"})
+    renamed, _, _ = _scored_within_and_across(model, firm, {**firm, "name": "Peachtree Grill"})
+    elsewhere, _, _ = _scored_within_and_across(model, firm, {**firm, "name": "Ritz-Carlton Dining Room",
+                                                              "phone": "404 555 0100"})
+    assert typo > 0  # a typo: one firm keyed twice
+    assert renamed > 0  # nothing in common: a rename at the same site, or a neighbour the name parts anyway
+    assert elsewhere > 0  # another phone: not known to be one site
