@@ -64,7 +64,9 @@ class Site:
     """Fields that each place a record at a site (a street line, a switchboard's phone), and the
     places a site lies in (city, postal code, country). Two records agreeing exactly on every
     site field are at one site: that is one fact seen twice, and the places' spelling then says
-    nothing about whether they are one firm (scoring._count_the_site_once).
+    nothing about whether they are one firm (scoring._count_the_site_once); for two records of
+    one system there whose names share words, short of very similar (a site's siblings), their
+    agreement says nothing either (scoring._place_siblings_at_site_once).
 
     `names`: the fields that tell neighbours apart. Two firms at one address or phone (a parent
     and its subsidiary, a hotel's restaurants) have names far more alike than two random firms;

@@ -192,19 +192,19 @@ def _every_site_field_exact(schema: Schema, levels: np.ndarray) -> np.ndarray:
 
 def _place_siblings_at_site_once(schema, contributions, levels, kinds) -> None:
     """Two records of one system at one site (every site field exact) whose names share words
-    but fall short of very similar: a site's siblings — a hotel's café and its dining room, a
-    group's firms keyed at its head office — as often as one firm keyed twice, for a system lists
-    each of its customers once but for the few it re-keys. There the places (city, postal code),
-    which the street line and phone already fix, count nothing: they counted the site a second
-    time (a guide's two restaurants of one hotel reached 5 bits and were joined, with the other
-    guide's two, into one). Across two systems they keep their weight: true pairs at one site
-    whose names differ by a dropped word rely on it where site_u weighs such names down
-    (docs/benchmarks.md, "Siblings at one site"). `kinds`: each pair's pair_kind; None: no
-    system is known, nothing changes."""
+    but fall short of very similar are a site's siblings — a hotel's café and its dining room, a
+    group's firms keyed at its head office — as often as one firm keyed twice: a system lists
+    each of its customers once but for the few it re-keys. There the places (city, postal code,
+    country), which the street line and phone already fix, count nothing: they would count the
+    site a second time. Across two systems they keep their weight (true pairs at one site whose
+    names differ by a dropped word rely on it where site_u weighs such names down), and so do a
+    name with nothing in common (a rename at the same site) and a very similar one (a typo):
+    docs/benchmarks.md, "Siblings at one site". `kinds`: each pair's pair_kind; None (no system
+    known): nothing changes."""
     if schema.site is None or kinds is None or not schema.site.names:
         return
-    own = np.fromiter((within_one_system(kind) for kind in kinds), dtype=bool, count=len(kinds))
-    rows = np.flatnonzero(own & _every_site_field_exact(schema, levels))
+    rows = np.flatnonzero(_every_site_field_exact(schema, levels))
+    rows = rows[np.fromiter((within_one_system(kind) for kind in kinds[rows]), dtype=bool, count=len(rows))]
     if not len(rows):
         return
     position = {f.name: j for j, f in enumerate(schema.compared)}
