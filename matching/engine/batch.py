@@ -15,7 +15,7 @@ from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
 from .model import (
     FellegiSunterModel,
-    calibration_blocks,
+    calibration_by_kind,
     fit,
     fit_per_rule,
     identity_values,
@@ -142,18 +142,15 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
 
 
 def _calibration(schema, model, columns, li, ri, levels, certain, systems) -> dict[str, list[list[float]]]:
-    """Per kind of pair within one system, how the certain pairs not of one organisation fared
-    by their score (model.calibration_blocks). At one organisation the names are already weighed
-    against the pairs tax ids part there (site_u): held to the certain pairs again, the same
-    evidence would be discounted twice (docs/benchmarks.md)."""
-    rows = np.flatnonzero(~np.isnan(certain) & (systems[li] == systems[ri]) & ~at_one_site(schema, levels))
+    """Per kind of pair within one system, how the certain pairs fared by their score as scored,
+    without the tax id they were read from (model.calibration_by_kind)."""
+    rows = np.flatnonzero(~np.isnan(certain) & (systems[li] == systems[ri]))
     if not len(rows):
         return {}
     kinds = _pair_kinds(systems, li[rows], ri[rows])
     scored = score_levels(schema, model, columns, columns, li[rows], ri[rows], levels[rows], kinds)
     weights = scored.match_weight - scored.contributions[:, list(identity_values(schema))].sum(axis=1)
-    return {kind: calibration_blocks(weights[kinds == kind], certain[rows][kinds == kind])
-            for kind in np.unique(kinds).tolist()}
+    return calibration_by_kind(kinds, weights, certain[rows])
 
 
 def _parted_at_site(schema, columns, li, ri, levels) -> np.ndarray:

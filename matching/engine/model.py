@@ -56,8 +56,8 @@ class FellegiSunterModel:
     pair_priors: dict[str, float] = field(default_factory=dict)
     # u of a site's name fields (schema.Site.names) among pairs at one site, where learned (site_u).
     site_u: dict[str, list[float]] = field(default_factory=dict)
-    # Per kind of pair within one system, how the data's own certain pairs not of one organisation
-    # fared by match weight: isotonic blocks (calibration_blocks), which scoring holds a pair to.
+    # Per kind of pair within one system, how the data's own certain pairs fared by match weight:
+    # isotonic blocks (calibration_by_kind), which scoring holds that kind's pairs to.
     calibration: dict[str, list[list[float]]] = field(default_factory=dict)
 
     @classmethod
@@ -150,6 +150,13 @@ def pair_kind(a: str, b: str) -> str:
     return f"{a}|{b}" if a <= b else f"{b}|{a}"
 
 
+def calibration_by_kind(kinds: np.ndarray, weights: np.ndarray, answers: np.ndarray) -> dict[str, list[list[float]]]:
+    """The certain pairs (`answers` 1 the same, 0 not, with their match `weights`) of each kind as
+    calibration_blocks, for the kinds with enough of them to say anything (as for pair_priors)."""
+    return {kind: calibration_blocks(weights[kinds == kind], answers[kinds == kind])
+            for kind in np.unique(kinds).tolist() if (kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
+
+
 def calibration_blocks(weights: np.ndarray, answers: np.ndarray) -> list[list[float]]:
     """Certain pairs (`answers` 1 the same, 0 not) as isotonic blocks [lowest weight, highest
     weight, pairs the same, pairs]: sorted by match weight, pooled where the share of pairs the
@@ -171,8 +178,10 @@ def calibrated(weights: np.ndarray, blocks: list[list[float]]) -> np.ndarray:
     the share of them the same in a pair's block, with the model's own probability for the pair
     counted as one more pair (a few certain pairs leave the model's word nearly as it was).
     Between two blocks, where no certain pair scored, the model's probability stands, kept
-    between the two blocks' shares. Never above the model's own probability: the certain pairs
-    are there to answer EM's overstatement, not to raise a pair past its evidence."""
+    between the two blocks' shares. A pair is held only where that says it is more likely two
+    firms than one, and never above the model's own probability: the certain pairs are there to
+    answer EM's overstatement where they contradict it, not to second-guess every pair the
+    model links (where most certain pairs scoring alike were one firm, the model's word stands)."""
     blocks_ = np.asarray(blocks, dtype=np.float64)
     lowest, highest, same, pairs = blocks_.T
     p = probability(weights)
@@ -183,7 +192,7 @@ def calibrated(weights: np.ndarray, blocks: list[list[float]]) -> np.ndarray:
     below = np.where(k >= 0, share[kk], 0.0)
     above = np.where(k + 1 < len(blocks), share[np.minimum(k + 1, len(blocks) - 1)], 1.0)
     held = np.where(inside, (same[kk] + p) / (pairs[kk] + 1), np.clip(p, below, above))
-    return np.minimum(held, p)
+    return np.where(held < 0.5, np.minimum(held, p), p)
 
 
 def probability(weight: np.ndarray) -> np.ndarray:

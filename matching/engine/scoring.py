@@ -131,25 +131,25 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     _weigh_names_at_site(schema, model, contributions, levels, one_organisation)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
     if model.calibration and kinds is not None:
-        weight = _held_to_certain_pairs(schema, model, weight, contributions, kinds, ~one_organisation)
+        weight = _held_to_certain_pairs(schema, model, weight, contributions, kinds)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
     prob = np.where(np.isnan(forced), prob, forced)
     return ScoredArrays(levels, contributions, weight, prob, rule)
 
 
-def _held_to_certain_pairs(schema, model, weight, contributions, kinds, apart) -> np.ndarray:
-    """Two records of one system not of one organisation (`apart`) are held to what the data's own
-    certain pairs of their kind say of pairs scoring as they do (model.calibration): EM counts
-    a system's look-alike firms as its duplicates and overstates how many it holds. The weight
-    compared is every field's but the identifier's, which the certain pairs were read from; its
+def _held_to_certain_pairs(schema, model, weight, contributions, kinds) -> np.ndarray:
+    """Two records of one system are held to what the data's own certain pairs of their kind say
+    of pairs scoring as they do (model.calibration, model.calibrated): EM counts a system's
+    look-alike firms as its duplicates and overstates how many it holds. The weight compared is
+    every field's but the identifier's, which the certain pairs were read from; its
     contribution is added back after."""
     read = list(identity_values(schema))
     own = contributions[:, read].sum(axis=1)
     rest = weight - own
     out = np.array(weight, dtype=np.float64)
     for kind, blocks in model.calibration.items():
-        rows = np.flatnonzero(apart & (kinds == kind))
+        rows = np.flatnonzero(kinds == kind)
         if len(rows):
             out[rows] = log_odds(calibrated(rest[rows], blocks)) + own[rows]
     return out
