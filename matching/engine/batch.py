@@ -24,7 +24,15 @@ from .model import (
     site_u,
 )
 from .schema import Schema, schema_for
-from .scoring import at_one_site, comparison_vectors, decisions, identity_overrides, score_arrays, score_levels
+from .scoring import (
+    at_one_site,
+    calibration_strata,
+    comparison_vectors,
+    decisions,
+    identity_overrides,
+    score_arrays,
+    score_levels,
+)
 from .terms import Terms
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
@@ -142,15 +150,16 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
 
 
 def _calibration(schema, model, columns, li, ri, levels, certain, systems) -> dict[str, list[list[float]]]:
-    """Per kind of pair within one system, how the certain pairs fared by their score as scored,
-    without the tax id they were read from (model.calibration_by_kind)."""
+    """Per kind of pair within one system (and whether their names share only some words:
+    scoring.calibration_strata), how the certain pairs fared by their score as scored, without
+    the tax id they were read from (model.calibration_by_kind)."""
     rows = np.flatnonzero(~np.isnan(certain) & (systems[li] == systems[ri]))
     if not len(rows):
         return {}
     kinds = _pair_kinds(systems, li[rows], ri[rows])
     scored = score_levels(schema, model, columns, columns, li[rows], ri[rows], levels[rows], kinds)
     weights = scored.match_weight - scored.contributions[:, list(identity_values(schema))].sum(axis=1)
-    return calibration_by_kind(kinds, weights, certain[rows])
+    return calibration_by_kind(calibration_strata(schema, kinds, levels[rows]), weights, certain[rows])
 
 
 def _parted_at_site(schema, columns, li, ri, levels) -> np.ndarray:

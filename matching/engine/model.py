@@ -56,8 +56,9 @@ class FellegiSunterModel:
     pair_priors: dict[str, float] = field(default_factory=dict)
     # u of a site's name fields (schema.Site.names) among pairs at one site, where learned (site_u).
     site_u: dict[str, list[float]] = field(default_factory=dict)
-    # Per kind of pair within one system, how the data's own certain pairs fared by match weight:
-    # isotonic blocks (calibration_by_kind), which scoring holds that kind's pairs to.
+    # Per stratum of pairs within one system (scoring.calibration_strata: the kind, names apart
+    # or not), how the data's own certain pairs fared by match weight: isotonic blocks
+    # (calibration_by_kind), which scoring holds that stratum's pairs to.
     calibration: dict[str, list[list[float]]] = field(default_factory=dict)
 
     @classmethod
@@ -151,8 +152,9 @@ def pair_kind(a: str, b: str) -> str:
 
 
 def calibration_by_kind(kinds: np.ndarray, weights: np.ndarray, answers: np.ndarray) -> dict[str, list[list[float]]]:
-    """The certain pairs (`answers` 1 the same, 0 not, with their match `weights`) of each kind as
-    calibration_blocks, for the kinds with enough of them to say anything (as for pair_priors)."""
+    """The certain pairs (`answers` 1 the same, 0 not, with their match `weights`) of each kind
+    (or stratum) as calibration_blocks, for those with enough of them to say anything (as for
+    pair_priors)."""
     return {kind: calibration_blocks(weights[kinds == kind], answers[kinds == kind])
             for kind in np.unique(kinds).tolist() if (kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
 

@@ -135,7 +135,7 @@ def _look_alikes(k: int, *, tax_ids: bool) -> list[dict]:
 def test_a_fit_holds_one_systems_pairs_to_what_its_certain_pairs_say():
     firms = [r for k in range(60) for r in _look_alikes(k, tax_ids=True)]
     model = train(pd.DataFrame(firms), "customer", systems=["crm"] * len(firms))
-    [(lowest, highest, same, pairs)] = model.calibration["crm|crm"]
+    [(lowest, highest, same, pairs)] = model.calibration["crm|crm names apart"]
     assert same == 0 and pairs >= 50  # every pair the tax ids decide among them was two firms
     assert train(pd.DataFrame(firms), "customer").calibration == {}  # without systems: nothing to hold to
     few = firms[:8]  # at most 28 certain pairs: too few to say anything of the kind
@@ -147,11 +147,12 @@ def test_two_records_of_one_system_are_held_to_its_certain_pairs_but_not_across_
     pair = pd.DataFrame(_look_alikes(1, tax_ids=False))
     scored = deduplicate(pair, "customer", model, systems=["crm", "crm"]).pairs
     before, weight = scored["probability"].iloc[0], scored["match_weight"].iloc[0]
-    model.calibration = {"crm|crm": [[weight - 5, weight + 5, 0.0, 40.0]]}  # 40 certain pairs scoring so: two firms
+    apart = "crm|crm names apart"  # "Energie" / "Logistik": the brand word in common, others apart
+    model.calibration = {apart: [[weight - 5, weight + 5, 0.0, 40.0]]}  # 40 certain pairs scoring so: two firms
     within = deduplicate(pair, "customer", model, systems=["crm", "crm"])
     across = deduplicate(pair, "customer", model, systems=["crm", "erp"])
     assert within.pairs["probability"].iloc[0] < before / 10
     assert across.pairs["probability"].iloc[0] == pytest.approx(before)
-    model.calibration = {"crm|crm": [[weight - 5, weight + 5, 30.0, 40.0]]}  # most were one firm: the model stands
+    model.calibration = {apart: [[weight - 5, weight + 5, 30.0, 40.0]]}  # most were one firm: the model stands
     assert deduplicate(pair, "customer", model, systems=["crm", "crm"]).pairs["probability"].iloc[0] == \
         pytest.approx(before)

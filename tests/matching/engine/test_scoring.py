@@ -3,6 +3,7 @@
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from matching.engine import CUSTOMER, Decision, FellegiSunterModel, decide, score_candidates, score_pairs
@@ -225,3 +226,13 @@ def test_within_one_organisation_a_shared_city_makes_the_country_no_further_evid
     assert family.levels["country"] == "exact" and family.contributions["country"] == 0.0
     assert elsewhere.contributions["country"] > 0  # not known to be one organisation: it still counts
     assert abroad.contributions["country"] < 0  # a disagreement is news the city did not give
+
+
+def test_pairs_whose_names_share_only_some_words_are_calibrated_apart():
+    from matching.engine.scoring import calibration_strata
+
+    name = [f.name for f in CUSTOMER.compared].index("name")
+    levels = np.full((3, len(CUSTOMER.compared)), -1, dtype=np.int8)
+    levels[:, name] = [1, 3, -1]  # words in common, others apart; very similar; missing
+    strata = calibration_strata(CUSTOMER, np.array(["crm|crm"] * 3, dtype=object), levels)
+    assert strata.tolist() == ["crm|crm names apart", "crm|crm", "crm|crm"]
