@@ -194,7 +194,7 @@ def calibrated(weights: np.ndarray, blocks: list[list[float]]) -> np.ndarray:
     below = np.where(k >= 0, share[kk], 0.0)
     above = np.where(k + 1 < len(blocks), share[np.minimum(k + 1, len(blocks) - 1)], 1.0)
     held = np.where(inside, (same[kk] + p) / (pairs[kk] + 1), np.clip(p, below, above))
-    return np.where(held < 0.5, np.minimum(held, p), p)
+    return np.minimum(held, p)
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
