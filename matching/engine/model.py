@@ -180,10 +180,8 @@ def calibrated(weights: np.ndarray, blocks: list[list[float]]) -> np.ndarray:
     the share of them the same in a pair's block, with the model's own probability for the pair
     counted as one more pair (a few certain pairs leave the model's word nearly as it was).
     Between two blocks, where no certain pair scored, the model's probability stands, kept
-    between the two blocks' shares. A pair is held only where that says it is more likely two
-    firms than one, and never above the model's own probability: the certain pairs are there to
-    answer EM's overstatement where they contradict it, not to second-guess every pair the
-    model links (where most certain pairs scoring alike were one firm, the model's word stands)."""
+    between the two blocks' shares. Never above the model's own probability: the certain pairs
+    are there to answer EM's overstatement, not to raise a pair past its evidence."""
     blocks_ = np.asarray(blocks, dtype=np.float64)
     lowest, highest, same, pairs = blocks_.T
     p = probability(weights)

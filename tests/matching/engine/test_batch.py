@@ -153,6 +153,6 @@ def test_two_records_of_one_system_are_held_to_its_certain_pairs_but_not_across_
     across = deduplicate(pair, "customer", model, systems=["crm", "erp"])
     assert within.pairs["probability"].iloc[0] < before / 10
     assert across.pairs["probability"].iloc[0] == pytest.approx(before)
-    model.calibration = {apart: [[weight - 5, weight + 5, 30.0, 40.0]]}  # most were one firm: the model stands
+    model.calibration = {"crm|crm": [[weight - 5, weight + 5, 0.0, 40.0]]}  # names that agree: another stratum
     assert deduplicate(pair, "customer", model, systems=["crm", "crm"]).pairs["probability"].iloc[0] == \
         pytest.approx(before)

@@ -182,11 +182,16 @@ def test_a_pair_is_held_to_what_certain_pairs_scoring_alike_say():
     assert calibrated(np.array([15.0]), few)[0] == pytest.approx(probability(np.array([15.0]))[0] / 2)  # one pair: half
 
 
-def test_a_pair_is_held_only_where_certain_pairs_say_two_firms_are_likelier():
+def test_a_pair_is_held_to_its_blocks_share_however_likely():
     from matching.engine.model import calibrated, calibration_blocks
 
-    mostly_one = calibration_blocks(np.linspace(10, 20, 10), np.array([1.0] * 7 + [0.0] * 3))
-    assert calibrated(np.array([15.0]), mostly_one)[0] == pytest.approx(probability(np.array([15.0]))[0])
+    mostly_one = calibration_blocks(np.linspace(10, 20, 10), np.array([0.0] * 3 + [1.0] * 7))
+    p = probability(np.array([12.0, 19.0]))
+    held = calibrated(np.array([12.0, 19.0]), mostly_one)
+    assert held[0] == pytest.approx(p[0] / 4)  # the bottom block: 0 of 3, and the pair
+    assert held[1] == pytest.approx(p[1])  # the top block, 7 of 7: the model's word, never raised
+    middle = calibration_blocks(np.linspace(10, 20, 10), np.array([0.0, 1.0] * 5))
+    assert calibrated(np.array([15.0]), middle)[0] < 0.9  # half of them two firms: short of a link
 
 
 def test_only_kinds_with_enough_certain_pairs_are_calibrated():
