@@ -13,9 +13,26 @@ import pandas as pd
 
 from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
-from .model import FellegiSunterModel, fit, fit_per_rule, measure_terms, pair_kind, site_u
+from .model import (
+    FellegiSunterModel,
+    calibration_by_kind,
+    fit,
+    fit_per_rule,
+    identity_values,
+    measure_terms,
+    pair_kind,
+    site_u,
+)
 from .schema import Schema, schema_for
-from .scoring import at_one_site, comparison_vectors, decisions, identity_overrides, score_arrays, score_levels
+from .scoring import (
+    at_one_site,
+    calibration_strata,
+    comparison_vectors,
+    decisions,
+    identity_overrides,
+    score_arrays,
+    score_levels,
+)
 from .terms import Terms
 
 _CHUNK = 250_000  # pairs scored at a time, to bound memory
@@ -127,7 +144,22 @@ def _fit(schema, columns, li, ri, levels, by_rule, sources, terms, *, method, ra
     model = fit_per_rule(schema, rule_levels, levels, random_levels, total, terms=terms, rule_answers=rule_answers,
                          rule_identities=rule_identities, candidate_identities=certain, **kinds, **thresholds)
     model.site_u = site_u(schema, model, levels[_parted_at_site(schema, columns, li, ri, levels)])
+    if systems is not None:
+        model.calibration = _calibration(schema, model, columns, li, ri, levels, certain, systems)
     return model
+
+
+def _calibration(schema, model, columns, li, ri, levels, certain, systems) -> dict[str, list[list[float]]]:
+    """Per kind of pair within one system (and whether their names share only some words:
+    scoring.calibration_strata), how the certain pairs fared by their score as scored, without
+    the tax id they were read from (model.calibration_by_kind)."""
+    rows = np.flatnonzero(~np.isnan(certain) & (systems[li] == systems[ri]))
+    if not len(rows):
+        return {}
+    kinds = _pair_kinds(systems, li[rows], ri[rows])
+    scored = score_levels(schema, model, columns, columns, li[rows], ri[rows], levels[rows], kinds)
+    weights = scored.match_weight - scored.contributions[:, list(identity_values(schema))].sum(axis=1)
+    return calibration_by_kind(calibration_strata(schema, kinds, levels[rows]), weights, certain[rows])
 
 
 def _parted_at_site(schema, columns, li, ri, levels) -> np.ndarray:

@@ -56,6 +56,10 @@ class FellegiSunterModel:
     pair_priors: dict[str, float] = field(default_factory=dict)
     # u of a site's name fields (schema.Site.names) among pairs at one site, where learned (site_u).
     site_u: dict[str, list[float]] = field(default_factory=dict)
+    # Per stratum of pairs within one system (scoring.calibration_strata: the kind, names apart
+    # or not), how the data's own certain pairs fared by match weight: isotonic blocks
+    # (calibration_by_kind), which scoring holds that stratum's pairs to.
+    calibration: dict[str, list[list[float]]] = field(default_factory=dict)
 
     @classmethod
     def untrained(cls, schema: Schema, **thresholds) -> FellegiSunterModel:
@@ -101,6 +105,7 @@ class FellegiSunterModel:
             "fields": [{"name": p.name, "kind": p.kind, "m": list(p.m), "u": list(p.u),
                         "levels": list(KINDS[p.kind].labels)} for p in self.fields],
             "terms": self.terms.to_dict(), "pair_priors": self.pair_priors, "site_u": self.site_u,
+            "calibration": self.calibration,
         }
 
     @classmethod
@@ -108,7 +113,8 @@ class FellegiSunterModel:
         fields = [FieldParameters(f["name"], f["kind"], list(f["m"]), list(f["u"])) for f in data["fields"]]
         return cls(schema=data["schema"], fields=fields, prior=data["prior"], upper=data["upper"],
                    lower=data["lower"], trained=dict(data.get("trained", {})), terms=Terms.from_dict(data.get("terms")),
-                   pair_priors=dict(data.get("pair_priors", {})), site_u=dict(data.get("site_u", {})))
+                   pair_priors=dict(data.get("pair_priors", {})), site_u=dict(data.get("site_u", {})),
+                   calibration=dict(data.get("calibration", {})))
 
     def fits(self, schema: Schema) -> bool:
         """Whether this model scores `schema` as it stands (its fields with the same levels):
@@ -134,9 +140,59 @@ def _log_odds(prior: float) -> float:
     return float(np.log2(prior / (1 - prior)))
 
 
+def log_odds(p: np.ndarray) -> np.ndarray:
+    """log2 odds of probabilities (the inverse of `probability`)."""
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    return np.log2(p) - np.log2(1 - p)
+
+
 def pair_kind(a: str, b: str) -> str:
     """The kind of a pair by its records' systems, whichever comes first."""
     return f"{a}|{b}" if a <= b else f"{b}|{a}"
+
+
+def calibration_by_kind(kinds: np.ndarray, weights: np.ndarray, answers: np.ndarray) -> dict[str, list[list[float]]]:
+    """The certain pairs (`answers` 1 the same, 0 not, with their match `weights`) of each kind
+    (or stratum) as calibration_blocks, for those with enough of them to say anything (as for
+    pair_priors)."""
+    return {kind: calibration_blocks(weights[kinds == kind], answers[kinds == kind])
+            for kind in np.unique(kinds).tolist() if (kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
+
+
+def calibration_blocks(weights: np.ndarray, answers: np.ndarray) -> list[list[float]]:
+    """Certain pairs (`answers` 1 the same, 0 not) as isotonic blocks [lowest weight, highest
+    weight, pairs the same, pairs]: sorted by match weight, pooled where the share of pairs the
+    same would fall as the weight rises (pool adjacent violators)."""
+    order = np.argsort(weights, kind="stable")
+    blocks: list[list[float]] = []
+    for w, y in zip(weights[order].tolist(), answers[order].tolist(), strict=True):
+        blocks.append([w, w, y, 1.0])
+        while len(blocks) > 1 and blocks[-2][2] * blocks[-1][3] >= blocks[-1][2] * blocks[-2][3]:
+            top = blocks.pop()
+            blocks[-1][1] = top[1]
+            blocks[-1][2] += top[2]
+            blocks[-1][3] += top[3]
+    return blocks
+
+
+def calibrated(weights: np.ndarray, blocks: list[list[float]]) -> np.ndarray:
+    """Pairs' probabilities held to what certain pairs scoring alike say (calibration_blocks):
+    the share of them the same in a pair's block, with the model's own probability for the pair
+    counted as one more pair (a few certain pairs leave the model's word nearly as it was).
+    Between two blocks, where no certain pair scored, the model's probability stands, kept
+    between the two blocks' shares. Never above the model's own probability: the certain pairs
+    are there to answer EM's overstatement, not to raise a pair past its evidence."""
+    blocks_ = np.asarray(blocks, dtype=np.float64)
+    lowest, highest, same, pairs = blocks_.T
+    p = probability(weights)
+    k = np.searchsorted(lowest, weights, side="right") - 1  # the block starting at or below
+    inside = (k >= 0) & (weights <= highest[np.maximum(k, 0)])
+    kk = np.maximum(k, 0)
+    share = same / pairs
+    below = np.where(k >= 0, share[kk], 0.0)
+    above = np.where(k + 1 < len(blocks), share[np.minimum(k + 1, len(blocks) - 1)], 1.0)
+    held = np.where(inside, (same[kk] + p) / (pairs[kk] + 1), np.clip(p, below, above))
+    return np.minimum(held, p)
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -410,6 +466,13 @@ def _certain(levels: np.ndarray, answers: np.ndarray, n_levels: list[int], untau
     if labelled is not None and guessed and guessed < len(levels):
         labelled.counts = labelled.counts * (guessed / len(levels))
     return labelled
+
+
+def identity_values(schema: Schema) -> tuple[int, ...]:
+    """The compared fields (by position) that hold the identity rules' identifiers (the tax id),
+    without what they must agree within."""
+    read = {rule.field for rule in schema.identity_rules}
+    return tuple(j for j, f in enumerate(schema.compared) if f.name in read)
 
 
 def identity_fields(schema: Schema) -> tuple[int, ...]:

@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA
 
 from .comparisons import KINDS, comparison_levels
-from .model import FellegiSunterModel, probability, within_one_system
+from .model import FellegiSunterModel, calibrated, identity_values, log_odds, probability, within_one_system
 from .schema import Schema, schema_for, standardize_columns
 from .standardize import same_kind_of_id, tax_id_is_valid
 from .terms import Terms
@@ -131,10 +131,44 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     _count_implied_once(schema, contributions, levels, one_organisation)
     _weigh_names_at_site(schema, model, contributions, levels, one_organisation)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
+    if model.calibration and kinds is not None:
+        weight = _held_to_certain_pairs(schema, model, weight, contributions, calibration_strata(schema, kinds, levels))
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
     prob = np.where(np.isnan(forced), prob, forced)
     return ScoredArrays(levels, contributions, weight, prob, rule)
+
+
+def calibration_strata(schema: Schema, kinds: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Each pair's stratum for model.calibration: its kind, and whether a site name (the firm's
+    name) falls short of very similar ("names apart"). Look-alike firms differ in their names,
+    and a pair whose names share only some words is a different population from one whose
+    names agree, whatever the total weight says (as for _weigh_names_at_site)."""
+    kinds = kinds.astype(str)
+    if schema.site is None:
+        return kinds
+    apart = np.zeros(len(levels), dtype=bool)
+    for j, f in enumerate(schema.compared):
+        if f.name in schema.site.names:
+            apart |= (levels[:, j] >= 0) & (levels[:, j] < KINDS[f.kind].n_levels - _NAMING_LEVELS)
+    return np.where(apart, np.char.add(kinds, " names apart"), kinds)
+
+
+def _held_to_certain_pairs(schema, model, weight, contributions, strata) -> np.ndarray:
+    """Two records of one system are held to what the data's own certain pairs of their stratum
+    (calibration_strata) say of pairs scoring as they do (model.calibration, model.calibrated):
+    EM counts a system's look-alike firms as its duplicates and overstates how many it holds.
+    The weight compared is every field's but the identifier's, which the certain pairs were
+    read from; its contribution is added back after."""
+    read = list(identity_values(schema))
+    own = contributions[:, read].sum(axis=1)
+    rest = weight - own
+    out = np.array(weight, dtype=np.float64)
+    for stratum, blocks in model.calibration.items():
+        rows = np.flatnonzero(strata == stratum)
+        if len(rows):
+            out[rows] = log_odds(calibrated(rest[rows], blocks)) + own[rows]
+    return out
 
 
 def _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri) -> None:

@@ -121,3 +121,38 @@ def test_a_fit_learns_how_names_of_one_web_domain_compare_from_the_pairs_tax_ids
     model = train(pd.DataFrame(firms), "customer")
     assert set(model.site_u) == {"name"}
     assert model.site_u["name"][1] > model.fields[0].u[1]  # two firms of one family share a word far more often
+
+
+def _look_alikes(k: int, *, tax_ids: bool) -> list[dict]:
+    """Two firms of one brand in one city, at two addresses, with no domain in common."""
+    place = {"country": "DE", "city": "Berlin", "postal_code": f"{10115 + k}"}
+    return [{**place, "id": f"{k}-a", "name": f"Nordwind{k} Energie", "address_line1": f"Hauptstr. {k + 1}",
+             "tax_id": f"DE{100000000 + 7919 * k}" if tax_ids else None},
+            {**place, "id": f"{k}-b", "name": f"Nordwind{k} Logistik", "address_line1": f"Ringstr. {k + 40}",
+             "tax_id": f"DE{987654321 - 7919 * k}" if tax_ids else None}]
+
+
+def test_a_fit_holds_one_systems_pairs_to_what_its_certain_pairs_say():
+    firms = [r for k in range(60) for r in _look_alikes(k, tax_ids=True)]
+    model = train(pd.DataFrame(firms), "customer", systems=["crm"] * len(firms))
+    [(lowest, highest, same, pairs)] = model.calibration["crm|crm names apart"]
+    assert same == 0 and pairs >= 50  # every pair the tax ids decide among them was two firms
+    assert train(pd.DataFrame(firms), "customer").calibration == {}  # without systems: nothing to hold to
+    few = firms[:8]  # at most 28 certain pairs: too few to say anything of the kind
+    assert train(pd.DataFrame(few), "customer", systems=["crm"] * len(few)).calibration == {}
+
+
+def test_two_records_of_one_system_are_held_to_its_certain_pairs_but_not_across_systems():
+    model = FellegiSunterModel.untrained(CUSTOMER, lower=0.0)  # every pair reported, however weak
+    pair = pd.DataFrame(_look_alikes(1, tax_ids=False))
+    scored = deduplicate(pair, "customer", model, systems=["crm", "crm"]).pairs
+    before, weight = scored["probability"].iloc[0], scored["match_weight"].iloc[0]
+    apart = "crm|crm names apart"  # "Energie" / "Logistik": the brand word in common, others apart
+    model.calibration = {apart: [[weight - 5, weight + 5, 0.0, 40.0]]}  # 40 certain pairs scoring so: two firms
+    within = deduplicate(pair, "customer", model, systems=["crm", "crm"])
+    across = deduplicate(pair, "customer", model, systems=["crm", "erp"])
+    assert within.pairs["probability"].iloc[0] < before / 10
+    assert across.pairs["probability"].iloc[0] == pytest.approx(before)
+    model.calibration = {"crm|crm": [[weight - 5, weight + 5, 0.0, 40.0]]}  # names that agree: another stratum
+    assert deduplicate(pair, "customer", model, systems=["crm", "crm"]).pairs["probability"].iloc[0] == \
+        pytest.approx(before)

@@ -182,3 +182,51 @@ def test_a_system_with_too_few_candidates_of_its_own_takes_the_pooled_prior_of_s
     assert both_few["a|a"] == both_few["b|b"]  # 30 own pairs each: fitted together
     too_few = _kind_priors(levels[-40:], kinds[-40:], totals, None, n_levels, m, u, 300, 1e-6)
     assert too_few == {}  # 40 own pairs in all: too few to fit even together; the overall prior stands
+
+
+def test_certain_pairs_pool_into_blocks_whose_share_the_same_rises_with_the_weight():
+    from matching.engine.model import calibration_blocks
+
+    blocks = calibration_blocks(np.array([4.0, 1.0, 3.0, 2.0]), np.array([1.0, 0.0, 0.0, 1.0]))
+    assert blocks == [[1.0, 1.0, 0.0, 1.0], [2.0, 3.0, 1.0, 2.0], [4.0, 4.0, 1.0, 1.0]]
+
+
+def test_a_pair_is_held_to_what_certain_pairs_scoring_alike_say():
+    from matching.engine.model import calibrated, calibration_blocks
+
+    # Many certain pairs scoring 10-20 bits that were two firms, a few above 30 that were one.
+    weights = np.concatenate([np.linspace(10, 20, 50), np.linspace(30, 40, 5)])
+    blocks = calibration_blocks(weights, np.concatenate([np.zeros(50), np.ones(5)]))
+    held = calibrated(np.array([15.0, 25.0, 35.0, 5.0]), blocks)
+    assert held[0] < 0.05  # scores like the firms the tax ids parted
+    assert held[1] == pytest.approx(probability(np.array([25.0]))[0])  # no certain pair scored so: the model's word
+    assert held[2] == pytest.approx(probability(np.array([35.0]))[0])  # scores like the certain duplicates
+    assert held[3] <= probability(np.array([5.0]))[0]  # never above the model
+    few = calibration_blocks(np.array([15.0]), np.array([0.0]))
+    assert calibrated(np.array([15.0]), few)[0] == pytest.approx(probability(np.array([15.0]))[0] / 2)  # one pair: half
+
+
+def test_a_pair_is_held_to_its_blocks_share_however_likely():
+    from matching.engine.model import calibrated, calibration_blocks
+
+    mostly_one = calibration_blocks(np.linspace(10, 20, 10), np.array([0.0] * 3 + [1.0] * 7))
+    p = probability(np.array([12.0, 19.0]))
+    held = calibrated(np.array([12.0, 19.0]), mostly_one)
+    assert held[0] == pytest.approx(p[0] / 4)  # the bottom block: 0 of 3, and the pair
+    assert held[1] == pytest.approx(p[1])  # the top block, 7 of 7: the model's word, never raised
+    middle = calibration_blocks(np.linspace(10, 20, 10), np.array([0.0, 1.0] * 5))
+    assert calibrated(np.array([15.0]), middle)[0] < 0.9  # half of them two firms: short of a link
+
+
+def test_only_kinds_with_enough_certain_pairs_are_calibrated():
+    from matching.engine.model import calibration_by_kind
+
+    kinds = np.array(["crm|crm"] * 60 + ["erp|erp"] * 10)
+    by_kind = calibration_by_kind(kinds, np.linspace(0, 30, 70), np.zeros(70))
+    assert set(by_kind) == {"crm|crm"}
+
+
+def test_a_model_keeps_its_calibration_through_json():
+    model = FellegiSunterModel.untrained(CUSTOMER)
+    model.calibration = {"crm|crm": [[-3.0, 12.5, 0.0, 40.0], [20.0, 31.0, 9.0, 10.0]]}
+    assert FellegiSunterModel.from_dict(json.loads(json.dumps(model.to_dict()))).calibration == model.calibration

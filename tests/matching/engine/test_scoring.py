@@ -3,6 +3,7 @@
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from matching.engine import CUSTOMER, Decision, FellegiSunterModel, decide, score_candidates, score_pairs
@@ -267,3 +268,13 @@ def test_within_one_system_the_places_count_where_the_name_names_the_firm_or_sha
     assert typo > 0  # a typo: one firm keyed twice
     assert renamed > 0  # nothing in common: a rename at the same site, or a neighbour the name parts anyway
     assert elsewhere > 0  # another phone: not known to be one site
+
+
+def test_pairs_whose_names_share_only_some_words_are_calibrated_apart():
+    from matching.engine.scoring import calibration_strata
+
+    name = [f.name for f in CUSTOMER.compared].index("name")
+    levels = np.full((3, len(CUSTOMER.compared)), -1, dtype=np.int8)
+    levels[:, name] = [1, 3, -1]  # words in common, others apart; very similar; missing
+    strata = calibration_strata(CUSTOMER, np.array(["crm|crm"] * 3, dtype=object), levels)
+    assert strata.tolist() == ["crm|crm names apart", "crm|crm", "crm|crm"]
