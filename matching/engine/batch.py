@@ -15,6 +15,7 @@ from .blocking import candidate_pairs_by_rule, prepare
 from .clustering import cluster
 from .model import (
     FellegiSunterModel,
+    calibrated_kinds,
     calibration_by_kind,
     fit,
     fit_per_rule,
@@ -157,9 +158,11 @@ def _calibration(schema, model, columns, li, ri, levels, certain, systems) -> di
     if not len(rows):
         return {}
     kinds = _pair_kinds(systems, li[rows], ri[rows])
-    scored = score_levels(schema, model, columns, columns, li[rows], ri[rows], levels[rows], kinds)
+    strata = calibration_strata(schema, kinds, levels[rows])
+    scored = score_levels(schema, model, columns, columns, li[rows], ri[rows], levels[rows], kinds,
+                          held_strata=calibrated_kinds(strata))
     weights = scored.match_weight - scored.contributions[:, list(identity_values(schema))].sum(axis=1)
-    return calibration_by_kind(calibration_strata(schema, kinds, levels[rows]), weights, certain[rows])
+    return calibration_by_kind(strata, weights, certain[rows])
 
 
 def _parted_at_site(schema, columns, li, ri, levels) -> np.ndarray:

@@ -153,10 +153,16 @@ def pair_kind(a: str, b: str) -> str:
 
 def calibration_by_kind(kinds: np.ndarray, weights: np.ndarray, answers: np.ndarray) -> dict[str, list[list[float]]]:
     """The certain pairs (`answers` 1 the same, 0 not, with their match `weights`) of each kind
-    (or stratum) as calibration_blocks, for those with enough of them to say anything (as for
-    pair_priors)."""
-    return {kind: calibration_blocks(weights[kinds == kind], answers[kinds == kind])
-            for kind in np.unique(kinds).tolist() if (kinds == kind).sum() >= _MIN_PAIRS_PER_KIND}
+    (or stratum) as calibration_blocks, for those with enough of them to say anything
+    (calibrated_kinds)."""
+    return {kind: calibration_blocks(weights[kinds == kind], answers[kinds == kind]) for kind in calibrated_kinds(kinds)}
+
+
+def calibrated_kinds(kinds: np.ndarray) -> list[str]:
+    """The kinds (or strata) among the certain pairs' `kinds` with enough of them to calibrate
+    (as for pair_priors)."""
+    found, counts = np.unique(kinds, return_counts=True)
+    return [kind for kind, count in zip(found.tolist(), counts.tolist(), strict=True) if count >= _MIN_PAIRS_PER_KIND]
 
 
 def calibration_blocks(weights: np.ndarray, answers: np.ndarray) -> list[list[float]]:

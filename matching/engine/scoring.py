@@ -6,6 +6,7 @@ score whichever way it was found.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,18 +122,23 @@ def score_arrays(schema: Schema, model: FellegiSunterModel, left: dict, right: d
 
 
 def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: dict, li: np.ndarray, ri: np.ndarray,
-                 levels: np.ndarray, kinds: np.ndarray | None = None) -> ScoredArrays:
-    """Scores of pairs whose comparison levels are already known (batch computes them once)."""
+                 levels: np.ndarray, kinds: np.ndarray | None = None, *,
+                 held_strata: Collection[str] | None = None) -> ScoredArrays:
+    """Scores of pairs whose comparison levels are already known (batch computes them once).
+    `held_strata`: the calibration strata whose pairs are held to certain pairs (by default the
+    model's; the fit names those it is about to calibrate, to score their certain pairs alike)."""
+    strata = None if kinds is None else calibration_strata(schema, kinds, levels)
+    held = _held_rows(strata, model.calibration if held_strata is None else held_strata)
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     _count_the_site_once(schema, contributions, levels)
-    _place_siblings_at_site_once(schema, contributions, levels, kinds)
+    _place_siblings_at_site_once(schema, contributions, levels, kinds, held)
     one_organisation = at_one_site(schema, levels)  # asked by both stages below
     _count_implied_once(schema, contributions, levels, one_organisation)
     _weigh_names_at_site(schema, model, contributions, levels, one_organisation)
     weight = model.prior_weights(kinds) + contributions.sum(axis=1)
-    if model.calibration and kinds is not None:
-        weight = _held_to_certain_pairs(schema, model, weight, contributions, calibration_strata(schema, kinds, levels))
+    if model.calibration and strata is not None:
+        weight = _held_to_certain_pairs(schema, model, weight, contributions, strata)
     prob = probability(weight)
     forced, rule = identity_overrides(schema, left, right, li, ri)
     prob = np.where(np.isnan(forced), prob, forced)
@@ -152,6 +158,15 @@ def calibration_strata(schema: Schema, kinds: np.ndarray, levels: np.ndarray) ->
         if f.name in schema.site.names:
             apart |= (levels[:, j] >= 0) & (levels[:, j] < KINDS[f.kind].n_levels - _NAMING_LEVELS)
     return np.where(apart, np.char.add(kinds, " names apart"), kinds)
+
+
+def _held_rows(strata: np.ndarray | None, held_strata: Collection[str]) -> np.ndarray | None:
+    """Which pairs lie in a stratum held to the data's own certain pairs; None: no system known."""
+    if strata is None:
+        return None
+    if not held_strata:
+        return np.zeros(len(strata), dtype=bool)
+    return np.isin(strata, list(held_strata))
 
 
 def _held_to_certain_pairs(schema, model, weight, contributions, strata) -> np.ndarray:
@@ -224,7 +239,7 @@ def _every_site_field_exact(schema: Schema, levels: np.ndarray) -> np.ndarray:
     return (levels[:, site] == tops).all(axis=1)
 
 
-def _place_siblings_at_site_once(schema, contributions, levels, kinds) -> None:
+def _place_siblings_at_site_once(schema, contributions, levels, kinds, held) -> None:
     """Two records of one system at one site (every site field exact) whose names share words
     but fall short of very similar are a site's siblings — a hotel's café and its dining room, a
     group's firms keyed at its head office — as often as one firm keyed twice: a system lists
@@ -234,10 +249,12 @@ def _place_siblings_at_site_once(schema, contributions, levels, kinds) -> None:
     names differ by a dropped word rely on it where site_u weighs such names down), and so do a
     name with nothing in common (a rename at the same site) and a very similar one (a typo):
     docs/benchmarks.md, "Siblings at one site". `kinds`: each pair's pair_kind; None (no system
-    known): nothing changes."""
+    known): nothing changes. `held`: the pairs held to the data's own certain pairs, which
+    measure what this rule can only reason about; it stands where they are too few (below
+    _held_to_certain_pairs: both at once merged more look-alikes than either)."""
     if schema.site is None or kinds is None or not schema.site.names:
         return
-    rows = np.flatnonzero(_every_site_field_exact(schema, levels))
+    rows = np.flatnonzero(_every_site_field_exact(schema, levels) & ~held)
     rows = rows[np.fromiter((within_one_system(kind) for kind in kinds[rows]), dtype=bool, count=len(rows))]
     if not len(rows):
         return

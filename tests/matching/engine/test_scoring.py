@@ -278,3 +278,13 @@ def test_pairs_whose_names_share_only_some_words_are_calibrated_apart():
     levels[:, name] = [1, 3, -1]  # words in common, others apart; very similar; missing
     strata = calibration_strata(CUSTOMER, np.array(["crm|crm"] * 3, dtype=object), levels)
     assert strata.tolist() == ["crm|crm names apart", "crm|crm", "crm|crm"]
+
+
+def test_where_certain_pairs_hold_a_systems_siblings_they_decide_and_the_places_keep_their_weight(model):
+    import copy
+
+    cafe, dining = {**_HOTEL, "name": "Ritz-Carlton Cafe Buckhead"}, {**_HOTEL, "name": "Ritz-Carlton Dining Room"}
+    held = copy.deepcopy(model)
+    held.calibration = {"guide|guide names apart": [[-10.0, 40.0, 5.0, 60.0]]}  # 5 of 60 certain pairs the same
+    within, _, _ = _scored_within_and_across(held, cafe, dining)
+    assert within > 0  # measured by the guide's own certain pairs, not reasoned about twice
