@@ -4,6 +4,9 @@ read back, scored against the truth, beside Splink and recordlinkage on the same
     .venv/bin/python benchmarks/matching/hub_path.py --dataset ours --n 3000 [--seed 7]
         [--peers splink,recordlinkage] [--database postgres|sqlite] [--also-fit]
     .venv/bin/python benchmarks/matching/hub_path.py --dataset all --n 3000      # every data set
+    .venv/bin/python benchmarks/matching/hub_path.py --dataset ours --n 500000 --peers none \
+        --read-back database                   # an enterprise first load: ~925,000 records, CRM + ERP
+    ... [--profile DIR]                        # each import_records under cProfile, DIR/<set>-<system>.prof
 
 For each data set (benchmarks/matching/datasets.py): a new hub database (PostgreSQL on 127.0.0.1
 by default, created and dropped; or a temporary SQLite file), `manage.py migrate`, then
