@@ -136,6 +136,15 @@ def engine_row(domain: str, values) -> dict[str, Any]:
 # The golden record columns the engine reads: its fields, a customer reference by its column.
 GOLDEN_COLUMNS = {domain: ["id", *schema.inputs] for domain, schema in SCHEMAS.items()}
 
+def prepared_forms_remembered(domain: str, records: list[MatchInput]) -> None:
+    """The forms a batch's records were prepared with, remembered without matching them: a planned
+    load links its records where the plan says, and the index of the golden records they make
+    then asks for the same forms (a new golden record most often holds its one record's values)."""
+    for record in records:
+        if record.prepared is not None:
+            batch_forms(domain, record)
+
+
 def batch_forms(domain: str, record: MatchInput) -> tuple[dict[str, Any], list[str]]:
     """A batch record's standardized engine values and blocking keys: from its preparation, with
     the fields whose values changed since (a contract's customer reference, resolved since)

@@ -19,7 +19,14 @@ from matching.engine import SCHEMAS, FellegiSunterModel
 from matching.engine.comparisons import KINDS
 from matching.engine.decisions import Candidate, Choice, choose
 from matching.engine.scoring import score_arrays
-from matching.forms import batch_forms, candidate_forms, engine_columns, engine_record, forms_worked_out
+from matching.forms import (
+    batch_forms,
+    candidate_forms,
+    engine_columns,
+    engine_record,
+    forms_worked_out,
+    prepared_forms_remembered,
+)
 from matching.index import MAX_BLOCK_SIZE, blocking_index_statistics, index_golden_records, indexed_keys
 from matching.model_store import domain_model
 from matching.models import CandidateStatus, MatchCandidate
@@ -179,6 +186,7 @@ class HubMatcher:
         Records a load plan covers (matching.resolution.load_plan) go where it says."""
         plan = active_plan(domain, records[0].system) if records else None
         if plan is not None and all(r.source_key in plan.targets for r in records):
+            prepared_forms_remembered(domain, records)
             return [_planned(plan, record) for record in records]
         model = self._model(domain)
         forms = [batch_forms(domain, record) for record in records]

@@ -76,16 +76,19 @@ class Resolution:
                 f"{self.merges} merges, {self.moves} moved, {self.review_candidates} pairs for review")
 
 
-def source_rows(domain: str, customers: set[str] | None = None) -> SourceRows:
+def source_rows(domain: str, customers: set[str] | None = None, *, values: bool = True) -> SourceRows:
     """Every linked, live source record of the domain (or only those whose golden record belongs
-    to one of these customers)."""
+    to one of these customers). `values=False`: where each is linked, without its values (no
+    engine records; reading and decoding every record's values was most of the read)."""
     query = CrossReference.objects.filter(domain=domain, source_record__is_deleted=False)
     if customers is not None:
         query = query.filter(golden_id__in=golden_model(domain).objects.filter(customer_id__in=customers)
                              .values("id"))
-    rows = list(query.values_list("source_record_id", "golden_id", "linked_by", "source_record__system_id",
-                                  "source_record__system__name", "source_record__object_type",
-                                  "source_record__source_id", "source_record__canonical").order_by("source_record_id"))
+    columns = ["source_record_id", "golden_id", "linked_by", "source_record__system_id", "source_record__system__name",
+               "source_record__object_type", "source_record__source_id"]
+    if not values:
+        return _links_only(domain, query.values_list(*columns).order_by("source_record_id"))
+    rows = list(query.values_list(*columns, "source_record__canonical").order_by("source_record_id"))
     wanted = {(row[3], target, row[7][ref]) for row in rows for ref, _golden, target in REFERENCES[domain]
               if row[7].get(ref)}
     targets = reference_targets(wanted) if wanted else {}
@@ -100,6 +103,17 @@ def source_rows(domain: str, customers: set[str] | None = None) -> SourceRows:
         out.keys.append(f"{system}:{object_type}:{source_id}")
         out.linked_by.append(linked_by or "")
         out.records.append(_engine_input(domain, source_record_id, values))
+    return out
+
+
+def _links_only(domain: str, rows) -> SourceRows:
+    out = SourceRows(domain)
+    for source_record_id, golden_id, linked_by, _system_id, system, object_type, source_id in rows:
+        out.ids.append(source_record_id)
+        out.golden.append(golden_id)
+        out.systems.append(system)
+        out.keys.append(f"{system}:{object_type}:{source_id}")
+        out.linked_by.append(linked_by or "")
     return out
 
 
@@ -205,7 +219,7 @@ def domain_preview(domain: str, model=None) -> Preview:
     if len(rows.ids) < 2:
         return Preview(domain, len(rows.ids), [], {}, 0, len(set(rows.golden)), len(set(rows.golden)))
     clusters, pairs, _ = _batch_clusters(domain, rows, model)
-    created = dict(golden_model(domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    created = _created_at(domain, rows.golden)
     plan = regroup(rows.golden, clusters, lambda g: (created.get(g), g))
     return Preview(domain, len(rows.ids), plan.merges, {rows.ids[row]: t for row, t in plan.moves.items()},
                    int((pairs["decision"] == "review").sum()), len(set(rows.golden)), len(set(clusters)))
@@ -295,7 +309,7 @@ def _planned_targets(rows: SourceRows, clusters: list, incoming_keys: list[str])
     held: dict[Any, Counter] = defaultdict(Counter)
     for golden_id, label in zip(rows.golden, clusters, strict=False):
         held[label][golden_id] += 1
-    created = dict(golden_model(rows.domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    created = _created_at(rows.domain, rows.golden)
     targets = {}
     for key, label in zip(incoming_keys, clusters[len(rows.ids):], strict=True):
         counts = held.get(label)
@@ -308,7 +322,7 @@ def plan_finish(plan: LoadPlan, *, acting_user=None) -> Resolution:
     that are one, a record in the wrong one) applied, and its doubtful pairs sent to review."""
     _PLANS.pop((plan.domain, plan.system), None)
     with domain_serialized(plan.domain):  # the records as they are now, not before another batch wrote
-        rows = source_rows(plan.domain)
+        rows = source_rows(plan.domain, values=False)  # the plan holds their values
         unplanned = iter(range(-1, -len(rows.ids) - 1, -1))  # records the plan did not see keep their place
         clusters = [plan.labels.get(key, ("unplanned", next(unplanned))) for key in rows.keys]
         result = Resolution(plan.domain, records=len(rows.ids), refitted=plan.refitted)
@@ -344,7 +358,7 @@ def _decided(rows: SourceRows) -> list[tuple[int, int, float]]:
     records a steward put together in one golden record (tied to each other)."""
     row_of = {key: k for k, key in enumerate(rows.keys)}
     decided = []
-    for key_a, key_b, verdict in MatchDecision.objects.filter(key_a__in=rows.keys).values_list(
+    for key_a, key_b, verdict in MatchDecision.objects.filter(key_a__any=set(rows.keys)).values_list(
             "key_a", "key_b", "verdict"):
         if key_b in row_of:
             decided.append((row_of[key_a], row_of[key_b], 1.0 if verdict == MatchDecision.Verdict.MATCH else 0.0))
@@ -358,6 +372,12 @@ def _decided(rows: SourceRows) -> list[tuple[int, int, float]]:
     return decided
 
 
+def _created_at(domain: str, golden_ids: list[str | None]) -> dict[str, Any]:
+    """When each of these golden records was made (seniority decides which of two survives)."""
+    ids = {golden_id for golden_id in golden_ids if golden_id is not None}
+    return dict(golden_model(domain).objects.filter(pk__any=ids).values_list("id", "created_at"))
+
+
 @dataclass
 class _Applied:
     merges: int
@@ -366,7 +386,7 @@ class _Applied:
 
 
 def _apply(domain: str, rows: SourceRows, clusters: list, acting_user, reason: str) -> _Applied:
-    created = dict(golden_model(domain).objects.filter(pk__in=set(rows.golden)).values_list("id", "created_at"))
+    created = _created_at(domain, rows.golden)
     plan = regroup(rows.golden, clusters, lambda g: (created.get(g), g))
     moves = {rows.ids[row]: target for row, target in plan.moves.items()}
     new_ids = source_records_relink(domain=domain, moves=moves, acting_user=acting_user, reason=reason) \

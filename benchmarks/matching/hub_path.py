@@ -4,6 +4,9 @@ read back, scored against the truth, beside Splink and recordlinkage on the same
     .venv/bin/python benchmarks/matching/hub_path.py --dataset ours --n 3000 [--seed 7]
         [--peers splink,recordlinkage] [--database postgres|sqlite] [--also-fit]
     .venv/bin/python benchmarks/matching/hub_path.py --dataset all --n 3000      # every data set
+    .venv/bin/python benchmarks/matching/hub_path.py --dataset ours --n 500000 --peers none \
+        --read-back database                   # an enterprise first load: ~925,000 records, CRM + ERP
+    ... [--profile DIR]                        # each import_records under cProfile, DIR/<set>-<system>.prof
 
 For each data set (benchmarks/matching/datasets.py): a new hub database (PostgreSQL on 127.0.0.1
 by default, created and dropped; or a temporary SQLite file), `manage.py migrate`, then
@@ -65,7 +68,7 @@ def hub_database(name: str, backend: str, server: str, keep: bool):
     var_dir = tempfile.mkdtemp(prefix=f"hub_path_{name}_")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(PYTHONPATH=str(ROOT), CONCORD_VAR_DIR=var_dir, DEBUG="false", DJANGO_SETTINGS_MODULE="config.settings")
-    database = f"concord_bench_{name}"
+    database = f"concord_bench_{name}_{os.getpid()}"  # helpers sharing the server each get their own
     if backend == "postgres":
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -86,25 +89,34 @@ def hub_database(name: str, backend: str, server: str, keep: bool):
             shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def manage(env: dict, *args: str, log: Path | None = None) -> tuple[str, float]:
-    """Run a manage.py command; (its stdout, wall seconds). Its stderr goes to `log` if given."""
+def manage(env: dict, *args: str, log: Path | None = None, profile: Path | None = None) -> tuple[str, float]:
+    """Run a manage.py command; (its stdout, wall seconds). Its stderr goes to `log` if given; under
+    cProfile, writing to `profile`, if given."""
     started = time.perf_counter()
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), *MANAGE[1:]] if profile else MANAGE
     with open(log, "a") if log else contextlib.nullcontext(subprocess.PIPE) as errors:
-        done = subprocess.run([*MANAGE, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+        done = subprocess.run([*command, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     if done.returncode != 0:
         detail = done.stderr if log is None else log.read_text()
         raise RuntimeError(f"manage.py {' '.join(args)} exited {done.returncode}: {detail[-2000:]}")
     return done.stdout, time.perf_counter() - started
 
 
-def import_files(env: dict, data: datasets.Dataset, log: Path) -> dict:
-    """import_records of each file, the CRM first; counts and seconds per file."""
+def import_files(env: dict, data: datasets.Dataset, log: Path, profile: Path | None = None) -> dict:
+    """import_records of each file, the CRM first; counts and seconds per file. With `profile`, each
+    import runs under cProfile and leaves <profile>/<data set>-<system>.prof (the writing process only;
+    the forked reader is not profiled)."""
     imports = []
     for system, path in data.files:
         with open(path, newline="") as handle:
             rows = sum(1 for _ in csv.DictReader(handle))
         progress(f"{data.name}: import_records --system {system} {path.name} ({rows:,} rows)")
-        out, seconds = manage(env, "import_records", "--system", system, "--domain", "customer", str(path), log=log)
+        command = ("import_records", "--system", system, "--domain", "customer", str(path))
+        if profile:
+            profile.mkdir(parents=True, exist_ok=True)
+            out, seconds = manage(env, *command, log=log, profile=profile / f"{data.name}-{system}.prof")
+        else:
+            out, seconds = manage(env, *command, log=log)
         found = SUMMARY.search(out)
         counts = dict(zip(("created", "updated", "unchanged", "stale", "quarantined", "golden_new", "golden_changed",
                            "review_candidates"), map(int, found.groups()), strict=True)) if found else {}
@@ -223,7 +235,7 @@ def run_hub(data: datasets.Dataset, args, work: Path) -> list[dict]:
     rows = []
     try:
         with hub_database(data.name, args.database, args.postgres, args.keep_database) as env:
-            imports = import_files(env, data, log)
+            imports = import_files(env, data, log, args.profile)
             how = args.read_back if args.read_back != "auto" else (
                 "both" if data.records <= API_READ_LIMIT else "database")
             state = read_back(env, data, how)
@@ -382,6 +394,7 @@ def main() -> None:
     parser.add_argument("--blind-generator", type=Path, default=datasets.BLIND_GENERATOR)
     parser.add_argument("--keep-database", action="store_true", help="leave the hub database for inspection")
     parser.add_argument("--no-hub", action="store_true", help="peers only")
+    parser.add_argument("--profile", type=Path, help="run each import_records under cProfile, files in this folder")
     parser.add_argument("--read-database-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read_database_child:

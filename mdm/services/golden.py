@@ -176,7 +176,7 @@ def _contributors_read(ids: list[str], new_records: dict[str, GoldenRecord],
     """Live contributors of each golden record, in one query (those of new records, when given, are not read)."""
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unread = [i for i in ids if not (i in new_records and i in given)]
-    contributors.update({i: given[i] for i in ids if i not in unread})
+    contributors.update({i: given[i] for i in ids if i in new_records and i in given})
     if unread:
         rows = (SourceRecord.objects.filter(xref__golden_id__any=unread, is_deleted=False)
                 .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",

@@ -9,8 +9,8 @@ group of source records needs one of its own, and re-applies survivorship to eve
 from __future__ import annotations
 
 from django.db import transaction
-from simple_history.utils import bulk_update_with_history
 
+from mdm.db.bulk import insert_history, update_objects
 from mdm.models import CrossReference, golden_model
 from mdm.services.golden import golden_records_recompute
 from mdm.services.ingest import unused_golden_ids
@@ -25,7 +25,7 @@ def source_records_relink(*, domain: str, moves: dict[int, str], acting_user, re
     model = golden_model(domain)
     groups = sorted({target for target in moves.values() if target.startswith("new:")})
     new_ids = dict(zip(groups, unused_golden_ids(model, len(groups)), strict=True))
-    xrefs = list(CrossReference.objects.select_for_update().filter(source_record_id__in=list(moves))
+    xrefs = list(CrossReference.objects.select_for_update().filter(source_record_id__any=set(moves))
                  .order_by("pk"))
     touched: dict[str, None] = {}
     changed = []
@@ -37,9 +37,10 @@ def source_records_relink(*, domain: str, moves: dict[int, str], acting_user, re
         touched[target] = None
         xref.golden_id, xref.linked_by = target, linked_by
         changed.append(xref)
-    if changed:
-        bulk_update_with_history(changed, CrossReference, ["golden_id", "linked_by"], default_user=acting_user,
-                                 default_change_reason=reason)
+    # Written as ingestion writes (mdm.db.bulk): bulk_update's CASE WHEN over every row, built in
+    # Python and evaluated row by row, was most of a re-match's moves.
+    update_objects(changed, ["golden_id", "linked_by"], model=CrossReference)
+    insert_history(CrossReference, changed, user=acting_user, reason=reason, history_type="~")
     created = set(new_ids.values())
     golden_records_recompute(domain, list(touched), new_records={g: model(id=g) for g in created},
                              acting_user=acting_user, reason=reason, force=True)
