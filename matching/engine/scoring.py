@@ -127,8 +127,9 @@ def score_levels(schema: Schema, model: FellegiSunterModel, left: dict, right: d
     """Scores of pairs whose comparison levels are already known (batch computes them once).
     `held_strata`: the calibration strata whose pairs are held to certain pairs (by default the
     model's; the fit names those it is about to calibrate, to score their certain pairs alike)."""
-    strata = None if kinds is None else calibration_strata(schema, kinds, levels)
-    held = _held_rows(strata, model.calibration if held_strata is None else held_strata)
+    held_strata = model.calibration if held_strata is None else held_strata
+    strata = calibration_strata(schema, kinds, levels) if kinds is not None and held_strata else None
+    held = np.zeros(len(levels), dtype=bool) if strata is None else np.isin(strata, list(held_strata))
     contributions = model.contributions(levels)
     _adjust_for_term_frequencies(schema, model, contributions, levels, left, right, li, ri)
     _count_the_site_once(schema, contributions, levels)
@@ -158,15 +159,6 @@ def calibration_strata(schema: Schema, kinds: np.ndarray, levels: np.ndarray) ->
         if f.name in schema.site.names:
             apart |= (levels[:, j] >= 0) & (levels[:, j] < KINDS[f.kind].n_levels - _NAMING_LEVELS)
     return np.where(apart, np.char.add(kinds, " names apart"), kinds)
-
-
-def _held_rows(strata: np.ndarray | None, held_strata: Collection[str]) -> np.ndarray | None:
-    """Which pairs lie in a stratum held to the data's own certain pairs; None: no system known."""
-    if strata is None:
-        return None
-    if not held_strata:
-        return np.zeros(len(strata), dtype=bool)
-    return np.isin(strata, list(held_strata))
 
 
 def _held_to_certain_pairs(schema, model, weight, contributions, strata) -> np.ndarray:
