@@ -25,9 +25,10 @@ from django.db.models import Count
 
 from matching.engine import SCHEMAS, FellegiSunterModel
 from matching.engine.comparisons import KINDS
+from matching.engine.model import log_odds
 from matching.model_store import domain_model, shipped_model
 from matching.models import LabelRequest, MatchDecision, MatchModel
-from matching.teaching import Answer, Why, log_odds, model_key, near_floor
+from matching.teaching import Answer, Why, model_key, near_floor
 
 # A figure is shown once each stratum it rests on has this many answers: before that, one or two
 # answers would print as "0 %" or "100 %" however wide the interval.

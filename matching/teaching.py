@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from matching.engine import SCHEMAS, FellegiSunterModel, deduplicate, score_pairs
+from matching.engine.model import log_odds
 from matching.model_store import domain_model
 from matching.models import CandidateStatus, LabelRequest, MatchCandidate, MatchDecision
 from matching.resolution import SourceRows, apart_by_system, source_rows
@@ -51,12 +52,6 @@ AUDIT_SHARE = 0.4
 BOUNDARY_BITS = 4.0
 SHORTLIST = 10
 PER_PATTERN = 3
-
-
-def log_odds(probability) -> np.ndarray:
-    """log2(p / (1 − p)), the scale match weights are on."""
-    p = np.clip(np.asarray(probability, dtype=np.float64), 1e-12, 1 - 1e-12)
-    return np.log2(p / (1 - p))
 
 
 def probability_at(bits: float) -> float:

@@ -88,13 +88,13 @@ class FellegiSunterModel:
 
     @property
     def prior_weight(self) -> float:
-        return _log_odds(self.prior)
+        return float(log_odds(self.prior))
 
     def prior_weights(self, kinds: np.ndarray | None) -> np.ndarray | float:
         """The prior's log-odds per pair, by its kind (pair_kind of its records' systems)."""
         if kinds is None or not self.pair_priors:
             return self.prior_weight
-        weights = {kind: _log_odds(prior) for kind, prior in self.pair_priors.items()}
+        weights = {kind: float(log_odds(prior)) for kind, prior in self.pair_priors.items()}
         default = self.prior_weight
         return np.fromiter((weights.get(kind, default) for kind in kinds), dtype=np.float64, count=len(kinds))
 
@@ -135,15 +135,10 @@ def measure_terms(schema: Schema, columns: dict[str, np.ndarray]) -> Terms:
     return terms
 
 
-def _log_odds(prior: float) -> float:
-    prior = min(max(prior, 1e-12), 1 - 1e-12)
-    return float(np.log2(prior / (1 - prior)))
-
-
-def log_odds(p: np.ndarray) -> np.ndarray:
-    """log2 odds of probabilities (the inverse of `probability`)."""
-    p = np.clip(p, 1e-15, 1 - 1e-15)
-    return np.log2(p) - np.log2(1 - p)
+def log_odds(p) -> np.ndarray:
+    """log2(p / (1 − p)), the scale match weights are on (the inverse of `probability`)."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log2(p / (1 - p))
 
 
 def pair_kind(a: str, b: str) -> str:

@@ -175,8 +175,9 @@ def _contributors_read(ids: list[str], new_records: dict[str, GoldenRecord],
                        given: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Live contributors of each golden record, in one query (those of new records, when given, are not read)."""
     contributors: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    unread = [i for i in ids if not (i in new_records and i in given)]
-    contributors.update({i: given[i] for i in ids if i in new_records and i in given})
+    handed = {i for i in ids if i in new_records and i in given}
+    unread = [i for i in ids if i not in handed]
+    contributors.update({i: given[i] for i in handed})
     if unread:
         rows = (SourceRecord.objects.filter(xref__golden_id__any=unread, is_deleted=False)
                 .values("id", "system_id", "system__name", "source_id", "canonical", "source_updated_at",

@@ -37,8 +37,8 @@ def source_records_relink(*, domain: str, moves: dict[int, str], acting_user, re
         touched[target] = None
         xref.golden_id, xref.linked_by = target, linked_by
         changed.append(xref)
-    # Written as ingestion writes (mdm.db.bulk): bulk_update's CASE WHEN over every row, built in
-    # Python and evaluated row by row, was most of a re-match's moves.
+    # Written as ingestion writes, through the one door for bulk writes (mdm.db.bulk) rather than
+    # bulk_update's CASE WHEN over every row (docs/benchmarks.md, "Initial loads at enterprise size").
     update_objects(changed, ["golden_id", "linked_by"], model=CrossReference)
     insert_history(CrossReference, changed, user=acting_user, reason=reason, history_type="~")
     created = set(new_ids.values())
